@@ -1,0 +1,36 @@
+"""policykg's knowledge-graph layer: RDF store, SPARQL, embeddings, search, analytics.
+
+The contract is :class:`KnowledgeGraph`; callers never touch rdflib directly.
+"""
+from .errors import (
+    IngestError,
+    ModelError,
+    NotFound,
+    PolicyKGError,
+    QueryError,
+    QueryRefused,
+    QueryTimeout,
+    SearchError,
+    StoreError,
+)
+from .graph import KnowledgeGraph
+from .settings import SETTINGS, Setting, Settings
+from .vocab import PREFIXES, sparql_prologue
+
+__all__ = [
+    "KnowledgeGraph",
+    "Settings",
+    "Setting",
+    "SETTINGS",
+    "PREFIXES",
+    "sparql_prologue",
+    "PolicyKGError",
+    "IngestError",
+    "StoreError",
+    "QueryError",
+    "QueryRefused",
+    "QueryTimeout",
+    "NotFound",
+    "ModelError",
+    "SearchError",
+]
