@@ -1,0 +1,422 @@
+"""From raw file text to clean text: normalisation, HTML to text, site chrome removal.
+
+The clean text keeps the document's own characters (full-width punctuation is
+not converted); what goes away is markup, invisible characters, layout
+whitespace at line ends, and the navigation, header and footer lines that a
+saved government web page carries around the document. Header lines such as
+``发布时间:2022-12-09  文档来源:…`` become fields for :mod:`ingest.metadata`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n", "\x0b": "\n", "\x0c": "\n", "\x85": "\n"})
+_WS = " \t\u3000\u00a0\u2002\u2003\u2009\u202f"
+
+#: Header labels and the metadata field they feed.
+META_LABELS = {
+    "发布时间": "published", "发布日期": "published", "发稿时间": "published", "发表时间": "published",
+    "公布日期": "published", "印发日期": "published", "更新时间": "updated",
+    "成文日期": "written", "成文时间": "written",
+    "发文机关": "issuer", "发布机构": "issuer", "发布机关": "issuer", "制发机关": "issuer",
+    "发文单位": "issuer",
+    "发文字号": "doc_number", "文号": "doc_number",
+    "主题分类": "subject", "主题类别": "subject",
+    "文档来源": "source", "信息来源": "source", "来源": "source", "稿源": "source",
+    "关键字": "keywords", "关键词": "keywords", "主题词": "keywords",
+    "索引号": "index", "标题": "title", "名称": "title",
+    "作者": "ignore", "编辑": "ignore", "责任编辑": "ignore", "浏览次数": "ignore",
+    "点击数": "ignore", "访问量": "ignore", "阅读": "ignore", "时效": "ignore", "有效性": "ignore",
+}
+_LABEL_RE = re.compile(
+    r"(?:^|(?<=[\s|｜]))(" + "|".join(sorted(map(re.escape, META_LABELS), key=len, reverse=True)) + r")\s*[:：]\s*"
+)
+
+_NAV_WORDS = {
+    "邮箱", "搜索", "登录", "注册", "用户登录", "用户注册", "在线客服", "首页", "首 页", "返回首页", "设为首页",
+    "加入收藏", "无障碍浏览", "无障碍", "简体版", "繁体版", "简体", "繁体", "English", "EN", "网站地图",
+    "联系我们", "友情链接", "打印", "关闭", "打印本页", "关闭窗口", "返回顶部", "分享", "收藏", "大", "中", "小",
+    "|", "｜", "", "移动版", "微信", "微博", "长者模式", "退出",
+}
+_CHROME = re.compile(
+    r"""^(?:
+        .{0,40}(?:->|>>|»|＞|>).{0,40}(?:->|>>|»|＞|>).{0,40}$      # breadcrumbs a->b->c
+      | (?:您现在的位置|您当前的位置|当前位置|所在位置)\s*[:：].*
+      | 【?\s*(?:字体|字号|浏览字号)\s*[:：].*
+      | [【\[]?\s*(?:打印本页|关闭窗口|打印此页|返回顶部|加入收藏|我要打印|打印|关闭)\s*[】\]]?
+      | 分享到\s*[:：]?.*
+      | 扫一扫.{0,20}
+      | (?:浏览次数|访问量|点击数|阅读次数)\s*[:：]?\s*\d*
+    )$""",
+    re.VERBOSE,
+)
+#: A short line from which on everything is page footer.
+_FOOTER = re.compile(
+    r"^(?:相关报道|相关链接|相关文章|相关新闻|相关阅读|相关稿件|上一篇|下一篇|上一条|下一条|打印本页|关闭窗口"
+    r"|【\s*打印|【\s*关闭|联系我们|网站地图|友情链接|版权所有|版权归|Copyright|©|主办单位|主办[:：]"
+    r"|注意\s*[:：]\s*如无法下载附件)"
+)
+_MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*$")
+_MD_COMMENT = re.compile(r"^<!--.*?-->$")
+_BARE_ENUMERATOR = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}\s*[.．、])$"
+)
+_HEADING_START = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}\s*[.．、](?!\d)"
+    r"|第[一二三四五六七八九十百零〇\d]+[编章节条]|[①-⑳])"
+)
+_CONTINUATION_START = "，。、；：）)」』”’》！？,.;:!?…—"
+_SENTENCE_END = "。！？；：…!?;:"
+_OPENERS_AT_END = "“‘《（(「『【〔"
+_ORIGINAL_SOURCE = re.compile(r"[（(]\s*来源\s*[:：]\s*([^()（）\n]{1,40}?)\s*[)）]\s*$")
+
+
+@dataclass
+class CleanText:
+    """Clean text of one document and what its header said.
+
+    ``fields`` maps metadata field names (see :data:`META_LABELS`) to raw values;
+    ``title`` is the title line (the first line of ``text``) or ``None``;
+    ``body_start`` is the offset after the title line; ``info_lines`` are the
+    lines before a Markdown ``<!-- INFO END -->`` marker (adoption/amendment dates).
+    """
+
+    text: str
+    fields: dict[str, str] = field(default_factory=dict)
+    title: str | None = None
+    body_start: int = 0
+    info_lines: list[str] = field(default_factory=list)
+    head_lines: list[str] = field(default_factory=list)
+
+
+def normalise(text: str) -> str:
+    """Remove invisible characters and unify line breaks.
+
+    >>> normalise("a\\u200bb\\r\\nc\\rd\\ufeff")
+    'ab\\nc\\nd'
+    """
+    return text.translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_BREAKS)
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether ``text`` is an HTML page rather than plain text or Markdown."""
+    head = text[:2000].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html", "<?xml")) or bool(
+        re.search(r"<(html|body|head)[\s>]", head)
+    )
+
+
+def parse_meta_line(line: str) -> dict[str, str] | None:
+    """Read a header line made of ``label:value`` pairs; ``None`` if it is not one.
+
+    >>> parse_meta_line("发布时间:2022-12-09  文档来源:上海长宁文明网  关键字:长宁")
+    {'published': '2022-12-09', 'source': '上海长宁文明网', 'keywords': '长宁'}
+    """
+    if len(line) > 200:
+        return None
+    matches = list(_LABEL_RE.finditer(line))
+    if not matches or matches[0].start() != 0:
+        return None
+    found: dict[str, str] = {}
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
+        value = line[m.end():end].strip(_WS + "|｜")
+        name = META_LABELS[m.group(1)]
+        if value and name != "ignore":
+            found.setdefault(name, value)
+    return found
+
+
+def is_chrome(line: str) -> bool:
+    """Whether a line is site navigation rather than document text."""
+    if _CHROME.match(line):
+        return True
+    tokens = re.split(r"[\s|｜/]+", line)
+    return len(line) <= 60 and all(t in _NAV_WORDS for t in tokens)
+
+
+def _is_title_like(line: str) -> bool:
+    return (
+        2 <= len(line) <= 100
+        and not line.endswith(("。", "：", ":", "；", "，", ","))
+        and not _HEADING_START.match(line)
+        and not is_chrome(line)
+    )
+
+
+def _strip(line: str) -> str:
+    return line.strip(_WS + "\n")
+
+
+def clean_document(raw: str, *, html: bool = False) -> CleanText:
+    """Turn a raw document (text, Markdown or HTML) into :class:`CleanText`."""
+    raw = normalise(raw)
+    fields: dict[str, str] = {}
+    title_hint = None
+    if html:
+        lines, html_fields, title_hint = html_to_lines(raw)
+        fields.update(html_fields)
+    else:
+        lines = raw.split("\n")
+    lines = [_strip(line) for line in lines]
+
+    # Markdown: heading markers go, the heading text stays; an INFO END comment
+    # closes the block of adoption/amendment lines under the title.
+    info_end = None
+    for i, line in enumerate(lines):
+        m = _MD_HEADING.match(line)
+        if m:
+            lines[i] = m.group(1)
+        elif _MD_COMMENT.match(line):
+            if "INFO END" in line.upper() and info_end is None:
+                info_end = i
+            lines[i] = ""
+
+    # Page footer: cut from the first footer marker that follows some text.
+    seen_text = 0
+    for i, line in enumerate(lines):
+        if line and _FOOTER.match(line) and len(line) <= 60 and seen_text >= 1:
+            lines = lines[:i]
+            break
+        if line and not is_chrome(line):
+            seen_text += 1
+
+    # Header: metadata lines in the first lines of the page become fields; the
+    # title is the last real line above them, and everything above it is chrome.
+    nonblank = [i for i, line in enumerate(lines) if line]
+    head_zone = nonblank[:15]
+    meta_rows = []
+    for i in head_zone:
+        found = parse_meta_line(lines[i])
+        if found is not None:
+            fields.update({k: v for k, v in found.items() if k not in fields})
+            meta_rows.append(i)
+    for i in meta_rows:
+        lines[i] = ""
+    for i in nonblank:
+        if lines[i] and is_chrome(lines[i]):
+            lines[i] = ""
+
+    title_index = None
+    candidates = [i for i in nonblank if lines[i]]
+    if fields.get("title"):
+        title_index = next((i for i in candidates[:15] if lines[i] == fields["title"]), None)
+    if title_index is None and title_hint:
+        title_index = next((i for i in candidates[:15] if lines[i] == title_hint), None)
+        if title_index is None:
+            title_index = next(
+                (i for i in candidates[:15] if len(lines[i]) >= 4 and (lines[i] in title_hint or title_hint in lines[i])),
+                None,
+            )
+    if title_index is None and meta_rows:
+        above = [i for i in candidates if i < meta_rows[0] and _is_title_like(lines[i])]
+        if above:
+            title_index = above[-1]
+    if title_index is None and candidates and _is_title_like(lines[candidates[0]]):
+        title_index = candidates[0]
+    head_lines = []
+    if title_index is not None:
+        head_lines = [line for line in lines[:title_index] if line]
+        lines = lines[title_index:]
+        if info_end is not None:
+            info_end -= title_index
+    elif title_hint:
+        lines = [title_hint, ""] + lines
+        title_index = 0
+        if info_end is not None:
+            info_end += 2
+    title = lines[0] if title_index is not None and lines else None
+
+    info_lines = []
+    if info_end is not None and info_end > 0:
+        info_lines = [line for line in lines[1:info_end] if line]
+
+    lines = _join_soft_breaks(lines)
+    # Drop blank runs: at most one blank line between paragraphs.
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    text = "\n".join(out)
+    body_start = len(out[0]) if title is not None and out else 0
+
+    if "original_source" not in fields:
+        for line in reversed(out[-40:]):
+            m = _ORIGINAL_SOURCE.search(line)
+            if m:
+                fields["original_source"] = m.group(1).strip()
+                break
+    return CleanText(
+        text=text, fields=fields, title=title, body_start=body_start, info_lines=info_lines, head_lines=head_lines
+    )
+
+
+def _join_soft_breaks(lines: list[str]) -> list[str]:
+    """Join lines that a scraper broke inside a paragraph or after a bare number.
+
+    A bare enumerator line such as ``一、`` or ``(一)`` always joins the next
+    line. Other single line breaks are soft only in documents that separate
+    paragraphs by blank lines (Wikisource scrapes break lines around links):
+    there a line that does not end a sentence, or a line starting with a comma
+    or closing quote, continues the previous one.
+    """
+    nonblank = sum(1 for line in lines if line)
+    ends = sum(1 for i, line in enumerate(lines) if line and (i + 1 == len(lines) or not lines[i + 1]))
+    blank_separated = nonblank > 0 and ends >= 0.5 * nonblank
+    out: list[str] = []
+    pending_blank = False
+    for line in lines:
+        if not line:
+            pending_blank = True
+            continue
+        prev = out[-1] if out else None
+        join = False
+        if prev is not None and _BARE_ENUMERATOR.match(prev):
+            join = not _HEADING_START.match(line)
+        elif prev is not None and not pending_blank and blank_separated and len(out) > 1:
+            if line[0] in _CONTINUATION_START or prev[-1] in _OPENERS_AT_END:
+                join = True
+            elif prev[-1] not in _SENTENCE_END and not _HEADING_START.match(line) and not _HEADING_START.match(prev):
+                join = True
+        if join:
+            out[-1] = prev + line
+        else:
+            if pending_blank and out:
+                out.append("")
+            out.append(line)
+        pending_blank = False
+    return out
+
+
+_DROP_TAGS = (
+    "script", "style", "noscript", "template", "iframe", "nav", "header", "footer", "form", "button",
+    "select", "input", "textarea", "svg", "canvas", "object", "embed", "link", "meta", "head", "aside",
+)
+_BLOCK_TAGS = {
+    "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl",
+    "dt", "dd", "tr", "table", "tbody", "thead", "blockquote", "pre", "center", "address", "figure",
+    "figcaption", "hr", "body", "html",
+}
+_HEADER_TABLE_LABELS = ("索引号", "主题分类", "发文机关", "成文日期", "发文字号", "发布日期", "标题")
+_TITLE_SEPARATORS = re.compile(r"\s*[|｜_—–-]{1,2}\s*")
+
+
+def _element_lines(element) -> list[str]:
+    """The text of an element, one line per block element, inline text joined."""
+    from bs4 import NavigableString, Tag
+    from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
+
+    skip = (Comment, Declaration, Doctype, ProcessingInstruction)
+    parts: list[str] = []
+
+    def walk(node):
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                if not isinstance(child, skip):
+                    parts.append(re.sub(r"[ \t\n\r\f]+", " ", str(child)))
+            elif isinstance(child, Tag):
+                name = child.name
+                if name == "br":
+                    parts.append("\n")
+                elif name in ("td", "th"):
+                    parts.append(" ")
+                    walk(child)
+                    parts.append(" ")
+                elif name in _BLOCK_TAGS:
+                    parts.append("\n")
+                    walk(child)
+                    parts.append("\n")
+                else:
+                    walk(child)
+
+    walk(element)
+    return [line.strip(_WS) for line in "".join(parts).split("\n")]
+
+
+def _header_table_fields(soup) -> dict[str, str]:
+    """Read and remove gov.cn-style header tables (索引号, 发文机关, 成文日期 …)."""
+    found: dict[str, str] = {}
+    for table in soup.find_all("table"):
+        if table.find("table"):
+            continue  # a layout table around the whole page
+        text = table.get_text(" ", strip=True)
+        if len(text) > 1500 or sum(label in text for label in _HEADER_TABLE_LABELS) < 2:
+            continue
+        cells = [cell.get_text(" ", strip=True) for cell in table.find_all(["td", "th"])]
+        i = 0
+        while i < len(cells):
+            cell = cells[i]
+            inline = parse_meta_line(cell)
+            label = cell.rstrip(":： ").strip()
+            if label in META_LABELS and i + 1 < len(cells):
+                name = META_LABELS[label]
+                if name != "ignore" and cells[i + 1] and cells[i + 1].rstrip(":： ") not in META_LABELS:
+                    found.setdefault(name, cells[i + 1].strip(_WS))
+                    i += 2
+                    continue
+            elif inline:
+                for k, v in inline.items():
+                    found.setdefault(k, v)
+            i += 1
+        table.decompose()
+    return found
+
+
+def html_to_lines(page: str) -> tuple[list[str], dict[str, str], str | None]:
+    """Extract the document from a saved web page.
+
+    Returns the lines of the document (a title line, header lines found around
+    the content, then the content), the fields of gov.cn header tables and
+    ``<meta>`` tags, and the page's title as a hint.
+    """
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "lxml")
+    fields: dict[str, str] = {}
+    for name, field_name in (("ArticleTitle", "title"), ("PubDate", "published"), ("ContentSource", "source"),
+                             ("Keywords", "keywords")):
+        tag = soup.find("meta", attrs={"name": re.compile(f"^{name}$", re.I)})
+        if tag and tag.get("content", "").strip() and field_name != "keywords":
+            fields[field_name] = tag["content"].strip()
+    page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    for tag in soup(_DROP_TAGS):
+        tag.decompose()
+    fields.update({k: v for k, v in _header_table_fields(soup).items() if k not in fields})
+
+    body = soup.body or soup
+    # The content is the element holding the most paragraph text directly.
+    best, best_score = None, 0
+    for element in body.find_all(["div", "td", "article", "section", "main"]):
+        score = sum(len(p.get_text(strip=True)) for p in element.find_all("p", recursive=False))
+        if score > best_score:
+            best, best_score = element, score
+    container = best if best is not None and best_score >= 200 else body
+
+    headings = [h.get_text(" ", strip=True) for h in body.find_all(["h1", "h2", "h3"])]
+    headings = [h for h in headings if len(h) >= 4]
+    title = fields.get("title")
+    if not title:
+        site_parts = [p for p in _TITLE_SEPARATORS.split(page_title) if p]
+        for h in headings:
+            if page_title and (h in page_title or (site_parts and site_parts[0] in h)):
+                title = h
+                break
+    if not title and headings and container is not body:
+        title = headings[0]
+
+    content = [line for line in _element_lines(container) if line]
+    lines: list[str] = []
+    if container is not body:
+        # Header lines (来源, 发布日期 …) sit outside the content element.
+        for line in _element_lines(body):
+            if line and parse_meta_line(line):
+                lines.append(line)
+                if len(lines) > 10:
+                    break
+    if title and not (content and (content[0] == title or title in content[0])):
+        lines.insert(0, title)
+    return lines + content, fields, title

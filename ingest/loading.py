@@ -1,0 +1,240 @@
+"""Reading document files: encoding detection, file discovery, parsing entry points."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .cleaning import clean_document, looks_like_html
+from .errors import IngestError
+from .metadata import extract_metadata
+from .records import Document
+from .sentences import split_sentences
+from .structure import build_structure
+
+#: File suffixes picked up when a directory is walked.
+DOCUMENT_SUFFIXES = (".txt", ".md", ".html", ".htm")
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
+_PLAUSIBLE = re.compile(
+    r"[\t\n\r\f\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u2100-\u218f\u2460-\u24ff"
+    r"\u2500-\u25ff\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]"
+)
+
+
+def _implausible(text: str, encoding: str) -> str | None:
+    """Why ``text`` does not look like a real document decoded with ``encoding``.
+
+    Random bytes often decode as GB18030 without error, so a successful decode
+    proves little; real text is almost only CJK, ASCII and punctuation, and the
+    Chinese characters of a GB18030 file are nearly all common (GB2312) ones.
+    """
+    if not text.strip():
+        return "empty file (only whitespace)"
+    n = len(text)
+    controls = len(_CONTROL.findall(text))
+    if controls > max(2, n * 0.002):
+        return f"binary or undecodable content ({controls} control characters as {encoding})"
+    plausible = len(_PLAUSIBLE.findall(text))
+    if plausible < n * 0.95:
+        return f"undecodable: only {plausible / n:.0%} of characters are plausible as {encoding}"
+    if encoding == "gb18030":
+        hanzi = _CJK.findall(text)
+        if len(hanzi) >= 10:
+            common = sum(1 for ch in hanzi if _in_gb2312(ch))
+            if common < len(hanzi) * 0.7:
+                return (
+                    "undecodable: not valid UTF-8, and as GB18030 only "
+                    f"{common / len(hanzi):.0%} of Chinese characters are common ones"
+                )
+    return None
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def read_text(path: str | os.PathLike) -> tuple[str, str]:
+    """Read a document file and decode it, detecting the encoding from its content.
+
+    Args:
+        path: the file to read.
+
+    Returns:
+        ``(text, encoding)``; encoding is one of ``utf-8``, ``utf-8-sig``,
+        ``utf-16-le``/``-be``, ``utf-32-le``/``-be``, ``gb18030``, or what
+        charset-normalizer detected for other legacy encodings.
+
+    Raises:
+        IngestError: the file is missing, empty, binary or not decodable.
+    """
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise IngestError(name, "no such file") from None
+    except IsADirectoryError:
+        raise IngestError(name, "is a directory, not a file") from None
+    except OSError as exc:
+        raise IngestError(name, f"cannot read file: {exc.strerror or exc}") from None
+    if not data:
+        raise IngestError(name, "empty file")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise IngestError(name, f"undecodable {encoding} with byte-order mark ({exc.reason} at byte {exc.start})") from None
+            text = text.lstrip("\ufeff")
+            reason = _implausible(text, encoding)
+            if reason:
+                raise IngestError(name, reason)
+            return text, encoding
+    if b"\x00" in data:
+        raise IngestError(name, "binary file (contains NUL bytes)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    else:
+        reason = _implausible(text, "utf-8")
+        if reason:
+            raise IngestError(name, reason)
+        return text, "utf-8"
+    if utf8_error.reason == "unexpected end of data" and utf8_error.start >= len(data) - 3:
+        # Valid UTF-8 up to a multi-byte sequence cut off at the end: a truncated
+        # download, not a GB18030 file that happens to decode.
+        try:
+            data[: utf8_error.start].decode("utf-8")
+            raise IngestError(
+                name,
+                f"truncated UTF-8: incomplete multi-byte sequence at byte {utf8_error.start} of {len(data)}",
+            )
+        except UnicodeDecodeError:
+            pass
+    reasons = [f"not UTF-8 ({utf8_error.reason} at byte {utf8_error.start})"]
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        reasons.append(f"not GB18030 ({exc.reason} at byte {exc.start})")
+    else:
+        reason = _implausible(text, "gb18030")
+        if reason is None:
+            return text, "gb18030"
+        reasons.append(reason)
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - listed in the dependencies
+        best = None
+    else:
+        best = from_bytes(data).best()
+    if best is not None and best.encoding not in ("utf_8", "gb18030"):
+        text = str(best)
+        if _implausible(text, best.encoding) is None:
+            return text, best.encoding
+    raise IngestError(name, "undecodable: " + "; ".join(reasons))
+
+
+def iter_document_files(paths: Iterable[str | os.PathLike] | str | os.PathLike) -> Iterator[Path]:
+    """Yield the document files named by ``paths``, walking directories recursively.
+
+    Files given explicitly are yielded whatever their suffix; inside directories
+    only ``.txt``, ``.md``, ``.html`` and ``.htm`` files are taken (hidden files and
+    folders are skipped), in sorted order. Each file is yielded once.
+
+    Raises:
+        IngestError: a path does not exist.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_file():
+            found = [path]
+        elif path.is_dir():
+            found = sorted(
+                (
+                    p
+                    for p in path.rglob("*")
+                    if p.suffix.lower() in DOCUMENT_SUFFIXES
+                    and p.is_file()
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                ),
+                key=lambda p: p.as_posix(),
+            )
+        else:
+            raise IngestError(str(raw), "no such file or directory")
+        for p in found:
+            key = p.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield p
+
+
+def parse_text(
+    text: str,
+    *,
+    path: str | None = None,
+    html: bool | None = None,
+    encoding: str | None = None,
+) -> Document:
+    """Parse a document's text into clean text, metadata, structure and sentences.
+
+    Args:
+        text: the decoded document (plain text, Markdown or HTML).
+        path: where it came from, kept in ``Document.path`` and used as a last
+            resort for the title.
+        html: force HTML (``True``) or text (``False``) handling; ``None`` sniffs
+            the content and the path's suffix.
+        encoding: the detected encoding, kept in ``Document.encoding``.
+
+    Returns:
+        The parsed :class:`~ingest.records.Document`.
+    """
+    if html is None:
+        suffix = Path(path).suffix.lower() if path else ""
+        html = suffix in (".html", ".htm") or looks_like_html(text)
+    cleaned = clean_document(text, html=html)
+    metadata = extract_metadata(cleaned, path=path)
+    structure = build_structure(cleaned.text, body_start=cleaned.body_start)
+    sentences = split_sentences(cleaned.text)
+    return Document(
+        text=cleaned.text,
+        metadata=metadata,
+        structure=structure,
+        sentences=sentences,
+        sha256=hashlib.sha256(cleaned.text.encode("utf-8")).hexdigest(),
+        path=path,
+        encoding=encoding,
+    )
+
+
+def parse_file(path: str | os.PathLike) -> Document:
+    """Read and parse one document file.
+
+    Raises:
+        IngestError: the file cannot be read or decoded, or holds no text.
+    """
+    text, encoding = read_text(path)
+    name = str(path)
+    suffix = Path(path).suffix.lower()
+    html = True if suffix in (".html", ".htm") else None
+    doc = parse_text(text, path=name, html=html, encoding=encoding)
+    if not doc.text.strip():
+        raise IngestError(name, "no document text left after removing markup and site chrome")
+    return doc

@@ -1,0 +1,163 @@
+"""Document metadata: title, dates, issuer, 发文字号, source and keywords."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .cleaning import CleanText
+from .records import Metadata
+
+_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+_DATE = re.compile(
+    r"(\d{4}|[〇零○一二三四五六七八九]{4})\s*[-年/.．]\s*"
+    r"(\d{1,2}|[一二三四五六七八九十]{1,3})\s*[-月/.．]\s*"
+    r"(\d{1,2}|[一二三四五六七八九十]{1,3})(?!\d)\s*日?"
+)
+_DATE_LINE = re.compile(r"^[（(]?\s*" + _DATE.pattern + r"\s*[)）]?$")
+_DOC_NUMBER = re.compile(
+    r"[\u4e00-\u9fff]{1,15}\s*[〔\[［(（【]\s*\d{4}\s*[〕\]］)）】]\s*第?\s*\d+\s*号"
+    r"|[\u4e00-\u9fff]{2,15}令\s*第\s*\d+\s*号"
+)
+_ISSUER_IN_TITLE = re.compile(
+    r"^(.{2,40}?(?:委员会|党委|区委|市委|省委|县委|中央|国务院|办公厅|办公室|政府|人民代表大会|常委会|会议"
+    r"|部|厅|局|署|委|院|办|中心|总局|银行))\s*(?:关于|印发|转发|联合印发)"
+)
+_ISSUER_IN_INFO = re.compile(r"(.{2,30}?人民代表大会(?:常务委员会)?|国务院)")
+
+
+def cn_number(text: str) -> int | None:
+    """Value of a number written in Arabic digits or Chinese numerals (up to 9999).
+
+    >>> cn_number("十二"), cn_number("二十"), cn_number("一百零五"), cn_number("7")
+    (12, 20, 105, 7)
+    """
+    if text.isdigit():
+        return int(text)
+    units = {"十": 10, "百": 100, "千": 1000}
+    total, digit = 0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch in units:
+            total += (1 if digit is None else digit) * units[ch]
+            digit = None
+        else:
+            return None
+    return total + (digit or 0)
+
+
+def parse_date(text: str | None) -> str | None:
+    """The first date in ``text`` as ISO ``YYYY-MM-DD``, or ``None``.
+
+    >>> parse_date("发布时间:2022-12-09"), parse_date("2018年7月5日"), parse_date("二〇一九年三月一日")
+    ('2022-12-09', '2018-07-05', '2019-03-01')
+    """
+    if not text:
+        return None
+    for m in _DATE.finditer(text):
+        year_text = m.group(1)
+        year = int(year_text) if year_text.isdigit() else int("".join(str(_CN_DIGITS[c]) for c in year_text))
+        month, day = cn_number(m.group(2)), cn_number(m.group(3))
+        if month and day and 1 <= month <= 12 and 1 <= day <= 31 and 1900 <= year <= 2100:
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
+
+
+def find_doc_number(text: str | None) -> str | None:
+    """The first 发文字号 in ``text``.
+
+    >>> find_doc_number("国务院办公厅关于…（国办函〔2018〕71号）")
+    '国办函〔2018〕71号'
+    """
+    if not text:
+        return None
+    m = _DOC_NUMBER.search(text)
+    if not m:
+        return None
+    number = re.sub(r"\s+", "", m.group(0))
+    # "…关于印发…的通知（穗南开管办〔2017〕1号）": keep only the issuer's abbreviation.
+    return re.sub(r"^.*?(?:的通知|的意见|决定|通知|办法|》)", "", number) or number
+
+
+def issuer_from_title(title: str | None) -> str | None:
+    """The issuing body named at the start of a title.
+
+    >>> issuer_from_title("中共长宁区委关于提升长宁城区能级的实施意见")
+    '中共长宁区委'
+    >>> issuer_from_title("国务院办公厅关于印发全国深化放管服改革工作要点的通知")
+    '国务院办公厅'
+    """
+    if not title:
+        return None
+    m = _ISSUER_IN_TITLE.match(title)
+    return m.group(1).strip() if m else None
+
+
+def _title_from_path(path: str | None) -> str | None:
+    if not path:
+        return None
+    stem = Path(path).stem
+    stem = re.sub(r"^(?:(?:\d+|NA)_)+", "", stem)
+    stem = re.sub(r"[（(]\d{4}-\d{2}-\d{2}[)）]$", "", stem)
+    stem = re.sub(r"\s*[｜|]\s*[^｜|]+$", "", stem)  # "…｜广州市南沙区人民政府"
+    return stem.strip() or None
+
+
+def extract_metadata(clean: CleanText, *, path: str | None = None) -> Metadata:
+    """Build :class:`~ingest.records.Metadata` from header fields and the text itself."""
+    fields = clean.fields
+    lines = clean.text.split("\n")
+    nonblank = [line for line in lines if line]
+    body = nonblank[1:] if clean.title else nonblank
+    near_top = body[:6]
+    title = fields.get("title") or clean.title or _title_from_path(path)
+
+    written = parse_date(fields.get("written"))
+    date = parse_date(fields.get("published"))
+    info_dates = [
+        (parse_date(line), line) for line in clean.info_lines if parse_date(line) and not re.search(r"施行\s*$", line)
+    ]
+    if date is None and info_dates:
+        date = info_dates[-1][0]  # the latest promulgation or amendment
+    if date is None:
+        for line in near_top + body[-4:][::-1]:
+            if _DATE_LINE.match(line):
+                date = parse_date(line)
+                break
+    if date is None:
+        date = written
+
+    issuer = fields.get("issuer") or issuer_from_title(title)
+    if issuer is None:
+        for line in clean.info_lines:
+            m = _ISSUER_IN_INFO.search(re.sub(r"^\S*\d+日\s*", "", line))
+            if m:
+                issuer = re.sub(r"第[一二三四五六七八九十]+届", "", m.group(1)).replace("中华人民共和国国务院", "国务院")
+                break
+
+    doc_number = find_doc_number(fields.get("doc_number"))
+    if doc_number is None:
+        for line in near_top[:3]:
+            if len(line) <= 30:
+                doc_number = find_doc_number(line)
+                if doc_number:
+                    break
+    if doc_number is None:
+        for line in reversed(clean.info_lines):
+            doc_number = find_doc_number(line)
+            if doc_number:
+                break
+
+    keywords = tuple(k for k in re.split(r"[\s,，、;；]+", fields.get("keywords", "")) if k)
+    return Metadata(
+        title=title,
+        date=date,
+        written_date=written,
+        issuer=issuer,
+        doc_number=doc_number,
+        subject=fields.get("subject"),
+        source=fields.get("source"),
+        original_source=fields.get("original_source"),
+        keywords=keywords,
+    )
