@@ -38,7 +38,10 @@ class KnowledgeGraph:
         return cls(settings, open_store(settings))
 
     def close(self) -> None:
-        """Release the store (and its lock on disk)."""
+        """Release the store (and its lock on disk) and stop the query workers."""
+        from .sparql import close_pool
+
+        close_pool(self)
         self.store.close()
 
     def __enter__(self) -> "KnowledgeGraph":
@@ -85,6 +88,12 @@ class KnowledgeGraph:
         return run_query(self, sparql, accept=accept,
                          default_graph_uris=list(default_graph_uris),
                          named_graph_uris=list(named_graph_uris))
+
+    def example_queries(self) -> list[dict[str, str]]:
+        """Example SPARQL queries (``ontology/queries/*.rq``): name, title, query."""
+        from .sparql import example_queries
+
+        return example_queries()
 
     def search(self, text: str, *, type: str | None = None, k: int | None = None,
                document: str | None = None, date_from: str | None = None,
