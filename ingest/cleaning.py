@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_INVISIBLE = dict.fromkeys(
+    [*map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\x7f"), *(c for c in range(32) if c not in (9, 10, 11, 12, 13))],
+    None,
+)
 _LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n", "\x0b": "\n", "\x0c": "\n", "\x85": "\n"})
 _WS = " \t\u3000\u00a0\u2002\u2003\u2009\u202f"
 
@@ -31,7 +34,7 @@ META_LABELS = {
     "点击数": "ignore", "访问量": "ignore", "阅读": "ignore", "时效": "ignore", "有效性": "ignore",
 }
 _LABEL_RE = re.compile(
-    r"(?:^|(?<=[\s|｜]))(" + "|".join(sorted(map(re.escape, META_LABELS), key=len, reverse=True)) + r")\s*[:：]\s*"
+    r"(" + "|".join(sorted(map(re.escape, META_LABELS), key=len, reverse=True)) + r")\s*[:：]\s*"
 )
 
 _NAV_WORDS = {
@@ -58,6 +61,8 @@ _FOOTER = re.compile(
     r"|【\s*打印|【\s*关闭|联系我们|网站地图|友情链接|版权所有|版权归|Copyright|©|主办单位|主办[:：]"
     r"|注意\s*[:：]\s*如无法下载附件)"
 )
+#: Wikisource licence templates that close scraped documents.
+_LICENCE = re.compile(r"^(?:本作品是中华人民共和国的|本作品来自|本作品在|这部作品在|Public domain$)")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*$")
 _MD_COMMENT = re.compile(r"^<!--.*?-->$")
 _BARE_ENUMERATOR = re.compile(
@@ -122,7 +127,7 @@ def parse_meta_line(line: str) -> dict[str, str] | None:
     found: dict[str, str] = {}
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
-        value = line[m.end():end].strip(_WS + "|｜")
+        value = re.sub(r"[【\[].*$", "", line[m.end():end]).strip(_WS + "|｜")
         name = META_LABELS[m.group(1)]
         if value and name != "ignore":
             found.setdefault(name, value)
@@ -146,8 +151,13 @@ def _is_title_like(line: str) -> bool:
     )
 
 
+def _key(line: str) -> str:
+    """A line without punctuation and spaces, to compare titles quoted differently."""
+    return re.sub(r"[\W_]+", "", line)
+
+
 def _strip(line: str) -> str:
-    return line.strip(_WS + "\n")
+    return line.strip()
 
 
 def clean_document(raw: str, *, html: bool = False) -> CleanText:
@@ -177,7 +187,7 @@ def clean_document(raw: str, *, html: bool = False) -> CleanText:
     # Page footer: cut from the first footer marker that follows some text.
     seen_text = 0
     for i, line in enumerate(lines):
-        if line and _FOOTER.match(line) and len(line) <= 60 and seen_text >= 1:
+        if line and seen_text >= 1 and ((_FOOTER.match(line) and len(line) <= 60) or _LICENCE.match(line)):
             lines = lines[:i]
             break
         if line and not is_chrome(line):
@@ -202,9 +212,9 @@ def clean_document(raw: str, *, html: bool = False) -> CleanText:
     title_index = None
     candidates = [i for i in nonblank if lines[i]]
     if fields.get("title"):
-        title_index = next((i for i in candidates[:15] if lines[i] == fields["title"]), None)
+        title_index = next((i for i in candidates[:15] if _key(lines[i]) == _key(fields["title"])), None)
     if title_index is None and title_hint:
-        title_index = next((i for i in candidates[:15] if lines[i] == title_hint), None)
+        title_index = next((i for i in candidates[:15] if _key(lines[i]) == _key(title_hint)), None)
         if title_index is None:
             title_index = next(
                 (i for i in candidates[:15] if len(lines[i]) >= 4 and (lines[i] in title_hint or title_hint in lines[i])),
@@ -305,6 +315,20 @@ _HEADER_TABLE_LABELS = ("索引号", "主题分类", "发文机关", "成文日�
 _TITLE_SEPARATORS = re.compile(r"\s*[|｜_—–-]{1,2}\s*")
 
 
+_CHROME_CLASS = re.compile(
+    r"(?:^|[-_\s])(?:nav|navbar|menu|breadcrumbs?|crumbs?|footer|foot|copyright|share|search|login|sidebar|topbar"
+    r"|toolbar|weizhi|position|location)(?:[-_\s]|$)",
+    re.I,
+)
+
+
+def _is_chrome_element(tag) -> bool:
+    if tag.name in ("html", "body"):
+        return False
+    names = " ".join(tag.get("class") or []) + " " + (tag.get("id") or "")
+    return bool(names.strip()) and bool(_CHROME_CLASS.search(names))
+
+
 def _element_lines(element) -> list[str]:
     """The text of an element, one line per block element, inline text joined."""
     from bs4 import NavigableString, Tag
@@ -350,11 +374,11 @@ def _header_table_fields(soup) -> dict[str, str]:
         i = 0
         while i < len(cells):
             cell = cells[i]
-            inline = parse_meta_line(cell)
-            label = cell.rstrip(":： ").strip()
+            inline = parse_meta_line(re.sub(r"(?<=\S)\s+(?=\S)", "", cell) if len(cell) < 12 else cell)
+            label = re.sub(r"\s+", "", cell).rstrip(":：")
             if label in META_LABELS and i + 1 < len(cells):
                 name = META_LABELS[label]
-                if name != "ignore" and cells[i + 1] and cells[i + 1].rstrip(":： ") not in META_LABELS:
+                if name != "ignore" and cells[i + 1] and re.sub(r"\s+", "", cells[i + 1]).rstrip(":：") not in META_LABELS:
                     found.setdefault(name, cells[i + 1].strip(_WS))
                     i += 2
                     continue
@@ -385,6 +409,9 @@ def html_to_lines(page: str) -> tuple[list[str], dict[str, str], str | None]:
     page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
     for tag in soup(_DROP_TAGS):
         tag.decompose()
+    for tag in soup.find_all(_is_chrome_element):
+        if not tag.decomposed:
+            tag.decompose()
     fields.update({k: v for k, v in _header_table_fields(soup).items() if k not in fields})
 
     body = soup.body or soup
@@ -394,7 +421,7 @@ def html_to_lines(page: str) -> tuple[list[str], dict[str, str], str | None]:
         score = sum(len(p.get_text(strip=True)) for p in element.find_all("p", recursive=False))
         if score > best_score:
             best, best_score = element, score
-    container = best if best is not None and best_score >= 200 else body
+    container = best if best is not None and best_score >= 80 else body
 
     headings = [h.get_text(" ", strip=True) for h in body.find_all(["h1", "h2", "h3"])]
     headings = [h for h in headings if len(h) >= 4]

@@ -207,8 +207,7 @@ def parse_text(
         The parsed :class:`~ingest.records.Document`.
     """
     if html is None:
-        suffix = Path(path).suffix.lower() if path else ""
-        html = suffix in (".html", ".htm") or looks_like_html(text)
+        html = looks_like_html(text)
     cleaned = clean_document(text, html=html)
     metadata = extract_metadata(cleaned, path=path)
     structure = build_structure(cleaned.text, body_start=cleaned.body_start)
@@ -233,7 +232,9 @@ def parse_file(path: str | os.PathLike) -> Document:
     text, encoding = read_text(path)
     name = str(path)
     suffix = Path(path).suffix.lower()
-    html = True if suffix in (".html", ".htm") else None
+    # A .html file without a single tag is plain text saved under the wrong name.
+    html = True if suffix in (".html", ".htm") and re.search(r"<[a-zA-Z!/]", text) else False if suffix in (
+        ".html", ".htm") else None
     doc = parse_text(text, path=name, html=html, encoding=encoding)
     if not doc.text.strip():
         raise IngestError(name, "no document text left after removing markup and site chrome")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .records import Document, Node
+from .structure import match_heading
 
 _META_LABELS = (
     ("title", "标题 title"),
@@ -24,18 +25,20 @@ _LABEL = {
 _UNNUMBERED = {"principle": "[原则]", "goal": "[目标]", "item": "[项]", "paragraph": "¶"}
 
 
-def _label(node: Node) -> str:
-    if node.number is not None and node.kind in _LABEL:
-        if node.kind == "item" and not node.number.isdigit():
-            return f"{node.number}是" if "①" > node.number[0] else node.number
-        return _LABEL[node.kind].format(node.number)
-    return _UNNUMBERED.get(node.kind, node.kind)
+def _marker(node: Node) -> tuple[str, int]:
+    """The numbering as written at the start of the node, and where its text begins."""
+    if node.number is None:
+        return _UNNUMBERED.get(node.kind, node.kind), 0
+    heading = match_heading(node.text)
+    if heading is not None:
+        return node.text[: heading[3]].strip(), heading[3]
+    return _LABEL.get(node.kind, "{}").format(node.number), 0
 
 
-def _summary(node: Node, width: int = 40) -> str:
+def _summary(node: Node, skip: int, width: int = 40) -> str:
     if node.title:
         return node.title
-    text = " ".join(node.text.split("\n", 1)[0].split())
+    text = " ".join(node.text[skip:].split("\n", 1)[0].split())
     return text[:width] + ("…" if len(text) > width else "")
 
 
@@ -71,7 +74,8 @@ def format_outline(doc: Document, *, paragraphs: bool = False) -> str:
             for child in shown:
                 walk(child, depth)
             return
-        lines.append(f"{'  ' * depth}{_label(node)} {_summary(node)}")
+        marker, skip = _marker(node)
+        lines.append(f"{'  ' * depth}{marker} {_summary(node, skip)}")
         for child in node.children:
             walk(child, depth + 1)
 

@@ -7,7 +7,6 @@ _TERMINATORS = frozenset("。！？；!?;")
 _PAIRS = {"《": "》", "“": "”", "‘": "’", "「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "〔": "〕",
           "[": "]", "〈": "〉", "［": "］"}
 _CLOSERS = {v: k for k, v in _PAIRS.items()}
-_SPACE = " \t\u3000\u00a0\n"
 #: An opening bracket left open this long is a typo, not a quotation.
 _MAX_OPEN = 300
 
@@ -29,9 +28,9 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
 
     def emit(end: int) -> None:
         s, e = start, end
-        while s < e and text[s] in _SPACE:
+        while s < e and text[s].isspace():
             s += 1
-        while e > s and text[e - 1] in _SPACE:
+        while e > s and text[e - 1].isspace():
             e -= 1
         if e > s:
             sentences.append(Sentence(text[s:e], s, e))

@@ -81,7 +81,8 @@ def heading_clause(rest: str) -> str | None:
     return title
 
 
-def _match_heading(line: str):
+def match_heading(line: str):
+    """``(style, kind, number, end_of_marker)`` when ``line`` opens with a numbering, else ``None``."""
     for style, kind, pattern in _STYLES:
         m = pattern.match(line)
         if m:
@@ -154,7 +155,7 @@ def build_structure(text: str, *, body_start: int = 0) -> tuple[Node, ...]:
     last_value: dict[str, int] = {}
 
     for start, end, line in _lines(text, body_start):
-        heading = _match_heading(line)
+        heading = match_heading(line)
         if heading is not None:
             style, kind, number, after = heading
             value = _number_value(number)

@@ -1,0 +1,83 @@
+"""Parse every document of a corpus and report robustness and speed.
+
+Usage: python bench/parse_corpus.py [DIR ...]   (default: ../shared/corpus next to the repository)
+
+Prints files parsed, files refused with their reasons, structure nodes by kind,
+total characters and characters per second. Any exception other than
+IngestError is a parser bug: it is reported with its traceback and the script
+exits with status 1.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from ingest import IngestError, iter_document_files, parse_file  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dirs", nargs="*", default=[str(REPO.parent / "shared" / "corpus")],
+                        help="files or folders to parse (default: %(default)s)")
+    args = parser.parse_args(argv)
+    try:
+        files = list(iter_document_files(args.dirs))
+    except IngestError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover - tqdm is a dependency
+        def tqdm(items, **_):
+            return items
+
+    parsed = 0
+    chars = 0
+    kinds: Counter[str] = Counter()
+    refused: list[tuple[Path, str]] = []
+    crashed: list[tuple[Path, str]] = []
+    seconds = 0.0
+    for path in tqdm(files, desc="parsing", unit="file", file=sys.stderr):
+        began = time.perf_counter()
+        try:
+            doc = parse_file(path)
+        except IngestError as exc:
+            refused.append((path, exc.reason))
+            continue
+        except Exception:  # a bug: report it, keep going, fail at the end
+            crashed.append((path, traceback.format_exc()))
+            continue
+        finally:
+            seconds += time.perf_counter() - began
+        parsed += 1
+        chars += len(doc.text)
+        kinds.update(node.kind for node in doc.nodes())
+
+    print(f"files found:   {len(files)}")
+    print(f"files parsed:  {parsed}")
+    print(f"files refused: {len(refused)}")
+    for path, reason in refused:
+        print(f"  {path}: {reason}")
+    print("structure nodes by kind:")
+    for kind, count in kinds.most_common():
+        print(f"  {kind:10} {count:8d}")
+    print(f"  {'total':10} {sum(kinds.values()):8d}")
+    print(f"characters (clean text): {chars}")
+    print(f"parse time: {seconds:.2f} s, {chars / seconds if seconds else 0:,.0f} characters/s")
+    if crashed:
+        print(f"CRASHED on {len(crashed)} files (parser bugs):")
+        for path, trace in crashed:
+            print(f"--- {path}\n{trace}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Shared fixtures. The real corpus lives outside the repository in ../shared."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The shared folder next to the repository (seed document and corpus)."""
+    if not SHARED.is_dir():
+        pytest.skip(f"shared data folder {SHARED} is absent")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def seed_path(shared_dir: Path) -> Path:
+    """The seed document: 长宁区委 实施意见 saved from a web page."""
+    path = shared_dir / "seed" / "changning-2022-12-09.txt"
+    if not path.is_file():
+        pytest.skip(f"seed document {path} is absent")
+    return path
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(shared_dir: Path) -> Path:
+    """The real-text corpus (government work reports, CPC reports, laws, Nansha pages)."""
+    path = shared_dir / "corpus"
+    if not path.is_dir():
+        pytest.skip(f"corpus folder {path} is absent")
+    return path
