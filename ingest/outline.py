@@ -29,7 +29,7 @@ def _marker(node: Node) -> tuple[str, int]:
     """The numbering as written at the start of the node, and where its text begins."""
     if node.number is None:
         return _UNNUMBERED.get(node.kind, node.kind), 0
-    heading = match_heading(node.text)
+    heading = match_heading(node.text.split("\n", 1)[0])
     if heading is not None:
         return node.text[: heading[3]].strip(), heading[3]
     return _LABEL.get(node.kind, "{}").format(node.number), 0

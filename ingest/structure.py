@@ -167,6 +167,12 @@ def build_structure(text: str, *, body_start: int = 0) -> tuple[Node, ...]:
                     accepted = value == (sibling.value or 0) + 1
                 else:
                     accepted = value == 1 or (value is not None and value == last_value.get(style, -1) + 1)
+            if style == "cn-dun" and (
+                (heading_clause(line[after:]) is None and line[after:].strip()) or line.endswith(("。", "；", ";"))
+            ):
+                # "四、在私营工厂做工的工人，……" is a list entry inside a paragraph run,
+                # not a part: a part's heading line is short.
+                accepted = False
             if not accepted:
                 heading = None
         if heading is not None:
