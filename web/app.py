@@ -1,0 +1,97 @@
+"""The Flask app factory: one KnowledgeGraph per app, thin blueprints over it.
+
+    app = create_app({"POLICYKG": {"store": "/tmp/kg"}, "TESTING": True})
+
+Settings are layered: defaults → ``policykg.toml`` → the instance file
+(``instance/config.py``, key ``POLICYKG``) → ``POLICYKG_*`` environment → the
+``config`` dict given to :func:`create_app`.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+from typing import Any, Mapping
+
+from flask import Flask, current_app
+
+from kg import KnowledgeGraph, Settings
+
+_EXTENSION = "policykg"
+
+
+def _settings(app: Flask, config: Mapping[str, Any] | None) -> Settings:
+    """Resolve the settings: an explicit ``POLICYKG`` beats env, env beats the instance file."""
+    given = (config or {}).get("POLICYKG")
+    if isinstance(given, Settings):
+        return given
+    if given is not None:
+        return Settings.load(dict(given))
+    instance = dict(app.config.get("POLICYKG") or {})
+    below_env = {k: v for k, v in instance.items()
+                 if f"POLICYKG_{k.upper()}" not in os.environ}
+    return Settings.load(below_env)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Make the web app over the graph the settings name (opened once, here).
+
+    Args:
+        config: Flask settings; ``POLICYKG`` is a ``kg.Settings`` or a dict of
+            settings (``{"store": path}``). Without it the instance file and
+            the environment decide.
+
+    Raises:
+        StoreError: the store cannot be opened (e.g. locked by another process).
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(POLICYKG=None, JSON_SORT_KEYS=False)
+    if config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.update({k: v for k, v in config.items() if k != "POLICYKG"})
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    settings = _settings(app, config)
+    kg = KnowledgeGraph.open(settings)
+    app.extensions[_EXTENSION] = kg
+    atexit.register(close_app, app)
+
+    from . import errors
+    from .views import api, pages, sparql
+
+    errors.init_app(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(api.bp)
+    app.jinja_env.globals["base_iri"] = settings.base_iri
+    pages.init_app(app)
+    return app
+
+
+def get_kg() -> KnowledgeGraph:
+    """The graph of the current app."""
+    return current_app.extensions[_EXTENSION]
+
+
+def close_app(app: Flask) -> None:
+    """Close the app's graph (its store lock and query workers); safe to call twice."""
+    kg = app.extensions.pop(_EXTENSION, None)
+    if kg is not None:
+        kg.close()
+
+
+def ensure_sample(settings: Settings) -> bool:
+    """Build the bundled sample documents into an empty store; True when it built.
+
+    Shows a progress bar while building. Does nothing for a non-empty store.
+    """
+    with KnowledgeGraph.open(settings) as kg:
+        if not kg.is_empty():
+            return False
+        import sys
+
+        print(f"policykg: the store is empty; building the sample from {settings.sample}",
+              file=sys.stderr)
+        report = kg.build([settings.sample], progress=True)
+        print(report.summary(), file=sys.stderr)
+        return True

@@ -1,0 +1,58 @@
+"""Errors to HTTP in one place: a PolicyKGError answers with its status, anything else 500.
+
+JSON for API clients (``/api/…``, ``/sparql`` or an ``Accept`` preferring
+JSON), a page otherwise, plain text for SPARQL clients; never a stack trace.
+"""
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from kg import PolicyKGError
+
+_TITLES = {400: "请求有误 · Bad request", 403: "不允许 · Forbidden", 404: "未找到 · Not found",
+           405: "方法不允许 · Method not allowed", 406: "格式不可用 · Not acceptable",
+           415: "内容类型不支持 · Unsupported media type",
+           500: "服务器错误 · Server error", 503: "超时 · Timed out"}
+
+
+def wants_html() -> bool:
+    """True when the client prefers an HTML page to JSON or plain text."""
+    best = request.accept_mimetypes.best_match(
+        ["text/html", "application/json", "text/plain", "application/sparql-results+json"])
+    return best == "text/html" and not request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str) -> Response:
+    """An error answer with ``status`` in the format the client asked for."""
+    if wants_html():
+        html = render_template("error.html", status=status, message=message,
+                               title=_TITLES.get(status, str(status)))
+        return Response(html, status=status, mimetype="text/html")
+    if request.path.startswith("/sparql") and not _prefers_json():
+        return Response(message + "\n", status=status, mimetype="text/plain")
+    response = jsonify({"error": {"status": status, "message": message}})
+    response.status_code = status
+    return response
+
+
+def _prefers_json() -> bool:
+    return request.accept_mimetypes.best_match(["application/json", "text/plain"]) == \
+        "application/json" and request.accept_mimetypes["application/json"] > 0
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers of the app."""
+
+    @app.errorhandler(PolicyKGError)
+    def policykg_error(exc: PolicyKGError):
+        return error_response(getattr(exc, "status", 400), str(exc))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return error_response(exc.code or 500, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        app.logger.exception("unexpected error on %s %s", request.method, request.path)
+        return error_response(500, "内部错误，已记录。An internal error occurred; it has been logged.")

@@ -1,0 +1,285 @@
+/* policykg graph renderer: a small SVG force-directed layout, no libraries.
+ * Every element with data-graph-src gets a graph drawn from that JSON URL
+ * ({nodes: [{id, label, type, x, y, highlight}], links: [{source, target, predicate}]}).
+ * Wheel zooms, dragging the background pans, dragging a node moves it, a click opens its page.
+ * The container reports what it drew in data-state ("ready"/"error") and data-nodes. */
+(function () {
+  "use strict";
+  var SVG = "http://www.w3.org/2000/svg";
+  var PALETTE = {
+    PolicyDocument: "#5b6770", Document: "#5b6770", Part: "#8d6e63", Section: "#a1887f",
+    Task: "#e6762e", Principle: "#c0a000", Goal: "#b8860b", Item: "#f0a868",
+    Organization: "#2f74c0", GovernmentOrganization: "#2f74c0", CollegeOrUniversity: "#5c8fd6",
+    Place: "#3c9a5f", Event: "#c2407a", Programme: "#8652b8", DocumentReference: "#7a7a7a",
+    Concept: "#17a2b8", Topic: "#17a2b8", Sentence: "#999999"
+  };
+  var NAMES = {
+    PolicyDocument: "文档 Document", Document: "文档 Document", Part: "部分 Part", Section: "领域 Section",
+    Task: "任务 Task", Principle: "原则 Principle", Goal: "目标 Goal", Item: "条目 Item",
+    Organization: "机构 Organisation", GovernmentOrganization: "政府机构 Government body",
+    CollegeOrUniversity: "高校 University", Place: "地点 Place", Event: "活动 Event",
+    Programme: "项目 Programme", DocumentReference: "引用文件 Cited document",
+    Concept: "主题 Topic", Topic: "主题 Topic", Sentence: "句子 Sentence"
+  };
+  var EXTRA = ["#6f9e2f", "#d05050", "#4a6fa5", "#b07aa1", "#9c755f", "#76b7b2", "#edc948"];
+
+  function typeKey(t) {
+    t = String(t || "other");
+    var cut = Math.max(t.lastIndexOf("#"), t.lastIndexOf("/"), t.lastIndexOf(":"));
+    t = cut >= 0 ? t.slice(cut + 1) : t;
+    return t.charAt(0).toUpperCase() + t.slice(1);
+  }
+  function colour(t) {
+    if (PALETTE[t]) return PALETTE[t];
+    var h = 0;
+    for (var i = 0; i < t.length; i++) h = (h * 31 + t.charCodeAt(i)) >>> 0;
+    return EXTRA[h % EXTRA.length];
+  }
+  function el(name, attrs, parent) {
+    var e = document.createElementNS(SVG, name);
+    for (var k in attrs) e.setAttribute(k, attrs[k]);
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  function short(label, n) {
+    label = String(label || "");
+    return label.length > n ? label.slice(0, n - 1) + "…" : label;
+  }
+
+  function Graph(container, data) {
+    this.box = container;
+    this.width = container.clientWidth || 800;
+    this.height = container.clientHeight || 500;
+    this.small = container.classList.contains("small");
+    this.hidden = {};
+    var initialTypes = (container.getAttribute("data-types") || "").split(",").filter(Boolean);
+    this.only = initialTypes.map(typeKey);
+    this.view = {x: 0, y: 0, k: 1};
+    this.prepare(data);
+    this.draw();
+    this.bind();
+    this.run(this.hasLayout ? 120 : 300);
+  }
+
+  Graph.prototype.prepare = function (data) {
+    var byId = {}, nodes = [], links = [], focus = this.box.getAttribute("data-highlight");
+    (data.nodes || []).forEach(function (n) {
+      var node = {id: n.id, label: n.label || n.id, type: typeKey(n.type), url: n.url,
+                  x: n.x, y: n.y, vx: 0, vy: 0, degree: 0,
+                  highlight: !!n.highlight || (focus && n.id === focus)};
+      byId[n.id] = node;
+      nodes.push(node);
+    });
+    (data.links || []).forEach(function (l) {
+      var s = byId[l.source && l.source.id || l.source], t = byId[l.target && l.target.id || l.target];
+      if (s && t && s !== t) { links.push({source: s, target: t, predicate: l.predicate}); s.degree++; t.degree++; }
+    });
+    var xs = nodes.filter(function (n) { return typeof n.x === "number" && typeof n.y === "number"; });
+    this.hasLayout = xs.length === nodes.length && nodes.length > 0;
+    var w = this.width, h = this.height;
+    if (this.hasLayout) {
+      var minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+      nodes.forEach(function (n) { minX = Math.min(minX, n.x); maxX = Math.max(maxX, n.x); minY = Math.min(minY, n.y); maxY = Math.max(maxY, n.y); });
+      var sx = (w * 0.85) / ((maxX - minX) || 1), sy = (h * 0.85) / ((maxY - minY) || 1);
+      nodes.forEach(function (n) { n.x = w * 0.075 + (n.x - minX) * sx; n.y = h * 0.075 + (n.y - minY) * sy; });
+    } else {
+      nodes.forEach(function (n, i) {
+        var a = i * 2.399963, r = 12 * Math.sqrt(i + 1);
+        n.x = w / 2 + r * Math.cos(a); n.y = h / 2 + r * Math.sin(a);
+      });
+    }
+    nodes.forEach(function (n) { n.r = (n.highlight ? 9 : 5) + Math.min(10, Math.sqrt(n.degree) * 2); });
+    this.nodes = nodes; this.links = links;
+  };
+
+  Graph.prototype.visible = function (n) {
+    if (this.hidden[n.type]) return false;
+    return !this.only.length || this.only.indexOf(n.type) >= 0 || n.highlight;
+  };
+
+  Graph.prototype.draw = function () {
+    var self = this;
+    this.box.innerHTML = "";
+    var svg = this.svg = el("svg", {width: "100%", height: "100%", viewBox: "0 0 " + this.width + " " + this.height,
+                                    role: "img", "aria-label": "知识图谱 knowledge graph"}, this.box);
+    this.viewport = el("g", {"class": "viewport"}, svg);
+    var linkLayer = el("g", {"class": "links"}, this.viewport);
+    var nodeLayer = el("g", {"class": "nodes"}, this.viewport);
+    this.links.forEach(function (l) {
+      l.el = el("line", {"class": "link"}, linkLayer);
+      var t = el("title", {}, l.el); t.textContent = l.predicate ? typeKey(l.predicate) : "";
+    });
+    var manyLabels = this.nodes.length > 80;
+    this.nodes.forEach(function (n) {
+      var g = n.el = el("g", {"class": "node" + (n.highlight ? " highlight" : ""), "data-id": n.id,
+                              "data-type": n.type, tabindex: "0"}, nodeLayer);
+      el("circle", {r: n.r, fill: colour(n.type)}, g);
+      var title = el("title", {}, g); title.textContent = n.label + " · " + (NAMES[n.type] || n.type);
+      var text = el("text", {x: n.r + 3, y: 4, "class": "label" + ((manyLabels && !n.highlight && n.degree < 4) ? " minor" : "")}, g);
+      text.textContent = short(n.label, self.small ? 10 : 16);
+    });
+    this.refreshVisibility();
+    this.tick();
+  };
+
+  Graph.prototype.refreshVisibility = function () {
+    var self = this, drawn = 0;
+    this.nodes.forEach(function (n) { var v = self.visible(n); n.el.style.display = v ? "" : "none"; if (v) drawn++; });
+    this.links.forEach(function (l) { l.el.style.display = (self.visible(l.source) && self.visible(l.target)) ? "" : "none"; });
+    this.box.setAttribute("data-nodes", String(drawn));
+    this.box.setAttribute("data-links", String(this.links.length));
+  };
+
+  Graph.prototype.tick = function () {
+    this.links.forEach(function (l) {
+      l.el.setAttribute("x1", l.source.x.toFixed(1)); l.el.setAttribute("y1", l.source.y.toFixed(1));
+      l.el.setAttribute("x2", l.target.x.toFixed(1)); l.el.setAttribute("y2", l.target.y.toFixed(1));
+    });
+    this.nodes.forEach(function (n) { n.el.setAttribute("transform", "translate(" + n.x.toFixed(1) + "," + n.y.toFixed(1) + ")"); });
+  };
+
+  Graph.prototype.step = function (alpha) {
+    var nodes = this.nodes, n = nodes.length, i, j, a, b, dx, dy, d2, f;
+    var repel = 900 * (this.small ? 0.5 : 1), spring = 0.04, length = this.small ? 45 : 70;
+    for (i = 0; i < n; i++) {
+      a = nodes[i];
+      for (j = i + 1; j < n; j++) {
+        b = nodes[j]; dx = a.x - b.x; dy = a.y - b.y; d2 = dx * dx + dy * dy + 0.01;
+        if (d2 > 90000) continue;
+        f = repel / d2 * alpha;
+        a.vx += dx * f; a.vy += dy * f; b.vx -= dx * f; b.vy -= dy * f;
+      }
+    }
+    this.links.forEach(function (l) {
+      dx = l.target.x - l.source.x; dy = l.target.y - l.source.y;
+      var d = Math.sqrt(dx * dx + dy * dy) || 1, k = (d - length) * spring * alpha / d;
+      l.source.vx += dx * k; l.source.vy += dy * k; l.target.vx -= dx * k; l.target.vy -= dy * k;
+    });
+    var cx = this.width / 2, cy = this.height / 2;
+    for (i = 0; i < n; i++) {
+      a = nodes[i];
+      a.vx += (cx - a.x) * 0.004 * alpha; a.vy += (cy - a.y) * 0.004 * alpha;
+      if (a.fixed) { a.vx = a.vy = 0; continue; }
+      a.vx *= 0.6; a.vy *= 0.6;
+      a.x += Math.max(-20, Math.min(20, a.vx)); a.y += Math.max(-20, Math.min(20, a.vy));
+    }
+  };
+
+  Graph.prototype.run = function (ticks) {
+    var self = this, left = ticks;
+    if (this.running) { this.left = Math.max(this.left, ticks); return; }
+    this.running = true; this.left = ticks;
+    function frame() {
+      var batch = self.nodes.length > 400 ? 1 : 3;
+      for (var i = 0; i < batch && self.left > 0; i++, self.left--) self.step(Math.max(0.05, self.left / ticks));
+      self.tick();
+      if (self.left > 0) window.requestAnimationFrame(frame); else { self.running = false; self.box.setAttribute("data-settled", "true"); }
+    }
+    window.requestAnimationFrame(frame);
+    left = 0;
+  };
+
+  Graph.prototype.applyView = function () {
+    var v = this.view;
+    this.viewport.setAttribute("transform", "translate(" + v.x + "," + v.y + ") scale(" + v.k + ")");
+    this.svg.classList.toggle("zoomed", v.k > 1.6);
+  };
+
+  Graph.prototype.toGraph = function (evt) {
+    var rect = this.svg.getBoundingClientRect(), v = this.view;
+    var px = (evt.clientX - rect.left) * this.width / rect.width, py = (evt.clientY - rect.top) * this.height / rect.height;
+    return {x: (px - v.x) / v.k, y: (py - v.y) / v.k, px: px, py: py};
+  };
+
+  Graph.prototype.bind = function () {
+    var self = this, drag = null;
+    this.svg.addEventListener("wheel", function (evt) {
+      evt.preventDefault();
+      var p = self.toGraph(evt), v = self.view, k = Math.max(0.2, Math.min(8, v.k * (evt.deltaY < 0 ? 1.15 : 1 / 1.15)));
+      v.x = p.px - p.x * k; v.y = p.py - p.y * k; v.k = k; self.applyView();
+    }, {passive: false});
+    this.svg.addEventListener("pointerdown", function (evt) {
+      var g = evt.target.closest && evt.target.closest("g.node");
+      var p = self.toGraph(evt);
+      drag = {node: null, start: p, moved: false, view: {x: self.view.x, y: self.view.y}};
+      if (g) { drag.node = self.nodes.filter(function (n) { return n.el === g; })[0]; drag.node.fixed = true; }
+      self.svg.setPointerCapture(evt.pointerId);
+    });
+    this.svg.addEventListener("pointermove", function (evt) {
+      if (!drag) return;
+      var p = self.toGraph(evt);
+      if (Math.abs(p.px - drag.start.px) + Math.abs(p.py - drag.start.py) > 4) drag.moved = true;
+      if (!drag.moved) return;
+      if (drag.node) { drag.node.x = p.x; drag.node.y = p.y; self.tick(); self.run(40); }
+      else { self.view.x = drag.view.x + (p.px - drag.start.px); self.view.y = drag.view.y + (p.py - drag.start.py); self.applyView(); }
+    });
+    this.svg.addEventListener("pointerup", function () {
+      if (drag && drag.node) {
+        drag.node.fixed = false;
+        if (!drag.moved) self.open(drag.node);
+      }
+      drag = null;
+    });
+    this.svg.addEventListener("keydown", function (evt) {
+      var g = evt.target.closest && evt.target.closest("g.node");
+      if (g && evt.key === "Enter") self.open(self.nodes.filter(function (n) { return n.el === g; })[0]);
+    });
+  };
+
+  Graph.prototype.open = function (node) {
+    window.location.href = node.url || ("/resource?iri=" + encodeURIComponent(node.id));
+  };
+
+  Graph.prototype.legend = function (list) {
+    var self = this, counts = {};
+    this.nodes.forEach(function (n) { counts[n.type] = (counts[n.type] || 0) + 1; });
+    list.innerHTML = "";
+    Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a]; }).forEach(function (t) {
+      var li = document.createElement("li"), sw = document.createElement("span");
+      sw.className = "swatch"; sw.style.background = colour(t);
+      li.appendChild(sw);
+      li.appendChild(document.createTextNode((NAMES[t] || t) + " (" + counts[t] + ")"));
+      li.setAttribute("data-type", t); li.tabIndex = 0;
+      li.addEventListener("click", function () {
+        self.hidden[t] = !self.hidden[t]; li.classList.toggle("off", !!self.hidden[t]); self.refreshVisibility();
+      });
+      list.appendChild(li);
+    });
+  };
+
+  function areaOptions(select, nodes) {
+    if (!select) return;
+    var have = {};
+    Array.prototype.forEach.call(select.options, function (o) { have[o.value] = o; });
+    nodes.forEach(function (n) {
+      if ((n.type === "Section" || n.type === "Part") && !have[n.id]) {
+        var o = document.createElement("option"); o.value = n.id; o.textContent = short(n.label, 24);
+        select.appendChild(o); have[n.id] = o;
+      } else if (have[n.id]) { have[n.id].textContent = short(n.label, 24); }
+    });
+  }
+
+  function load(container) {
+    var src = container.getAttribute("data-graph-src");
+    container.setAttribute("data-state", "loading");
+    fetch(src, {headers: {Accept: "application/json"}}).then(function (r) {
+      return r.json().then(function (body) { if (!r.ok) throw new Error((body.error && body.error.message) || r.statusText); return body; });
+    }).then(function (data) {
+      var graph = new Graph(container, data);
+      container.setAttribute("data-state", "ready");
+      var legend = document.querySelector("#legend ul");
+      if (legend && container.id === "graph") {
+        graph.legend(legend);
+        areaOptions(document.getElementById("area-select"), graph.nodes);
+        var status = document.getElementById("graph-status");
+        if (status) status.textContent = graph.nodes.length + " 个节点 nodes · " + graph.links.length + " 条边 links";
+      }
+      if (!data.nodes || !data.nodes.length) container.innerHTML = '<p class="empty">没有可显示的节点。Nothing to show.</p>';
+    }).catch(function (err) {
+      container.setAttribute("data-state", "error");
+      container.textContent = "无法加载图谱 · cannot load the graph: " + err.message;
+    });
+  }
+
+  document.querySelectorAll("[data-graph-src]").forEach(load);
+})();

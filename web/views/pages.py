@@ -1,0 +1,197 @@
+"""HTML pages: search, documents, resource pages (with content negotiation) and the graph view."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
+
+from kg import PREFIXES
+from kg.iris import entity_iri
+from kg.vocab import TOPIC_IRI
+
+from ..app import get_kg
+from ..errors import error_response
+from ..highlight import link_spans, mark_spans, term_spans
+
+bp = Blueprint("pages", __name__)
+
+#: Result and node types, with their Chinese and English names.
+TYPE_NAMES = {
+    "task": "任务 Tasks", "entity": "实体 Entities", "sentence": "句子 Sentences",
+    "document": "文档 Documents",
+}
+#: Media types a resource URL answers with; HTML first.
+RESOURCE_TYPES = ["text/html", "text/turtle", "application/ld+json", "application/n-triples"]
+_RDF_ALIASES = {"application/json": "application/ld+json", "text/n-triples": "application/n-triples",
+                "application/x-turtle": "text/turtle", "text/plain": "application/n-triples"}
+
+
+def resource_url(iri: str) -> str:
+    """The page of an IRI: a pretty path under the base IRI, else ``/resource?iri=``."""
+    base = current_app.jinja_env.globals.get("base_iri", "")
+    for prefix, route in ((f"{base}doc/", "doc"), (f"{base}entity/", "entity"),
+                          (TOPIC_IRI, "topic")):
+        if iri.startswith(prefix) and len(iri) > len(prefix):
+            return f"/{route}/{iri[len(prefix):]}"
+    return url_for("pages.resource", iri=iri)
+
+
+def short_iri(iri: str) -> str:
+    """A prefixed name for an IRI when a known prefix fits (``pol:Task``)."""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def init_app(app: Flask) -> None:
+    """Template helpers shared by every page."""
+    app.jinja_env.globals.update(resource_url=resource_url, short_iri=short_iri,
+                                 TYPE_NAMES=TYPE_NAMES)
+    app.jinja_env.filters["resource_url"] = resource_url
+    app.jinja_env.filters["short_iri"] = short_iri
+
+
+# -- search -------------------------------------------------------------------
+def _evidence_html(evidence: dict, query: str):
+    """An evidence sentence with the matched words in ``<mark>``."""
+    text = evidence.get("text", "")
+    spans = []
+    for h in evidence.get("highlights") or ():
+        if isinstance(h, dict):
+            spans.append((int(h.get("start", 0)), int(h.get("end", 0))))
+        elif isinstance(h, (list, tuple)) and len(h) == 2:
+            spans.append((int(h[0]), int(h[1])))
+        elif isinstance(h, str):
+            spans.extend(term_spans(text, [h]))
+    if not spans:
+        spans = term_spans(text, [query, *query.split()])
+    return mark_spans(text, spans)
+
+
+@bp.get("/")
+@bp.get("/search")
+def search():
+    query = (request.args.get("q") or "").strip()
+    kind = request.args.get("type") or None
+    if kind and kind not in TYPE_NAMES:
+        kind = None
+    groups: list[tuple[str, list[dict]]] = []
+    result = None
+    if query:
+        result = get_kg().search(query, type=kind).to_json()
+        by_type: dict[str, list[dict]] = {}
+        for hit in result.get("results", []):
+            for ev in hit.get("evidence", []) or []:
+                ev["html"] = _evidence_html(ev, query)
+            by_type.setdefault(hit.get("type") or "other", []).append(hit)
+        groups = list(by_type.items())
+    return render_template("search.html", query=query, kind=kind, result=result, groups=groups)
+
+
+# -- documents ------------------------------------------------------------------
+@bp.get("/documents")
+def documents():
+    docs = [d.to_json() for d in get_kg().documents()]
+    return render_template("documents.html", documents=docs)
+
+
+# -- resources ------------------------------------------------------------------
+def _negotiate_resource() -> str | None:
+    """The media type to answer a resource request with, or None (406)."""
+    accept = request.accept_mimetypes
+    fmt = request.args.get("format")
+    if fmt:
+        return {"ttl": "text/turtle", "turtle": "text/turtle", "jsonld": "application/ld+json",
+                "nt": "application/n-triples", "html": "text/html"}.get(fmt)
+    best = accept.best_match(RESOURCE_TYPES)
+    if best:
+        return best
+    for alias, target in _RDF_ALIASES.items():
+        if accept[alias] > 0:
+            return target
+    return None
+
+
+def _resource_response(iri: str):
+    media_type = _negotiate_resource()
+    if media_type is None:
+        return error_response(406, "可提供的格式 · available formats: " + ", ".join(RESOURCE_TYPES))
+    kg = get_kg()
+    if media_type != "text/html":
+        body, media_type = kg.resource_rdf(iri, media_type)
+        response = Response(body, mimetype=media_type)
+        response.headers["Vary"] = "Accept"
+        return response
+    data = kg.resource(iri).to_json()
+    html = render_template("document.html" if _is_document(data) else "resource.html",
+                           r=data, iri=iri, **_page_parts(data))
+    response = Response(html, mimetype="text/html")
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _is_document(data: dict) -> bool:
+    return bool(data.get("text")) and any(
+        t.get("iri", "").endswith("#PolicyDocument") for t in data.get("types") or ())
+
+
+def _page_parts(data: dict) -> dict:
+    """Pre-rendered safe HTML of the text parts of a resource page.
+
+    The document text with every entity mention linked and marked (escaped
+    segments, markup only at the stored offsets), and each mention of the
+    resource in its sentence with the span marked.
+    """
+    parts: dict = {}
+    text = data.get("text")
+    if text:
+        spans = [(s["start"], s["end"], resource_url(s["entity"]) if s.get("entity") else None)
+                 for s in data.get("spans") or ()]
+        parts["text_html"] = link_spans(text, spans)
+    contexts = []
+    for m in data.get("mentions") or ():
+        if m.get("sentence"):
+            span = m.get("highlight")
+            contexts.append((m, mark_spans(m["sentence"], [tuple(span)] if span else [])))
+        else:
+            contexts.append((m, mark_spans(m.get("exact") or "", [(0, len(m.get("exact") or ""))])))
+    parts["mention_contexts"] = contexts
+    return parts
+
+
+@bp.get("/resource")
+def resource():
+    iri = (request.args.get("iri") or "").strip()
+    if not iri:
+        abort(400, "缺少参数 iri · missing parameter iri")
+    return _resource_response(iri)
+
+
+@bp.get("/doc/<path:rest>")
+def doc_page(rest: str):
+    return _resource_response(f"{current_app.jinja_env.globals['base_iri']}doc/{rest}")
+
+
+@bp.get("/entity/<path:rest>")
+def entity_page(rest: str):
+    # The path arrives %-decoded; the IRI scheme re-encodes it the same way it minted it.
+    return _resource_response(entity_iri(current_app.jinja_env.globals["base_iri"], rest))
+
+
+@bp.get("/topic/<path:slug>")
+def topic_page(slug: str):
+    return _resource_response(f"{TOPIC_IRI}{quote(slug, safe='-_.~/')}")
+
+
+# -- graph ----------------------------------------------------------------------
+@bp.get("/graph")
+def graph():
+    params = {
+        "iri": request.args.get("iri", ""),
+        "depth": request.args.get("depth", "1"),
+        "types": request.args.get("types", ""),
+        "area": request.args.get("area", ""),
+        "q": request.args.get("q", ""),
+    }
+    return render_template("graph.html", params=params)
