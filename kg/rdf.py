@@ -204,7 +204,7 @@ class _Builder:
             self.add(d, POL.originalSource, Literal(meta.original_source, lang="zh"))
         for keyword in meta.keywords:
             self.add(d, POL.keyword, Literal(keyword, lang="zh"))
-        kind = document_kind(meta.title)
+        kind = document_kind(meta.title) or (document_kind(Path(doc.path).stem) if doc.path else None)
         if kind:
             self.add(d, POL.kind, Literal(kind, lang="zh"))
         self.add(d, POL.cleanText, Literal(doc.text))
@@ -352,7 +352,6 @@ class _Builder:
             else:
                 subject = d
             self.add(subject, DCTERMS.subject, topic)
-            self.add(d, DCTERMS.subject, topic)
             annotation = URIRef(iris.evidence_iri(str(d), "topic", str(subject), str(topic),
                                                   link.start, link.end))
             self.add(annotation, RDF.type, POL.TopicEvidence)

@@ -1,0 +1,297 @@
+"""Building documents into the store: one graph per document, incremental, atomic, valid."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+import ingest
+from ingest.records import Entity, Extraction, Mention, Relation
+from kg import KnowledgeGraph
+from kg.build import build_paths
+from kg.rdf import document_graph, document_kind
+from kg.store import ONTOLOGY_GRAPH, TOPICS_GRAPH
+
+REPO = Path(__file__).resolve().parents[1]
+QUERIES = Path(__file__).parent / "queries"
+BASE = "https://w3id.org/policykg/"
+HAS_EXTRACT = hasattr(ingest, "extract")
+needs_extract = pytest.mark.skipif(not HAS_EXTRACT, reason="ingest.extract is not written yet")
+
+
+def handmade_extraction(doc) -> Extraction:
+    """Entities, mentions and relations of the seed written by hand (independent of ingest.extract)."""
+    text = doc.text
+    task2 = "part-3/section-1/task-2"
+    task4 = "part-3/section-1/task-4"
+
+    def at(surface: str, node_id: str | None) -> Mention:
+        start = text.index(surface)
+        return Mention(surface, surface, start, start + len(surface), node_id)
+
+    entities = (
+        Entity("东华大学", "东华大学", "Organization", label_en="Donghua University"),
+        Entity("东方国际集团", "东方国际集团", "Organization"),
+        Entity("上海国际舞蹈中心", "上海国际舞蹈中心", "Organization"),
+        Entity("市政府办公厅", "市政府办公厅", "Organization", aliases=("上海市人民政府办公厅",)),
+        Entity("上海国际芭蕾舞比赛", "上海国际芭蕾舞比赛", "Event"),
+    )
+    mentions = tuple(at(e.key, task4 if e.key != "市政府办公厅" else task2) for e in entities)
+    clause = text.index("依托东华大学")
+    relations = tuple(
+        Relation(task4, "reliesOn", key, clause, clause + len("依托东华大学、东方国际集团、上海国际舞蹈中心"),
+                 "依托东华大学、东方国际集团、上海国际舞蹈中心")
+        for key in ("东华大学", "东方国际集团", "上海国际舞蹈中心"))
+    return Extraction(document=doc, entities=entities, mentions=mentions, relations=relations)
+
+
+def read_query(name: str) -> str:
+    return (QUERIES / name).read_text(encoding="utf-8")
+
+
+def quads(kg: KnowledgeGraph) -> set[str]:
+    """Every quad of the store as an N-Quads line (the build index excluded)."""
+    return set(kg.store.serialize("nq").decode("utf-8").splitlines())
+
+
+@pytest.fixture(scope="module")
+def seed_kg(tmp_path_factory, seed_path):
+    """The seed document built into a fresh store (no embeddings)."""
+    store = tmp_path_factory.mktemp("seed-store")
+    kg = KnowledgeGraph.open({"store": str(store)})
+    report = kg.build([seed_path], embed=False)
+    assert report.ok, report.summary()
+    yield kg
+    kg.close()
+
+
+def doc_iri_of(kg: KnowledgeGraph) -> str:
+    [doc] = kg.documents()
+    return doc.iri
+
+
+def test_seed_is_one_named_graph_beside_ontology_and_topics(seed_kg):
+    names = seed_kg.store.graph_names()
+    doc = doc_iri_of(seed_kg)
+    assert doc in names
+    assert ONTOLOGY_GRAPH in names and TOPICS_GRAPH in names
+    assert seed_kg.store.triple_count(doc) > 1000
+
+
+def test_document_metadata(seed_kg):
+    [doc] = seed_kg.documents()
+    assert doc.title.startswith("中共长宁区委关于提升长宁城区能级")
+    assert doc.date == "2022-12-09"
+    assert doc.kind == "意见"
+    assert doc.issuer == "中共长宁区委"
+    assert doc.tasks == 10
+
+
+def test_tasks_of_section(seed_kg):
+    rows = list(seed_kg.store.query(read_query("tasks-of-section.rq")))
+    assert [str(r.number) for r in rows] == ["1", "2", "3", "4"]
+    assert str(rows[1].title) == "打造航空服务新优势"
+
+
+def test_tasks_by_topic_aviation(seed_kg):
+    rows = list(seed_kg.store.query(read_query("tasks-by-topic.rq")))
+    labels = [str(r.label) for r in rows]
+    assert "2. 打造航空服务新优势" in labels
+    assert all(r.evidence for r in rows)
+
+
+@needs_extract
+def test_entities_of_task_2(seed_kg):
+    rows = list(seed_kg.store.query(read_query("entities-of-task.rq")))
+    labels = {str(r.label) for r in rows}
+    assert labels, "task 2 mentions no entity"
+    assert any("虹桥" in label or "办公厅" in label or "示范区" in label for label in labels), labels
+
+
+@needs_extract
+def test_fashion_task_relies_on(seed_kg):
+    rows = list(seed_kg.store.query(read_query("fashion-relies-on.rq")))
+    assert {"东华大学", "东方国际集团", "上海国际舞蹈中心"} <= {str(r.label) for r in rows}
+
+
+@needs_extract
+def test_every_mention_quotes_the_clean_text(seed_kg):
+    assert seed_kg.store.query("ASK { ?m a pol:Mention }").askAnswer
+    assert list(seed_kg.store.query(read_query("mention-offsets.rq"))) == []
+
+
+def _validate(graph: Graph) -> tuple[bool, str]:
+    import pyshacl
+
+    shapes = Graph().parse(REPO / "ontology" / "shapes.ttl")
+    conforms, _report, text = pyshacl.validate(graph, shacl_graph=shapes, inference="none")
+    return conforms, text
+
+
+def test_seed_graph_is_shacl_valid(seed_kg):
+    doc = doc_iri_of(seed_kg)
+    data = Graph()
+    for graph in (doc, TOPICS_GRAPH):
+        for triple in seed_kg.store.query(
+                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"):
+            data.add(triple)
+    conforms, text = _validate(data)
+    assert conforms, text[:3000]
+
+
+def test_handmade_extraction_graph_is_valid_and_quotes_exactly(seed_path, tmp_path):
+    doc = ingest.parse_file(seed_path)
+    graph = document_graph(handmade_extraction(doc), base_iri=BASE, topic_links=[])
+    conforms, text = _validate(graph)
+    assert conforms, text[:3000]
+    assert not any(isinstance(t, type(None)) for t in graph.all_nodes())
+    from rdflib import BNode
+
+    assert not any(isinstance(n, BNode) for n in graph.all_nodes())
+    with KnowledgeGraph.open({"store": str(tmp_path / "s")}) as kg:
+        kg.store.put_document(f"{BASE}doc/{doc.sha256[:16]}", graph, str(seed_path), "x")
+        assert list(kg.store.query(read_query("mention-offsets.rq"))) == []
+        rows = list(kg.store.query(read_query("fashion-relies-on.rq")))
+        assert {str(r.label) for r in rows} == {"东华大学", "东方国际集团", "上海国际舞蹈中心"}
+        assert all(str(r.exact).startswith("依托东华大学") for r in rows)
+        # the task mentioning an entity inside an enclosing task also "mentions" it
+        task4 = f"{BASE}doc/{doc.sha256[:16]}/part-3/section-1/task-4"
+        assert kg.store.query(f"ASK {{ <{task4}> pol:mentions <{BASE}entity/东华大学> }}").askAnswer
+
+
+def test_same_graph_twice_is_identical(seed_path):
+    doc = ingest.parse_file(seed_path)
+    one = document_graph(handmade_extraction(doc), base_iri=BASE)
+    two = document_graph(handmade_extraction(ingest.parse_file(seed_path)), base_iri=BASE)
+    assert set(one) == set(two)
+
+
+def test_rebuild_skips_and_changes_nothing(tmp_path, seed_path):
+    with KnowledgeGraph.open({"store": str(tmp_path / "store")}) as kg:
+        first = kg.build([seed_path], embed=False)
+        before = quads(kg)
+        second = kg.build([seed_path], embed=False)
+        assert first.built and not second.built
+        assert second.skipped == [str(Path(seed_path).resolve())]
+        assert second.triples == first.triples
+        assert quads(kg) == before
+
+
+def test_changed_file_is_replaced_without_leftovers(tmp_path, seed_path):
+    source = tmp_path / "docs" / "意见.txt"
+    source.parent.mkdir()
+    shutil.copy(seed_path, source)
+    with KnowledgeGraph.open({"store": str(tmp_path / "store")}) as kg:
+        kg.build([source.parent], embed=False)
+        old = doc_iri_of(kg)
+        text = source.read_text(encoding="utf-8")
+        source.write_text(text.replace("打造航空服务新优势", "打造航空枢纽新优势"), encoding="utf-8")
+        report = kg.build([source.parent], embed=False)
+        assert report.built == [str(source.resolve())]
+        new = doc_iri_of(kg)
+        assert new != old
+        assert old not in kg.store.graph_names()
+        assert not kg.store.query(f"ASK {{ GRAPH ?g {{ ?s ?p ?o FILTER (STRSTARTS(STR(?s), '{old}')) }} }}").askAnswer
+        assert kg.store.query('ASK { ?t dcterms:title "打造航空枢纽新优势"@zh }').askAnswer
+        assert list(kg.store.document_index()) == [str(source.resolve())]
+
+
+def test_refused_file_leaves_store_unchanged(tmp_path, seed_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(seed_path, folder / "seed.txt")
+    with KnowledgeGraph.open({"store": str(tmp_path / "store")}) as kg:
+        kg.build([folder], embed=False)
+        before = quads(kg)
+        (folder / "broken.txt").write_bytes(bytes(range(256)) * 8)
+        report = kg.build([folder], embed=False)
+        assert not report.ok
+        [(path, reason)] = report.refused
+        assert path.endswith("broken.txt") and reason
+        assert "broken.txt" in report.summary()
+        assert quads(kg) == before
+
+
+def test_prune_removes_documents_of_deleted_files(tmp_path, seed_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(seed_path, folder / "seed.txt")
+    (folder / "short.txt").write_text("关于加强测试工作的通知\n\n一、总体要求\n\n做好测试工作。\n",
+                                      encoding="utf-8")
+    with KnowledgeGraph.open({"store": str(tmp_path / "store")}) as kg:
+        kg.build([folder], embed=False)
+        assert len(kg.documents()) == 2
+        (folder / "short.txt").unlink()
+        report = kg.build([folder], embed=False)  # without --prune nothing is removed
+        assert len(kg.documents()) == 2 and not report.removed
+        report = kg.build([folder], prune=True, embed=False)
+        assert [Path(p).name for p in report.removed] == ["short.txt"]
+        assert [d.kind for d in kg.documents()] == ["意见"]
+
+
+def test_interrupted_build_resumes(tmp_path, seed_path, monkeypatch):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(seed_path, folder / "a.txt")
+    (folder / "b.txt").write_text("关于开展测试的通知\n\n一、工作目标\n\n完成测试。\n", encoding="utf-8")
+    real = ingest.parse_file
+
+    def parse_then_interrupt(path, *args, **kwargs):
+        if Path(path).name == "b.txt":
+            raise KeyboardInterrupt
+        return real(path, *args, **kwargs)
+
+    with KnowledgeGraph.open({"store": str(tmp_path / "store")}) as kg:
+        monkeypatch.setattr(ingest, "parse_file", parse_then_interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            kg.build([folder], embed=False)
+        assert len(kg.documents()) == 1
+        monkeypatch.setattr(ingest, "parse_file", real)
+        report = kg.build([folder], embed=False)
+        assert [Path(p).name for p in report.skipped] == ["a.txt"]
+        assert [Path(p).name for p in report.built] == ["b.txt"]
+
+
+def test_missing_path_is_refused_not_raised(tmp_path):
+    with KnowledgeGraph.open({"store": str(tmp_path / "store")}) as kg:
+        report = kg.build([tmp_path / "nope"], embed=False)
+    assert not report.ok and "no such file" in report.refused[0][1]
+    assert set(report.to_json()["timings"]) >= {"parse", "extract", "rdf", "store", "embed"}
+
+
+def test_document_kinds():
+    assert document_kind("2024年中华人民共和国国务院政府工作报告") == "报告"
+    assert document_kind("第十四届全国人民代表大会第三次会议关于政府工作报告的决议") == "决议"
+    assert document_kind("上海市消防条例(2019年修正)") == "条例"
+    assert document_kind("中华人民共和国海关法") == "法"
+
+
+def test_build_five_corpus_files_of_different_kinds(tmp_path, corpus_dir):
+    picks = [
+        next((corpus_dir / "gov_work_reports").glob("*2024*政府工作报告.txt"), None),
+        next((corpus_dir / "gov_work_reports").glob("*决议.txt"), None),
+        next((corpus_dir / "cpc_congress_reports").glob("*二十大*.txt"), None),
+        next((corpus_dir / "laws" / "shanghai_local_regulations").glob("*.md"), None),
+        next((corpus_dir / "nansha_district").rglob("*.htm*"), None),
+    ]
+    picks = [p for p in picks if p is not None]
+    if len(picks) < 5:
+        pytest.skip("corpus files of every kind are not all present")
+    with KnowledgeGraph.open({"store": str(tmp_path / "store")}) as kg:
+        report = kg.build(picks, embed=False)
+        assert report.ok, report.summary()
+        docs = kg.documents()
+        assert len(docs) == 5
+        assert {"报告", "决议"} <= {d.kind for d in docs}
+        assert all(d.units > 0 or d.kind is None for d in docs)
+        assert len(kg.store.graph_names()) >= 5 + 2
+
+
+def test_build_paths_direct_call(tmp_path, seed_path):
+    with KnowledgeGraph.open({"store": str(tmp_path / "store")}) as kg:
+        report = build_paths(kg, [seed_path], embed=False)
+        data = report.to_json()
+        assert data["ok"] and len(data["built"]) == 1 and data["triples"] > 0
+        assert "built 1" in report.summary()
