@@ -1,0 +1,453 @@
+"""The entity–task graph: node-link views, centrality, paths and communities (networkx).
+
+The graph is read from the store with one SPARQL query. Its nodes are the
+documents, their structural units, the entities they mention and the topics
+they are linked to; its edges are ``dcterms:isPartOf`` (unit → parent),
+``pol:mentions`` (unit or document → entity), the typed relations
+(``pol:reliesOn`` …), ``dcterms:publisher`` and ``dcterms:subject`` (→ topic).
+Sentences and annotations are left out. The graph is undirected; each edge
+remembers the predicate and the direction of the triple it comes from.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterable
+
+from .errors import NotFound, PolicyKGError
+from .vocab import PREFIXES
+
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
+
+__all__ = ["entity_graph", "neighbourhood", "stats", "shortest_connection", "communities",
+           "NODE_TYPES", "ENTITY_NODE_TYPES", "UNIT_NODE_TYPES", "MAX_LAYOUT_NODES"]
+
+_P = PREFIXES
+_POL, _DCT, _SKOS, _SDO, _ORG = _P["pol"], _P["dcterms"], _P["skos"], _P["schema"], _P["org"]
+
+#: Node type of each class (a node with several classes takes the first in this order).
+_CLASS_TYPES: tuple[tuple[str, str], ...] = (
+    (_POL + "PolicyDocument", "document"),
+    (_POL + "Part", "part"),
+    (_POL + "Chapter", "chapter"),
+    (_POL + "Section", "section"),
+    (_POL + "Task", "task"),
+    (_POL + "Principle", "principle"),
+    (_POL + "Goal", "goal"),
+    (_POL + "Article", "article"),
+    (_POL + "Item", "item"),
+    (_POL + "Paragraph", "paragraph"),
+    (_POL + "StructuralUnit", "unit"),
+    (_SKOS + "Concept", "topic"),
+    (_POL + "DocumentReference", "reference"),
+    (_POL + "Programme", "programme"),
+    (_SDO + "Event", "event"),
+    (_SDO + "Place", "place"),
+    (_SDO + "GovernmentOrganization", "organization"),
+    (_SDO + "CollegeOrUniversity", "organization"),
+    (_SDO + "Organization", "organization"),
+    (_ORG + "Organization", "organization"),
+)
+_TYPE_RANK = {cls: i for i, (cls, _t) in enumerate(_CLASS_TYPES)}
+_TYPE_OF = dict(_CLASS_TYPES)
+
+UNIT_NODE_TYPES = ("part", "chapter", "section", "task", "principle", "goal", "article",
+                   "item", "paragraph", "unit")
+ENTITY_NODE_TYPES = ("organization", "place", "event", "reference", "programme")
+#: Every node type, as used in ``types`` filters and in the ``type`` of nodes.
+NODE_TYPES = ("document", *UNIT_NODE_TYPES, *ENTITY_NODE_TYPES, "topic")
+#: Filter words that stand for several node types (and English/extraction spellings).
+_TYPE_ALIASES = {
+    "entity": ENTITY_NODE_TYPES, "entities": ENTITY_NODE_TYPES,
+    "unit": UNIT_NODE_TYPES, "units": UNIT_NODE_TYPES,
+    "organisation": ("organization",), "documentreference": ("reference",),
+    "concept": ("topic",), "program": ("programme",),
+}
+
+#: Edge predicates, most specific first (the one kept when a pair has several).
+_EDGE_PREDICATES = (
+    "pol:reliesOn", "pol:hosts", "pol:develops", "pol:cooperatesWith", "pol:implements",
+    "pol:issuedBy", "dcterms:publisher", "dcterms:isPartOf", "dcterms:subject", "pol:mentions",
+)
+_LABEL_PREDICATES = ("rdfs:label", "skos:prefLabel", "skos:altLabel", "dcterms:title")
+_HUB_TYPES = ("document", "topic")  # edges touching these cost more in shortest paths
+
+#: Above this many nodes, whole-graph views keep the best-connected nodes only.
+MAX_LAYOUT_NODES = 1500
+_SEED = 42
+
+
+def _curie(iri: str) -> str:
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def _expand(curie: str) -> str:
+    prefix, local = curie.split(":", 1)
+    return PREFIXES[prefix] + local
+
+
+def _query() -> str:
+    """The one query reading the entity–task graph: typed nodes, labels and edges."""
+    classes = " ".join(f"<{cls}>" for cls, _t in _CLASS_TYPES)
+    predicates = " ".join(f"<{_expand(p)}>" for p in (*_EDGE_PREDICATES, *_LABEL_PREDICATES))
+    return (
+        "SELECT DISTINCT ?s ?p ?o WHERE {\n"
+        f"  {{ VALUES ?o {{ {classes} }} ?s a ?o . BIND(<{PREFIXES['rdf']}type> AS ?p) }}\n"
+        f"  UNION {{ VALUES ?p {{ {predicates} }} ?s ?p ?o . }}\n"
+        "}"
+    )
+
+
+def _rows(kg: Any, sparql: str) -> Iterable:
+    """Rows of a SELECT query run on the knowledge graph's store."""
+    return kg.store.query(sparql)
+
+
+def _term(term: Any) -> tuple[str, str, str | None]:
+    """(kind, value, language) of an rdflib or pyoxigraph term; kind is iri/literal/bnode."""
+    name = type(term).__name__
+    if name == "URIRef":
+        return "iri", str(term), None
+    if name == "NamedNode":
+        return "iri", term.value, None
+    if name == "Literal":
+        if isinstance(term, str):  # rdflib
+            return "literal", str(term), term.language
+        return "literal", term.value, term.language
+    return "bnode", str(term), None
+
+
+def entity_graph(kg: Any) -> "nx.Graph":
+    """The entity–task graph of the store as an undirected networkx graph.
+
+    Nodes are keyed by IRI with attributes ``label`` (Chinese first), ``label_en``,
+    ``aliases`` ("|"-joined), ``type`` (one of ``NODE_TYPES``), ``title`` and
+    ``parent`` (the IRI the unit is part of, or ""). Edges carry ``predicate``
+    (a CURIE such as ``pol:mentions``), ``source`` (the subject of the triple)
+    and ``weight`` (2 for edges touching documents and topics, which are hubs).
+    Topics nobody is linked to are left out.
+    """
+    import networkx as nx
+
+    rdf_type = PREFIXES["rdf"] + "type"
+    ranks: dict[str, int] = {}
+    labels: dict[str, dict[str, list[tuple[str, str | None]]]] = {}
+    edges: dict[tuple[str, str], tuple[int, str, str]] = {}
+    parent: dict[str, str] = {}
+    edge_rank = {_expand(p): i for i, p in enumerate(_EDGE_PREDICATES)}
+    label_of = {_expand(p): p for p in _LABEL_PREDICATES}
+    part_of = _expand("dcterms:isPartOf")
+
+    for s, p, o in _rows(kg, _query()):
+        skind, s, _ = _term(s)
+        _pk, p, _ = _term(p)
+        okind, o, lang = _term(o)
+        if skind != "iri":
+            continue
+        if p == rdf_type:
+            rank = _TYPE_RANK.get(o)
+            if rank is not None and rank < ranks.get(s, len(_TYPE_RANK)):
+                ranks[s] = rank
+        elif p in label_of:
+            if okind == "literal":
+                labels.setdefault(s, {}).setdefault(label_of[p], []).append((o, lang))
+        elif okind == "iri" and s != o:
+            if p == part_of:
+                parent.setdefault(s, o)
+            key = (min(s, o), max(s, o))
+            candidate = (edge_rank[p], _curie(p), s)
+            if key not in edges or candidate < edges[key]:
+                edges[key] = candidate
+
+    types = {iri: _CLASS_TYPES[rank][1] for iri, rank in ranks.items()}
+    linked = {iri for pair in edges for iri in pair if pair[0] in types and pair[1] in types}
+    nodes = sorted(iri for iri, t in types.items() if t != "topic" or iri in linked)
+    keep = set(nodes)
+
+    graph = nx.Graph()
+    for iri in nodes:
+        graph.add_node(iri, type=types[iri], parent=parent.get(iri, "") if parent.get(iri) in keep
+                       else "", **_labels(iri, labels.get(iri, {})))
+    for (a, b), (_rank, predicate, source) in sorted(edges.items()):
+        if a in keep and b in keep:
+            hub = types[a] in _HUB_TYPES or types[b] in _HUB_TYPES
+            graph.add_edge(a, b, predicate=predicate, source=source, weight=2.0 if hub else 1.0)
+    return graph
+
+
+def _labels(iri: str, found: dict[str, list[tuple[str, str | None]]]) -> dict[str, str]:
+    """label (zh first), label_en, title and aliases of one node."""
+    def pick(predicates: Iterable[str], langs: Iterable[str | None]) -> str:
+        for lang in langs:
+            for predicate in predicates:
+                values = sorted(v for v, l in found.get(predicate, [])
+                                if (l or "").split("-")[0] == (lang or ""))
+                if values:
+                    return values[0]
+        return ""
+
+    main = ("rdfs:label", "skos:prefLabel", "dcterms:title")
+    label = pick(main, ("zh", None, "en")) or iri.rsplit("/", 1)[-1]
+    label_en = pick(main, ("en",))
+    aliases = sorted({v for v, _l in found.get("skos:altLabel", [])})
+    return {"label": label, "label_en": label_en, "title": pick(("dcterms:title",), ("zh", None)),
+            "aliases": "|".join(aliases)}
+
+
+# -- views ----------------------------------------------------------------------
+
+def _normalise_types(types: Iterable[str] | None) -> set[str] | None:
+    if types is None:
+        return None
+    wanted: set[str] = set()
+    for raw in types:
+        for word in str(raw).replace(",", " ").split():
+            key = word.strip().lower()
+            if key in NODE_TYPES:
+                wanted.add(key)
+            elif key in _TYPE_ALIASES:
+                wanted.update(_TYPE_ALIASES[key])
+            else:
+                raise PolicyKGError(f"unknown node type {word!r}; choose from "
+                                    f"{', '.join(NODE_TYPES)} or entity")
+    return wanted or None
+
+
+def _area_nodes(graph: "nx.Graph", area: str) -> set[str]:
+    """The units inside ``area`` (a unit IRI, title or label) and the nodes linked to them."""
+    units = [n for n, d in graph.nodes(data=True) if d["type"] in UNIT_NODE_TYPES]
+    if area in graph and graph.nodes[area]["type"] in UNIT_NODE_TYPES:
+        roots = {area}
+    else:
+        wanted = area.strip()
+        roots = {n for n in units
+                 if wanted in (graph.nodes[n]["title"], graph.nodes[n]["label"])}
+        if not roots:
+            roots = {n for n in units if wanted and wanted in graph.nodes[n]["label"]}
+    if not roots:
+        raise NotFound(f"no section or unit named {area!r} in the graph")
+    inside = set(roots)
+    for unit in units:
+        chain, seen = unit, set()
+        while chain and chain not in seen:
+            if chain in roots:
+                inside.add(unit)
+                break
+            seen.add(chain)
+            chain = graph.nodes[chain]["parent"] if chain in graph else ""
+    around = {m for u in inside for m in graph.neighbors(u)
+              if graph.nodes[m]["type"] not in UNIT_NODE_TYPES + ("document",)}
+    return inside | around
+
+
+def _layout(graph: "nx.Graph") -> dict[str, tuple[float, float]]:
+    """Spring layout with a fixed seed, scaled so every coordinate is in [-1, 1]."""
+    import networkx as nx
+
+    if graph.number_of_nodes() == 0:
+        return {}
+    if graph.number_of_nodes() == 1:
+        return {next(iter(graph)): (0.0, 0.0)}
+    pos = nx.spring_layout(graph, seed=_SEED, weight=None)
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    half = max(max(xs) - min(xs), max(ys) - min(ys)) / 2 or 1.0
+    return {n: (round(float(p[0] - cx) / half, 4), round(float(p[1] - cy) / half, 4))
+            for n, p in pos.items()}
+
+
+def neighbourhood(kg: Any, iri: str | None = None, *, depth: int = 1,
+                  types: Iterable[str] | None = None, area: str | None = None,
+                  highlight: Iterable[str] = ()) -> dict:
+    """A node-link view of the graph, whole or around one node, with a layout.
+
+    Args:
+        kg: the knowledge graph (its ``store`` is queried).
+        iri: the centre (IRI, or a label or alias of an entity); ``None`` for the whole graph.
+        depth: 1 or 2, the radius of the ego network around ``iri``.
+        types: keep only these node types (``NODE_TYPES``; "entity" stands for all
+            entity types); the centre is always kept.
+        area: keep only the units inside a section (its IRI, title or label) and
+            the entities and topics they link to.
+        highlight: IRIs to mark with ``highlight: true``.
+
+    Returns:
+        ``{"nodes": [{"id", "label", "type", "x", "y", "highlight"}],
+        "links": [{"source", "target", "predicate"}], "truncated": bool}``,
+        sorted by id; x and y in [-1, 1].
+
+    Raises:
+        NotFound: ``iri`` or ``area`` is not in the graph.
+        PolicyKGError: ``depth`` is not 1 or 2, or an unknown type is asked for.
+    """
+    if depth not in (1, 2):
+        raise PolicyKGError(f"depth must be 1 or 2, not {depth!r}")
+    wanted = _normalise_types(types)
+    graph = entity_graph(kg)
+    centre = _resolve(graph, iri) if iri is not None else None
+    keep = set(graph)
+    if area:
+        keep = _area_nodes(graph, area)
+        if centre is not None:
+            keep.add(centre)
+    view = graph.subgraph(keep)
+    if centre is not None:
+        import networkx as nx
+
+        view = nx.ego_graph(view, centre, radius=depth)
+    if wanted is not None:
+        view = view.subgraph([n for n, d in view.nodes(data=True)
+                              if d["type"] in wanted or n == centre])
+    truncated = False
+    if view.number_of_nodes() > MAX_LAYOUT_NODES:
+        ranked = sorted(view.nodes, key=lambda n: (-view.degree(n), n))[:MAX_LAYOUT_NODES]
+        if centre is not None and centre not in ranked:
+            ranked[-1] = centre
+        view = view.subgraph(ranked)
+        truncated = True
+    pos = _layout(view)
+    marked = set(highlight)
+    nodes = [{"id": n, "label": view.nodes[n]["label"], "type": view.nodes[n]["type"],
+              "x": pos[n][0], "y": pos[n][1], "highlight": n in marked}
+             for n in sorted(view)]
+    links = []
+    for a, b, data in view.edges(data=True):
+        source, target = (a, b) if data["source"] == a else (b, a)
+        links.append({"source": source, "target": target, "predicate": data["predicate"]})
+    links.sort(key=lambda link: (link["source"], link["target"], link["predicate"]))
+    return {"nodes": nodes, "links": links, "truncated": truncated}
+
+
+def _node(graph: "nx.Graph", iri: str) -> dict:
+    data = graph.nodes[iri]
+    return {"iri": iri, "label": data["label"], "type": data["type"]}
+
+
+def stats(kg: Any, *, top: int = 10) -> dict:
+    """Sizes of the entity–task graph and its most central entities.
+
+    Returns:
+        ``{"nodes", "edges", "components", "nodes_by_type": {type: n},
+        "edges_by_predicate": {curie: n}, "top_degree": [{"iri", "label", "type",
+        "degree"}], "top_betweenness": [{"iri", "label", "type", "betweenness"}],
+        "betweenness_sampled": bool}``; rankings are over entities only, ties by IRI.
+        Betweenness is estimated from 500 sampled sources (fixed seed) on graphs
+        of more than 1000 nodes.
+    """
+    import networkx as nx
+
+    graph = entity_graph(kg)
+    by_type: dict[str, int] = {}
+    for _n, t in graph.nodes(data="type"):
+        by_type[t] = by_type.get(t, 0) + 1
+    by_predicate: dict[str, int] = {}
+    for _a, _b, p in graph.edges(data="predicate"):
+        by_predicate[p] = by_predicate.get(p, 0) + 1
+    entities = [n for n, t in graph.nodes(data="type") if t in ENTITY_NODE_TYPES]
+    sampled = graph.number_of_nodes() > 1000
+    betweenness = (nx.betweenness_centrality(graph, k=500 if sampled else None, seed=_SEED)
+                   if graph.number_of_nodes() else {})
+    by_degree = sorted(entities, key=lambda n: (-graph.degree(n), n))[:top]
+    by_between = sorted(entities, key=lambda n: (-betweenness.get(n, 0.0), n))[:top]
+    return {
+        "nodes": graph.number_of_nodes(),
+        "edges": graph.number_of_edges(),
+        "components": nx.number_connected_components(graph) if graph.number_of_nodes() else 0,
+        "nodes_by_type": dict(sorted(by_type.items())),
+        "edges_by_predicate": dict(sorted(by_predicate.items())),
+        "top_degree": [{**_node(graph, n), "degree": graph.degree(n)} for n in by_degree],
+        "top_betweenness": [{**_node(graph, n), "betweenness": round(betweenness.get(n, 0.0), 6)}
+                            for n in by_between],
+        "betweenness_sampled": sampled,
+    }
+
+
+def _resolve(graph: "nx.Graph", name: str) -> str:
+    """The node for an IRI, label or alias (entities preferred, then by IRI).
+
+    Raises:
+        NotFound: nothing in the graph has that IRI or name.
+    """
+    if name in graph:
+        return name
+    wanted = name.strip().casefold()
+    found = []
+    for n, data in graph.nodes(data=True):
+        names = {data["label"], data["label_en"], data["title"], *data["aliases"].split("|")}
+        if wanted and wanted in {x.casefold() for x in names if x}:
+            found.append((data["type"] not in ENTITY_NODE_TYPES, data["type"] == "topic", n))
+    if not found:
+        raise NotFound(f"nothing named {name!r} in the graph (give an IRI, a label or an alias)")
+    return min(found)[2]
+
+
+def shortest_connection(kg: Any, a: str, b: str) -> list[dict]:
+    """The shortest chain of links between two nodes (IRIs, labels or aliases).
+
+    Paths through tasks and sections are preferred to paths through a whole
+    document or a topic (hub edges count double).
+
+    Returns:
+        One step per node from ``a`` to ``b``: ``{"iri", "label", "type",
+        "predicate", "inverse"}``, where ``predicate`` (a CURIE, ``None`` on the
+        first step) links the previous step to this one and ``inverse`` is true
+        when the triple points from this step back to the previous one.
+
+    Raises:
+        NotFound: a name is unknown, or the two are not connected.
+    """
+    import networkx as nx
+
+    graph = entity_graph(kg)
+    start, end = _resolve(graph, a), _resolve(graph, b)
+    try:
+        path = nx.dijkstra_path(graph, start, end, weight="weight")
+    except nx.NetworkXNoPath:
+        raise NotFound(f"no connection between {a!r} and {b!r} in the graph") from None
+    steps = []
+    for i, node in enumerate(path):
+        step = {**_node(graph, node), "predicate": None, "inverse": False}
+        if i:
+            edge = graph.edges[path[i - 1], node]
+            step["predicate"] = edge["predicate"]
+            step["inverse"] = edge["source"] == node
+        steps.append(step)
+    return steps
+
+
+def communities(kg: Any) -> list[list[dict]]:
+    """Communities of tasks and entities (greedy modularity), largest first.
+
+    The graph used holds the leaf units (tasks, principles, goals, articles,
+    items, paragraphs) and the entities they are linked to; documents, sections
+    and topics are left out so that communities follow shared entities rather
+    than the document outline. Communities of one node are dropped.
+
+    Returns:
+        Lists of ``{"iri", "label", "type"}``: units first, then entities, each by label.
+    """
+    import networkx as nx
+    from networkx.algorithms.community import greedy_modularity_communities
+
+    graph = entity_graph(kg)
+    leaves = ("task", "principle", "goal", "article", "item", "paragraph")
+    members = sorted(n for n, t in graph.nodes(data="type") if t in leaves + ENTITY_NODE_TYPES)
+    sub = nx.Graph()
+    sub.add_nodes_from(members)
+    sub.add_edges_from(sorted((min(x, y), max(x, y)) for x, y in graph.subgraph(members).edges))
+    sub.remove_nodes_from([n for n in members if sub.degree(n) == 0])
+    if sub.number_of_edges() == 0:
+        return []
+    found = greedy_modularity_communities(sub)
+    out = []
+    for group in found:
+        if len(group) < 2:
+            continue
+        nodes = [_node(graph, n) for n in group]
+        nodes.sort(key=lambda d: (d["type"] in ENTITY_NODE_TYPES, d["label"], d["iri"]))
+        out.append(nodes)
+    out.sort(key=lambda c: (-len(c), c[0]["label"], c[0]["iri"]))
+    return out
