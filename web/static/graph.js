@@ -11,11 +11,11 @@
     Task: "#e6762e", Principle: "#c0a000", Goal: "#b8860b", Item: "#f0a868",
     Organization: "#2f74c0", GovernmentOrganization: "#2f74c0", CollegeOrUniversity: "#5c8fd6",
     Place: "#3c9a5f", Event: "#c2407a", Programme: "#8652b8", DocumentReference: "#7a7a7a",
-    Concept: "#17a2b8", Topic: "#17a2b8", Sentence: "#999999"
+    Concept: "#17a2b8", Topic: "#17a2b8", Sentence: "#999999", Paragraph: "#c9b79c"
   };
   var NAMES = {
     PolicyDocument: "文档 Document", Document: "文档 Document", Part: "部分 Part", Section: "领域 Section",
-    Task: "任务 Task", Principle: "原则 Principle", Goal: "目标 Goal", Item: "条目 Item",
+    Task: "任务 Task", Principle: "原则 Principle", Goal: "目标 Goal", Item: "条目 Item", Paragraph: "段落 Paragraph",
     Organization: "机构 Organisation", GovernmentOrganization: "政府机构 Government body",
     CollegeOrUniversity: "高校 University", Place: "地点 Place", Event: "活动 Event",
     Programme: "项目 Programme", DocumentReference: "引用文件 Cited document",
@@ -58,6 +58,7 @@
     this.prepare(data);
     this.draw();
     this.bind();
+    this.fit();
     this.run(this.hasLayout ? 120 : 300);
   }
 
@@ -115,7 +116,7 @@
                               "data-type": n.type, tabindex: "0"}, nodeLayer);
       el("circle", {r: n.r, fill: colour(n.type)}, g);
       var title = el("title", {}, g); title.textContent = n.label + " · " + (NAMES[n.type] || n.type);
-      var text = el("text", {x: n.r + 3, y: 4, "class": "label" + ((manyLabels && !n.highlight && n.degree < 4) ? " minor" : "")}, g);
+      var text = el("text", {x: n.r + 2, y: 4, "class": "label" + ((manyLabels && !n.highlight && n.degree < 4) ? " minor" : "")}, g);
       text.textContent = short(n.label, self.small ? 10 : 16);
     });
     this.refreshVisibility();
@@ -140,7 +141,8 @@
 
   Graph.prototype.step = function (alpha) {
     var nodes = this.nodes, n = nodes.length, i, j, a, b, dx, dy, d2, f;
-    var repel = 900 * (this.small ? 0.5 : 1), spring = 0.04, length = this.small ? 45 : 70;
+    var ideal = Math.max(30, Math.min(90, 0.6 * Math.sqrt(this.width * this.height / Math.max(1, n))));
+    var repel = ideal * ideal * 0.5, spring = 0.05, length = ideal;
     for (i = 0; i < n; i++) {
       a = nodes[i];
       for (j = i + 1; j < n; j++) {
@@ -158,7 +160,7 @@
     var cx = this.width / 2, cy = this.height / 2;
     for (i = 0; i < n; i++) {
       a = nodes[i];
-      a.vx += (cx - a.x) * 0.004 * alpha; a.vy += (cy - a.y) * 0.004 * alpha;
+      a.vx += (cx - a.x) * 0.02 * alpha; a.vy += (cy - a.y) * 0.02 * alpha;
       if (a.fixed) { a.vx = a.vy = 0; continue; }
       a.vx *= 0.6; a.vy *= 0.6;
       a.x += Math.max(-20, Math.min(20, a.vx)); a.y += Math.max(-20, Math.min(20, a.vy));
@@ -173,16 +175,35 @@
       var batch = self.nodes.length > 400 ? 1 : 3;
       for (var i = 0; i < batch && self.left > 0; i++, self.left--) self.step(Math.max(0.05, self.left / ticks));
       self.tick();
+      if (!self.userMoved && (self.left % 30 < batch || self.left <= 0)) self.fit();
       if (self.left > 0) window.requestAnimationFrame(frame); else { self.running = false; self.box.setAttribute("data-settled", "true"); }
     }
     window.requestAnimationFrame(frame);
     left = 0;
   };
 
+  Graph.prototype.fit = function () {
+    var self = this, minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+    this.nodes.forEach(function (n) {
+      if (!self.visible(n)) return;
+      minX = Math.min(minX, n.x - n.r); maxX = Math.max(maxX, n.x + n.r + 60);
+      minY = Math.min(minY, n.y - n.r); maxY = Math.max(maxY, n.y + n.r);
+    });
+    if (!isFinite(minX)) return;
+    var pad = 16, k = Math.min(2, (this.width - 2 * pad) / ((maxX - minX) || 1), (this.height - 2 * pad) / ((maxY - minY) || 1));
+    this.view = {k: k, x: pad - minX * k + ((this.width - 2 * pad) - (maxX - minX) * k) / 2,
+                 y: pad - minY * k + ((this.height - 2 * pad) - (maxY - minY) * k) / 2};
+    this.applyView();
+  };
+
   Graph.prototype.applyView = function () {
     var v = this.view;
     this.viewport.setAttribute("transform", "translate(" + v.x + "," + v.y + ") scale(" + v.k + ")");
     this.svg.classList.toggle("zoomed", v.k > 1.6);
+    // labels and strokes keep their size on screen whatever the zoom
+    this.viewport.style.setProperty("--label", (11 / Math.max(0.25, v.k)).toFixed(2) + "px");
+    this.viewport.style.setProperty("--hl-label", (13 / Math.max(0.25, v.k)).toFixed(2) + "px");
+    this.viewport.style.setProperty("--stroke", (1 / Math.max(0.25, v.k)).toFixed(2));
   };
 
   Graph.prototype.toGraph = function (evt) {
@@ -196,7 +217,7 @@
     this.svg.addEventListener("wheel", function (evt) {
       evt.preventDefault();
       var p = self.toGraph(evt), v = self.view, k = Math.max(0.2, Math.min(8, v.k * (evt.deltaY < 0 ? 1.15 : 1 / 1.15)));
-      v.x = p.px - p.x * k; v.y = p.py - p.y * k; v.k = k; self.applyView();
+      v.x = p.px - p.x * k; v.y = p.py - p.y * k; v.k = k; self.userMoved = true; self.applyView();
     }, {passive: false});
     this.svg.addEventListener("pointerdown", function (evt) {
       var g = evt.target.closest && evt.target.closest("g.node");
@@ -211,7 +232,7 @@
       if (Math.abs(p.px - drag.start.px) + Math.abs(p.py - drag.start.py) > 4) drag.moved = true;
       if (!drag.moved) return;
       if (drag.node) { drag.node.x = p.x; drag.node.y = p.y; self.tick(); self.run(40); }
-      else { self.view.x = drag.view.x + (p.px - drag.start.px); self.view.y = drag.view.y + (p.py - drag.start.py); self.applyView(); }
+      else { self.userMoved = true; self.view.x = drag.view.x + (p.px - drag.start.px); self.view.y = drag.view.y + (p.py - drag.start.py); self.applyView(); }
     });
     this.svg.addEventListener("pointerup", function () {
       if (drag && drag.node) {
@@ -242,6 +263,7 @@
       li.setAttribute("data-type", t); li.tabIndex = 0;
       li.addEventListener("click", function () {
         self.hidden[t] = !self.hidden[t]; li.classList.toggle("off", !!self.hidden[t]); self.refreshVisibility();
+        if (!self.userMoved) self.fit();
       });
       list.appendChild(li);
     });

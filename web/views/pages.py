@@ -125,10 +125,15 @@ def _resource_response(iri: str):
         return response
     data = kg.resource(iri).to_json()
     html = render_template("document.html" if _is_document(data) else "resource.html",
-                           r=data, iri=iri, **_page_parts(data))
+                           r=data, iri=iri, hidden=_DOCUMENT_HIDDEN, **_page_parts(data))
     response = Response(html, mimetype="text/html")
     response.headers["Vary"] = "Accept"
     return response
+
+
+# Shown elsewhere on a document page (outline, highlighted text) or too long for a table.
+_DOCUMENT_HIDDEN = ("https://w3id.org/policykg/ontology#mentions", "http://purl.org/dc/terms/hasPart",
+                    "https://w3id.org/policykg/ontology#contentHash")
 
 
 def _is_document(data: dict) -> bool:
