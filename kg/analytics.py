@@ -126,7 +126,9 @@ def entity_graph(kg: Any) -> "nx.Graph":
     ``aliases`` ("|"-joined), ``type`` (one of ``NODE_TYPES``), ``title`` and
     ``parent`` (the IRI the unit is part of, or ""). Edges carry ``predicate``
     (a CURIE such as ``pol:mentions``), ``source`` (the subject of the triple)
-    and ``weight`` (2 for edges touching documents and topics, which are hubs).
+    and ``weight`` for shortest paths (2 for edges touching documents and
+    topics, which are hubs; 1.5 for ``dcterms:isPartOf``; 1 for mentions and
+    typed relations, so shared entities connect before shared outline).
     Topics nobody is linked to are left out.
     """
     import networkx as nx
@@ -172,8 +174,13 @@ def entity_graph(kg: Any) -> "nx.Graph":
                        else "", **_labels(iri, labels.get(iri, {})))
     for (a, b), (_rank, predicate, source) in sorted(edges.items()):
         if a in keep and b in keep:
-            hub = types[a] in _HUB_TYPES or types[b] in _HUB_TYPES
-            graph.add_edge(a, b, predicate=predicate, source=source, weight=2.0 if hub else 1.0)
+            if types[a] in _HUB_TYPES or types[b] in _HUB_TYPES:
+                weight = 2.0
+            elif predicate == "dcterms:isPartOf":
+                weight = 1.5
+            else:
+                weight = 1.0
+            graph.add_edge(a, b, predicate=predicate, source=source, weight=weight)
     return graph
 
 
@@ -387,8 +394,9 @@ def _resolve(graph: "nx.Graph", name: str) -> str:
 def shortest_connection(kg: Any, a: str, b: str) -> list[dict]:
     """The shortest chain of links between two nodes (IRIs, labels or aliases).
 
-    Paths through tasks and sections are preferred to paths through a whole
-    document or a topic (hub edges count double).
+    Paths through shared entities are preferred to paths through the outline
+    (sections), and both to paths through a whole document or a topic (see
+    the edge weights of :func:`entity_graph`).
 
     Returns:
         One step per node from ``a`` to ``b``: ``{"iri", "label", "type",
