@@ -32,7 +32,7 @@ def cn_number(text: str) -> int | None:
     >>> cn_number("十二"), cn_number("二十"), cn_number("一百零五"), cn_number("7")
     (12, 20, 105, 7)
     """
-    if text.isdigit():
+    if text.isdecimal():
         return int(text)
     units = {"十": 10, "百": 100, "千": 1000}
     total, digit = 0, None

@@ -205,6 +205,15 @@ def build_structure(text: str, *, body_start: int = 0) -> tuple[Node, ...]:
     return _freeze_all(roots, "", text)
 
 
+def _id_number(number: str | None) -> int | None:
+    """The value of a written number for an id, or None (circled and other forms too).
+
+    >>> _id_number("十二"), _id_number("5"), _id_number(None)
+    (12, 5, None)
+    """
+    return cn_number(number) if number else None
+
+
 def _extent(draft: _Draft) -> int:
     end = draft.end
     for child in draft.children:
@@ -213,11 +222,23 @@ def _extent(draft: _Draft) -> int:
 
 
 def _freeze_all(drafts: list[_Draft], prefix: str, text: str) -> tuple[Node, ...]:
+    # A node is named by its number as written (task 5 → "task-5") where that
+    # number is unique among its siblings of the same kind; otherwise (unnumbered
+    # paragraphs, broken numbering) by its position among them.
+    ordered = sorted(drafts, key=lambda d: d.start)
+    written: dict[tuple[str, int], int] = {}
+    for draft in ordered:
+        value = _id_number(draft.number)
+        if value is not None:
+            written[draft.kind, value] = written.get((draft.kind, value), 0) + 1
     counters: dict[str, int] = {}
     nodes = []
-    for draft in sorted(drafts, key=lambda d: d.start):
+    for draft in ordered:
         counters[draft.kind] = counters.get(draft.kind, 0) + 1
-        node_id = f"{prefix}{draft.kind}-{counters[draft.kind]}"
+        value = _id_number(draft.number)
+        if value is None or written[draft.kind, value] > 1:
+            value = counters[draft.kind]
+        node_id = f"{prefix}{draft.kind}-{value}"
         end = _extent(draft)
         nodes.append(
             Node(

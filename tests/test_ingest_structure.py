@@ -73,6 +73,7 @@ def test_seed_structure(seed_path):
         [("7", "打造营商环境新优势"), ("8", "打造创新创业新优势"), ("9", "打造人才集聚新优势"), ("10", "打造开放发展新优势")],
     ]
     assert _find(doc, "part-3/section-1/task-2").title == "打造航空服务新优势"
+    assert _find(doc, "part-3/section-2/task-5").title == "打造环境品质新优势"
     # A section heading on its own line spans its tasks.
     assert sections[0].text.startswith("(一)加快推动高质量发展\n")
     assert sections[0].end == sections[0].children[-1].end
@@ -113,9 +114,9 @@ def test_law_markdown_gives_chapters_and_articles(corpus_dir):
 
 def test_articles_with_enumerations_are_items():
     doc = parse_text("某某条例\n\n第一章 总则\n\n第二条 应当具备下列条件：\n\n（一）有名称；\n\n（二）有场所。\n\n第三条 其他。")
-    article = _find(doc, "chapter-1/article-1")
+    article = _find(doc, "chapter-1/article-2")  # ids follow the written numbers
     assert [(c.kind, c.number) for c in article.children] == [("item", "一"), ("item", "二")]
-    assert _find(doc, "chapter-1/article-2").number == "三"
+    assert _find(doc, "chapter-1/article-3").number == "三"
 
 
 def test_inline_yishi_items_and_false_positives():
