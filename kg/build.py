@@ -115,11 +115,29 @@ def _extractor() -> Callable[[Any], Any]:
 
 
 def load_vocabularies(store) -> None:
-    """Load the ontology and the topic scheme into their named graphs (when present)."""
+    """Load the ontology and the topic scheme into their named graphs when they changed.
+
+    Raises:
+        StoreError: a vocabulary file cannot be parsed.
+    """
+    from rdflib import Graph
+
+    from .errors import StoreError
+
+    index = store.document_index(vocabularies=True)
     for name, file in ((ONTOLOGY_GRAPH, _ONTOLOGY_DIR / "policykg.ttl"),
                        (TOPICS_GRAPH, _ONTOLOGY_DIR / "topics.ttl")):
-        if file.is_file():
-            store.load_file(name, file)
+        if not file.is_file():
+            continue
+        data = file.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        if index.get(str(file)) == (name, sha):
+            continue
+        try:
+            graph = Graph().parse(data=data, format="turtle")
+        except Exception as exc:  # rdflib raises many parser exception types
+            raise StoreError(f"{file}: cannot load into the store: {exc}") from None
+        store.put_document(name, graph, str(file), sha)
 
 
 def _collect(paths: Iterable[str | Path], report: BuildReport) -> tuple[list[Path], list[Path]]:

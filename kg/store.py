@@ -159,13 +159,19 @@ class GraphStore:
         rows = list(self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}"))
         return int(rows[0][0])
 
-    def document_index(self) -> dict[str, tuple[str, str]]:
-        """Every built source file: ``{path: (document IRI, sha256 of the file's bytes)}``."""
+    def document_index(self, *, vocabularies: bool = False) -> dict[str, tuple[str, str]]:
+        """Every built source file: ``{path: (document IRI, sha256 of the file's bytes)}``.
+
+        With ``vocabularies``, the ontology and topic files loaded into
+        ``ONTOLOGY_GRAPH`` and ``TOPICS_GRAPH`` are listed too.
+        """
         rows = self.query(
             f"SELECT ?path ?doc ?sha WHERE {{ GRAPH {_iri(self.index_graph)} {{"
             " ?doc prov:wasDerivedFrom ?file . ?file rdfs:label ?path ;"
             " dcterms:identifier ?sha . } }")
-        return {str(path): (str(doc), str(sha)) for path, doc, sha in rows}
+        hidden = () if vocabularies else (ONTOLOGY_GRAPH, TOPICS_GRAPH)
+        return {str(path): (str(doc), str(sha)) for path, doc, sha in rows
+                if str(doc) not in hidden}
 
     def is_empty(self) -> bool:
         """True when no document has been built into the store."""
