@@ -79,7 +79,8 @@ _SUFFIXES: dict[str, tuple[str, ...]] = {
         "人民代表大会常务委员会", "委员会", "管委会", "办公厅", "办公室", "人民政府", "政府",
         "集团", "有限公司", "公司", "大学", "学院", "研究院", "研究所", "医院", "中学", "小学",
         "服务中心", "中心", "法院", "检察院", "审判庭", "银行", "协会", "学会", "基金会",
-        "交易所", "总署", "海关", "党委", "市委", "区委", "局", "部", "署", "厅", "委",
+        "交易所", "总署", "海关", "党委", "市委", "区委", "党工委", "领导小组", "协调小组", "小组",
+        "局", "部", "署", "厅", "委",
     ),
     "Place": (
         "自由贸易试验区", "自贸试验区", "自贸区", "示范区", "集聚区", "试验区", "开发区",
@@ -91,12 +92,12 @@ _SUFFIXES: dict[str, tuple[str, ...]] = {
         "博览会", "交易会", "展览会", "进博会", "邀请展", "音乐季", "艺术节", "电影节", "文化节",
         "比赛", "大赛", "锦标赛", "运动会", "论坛", "峰会", "全会", "党代会", "代表大会", "奖",
     ),
-    "Programme": ("工程", "行动计划"),
+    "Programme": ("工程", "行动计划", "引导基金", "产业基金", "基金"),
 }
 # Suffixes of one character, or too common, need a proper-name prefix.
 _WEAK_SUFFIXES = frozenset(
     ["局", "部", "署", "厅", "委", "省", "市", "县", "区", "镇", "乡", "路", "河", "江", "湖",
-     "奖", "中心", "地区", "政府", "公司", "广场"])
+     "奖", "中心", "地区", "政府", "公司", "广场", "小组", "基金"])
 # Suffixes that make a name even with common words before them (东方国际集团).
 _STRONG_SUFFIXES = frozenset(
     ["集团", "有限公司", "大学", "学院", "研究院", "研究所", "医院", "银行", "中学", "小学",
@@ -114,9 +115,15 @@ _BOUNDARY_WORDS = frozenset("""
 全省 全国各 各 一批 若干 一些 多个 首个 等 和 与 及 以及 并 把 将 在 对 为 由 向 从 以 的 是
 关于 其中 我国 我市 我区 本市 本区 相关 有关 重点 重要 主要 新 更多 各类 各级 该 这 这些 其
 领导 坚强 作为 成立 设立 组建 印发 发布 制定 出台 召开 通过 进一步 优化 规划 改造
+获得 连接 获 认定 审定 批准 经 申请 引入 设立 注册 提供 享受 给予 纳入 带动 面向 辐射 拥有
+入驻 落户 进入 参加 利用 组织 位于 包括 含 属于 全国性 国际性 区域性 地方性 首批 共建
 """.split())
+# An unknown (HMM) token starting with a function character ends a name: 及经, 由此.
+_FUNCTION_CHARS = "及经由对在把将向与和或并被从为"
+# Names of events made of common words start with a scope word: 国际传统艺术邀请展.
+_EVENT_SCOPE = ("国际", "中国", "世界", "全国", "全球", "亚洲")
 _STOP_POS = frozenset("p c u uj ul uz ud ug uv d vd ad r m mq q x i l y e o zg w df".split())
-_PROPER_POS = frozenset("ns nr nt nz nrt nrfg j".split())
+_PROPER_POS = frozenset("ns nr nt nz nrt nrfg".split())
 _LIST_SEP = "、和与及或"
 _CLAUSE_PUNCT = "，。；：！？,.;:!?\n"
 
@@ -219,12 +226,15 @@ class EntityExtractor:
         """
         tokens = self.tokens(text)
         cands: list[Candidate] = []
-        cands += self._from_aliases(text, context)
+        cands += self._from_aliases(text, context, tokens)
         cands += self._from_events(text)
         cands += self._from_quotes(text)
-        cands += self._from_suffixes(text, tokens)
+        named, unnamed = self._from_suffixes(text, tokens)
+        cands += named
         docs = self._from_documents(text)
         chosen = _resolve(cands)
+        chosen += _short_forms(unnamed, chosen + docs)
+        chosen += _nested_places(cands, chosen)
         chosen = self._link_tails(chosen)
         chosen += self._anaphors(text, chosen, tokens)
         out = sorted(chosen + docs, key=lambda c: (c.start, -c.end, c.label))
@@ -236,12 +246,15 @@ class EntityExtractor:
             return Candidate(start, end, surface, entry.label, entry.type, source, entry.label_en)
         return Candidate(start, end, surface, normalise_key(surface), etype, source)
 
-    def _from_aliases(self, text: str, context: str) -> list[Candidate]:
+    def _from_aliases(self, text: str, context: str, tokens) -> list[Candidate]:
         regex, names = self._alias_regex(context)
         if regex is None:
             return []
+        ends = {e for _, _, _, e in tokens}
         out = []
         for m in regex.finditer(text):
+            if len(m.group()) <= 3 and m.end() not in ends:
+                continue  # 科技部 in 科技部门: the short name is part of a longer word
             entry = names[m.group()]
             out.append(Candidate(m.start(), m.end(), m.group(), entry.label, entry.type,
                                  "alias", entry.label_en))
@@ -269,6 +282,8 @@ class EntityExtractor:
             inner = m.group(1)
             if _NOT_A_NAME.search(inner) or inner in self.stop:
                 continue
+            if re.match(r"(?:的|等)?(?:形式|方式|模式)", text[m.end():m.end() + 4]):
+                continue  # 以“跟进投资”形式: a manner, not a name
             if not 2 <= len(inner) <= 8:
                 continue
             etype = "Programme"
@@ -279,11 +294,13 @@ class EntityExtractor:
             out.append(self._make(m.start(1), m.end(1), inner, etype, "quote"))
         return out
 
-    def _from_suffixes(self, text: str, tokens: list[tuple[str, str, int, int]]) -> list[Candidate]:
-        """Names ending in an organisation/place/event suffix, extended left over name tokens."""
+    def _from_suffixes(self, text: str, tokens: list[tuple[str, str, int, int]]
+                       ) -> tuple[list[Candidate], list[Candidate]]:
+        """Names ending in an organisation/place/event suffix, extended left over name tokens;
+        second, the phrases of that shape made only of common words (kept only as short forms)."""
         ends = {e: i for i, (_, _, _, e) in enumerate(tokens)}
         starts = {s: i for i, (_, _, s, _) in enumerate(tokens)}
-        out = []
+        out, unnamed = [], []
         for m in self._suffix_re.finditer(text):
             end = m.end()
             if end not in ends:  # suffix must close a token: 区 in 区域 is no suffix
@@ -297,8 +314,13 @@ class EntityExtractor:
             j = first - 1
             while j >= 0 and end - tokens[j][2] <= 24:
                 word, tag, _, _ = tokens[j]
+                if word in ("和", "与") and self._crosses(text, tokens, j, m.start()):
+                    j -= 1  # 工业和科技信息化局, 国家发展和改革委员会
+                    continue
                 if tag in _STOP_POS or word in _BOUNDARY_WORDS or word in _LIST_SEP \
                         or _NUMERAL.match(word):
+                    break
+                if tag == "un" and word[0] in _FUNCTION_CHARS:
                     break
                 if any(ch in _CLAUSE_PUNCT or ch in "“”\"《》()（）·、" for ch in word):
                     break
@@ -308,29 +330,59 @@ class EntityExtractor:
             while k < first and tokens[k][1][:1] in ("v", "a", "d") and tokens[k][1] != "vn":
                 k += 1
             holder = tokens[first]
-            if suffix in _WEAK_SUFFIXES and holder[2] < m.start() and m.start() - holder[2] < 2:
-                continue  # 城市, 格局, 街镇: the suffix character belongs to a common word
-            # 上海连接长三角地区: after the last verb, a known name is the whole name
-            for v in range(ends[end], k - 1, -1):
-                if tokens[v][1].startswith("v") and tokens[v][1] != "vn":
-                    rest = text[tokens[v][3]:end]
-                    if self.entry(rest) is not None:
-                        k = v + 1
-                    break
+            if suffix in _WEAK_SUFFIXES and len(suffix) == 1:
+                if holder[2] < m.start():
+                    # 城市, 格局, 街镇: the suffix character belongs to a common word
+                    if m.start() - holder[2] < 2 or holder[1] not in ("ns", "nt", "nz"):
+                        continue
+            k = self._cut_to_known_tail(text, tokens, k, ends[end], end)
             start = tokens[k][2]
             if start >= m.start() and holder[2] >= m.start():
                 continue  # nothing before the suffix
             name = text[start:end]
             name_tokens = tokens[k:ends[end] + 1]
-            if not self._is_name(name, suffix, name_tokens):
+            cand = self._make(start, end, name, self._suffix_type[suffix], "suffix")
+            if self._is_name(name, suffix, name_tokens):
+                out.append(cand)
+            elif len(name) >= 5 and name not in self.stop:
+                unnamed.append(cand)
+        return out, unnamed
+
+    def _proper(self, token) -> bool:
+        """Whether a token is a proper name (by its tag or the alias table)."""
+        return (token[1] in _PROPER_POS and len(token[0]) > 1) or self.entry(token[0]) is not None
+
+    def _crosses(self, text: str, tokens, j: int, suffix_start: int) -> bool:
+        """Whether a name going leftwards continues over 和/与 at token ``j``."""
+        if j == 0:
+            return False
+        left = tokens[j - 1]
+        if left[1] in _STOP_POS or left[0] in _BOUNDARY_WORDS or not left[1].startswith("n"):
+            return False
+        if left[0].endswith(tuple(s for s, _ in self._suffixes)):
+            return False  # X大学和Y集团: two names
+        right = [t for t in tokens[j + 1:] if t[2] < suffix_start]
+        return bool(right) and not any(self._proper(t) for t in right)
+
+    def _cut_to_known_tail(self, text: str, tokens, k: int, last: int, end: int) -> int:
+        """Start the name at a known name ending it when what precedes is not a name part
+        (上海连接长三角地区 → 长三角地区, 做精做实进口博览会 → 进口博览会)."""
+        for t in range(k + 1, last + 1):
+            if self.entry(text[tokens[t][2]:end]) is None:
                 continue
-            out.append(self._make(start, end, name, self._suffix_type[suffix], "suffix"))
-        return out
+            before = tokens[k:t]
+            if any((b[1].startswith("v") and b[1] != "vn") or b[1] == "un" for b in before) \
+                    or not any(self._proper(b) for b in before):
+                return t
+            return k
+        return k
 
     def _is_name(self, name: str, suffix: str, name_tokens) -> bool:
         """Whether a suffix candidate is a proper name rather than a generic phrase."""
         if name in self.stop or len(name) - len(suffix) < 2 or len(name) > 24:
             return False
+        if any(name.endswith(w) for w in self.stop if len(w) >= 4):
+            return False  # …国际大都市, …国际贸易中心: a role, not a name
         # "<place> + generic phrase" (上海国际贸易中心 as the city's role) is generic too.
         for entry in self.aliases:
             if entry.type == "Place":
@@ -339,16 +391,15 @@ class EntityExtractor:
                         return False
         suffix_start = name_tokens[0][2] + len(name) - len(suffix)
         prefix_tokens = [t for t in name_tokens if t[2] < suffix_start]
-        if suffix in _STRONG_SUFFIXES and len(name) >= 4:
+        if suffix in _STRONG_SUFFIXES and len(name) - len(suffix) >= 3:
             return True
-        proper = any(t[1] in _PROPER_POS and len(t[0]) > 1 or self.entry(t[0]) is not None
-                     for t in prefix_tokens)
+        proper = any(self._proper(t) for t in prefix_tokens)
         if not proper and self.entry(name) is None:
             if name.startswith(_NATIONAL) and len(name) >= 8 and suffix not in _WEAK_SUFFIXES:
                 return True
             if suffix in _WEAK_SUFFIXES or self._suffix_type[suffix] not in ("Event",):
                 return False
-            return len(name) >= 6  # events made of common words: 国际传统艺术邀请展
+            return len(name) >= 6 and name.startswith(_EVENT_SCOPE)
         return True
 
     def _link_tails(self, cands: list[Candidate]) -> list[Candidate]:
@@ -380,7 +431,8 @@ class EntityExtractor:
             if any(s <= m.start() < e for s, e in taken) or m.start() not in previous:
                 continue
             prev = previous[m.start()]
-            if prev is not None and not (prev[1] in _STOP_POS or prev[0] in _BOUNDARY_WORDS):
+            if prev is not None and not (prev[1] in _STOP_POS
+                                         or (prev[1].startswith("v") and prev[1] != "vn")):
                 continue  # 国家…示范区: part of another name, not a reference
             before = [c for c in named if c.end <= m.start() and c.label.endswith(m.group())]
             if before:
@@ -388,6 +440,31 @@ class EntityExtractor:
                 out.append(Candidate(m.start(), m.end(), m.group(), ref.label, ref.type,
                                      "anaphor", ref.label_en))
         return out
+
+
+def _short_forms(unnamed: list[Candidate], kept: list[Candidate]) -> list[Candidate]:
+    """Common-word phrases that end a name found elsewhere in the text (临空经济示范区 after
+    上海虹桥临空经济示范区): short forms of that name."""
+    out = []
+    for c in unnamed:
+        if any(c.start < k.end and k.start < c.end for k in kept + out):
+            continue
+        longer = sorted({k.label for k in kept if k.type == c.type and k.label != c.surface
+                         and k.label.endswith(c.surface)}, key=lambda lab: (len(lab), lab))
+        if longer:
+            out.append(Candidate(c.start, c.end, c.surface, longer[0], c.type, "tail", None))
+    return out
+
+
+def _nested_places(cands: list[Candidate], kept: list[Candidate]) -> list[Candidate]:
+    """Known places inside a kept organisation or programme name (苏州河 in 苏州河…工程)."""
+    hosts = [c for c in kept if c.source in ("suffix", "tail")
+             and c.type in ("Organization", "Programme")]
+    kept_spans = {(c.start, c.end) for c in kept}
+    inner = [c for c in cands if c.source == "alias" and c.type == "Place"
+             and (c.start, c.end) not in kept_spans
+             and any(h.start <= c.start and c.end <= h.end for h in hosts)]
+    return _resolve(inner)
 
 
 def _resolve(cands: list[Candidate]) -> list[Candidate]:

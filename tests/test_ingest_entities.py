@@ -1,0 +1,163 @@
+"""Entity extraction: gold entities of the seed, aliases, types, offsets, determinism."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from ingest import parse_file, parse_text
+from ingest.entities import EntityExtractor, normalise_key
+from ingest.extract import Extractor, extract
+from ingest.records import ENTITY_TYPES, Document, Metadata, Node
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from eval_extraction import load_gold, prf, score  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def extractor() -> Extractor:
+    """One extractor for the session (the jieba tokenizer is built once)."""
+    return Extractor()
+
+
+@pytest.fixture(scope="session")
+def seed_x(seed_path, extractor):
+    """The extraction of the seed document."""
+    return extractor(parse_file(seed_path))
+
+
+def by_label(x):
+    return {e.label: e for e in x.entities}
+
+
+def key_of(x, surface: str) -> str:
+    return next(m.entity_key for m in x.mentions if m.surface == surface)
+
+
+def test_seed_recall_and_precision_against_gold(seed_x):
+    gold = load_gold(ROOT / "tests" / "gold" / "seed_entities.tsv")
+    assert len(gold) >= 50
+    matched, fp, fn = score(gold, seed_x.entities, typed=True)
+    p, r, _ = prf(len(matched), len(seed_x.entities), len(gold))
+    assert p >= 0.85, [e.label for e in fp]
+    assert r >= 0.80, [g[0] for g in fn]
+
+
+def test_listed_names_split_on_separators(seed_x):
+    ents = by_label(seed_x)
+    for name in ("东华大学", "东方国际集团", "上海国际舞蹈中心", "上海国际芭蕾舞比赛",
+                 "国际传统艺术邀请展", "上海世界音乐季", "刘海粟美术馆", "程十发美术馆"):
+        assert name in ents, name
+    assert ents["东华大学"].type == "Organization"
+    assert ents["上海世界音乐季"].type == "Event"
+
+
+def test_import_expo_names_are_one_entity(seed_x):
+    ents = by_label(seed_x)
+    expo = ents["中国国际进口博览会"]
+    assert expo.type == "Event"
+    assert {"进博会", "进口博览会"} <= set(expo.aliases)
+    assert key_of(seed_x, "进口博览会") == expo.key == "中国国际进口博览会"
+    assert expo.label_en == "China International Import Expo"
+
+
+def test_scoped_and_short_aliases(seed_x):
+    assert key_of(seed_x, "市委") == "中共上海市委"
+    assert key_of(seed_x, "市政府办公厅") == "上海市人民政府办公厅"
+    assert key_of(seed_x, "长三角地区") == "长三角地区"
+    assert "长三角" in by_label(seed_x)["长三角地区"].aliases
+    assert key_of(seed_x, "临空经济示范区") == "上海虹桥临空经济示范区"
+    assert key_of(seed_x, "区委") == "中共长宁区委"
+
+
+def test_scoped_alias_needs_its_scope(extractor):
+    x = extractor(parse_text("北京市某区关于加强管理的通知\n\n按照市委部署，做好工作。"))
+    assert "中共上海市委" not in by_label(x)
+
+
+def test_documents_programmes_and_events(seed_x):
+    ents = by_label(seed_x)
+    assert ents["关于加快推进上海虹桥临空经济示范区建设的实施意见"].type == "Document"
+    for name in ("一带一路", "放管服", "四个转变", "上海购物", "上海文化", "一网通办"):
+        assert ents[name].type == "Programme", name
+    assert ents["荷花奖"].type == "Event"
+    assert "十一届市委四次全会" in ents and ents["十一届市委四次全会"].type == "Event"
+
+
+def test_generic_phrases_are_not_entities(seed_x):
+    labels = set(by_label(seed_x))
+    for phrase in ("高质量发展", "城区能级", "核心竞争力", "国际精品城区", "新优势", "示范区",
+                   "组合拳", "店小二", "中心", "城区"):
+        assert phrase not in labels, phrase
+
+
+def test_bare_anaphor_links_to_the_full_name(seed_x):
+    zone = [m for m in seed_x.mentions if m.surface == "示范区"]
+    assert zone and all(m.entity_key == "上海虹桥临空经济示范区" for m in zone)
+
+
+def test_mentions_are_exact_and_in_their_innermost_node(seed_x):
+    doc = seed_x.document
+    nodes = list(doc.nodes())
+    for m in seed_x.mentions:
+        assert doc.text[m.start:m.end] == m.surface
+        holding = [n for n in nodes if n.start <= m.start and m.end <= n.end]
+        if holding:
+            assert m.node_id == min(holding, key=lambda n: n.end - n.start).id
+        else:
+            assert m.node_id is None
+    keys = {e.key for e in seed_x.entities}
+    assert {m.entity_key for m in seed_x.mentions} == keys
+    assert all(e.type in ENTITY_TYPES for e in seed_x.entities)
+    assert all(e.key == normalise_key(e.label) for e in seed_x.entities)
+
+
+def test_extraction_is_deterministic(seed_path):
+    doc = parse_file(seed_path)
+    assert extract(doc) == extract(doc, Extractor())
+
+
+def test_hand_built_document():
+    text = "1.打造文化新优势。依托东华大学、东方国际集团等资源，办好上海国际芭蕾舞比赛。"
+    node = Node(id="task-1", kind="task", number="1", title="打造文化新优势", text=text,
+                start=0, end=len(text))
+    doc = Document(text=text, metadata=Metadata(), structure=(node,), sentences=(), sha256="x")
+    x = extract(doc)
+    assert {"东华大学", "东方国际集团", "上海国际芭蕾舞比赛"} <= set(by_label(x))
+    assert all(m.node_id == "task-1" for m in x.mentions)
+
+
+def test_key_normalisation_is_width_insensitive():
+    assert normalise_key("中国（上海）自由贸易试验区") == normalise_key("中国(上海)自由贸易试验区")
+    assert normalise_key("ＰＣＴ 专利") == "PCT专利"
+
+
+def test_tokenizer_is_private_and_lazy():
+    import jieba
+
+    ex = EntityExtractor()
+    assert ex._tokenizer is None
+    tok = ex.tokenizer()
+    assert tok is not jieba.dt and tok is ex.tokenizer()
+
+
+def _corpus_files(corpus_dir: Path) -> list[Path]:
+    files = []
+    for pattern in ("nansha_district/html/*.html", "laws/shanghai_local_regulations/*.md",
+                    "gov_work_reports/*.txt", "cpc_congress_reports/*.txt"):
+        files += sorted(corpus_dir.glob(pattern))[:6]
+    return files
+
+
+def test_runs_on_corpus_files_with_exact_offsets(corpus_dir, extractor):
+    files = _corpus_files(corpus_dir)
+    assert len(files) >= 20
+    for path in files:
+        x = extractor(parse_file(path))
+        text = x.document.text
+        for m in x.mentions:
+            assert text[m.start:m.end] == m.surface, path
+        for r in x.relations:
+            assert text[r.start:r.end] == r.exact, path
