@@ -79,8 +79,8 @@ class GraphStore:
     """One RDF dataset: named graphs per document, queried as their union.
 
     Attributes:
-        path: the store directory (``None`` for a remote store); another process
-            may open it with ``pyoxigraph.Store.read_only(path)``.
+        path: the store directory (``None`` for a remote store). Another process
+            should read a :meth:`snapshot` of it, not the live directory.
         location: the store setting as given (directory or ``sparql+http`` URL).
     """
 
@@ -283,6 +283,26 @@ class GraphStore:
         except Exception as exc:  # rdflib raises many parser exception types
             raise StoreError(f"{path}: cannot load into the store: {exc}") from None
         self.replace_graph(name, graph)
+
+    def snapshot(self, directory: str | os.PathLike) -> str:
+        """Write a consistent copy of a local store to ``directory`` (must not exist).
+
+        The copy uses hard links where it can, so it is cheap; another process can
+        open it with ``pyoxigraph.Store.read_only`` while this one keeps writing
+        (opening the live directory read-only during writes is undefined
+        behaviour in Oxigraph and fails when files are compacted away).
+
+        Raises:
+            StoreError: a remote store, or the copy cannot be written.
+        """
+        if self._ox is None:
+            raise StoreError(f"store {self.location} is remote: no snapshot on disk")
+        try:
+            self._ox.flush()
+            self._ox.backup(str(directory))
+        except OSError as exc:
+            raise StoreError(f"cannot snapshot store {self.location} to {directory}: {exc}") from None
+        return str(directory)
 
     def flush(self) -> None:
         """Make every write durable on disk."""
