@@ -1,0 +1,384 @@
+"""Everything the graph says about one IRI, and the list of documents.
+
+Each call runs a fixed handful of SPARQL queries (never one per row). The
+default graph is the union of the named graphs, and an entity named in two
+documents has its triples in both graphs, so queries use ``DISTINCT``.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS
+
+from .errors import NotFound
+from .vocab import OA, POL, PREFIXES
+
+_HIDDEN_INCOMING = ("pol:inDocument", "prov:wasDerivedFrom", "oa:hasSource", "pol:mentionOf",
+                    "pol:evidenceFor", "pol:assertedObject", "oa:hasScope")
+_MEDIA_TYPES = {
+    "text/turtle": ("turtle", "text/turtle"),
+    "application/x-turtle": ("turtle", "text/turtle"),
+    "turtle": ("turtle", "text/turtle"),
+    "application/ld+json": ("json-ld", "application/ld+json"),
+    "application/json": ("json-ld", "application/ld+json"),
+    "jsonld": ("json-ld", "application/ld+json"),
+    "application/n-triples": ("nt11", "application/n-triples"),
+    "text/plain": ("nt11", "application/n-triples"),
+    "nt": ("nt11", "application/n-triples"),
+}
+_MAX_INCOMING = 500
+_MAX_MENTIONS = 200
+
+
+def _local_name(iri: str) -> str:
+    """The last segment of an IRI (after ``#`` or ``/``).
+
+    >>> _local_name("https://w3id.org/policykg/ontology#Task")
+    'Task'
+    """
+    return iri.rstrip("/").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _pick(labels: dict[str, str], iri: str | None = None) -> str | None:
+    """The preferred label: Chinese, then English, then any, then the IRI's local name."""
+    for lang in ("zh", "en", ""):
+        if lang in labels:
+            return labels[lang]
+    if labels:
+        return next(iter(labels.values()))
+    return _local_name(iri) if iri else None
+
+
+def _add_label(store: dict[str, dict[str, str]], iri: Any, label: Any) -> None:
+    if iri is None or label is None:
+        return
+    lang = (label.language or "") if isinstance(label, Literal) else ""
+    store.setdefault(str(iri), {}).setdefault(lang.split("-")[0], str(label))
+
+
+def _iri(value: str) -> str:
+    if any(ch in value for ch in '<>"{}|^`\\ '):
+        raise NotFound(f"not a valid IRI: {value!r}")
+    return f"<{value}>"
+
+
+@dataclass
+class Property:
+    """One statement about a resource: predicate → value."""
+
+    predicate: str
+    predicate_label: str
+    value: str
+    is_iri: bool
+    value_label: str | None = None
+    language: str | None = None
+
+
+@dataclass
+class Incoming:
+    """A statement pointing at a resource: subject --predicate--> resource."""
+
+    subject: str
+    subject_label: str | None
+    predicate: str
+    predicate_label: str
+
+
+@dataclass
+class Evidence:
+    """A place in a document that names the resource, with its sentence for context.
+
+    ``start``/``end`` are offsets in the document's clean text; ``highlight`` is
+    the same span relative to ``sentence`` (``None`` without a sentence).
+    """
+
+    annotation: str
+    sentence: str | None
+    start: int
+    end: int
+    exact: str
+    document: str
+    document_title: str | None
+    highlight: tuple[int, int] | None
+
+
+@dataclass
+class OutlineNode:
+    """One unit of a document's outline."""
+
+    iri: str
+    label: str
+    type: str
+    start: int
+    end: int
+    children: list["OutlineNode"] = field(default_factory=list)
+
+
+@dataclass
+class Resource:
+    """What the graph says about one IRI."""
+
+    iri: str
+    label: str
+    types: list[tuple[str, str]]  # (class IRI, class label)
+    properties: list[Property]
+    incoming: list[Incoming]
+    mentions: list[Evidence]
+    document: tuple[str, str] | None = None  # (IRI, title) of the document it belongs to
+    text: str | None = None  # documents: the clean text
+    outline: list[OutlineNode] = field(default_factory=list)  # documents: the structure
+    spans: list[dict[str, Any]] = field(default_factory=list)  # documents: entity mentions
+
+    @property
+    def is_document(self) -> bool:
+        """True for a policy document."""
+        return any(t == str(POL.PolicyDocument) for t, _ in self.types)
+
+    def to_json(self) -> dict[str, Any]:
+        """The resource as a JSON object."""
+        data = asdict(self)
+        data["types"] = [{"iri": t, "label": lbl} for t, lbl in self.types]
+        data["document"] = ({"iri": self.document[0], "title": self.document[1]}
+                            if self.document else None)
+        for ev in data["mentions"]:
+            ev["highlight"] = list(ev["highlight"]) if ev["highlight"] else None
+        return data
+
+
+def describe(kg, iri: str) -> Resource:
+    """Everything the graph says about ``iri``: labels, types, properties, incoming links, evidence.
+
+    Raises:
+        NotFound: no triple has ``iri`` as subject or object.
+    """
+    store = kg.store
+    node = _iri(iri)
+    labels: dict[str, dict[str, str]] = {}
+    rows = list(store.query(f"""
+        SELECT DISTINCT ?p ?o ?plabel ?olabel WHERE {{
+          {node} ?p ?o .
+          OPTIONAL {{ ?p rdfs:label ?plabel }}
+          OPTIONAL {{ ?o rdfs:label ?olabel FILTER (!isLiteral(?o)) }}
+        }}"""))
+    incoming_rows = list(store.query(f"""
+        SELECT DISTINCT ?s ?p ?slabel ?plabel WHERE {{
+          ?s ?p {node} .
+          FILTER (?p NOT IN ({", ".join(_HIDDEN_INCOMING)}))
+          OPTIONAL {{ ?s rdfs:label ?slabel }}
+          OPTIONAL {{ ?p rdfs:label ?plabel }}
+        }} LIMIT {_MAX_INCOMING}"""))
+    if not rows and not incoming_rows:
+        if not bool(store.query(f"ASK {{ ?s ?p {node} }}").askAnswer):
+            raise NotFound(f"{iri} is not in the graph")
+    values: dict[tuple[str, str], Any] = {}
+    for p, o, plabel, olabel in rows:
+        _add_label(labels, p, plabel)
+        if not isinstance(o, Literal):
+            _add_label(labels, o, olabel)
+        values[(str(p), o.n3())] = (p, o)
+    own_labels: dict[str, str] = {}
+    types: list[tuple[str, str]] = []
+    properties: list[Property] = []
+    text = None
+    for p, o in values.values():
+        if p == RDFS.label and isinstance(o, Literal):
+            own_labels.setdefault((o.language or "").split("-")[0], str(o))
+        if p == RDF.type:
+            types.append((str(o), _pick(labels.get(str(o), {}), str(o))))
+            continue
+        if p == POL.cleanText:
+            text = str(o)
+            continue
+        properties.append(Property(
+            predicate=str(p), predicate_label=_pick(labels.get(str(p), {}), str(p)),
+            value=str(o), is_iri=not isinstance(o, Literal),
+            value_label=None if isinstance(o, Literal) else _pick(labels.get(str(o), {}), str(o)),
+            language=o.language if isinstance(o, Literal) else None))
+    properties.sort(key=lambda pr: (pr.predicate_label, pr.value))
+    incoming = []
+    for s, p, slabel, plabel in incoming_rows:
+        _add_label(labels, s, slabel)
+        _add_label(labels, p, plabel)
+    seen = set()
+    for s, p, _sl, _pl in incoming_rows:
+        if (str(s), str(p)) in seen:
+            continue
+        seen.add((str(s), str(p)))
+        incoming.append(Incoming(str(s), _pick(labels.get(str(s), {}), str(s)), str(p),
+                                 _pick(labels.get(str(p), {}), str(p))))
+    resource = Resource(iri=iri, label=_pick(own_labels, iri), types=sorted(types),
+                        properties=properties, incoming=incoming,
+                        mentions=_evidence(store, node), text=text)
+    resource.document = _document_of(store, node)
+    if resource.is_document:
+        resource.outline = _outline(store, node)
+        resource.spans = _spans(store, node)
+    return resource
+
+
+def _evidence(store, node: str) -> list[Evidence]:
+    rows = store.query(f"""
+        SELECT DISTINCT ?ann ?start ?end ?exact ?doc ?title ?stext ?sstart WHERE {{
+          {{ ?ann pol:mentionOf {node} }} UNION {{ ?ann a pol:TopicEvidence ; pol:assertedObject {node} }}
+          ?ann oa:hasTarget ?t . ?t oa:hasSource ?doc ; oa:hasSelector ?pos, ?quote .
+          ?pos oa:start ?start ; oa:end ?end . ?quote oa:exact ?exact .
+          OPTIONAL {{ ?doc dcterms:title ?title }}
+          OPTIONAL {{ ?ann oa:hasScope ?sent . ?sent rdf:value ?stext ; pol:startOffset ?sstart }}
+        }} ORDER BY ?doc ?start LIMIT {_MAX_MENTIONS}""")
+    found: dict[str, Evidence] = {}
+    for ann, start, end, exact, doc, title, stext, sstart in rows:
+        if str(ann) in found:
+            continue
+        start, end = int(start), int(end)
+        highlight = None
+        if stext is not None and sstart is not None:
+            highlight = (start - int(sstart), end - int(sstart))
+        found[str(ann)] = Evidence(str(ann), None if stext is None else str(stext), start, end,
+                                   str(exact), str(doc), None if title is None else str(title),
+                                   highlight)
+    return list(found.values())
+
+
+def _document_of(store, node: str) -> tuple[str, str] | None:
+    rows = list(store.query(f"""
+        SELECT ?doc ?title WHERE {{
+          {{ {node} pol:inDocument ?doc }} UNION {{ {node} prov:wasDerivedFrom ?doc }}
+          UNION {{ {node} a pol:PolicyDocument BIND ({node} AS ?doc) }}
+          ?doc a pol:PolicyDocument ; dcterms:title ?title .
+        }} LIMIT 1"""))
+    return (str(rows[0][0]), str(rows[0][1])) if rows else None
+
+
+def _outline(store, node: str) -> list[OutlineNode]:
+    rows = store.query(f"""
+        SELECT DISTINCT ?u ?parent ?pos ?label ?type ?start ?end WHERE {{
+          GRAPH {node} {{
+            ?u pol:inDocument {node} ; a pol:StructuralUnit ; a ?type ; dcterms:isPartOf ?parent ;
+               pol:position ?pos ; rdfs:label ?label ; pol:startOffset ?start ; pol:endOffset ?end .
+            FILTER (?type != pol:StructuralUnit)
+          }}
+        }}""")
+    nodes: dict[str, tuple[str, int, OutlineNode]] = {}
+    for u, parent, pos, label, typ, start, end in rows:
+        nodes[str(u)] = (str(parent), int(pos), OutlineNode(str(u), str(label), _local_name(str(typ)),
+                                                             int(start), int(end)))
+    top: list[tuple[int, OutlineNode]] = []
+    children: dict[str, list[tuple[int, OutlineNode]]] = {}
+    for parent, pos, outline in nodes.values():
+        (children.setdefault(parent, []) if parent in nodes else top).append((pos, outline))
+    for iri, (_parent, _pos, outline) in nodes.items():
+        outline.children = [o for _, o in sorted(children.get(iri, []), key=lambda x: x[0])]
+    return [o for _, o in sorted(top, key=lambda x: x[0])]
+
+
+def _spans(store, node: str) -> list[dict[str, Any]]:
+    rows = store.query(f"""
+        SELECT DISTINCT ?start ?end ?entity ?label ?type WHERE {{
+          GRAPH {node} {{
+            ?ann a pol:Mention ; pol:mentionOf ?entity ; oa:hasTarget/oa:hasSelector ?sel .
+            ?sel oa:start ?start ; oa:end ?end .
+            OPTIONAL {{ ?entity pol:entityType ?type }}
+            OPTIONAL {{ ?entity rdfs:label ?label FILTER (lang(?label) = "zh") }}
+          }}
+        }} ORDER BY ?start ?end""")
+    return [{"start": int(s), "end": int(e), "entity": str(ent),
+             "label": None if lbl is None else str(lbl), "type": None if t is None else str(t)}
+            for s, e, ent, lbl, t in rows]
+
+
+def describe_rdf(kg, iri: str, media_type: str) -> tuple[bytes, str]:
+    """The triples about ``iri`` (as subject) and its evidence annotations, serialised.
+
+    ``media_type`` is ``text/turtle``, ``application/ld+json`` or
+    ``application/n-triples`` (anything else gets Turtle); the answer says which.
+
+    Raises:
+        NotFound: the IRI is not in the graph.
+    """
+    node = _iri(iri)
+    fmt, answered = _MEDIA_TYPES.get((media_type or "").split(";")[0].strip().lower(),
+                                     ("turtle", "text/turtle"))
+    result = kg.store.query(f"""
+        CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+          {{ {node} ?p ?o BIND ({node} AS ?s) }}
+          UNION {{ ?s pol:mentionOf|pol:evidenceFor {node} ; ?p ?o }}
+          UNION {{ ?ann pol:mentionOf|pol:evidenceFor {node} ; oa:hasTarget ?s . ?s ?p ?o }}
+          UNION {{ ?ann pol:mentionOf|pol:evidenceFor {node} ; oa:hasTarget/oa:hasSelector ?s .
+                   ?s ?p ?o }}
+        }}""")
+    graph = Graph()
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns)
+    for triple in result:
+        graph.add(triple)
+    if len(graph) == 0:
+        if not bool(kg.store.query(f"ASK {{ ?s ?p {node} }}").askAnswer):
+            raise NotFound(f"{iri} is not in the graph")
+    return graph.serialize(format=fmt, encoding="utf-8"), answered
+
+
+@dataclass
+class DocumentSummary:
+    """One line of the document list."""
+
+    iri: str
+    title: str
+    date: str | None
+    issuer: str | None
+    kind: str | None
+    units: int
+    tasks: int
+    entities: int
+    mentions: int
+    source_file: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary as a JSON object."""
+        return asdict(self)
+
+    def to_text(self) -> str:
+        """One line: date, kind, title, issuer and counts."""
+        head = " ".join(x for x in (self.date or "????-??-??", f"[{self.kind}]" if self.kind else "",
+                                    self.title) if x)
+        issuer = f" — {self.issuer}" if self.issuer else ""
+        return (f"{head}{issuer}\n    {self.iri}  units {self.units}, tasks {self.tasks}, "
+                f"entities {self.entities}, mentions {self.mentions}")
+
+
+def list_documents(kg) -> list[DocumentSummary]:
+    """Every document in the store with its date, issuer, kind and counts, oldest first."""
+    rows = kg.store.query("""
+        SELECT ?doc ?title ?date ?kind ?issuerLabel ?file ?units ?tasks ?entities ?mentions WHERE {
+          GRAPH ?doc {
+            ?doc a pol:PolicyDocument ; dcterms:title ?title .
+            OPTIONAL { ?doc dcterms:issued ?date }
+            OPTIONAL { ?doc pol:kind ?kind }
+            OPTIONAL { ?doc pol:sourceFile ?file }
+            OPTIONAL { ?doc dcterms:publisher ?issuer .
+                       ?issuer rdfs:label ?issuerLabel FILTER (lang(?issuerLabel) = "zh") }
+          }
+          OPTIONAL { SELECT ?doc (COUNT(?u) AS ?units)
+                     WHERE { GRAPH ?doc { ?u a pol:StructuralUnit } } GROUP BY ?doc }
+          OPTIONAL { SELECT ?doc (COUNT(?t) AS ?tasks)
+                     WHERE { GRAPH ?doc { ?t a pol:Task } } GROUP BY ?doc }
+          OPTIONAL { SELECT ?doc (COUNT(DISTINCT ?e) AS ?entities)
+                     WHERE { GRAPH ?doc { ?doc pol:mentions ?e } } GROUP BY ?doc }
+          OPTIONAL { SELECT ?doc (COUNT(?m) AS ?mentions)
+                     WHERE { GRAPH ?doc { ?m a pol:Mention } } GROUP BY ?doc }
+        }""")
+    docs: dict[str, DocumentSummary] = {}
+    for doc, title, date, kind, issuer, file, units, tasks, entities, mentions in rows:
+        if str(doc) in docs:
+            continue
+        docs[str(doc)] = DocumentSummary(
+            iri=str(doc), title=str(title), date=None if date is None else str(date),
+            issuer=None if issuer is None else str(issuer), kind=None if kind is None else str(kind),
+            units=int(units or 0), tasks=int(tasks or 0), entities=int(entities or 0),
+            mentions=int(mentions or 0), source_file=None if file is None else str(file))
+    return sorted(docs.values(), key=lambda d: (d.date or "9999", d.title))
+
+
+__all__ = ["describe", "describe_rdf", "list_documents", "Resource", "Property", "Incoming",
+           "Evidence", "OutlineNode", "DocumentSummary"]
