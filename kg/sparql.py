@@ -491,6 +491,11 @@ def _worker_main() -> None:
     reply = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     sys.stdout = sys.stderr  # nothing but frames may reach the parent's pipe
     requests = sys.stdin.buffer
+    import pyoxigraph  # noqa: F401 - loaded before saying ready, so no query pays for it
+
+    ready = pickle.dumps(("ready",))
+    reply.write(len(ready).to_bytes(4, "big") + ready)
+    reply.flush()
     while True:
         header = requests.read(4)
         if len(header) < 4:
@@ -503,6 +508,9 @@ def _worker_main() -> None:
         data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
         reply.write(len(data).to_bytes(4, "big") + data)
         reply.flush()
+
+
+_STARTUP_TIMEOUT = 120.0  # seconds a new worker may take to import its modules
 
 
 class _Worker:
@@ -524,19 +532,34 @@ class _Worker:
             [sys.executable, "-c", "from kg.sparql import _worker_main; _worker_main()"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True)
 
+        self.ready = False
+
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def ask(self, request: dict, timeout: float) -> tuple | None:
-        """Send a request; the answer, or ``None`` when ``timeout`` passed first."""
+        """Send a request; the answer, or ``None`` when ``timeout`` passed first.
+
+        The clock starts once the worker has started (imports are not query time).
+        """
+        import pickle
+
+        if not self.ready:
+            if self._read(_STARTUP_TIMEOUT) != ("ready",):
+                raise OSError("the query process did not start")
+            self.ready = True
+        data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+        self.process.stdin.write(len(data).to_bytes(4, "big") + data)
+        self.process.stdin.flush()
+        return self._read(timeout)
+
+    def _read(self, timeout: float) -> tuple | None:
+        """One frame from the worker, or ``None`` when ``timeout`` passed first."""
         import os
         import pickle
         import select
         import time
 
-        data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
-        self.process.stdin.write(len(data).to_bytes(4, "big") + data)
-        self.process.stdin.flush()
         deadline = time.monotonic() + timeout
         fd = self.process.stdout.fileno()
         buffer = bytearray()
