@@ -1,0 +1,283 @@
+"""The web app through Flask's test client: every page, API route and negotiation case."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+pytest.importorskip("flask")
+
+from kg import KnowledgeGraph  # noqa: E402
+from web.app import close_app, create_app, get_kg  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+XSS = "<script>alert(1)</script>"
+XSS_DOC = "https://w3id.org/policykg/doc/0000000000000bad"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> str:
+    """The bundled sample, plus a document whose title and text contain a script tag.
+
+    The ingest cleaner drops tag-like lines from files, so the hostile document
+    is written as triples, as a remote store or another tool could hold it.
+    """
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import DCTERMS, RDF, RDFS
+
+    from kg.vocab import POL
+
+    root = tmp_path_factory.mktemp("web")
+    path = str(root / "store")
+    with KnowledgeGraph.open({"store": path}) as kg:
+        report = kg.build([str(REPO / "data")], embed=False)
+        assert report.ok, report.summary()
+        doc = URIRef(XSS_DOC)
+        graph = Graph()
+        graph.add((doc, RDF.type, POL.PolicyDocument))
+        graph.add((doc, DCTERMS.title, Literal(f"关于{XSS}的通知", lang="zh")))
+        graph.add((doc, RDFS.label, Literal(f"关于{XSS}的通知", lang="zh")))
+        graph.add((doc, POL.cleanText, Literal(f"关于{XSS}的通知\n\n各单位要注意{XSS}这样的文字。")))
+        kg.store.replace_graph(XSS_DOC, graph)
+    return path
+
+
+@pytest.fixture(scope="module")
+def app(store):
+    app = create_app({"POLICYKG": {"store": store}, "TESTING": True})
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internal detail /etc/passwd")
+
+    yield app
+    close_app(app)
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def documents(app):
+    return app.test_client().get("/api/documents").json
+
+
+def _doc(documents, needle: str) -> dict:
+    return next(d for d in documents if needle in d["title"] or needle == d.get("source_file"))
+
+
+def _path(iri: str) -> str:
+    return "/" + iri.split("policykg/", 1)[1]
+
+
+# -- pages ------------------------------------------------------------------------
+def test_home_has_nav_and_a_plain_get_form(client):
+    page = client.get("/", headers=HTML).get_data(as_text=True)
+    for label in ("搜索", "文档", "图谱", "SPARQL"):
+        assert label in page
+    assert '<form class="search" action="/search" method="get"' in page
+
+
+def test_search_groups_results_and_marks_evidence(client):
+    page = client.get("/search?q=航空", headers=HTML).get_data(as_text=True)
+    assert "打造航空服务新优势" in page
+    assert "<mark>" in page and "航空" in page
+    assert 'href="/doc/' in page  # results link to their resource pages
+
+
+def test_search_with_a_type(client):
+    response = client.get("/search?q=航空&type=sentence", headers=HTML)
+    assert response.status_code == 200
+
+
+def test_documents_page(client, documents):
+    page = client.get("/documents", headers=HTML).get_data(as_text=True)
+    assert "国际精品城区" in page and "2022-12-09" in page
+    assert len(documents) == 2
+
+
+def test_document_page_shows_text_and_outline(client, documents):
+    doc = _doc(documents, "国际精品城区")
+    page = client.get(_path(doc["iri"]), headers=HTML).get_data(as_text=True)
+    assert "提纲" in page and "打造航空服务新优势" in page
+    assert 'id="doc-text"' in page
+
+
+def test_script_in_a_document_is_text(client, documents):
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    for url in (_path(XSS_DOC), "/documents",
+                "/sparql?format=html&query=" + quote("SELECT ?t WHERE { ?d dcterms:title ?t }")):
+        page = client.get(url, headers=HTML).get_data(as_text=True)
+        assert XSS not in page, url
+        assert escaped in page, url
+    api = client.get("/api/resource?iri=" + quote(XSS_DOC)).json
+    assert XSS in api["text"]  # the data is kept, only escaped on the page
+
+
+def test_unit_page_by_pretty_route_and_by_iri(client, documents):
+    doc = _doc(documents, "国际精品城区")
+    task = doc["iri"] + "/part-3/section-1/task-2"
+    pretty = client.get(_path(task), headers=HTML)
+    assert pretty.status_code == 200 and "打造航空服务新优势" in pretty.get_data(as_text=True)
+    by_iri = client.get("/resource?iri=" + quote(task), headers=HTML)
+    assert by_iri.status_code == 200
+
+
+def test_topic_page(client):
+    response = client.get("/topic/aviation", headers=HTML)
+    assert response.status_code == 200
+    assert "aviation" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("accept, media_type", [
+    ("text/turtle", "text/turtle"),
+    ("application/ld+json", "application/ld+json"),
+    ("application/n-triples", "application/n-triples"),
+])
+def test_resource_content_negotiation(client, documents, accept, media_type):
+    from rdflib import Graph
+
+    doc = _doc(documents, "国际精品城区")
+    response = client.get(_path(doc["iri"]), headers={"Accept": accept})
+    assert response.status_code == 200 and response.mimetype == media_type
+    assert "Accept" in response.headers.get("Vary", "")
+    fmt = {"text/turtle": "turtle", "application/ld+json": "json-ld",
+           "application/n-triples": "nt"}[media_type]
+    graph = Graph().parse(data=response.data, format=fmt)
+    assert len(graph) > 5
+
+
+def test_resource_unacceptable_type_is_406(client, documents):
+    doc = _doc(documents, "国际精品城区")
+    response = client.get(_path(doc["iri"]), headers={"Accept": "image/png"})
+    assert response.status_code == 406
+
+
+def test_unknown_resource_is_404_as_html_or_json(client):
+    iri = quote("https://w3id.org/policykg/entity/不存在的单位")
+    page = client.get("/resource?iri=" + iri, headers=HTML)
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    api = client.get("/api/resource?iri=" + iri)
+    assert api.status_code == 404 and api.json["error"]["status"] == 404
+
+
+def test_no_stack_trace_reaches_the_client(client):
+    for headers in (HTML, {"Accept": "application/json"}):
+        response = client.get("/boom", headers=headers)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 500
+        assert "Traceback" not in body and "secret internal detail" not in body
+    assert client.get("/boom", headers={"Accept": "application/json"}).json["error"]["status"] == 500
+
+
+def test_graph_page_and_api(client, documents):
+    assert client.get("/graph", headers=HTML).status_code == 200
+    whole = client.get("/api/graph").json
+    assert whole["nodes"] and whole["links"]
+    assert all("url" in n for n in whole["nodes"])
+    task = _doc(documents, "国际精品城区")["iri"] + "/part-3/section-1/task-2"
+    ego = client.get("/api/graph?depth=2&iri=" + quote(task)).json
+    assert any(n["id"] == task for n in ego["nodes"])
+    hit = client.get("/api/graph?q=航空").json
+    assert any(n.get("highlight") for n in hit["nodes"])
+    assert client.get("/api/graph?depth=5").status_code == 400
+
+
+def test_api_search_and_documents(client):
+    data = client.get("/api/search?q=航空&k=3").json
+    assert data["results"] and len(data["results"]) <= 3
+    assert client.get("/api/search?q=").status_code == 400
+    assert client.get("/api/documents").json[0]["iri"].startswith("https://w3id.org/policykg/doc/")
+
+
+# -- SPARQL protocol ------------------------------------------------------------
+SELECT = "SELECT ?t WHERE { ?t a pol:Task } LIMIT 5"
+
+
+def test_sparql_get_post_form_and_post_query(client):
+    got = client.get("/sparql", query_string={"query": SELECT},
+                     headers={"Accept": "application/sparql-results+json"})
+    assert got.status_code == 200 and got.mimetype == "application/sparql-results+json"
+    assert len(got.json["results"]["bindings"]) == 5
+    form = client.post("/sparql", data={"query": SELECT}, headers={"Accept": "text/csv"})
+    assert form.status_code == 200 and form.mimetype == "text/csv"
+    assert len(list(csv.reader(io.StringIO(form.get_data(as_text=True))))) == 6
+    direct = client.post("/sparql", data=SELECT.encode(), content_type="application/sparql-query",
+                         headers={"Accept": "application/sparql-results+xml"})
+    assert direct.status_code == 200 and b"<sparql" in direct.data
+
+
+def test_sparql_graph_results(client):
+    query = "CONSTRUCT { ?t a pol:Task } WHERE { ?t a pol:Task }"
+    for accept in ("text/turtle", "application/ld+json", "application/n-triples"):
+        response = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
+        assert response.status_code == 200 and response.mimetype == accept
+
+
+def test_sparql_errors(client):
+    bad = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p }"},
+                     headers={"Accept": "application/sparql-results+json"})
+    assert bad.status_code == 400 and "Expected" in bad.get_data(as_text=True)
+    update = client.post("/sparql", data={"update": "DROP ALL"})
+    assert update.status_code == 403
+    insert = client.get("/sparql", query_string={"query": "INSERT DATA { <a:b> <a:c> <a:d> }"})
+    assert insert.status_code == 403
+    service = client.get("/sparql", query_string={
+        "query": "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"})
+    assert service.status_code == 403
+    assert client.post("/sparql", data="x", content_type="text/plain").status_code == 415
+    unacceptable = client.get("/sparql", query_string={"query": SELECT},
+                              headers={"Accept": "text/turtle"})
+    assert unacceptable.status_code == 406
+
+
+def test_sparql_dataset_parameters(client, documents):
+    doc = XSS_DOC
+    count = "SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a pol:PolicyDocument }"
+    only = client.get("/sparql", query_string={"query": count, "default-graph-uri": doc},
+                      headers={"Accept": "application/sparql-results+json"}).json
+    assert only["results"]["bindings"][0]["n"]["value"] == "1"
+    both = client.get("/sparql", query_string={"query": count},
+                      headers={"Accept": "application/sparql-results+json"}).json
+    assert both["results"]["bindings"][0]["n"]["value"] == "2"
+
+
+def test_service_description_and_query_page(client):
+    from rdflib import Graph, Namespace
+
+    sd = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert sd.status_code == 200 and sd.mimetype == "text/turtle"
+    graph = Graph().parse(data=sd.data, format="turtle")
+    SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+    assert (None, SD.supportedLanguage, SD.SPARQL11Query) in graph
+    page = client.get("/sparql", headers=HTML).get_data(as_text=True)
+    assert "<textarea" in page and "PREFIX pol:" in page
+    assert "加快推动高质量发展" in page  # the example queries are one click away
+
+
+def test_query_page_renders_results_as_a_linked_table(client):
+    page = client.post("/sparql", data={"query": SELECT, "format": "html"}, headers=HTML)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-rows="5"' in text and 'href="/doc/' in text
+    bad = client.post("/sparql", data={"query": "SELECT", "format": "html"}, headers=HTML)
+    assert bad.status_code == 400 and "sparql-error" in bad.get_data(as_text=True)
+
+
+def test_every_example_query_runs_on_the_seed(app):
+    kg = get_kg.__wrapped__(app) if hasattr(get_kg, "__wrapped__") else app.extensions["policykg"]
+    for example in kg.example_queries():
+        answer = kg.query(example["query"])
+        assert answer.kind == "select", example["name"]
+
+
+def test_json_error_for_api_clients(client):
+    response = client.get("/api/resource")
+    assert response.status_code == 400 and json.loads(response.data)["error"]["message"]
