@@ -106,6 +106,9 @@ def _topic_linker() -> Callable[[Any], list] | None:
 def _extractor() -> Callable[[Any], Any]:
     import ingest
 
+    factory = getattr(ingest, "Extractor", None)
+    if factory is not None:  # one extractor for the whole build: its tokenizer is built once
+        return factory()
     extract = getattr(ingest, "extract", None)
     if extract is not None:
         return extract

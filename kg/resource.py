@@ -166,7 +166,7 @@ def describe(kg, iri: str) -> Resource:
         SELECT DISTINCT ?s ?p ?slabel ?plabel WHERE {{
           ?s ?p {node} .
           FILTER (?p NOT IN ({", ".join(_HIDDEN_INCOMING)}))
-          OPTIONAL {{ ?s rdfs:label ?slabel }}
+          OPTIONAL {{ ?s rdfs:label|rdf:value ?slabel }}
           OPTIONAL {{ ?p rdfs:label ?plabel }}
         }} LIMIT {_MAX_INCOMING}"""))
     if not rows and not incoming_rows:
@@ -199,6 +199,8 @@ def describe(kg, iri: str) -> Resource:
     properties.sort(key=lambda pr: (pr.predicate_label, pr.value))
     incoming = []
     for s, p, slabel, plabel in incoming_rows:
+        if slabel is not None and len(slabel) > 40:  # a sentence's text
+            slabel = Literal(str(slabel)[:40] + "…", lang=slabel.language)
         _add_label(labels, s, slabel)
         _add_label(labels, p, plabel)
     seen = set()
