@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -83,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``policykg`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
+    # jieba announces building its prefix dictionary on every start; a CLI user
+    # only needs to hear about problems.
+    logging.getLogger("jieba").setLevel(logging.WARNING)
     try:
         return _COMMANDS[args.command](args) or 0
     except PolicyKGError as exc:
