@@ -84,9 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``policykg`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
-    # jieba announces building its prefix dictionary on every start; a CLI user
-    # only needs to hear about problems.
-    logging.getLogger("jieba").setLevel(logging.WARNING)
+    # jieba announces building its prefix dictionary on every start (its import
+    # sets its logger to DEBUG); a CLI user only needs to hear about problems.
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
     try:
         return _COMMANDS[args.command](args) or 0
     except PolicyKGError as exc:
