@@ -71,8 +71,14 @@ _EDGE_PREDICATES = (
 _LABEL_PREDICATES = ("rdfs:label", "skos:prefLabel", "skos:altLabel", "dcterms:title")
 _HUB_TYPES = ("document", "topic")  # edges touching these cost more in shortest paths
 
-#: Above this many nodes, whole-graph views keep the best-connected nodes only.
-MAX_LAYOUT_NODES = 1500
+#: Above this many nodes, views keep the best-connected nodes only (a force
+#: layout of more is slow to compute and unreadable in a browser).
+MAX_LAYOUT_NODES = 500
+#: Betweenness is exact up to this many nodes, estimated from a sample of
+#: sources (fixed seed) up to ``_BETWEENNESS_MAX_NODES``, and skipped beyond.
+_BETWEENNESS_EXACT_NODES = 1000
+_BETWEENNESS_SAMPLE = 64
+_BETWEENNESS_MAX_NODES = 20000
 _SEED = 42
 
 
@@ -90,11 +96,16 @@ def _expand(curie: str) -> str:
 
 def _query() -> str:
     """The one query reading the entity–task graph: typed nodes, labels and edges."""
-    classes = " ".join(f"<{cls}>" for cls, _t in _CLASS_TYPES)
-    predicates = " ".join(f"<{_expand(p)}>" for p in (*_EDGE_PREDICATES, *_LABEL_PREDICATES))
+    # pol:StructuralUnit is left out: every unit also has its specific class.
+    classes = " ".join(f"<{cls}>" for cls, t in _CLASS_TYPES if t != "unit")
+    predicates = " ".join(f"<{_expand(p)}>" for p in (*_EDGE_PREDICATES, *_LABEL_PREDICATES)
+                          if p != "dcterms:isPartOf")
+    # Sentences are dcterms:isPartOf units too; only units have a pol:position.
     return (
-        "SELECT DISTINCT ?s ?p ?o WHERE {\n"
+        "SELECT ?s ?p ?o WHERE {\n"
         f"  {{ VALUES ?o {{ {classes} }} ?s a ?o . BIND(<{PREFIXES['rdf']}type> AS ?p) }}\n"
+        f"  UNION {{ ?s <{_expand('dcterms:isPartOf')}> ?o ; <{_expand('pol:position')}> ?n .\n"
+        f"           BIND(<{_expand('dcterms:isPartOf')}> AS ?p) }}\n"
         f"  UNION {{ VALUES ?p {{ {predicates} }} ?s ?p ?o . }}\n"
         "}"
     )
@@ -340,9 +351,10 @@ def stats(kg: Any, *, top: int = 10) -> dict:
         ``{"nodes", "edges", "components", "nodes_by_type": {type: n},
         "edges_by_predicate": {curie: n}, "top_degree": [{"iri", "label", "type",
         "degree"}], "top_betweenness": [{"iri", "label", "type", "betweenness"}],
-        "betweenness_sampled": bool}``; rankings are over entities only, ties by IRI.
-        Betweenness is estimated from 500 sampled sources (fixed seed) on graphs
-        of more than 1000 nodes.
+        "betweenness": "exact" | "sampled" | "skipped"}``; rankings are over
+        entities only, ties by IRI. Betweenness is exact up to 1000 nodes,
+        estimated from 64 sampled sources (fixed seed) up to 20000 nodes, and
+        skipped (empty ranking) beyond.
     """
     import networkx as nx
 
@@ -354,21 +366,27 @@ def stats(kg: Any, *, top: int = 10) -> dict:
     for _a, _b, p in graph.edges(data="predicate"):
         by_predicate[p] = by_predicate.get(p, 0) + 1
     entities = [n for n, t in graph.nodes(data="type") if t in ENTITY_NODE_TYPES]
-    sampled = graph.number_of_nodes() > 1000
-    betweenness = (nx.betweenness_centrality(graph, k=500 if sampled else None, seed=_SEED)
-                   if graph.number_of_nodes() else {})
-    by_degree = sorted(entities, key=lambda n: (-graph.degree(n), n))[:top]
-    by_between = sorted(entities, key=lambda n: (-betweenness.get(n, 0.0), n))[:top]
+    n = graph.number_of_nodes()
+    if n <= _BETWEENNESS_EXACT_NODES:
+        mode, betweenness = "exact", nx.betweenness_centrality(graph) if n else {}
+    elif n <= _BETWEENNESS_MAX_NODES:
+        mode = "sampled"
+        betweenness = nx.betweenness_centrality(graph, k=_BETWEENNESS_SAMPLE, seed=_SEED)
+    else:
+        mode, betweenness = "skipped", {}
+    by_degree = sorted(entities, key=lambda e: (-graph.degree(e), e))[:top]
+    by_between = sorted((e for e in entities if e in betweenness),
+                        key=lambda e: (-betweenness[e], e))[:top]
     return {
-        "nodes": graph.number_of_nodes(),
+        "nodes": n,
         "edges": graph.number_of_edges(),
-        "components": nx.number_connected_components(graph) if graph.number_of_nodes() else 0,
+        "components": nx.number_connected_components(graph) if n else 0,
         "nodes_by_type": dict(sorted(by_type.items())),
         "edges_by_predicate": dict(sorted(by_predicate.items())),
-        "top_degree": [{**_node(graph, n), "degree": graph.degree(n)} for n in by_degree],
-        "top_betweenness": [{**_node(graph, n), "betweenness": round(betweenness.get(n, 0.0), 6)}
-                            for n in by_between],
-        "betweenness_sampled": sampled,
+        "top_degree": [{**_node(graph, e), "degree": graph.degree(e)} for e in by_degree],
+        "top_betweenness": [{**_node(graph, e), "betweenness": round(betweenness[e], 6)}
+                            for e in by_between],
+        "betweenness": mode,
     }
 
 

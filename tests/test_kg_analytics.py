@@ -60,6 +60,7 @@ def _dataset() -> Dataset:
         g.add((unit, RDF.type, cls))
         g.add((unit, RDF.type, POL.StructuralUnit))
         g.add((unit, DCTERMS.isPartOf, parent))
+        g.add((unit, POL.position, Literal(int(str(unit)[-1]))))
         g.add((unit, POL.inDocument, doc))
         g.add((unit, RDFS.label, Literal(label, lang="zh")))
         g.add((unit, DCTERMS.title, Literal(title, lang="zh")))
