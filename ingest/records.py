@@ -169,12 +169,13 @@ class Mention:
 class Relation:
     """A typed relation found by a pattern, with its evidence span.
 
-    ``subject`` is a node id (``subject_is_node``) or an entity key; ``object``
-    is always an entity key. ``start``/``end``/``exact`` delimit the evidence
+    ``subject`` is a node id (``subject_is_node``; ``None`` when the evidence
+    lies outside every node, e.g. in a preamble, so the document itself is the
+    subject) or an entity key; ``object`` is always an entity key. ``start``/``end``/``exact`` delimit the evidence
     (the phrase that triggered the pattern) in the clean text.
     """
 
-    subject: str
+    subject: str | None
     predicate: str  # one of RELATION_PREDICATES
     object: str
     start: int

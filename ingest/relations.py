@@ -139,16 +139,14 @@ def find_relations(doc: Document, mentions: Sequence[Mention],
     for predicate, obj, subj, start, end, on_node in found:
         if on_node:
             node = subject_node(doc, start, end)
-            if node is None:
-                continue
-            subj = node.id
+            subj = node.id if node is not None else None  # None: the document itself
         key = (subj, predicate, obj, start, end)
         if key in seen:
             continue
         seen.add(key)
         relations.append(Relation(subject=subj, predicate=predicate, object=obj, start=start,
                                   end=end, exact=text[start:end], subject_is_node=on_node))
-    relations.sort(key=lambda r: (r.start, r.end, r.predicate, r.object, r.subject))
+    relations.sort(key=lambda r: (r.start, r.end, r.predicate, r.object, r.subject or ""))
     return relations
 
 

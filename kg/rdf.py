@@ -325,7 +325,9 @@ class _Builder:
     def relations(self) -> None:
         d = self.doc_iri
         for r in self.x.relations:
-            if r.subject_is_node:
+            if r.subject_is_node and r.subject is None:
+                subject = d  # evidence outside every unit: the document says it
+            elif r.subject_is_node:
                 if r.subject not in self.by_id:
                     continue
                 subject = self.unit(r.subject)
