@@ -52,11 +52,15 @@ def test_relation_evidence_is_exact(seed_x):
         assert r.predicate in RELATION_PREDICATES
         assert r.object in keys
         if r.subject_is_node:
-            assert r.subject in node_ids
+            assert r.subject is None or r.subject in node_ids
         else:
             assert r.predicate == "issuedBy" and r.subject in keys
     relies = [r for r in seed_x.relations if r.object == "东华大学"]
     assert relies[0].exact.startswith("依托东华大学")
+    # The preamble's 根据《…》 names what the whole document implements.
+    preamble = [r for r in seed_x.relations if r.subject is None]
+    assert [(r.predicate, r.object) for r in preamble] == [
+        ("implements", "中共上海市委关于面向全球面向未来提升上海城市能级和核心竞争力的意见")]
 
 
 def test_no_relation_without_its_trigger():
