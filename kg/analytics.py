@@ -137,7 +137,7 @@ def entity_graph(kg: Any) -> "nx.Graph":
     ``aliases`` ("|"-joined), ``type`` (one of ``NODE_TYPES``), ``title`` and
     ``parent`` (the IRI the unit is part of, or ""). Edges carry ``predicate``
     (a CURIE such as ``pol:mentions``), ``source`` (the subject of the triple)
-    and ``weight`` for shortest paths (2 for edges touching documents and
+    and ``weight`` for shortest paths (3 for edges touching documents and
     topics, which are hubs; 1.5 for ``dcterms:isPartOf``; 1 for mentions and
     typed relations, so shared entities connect before shared outline).
     Topics nobody is linked to are left out.
@@ -186,7 +186,7 @@ def entity_graph(kg: Any) -> "nx.Graph":
     for (a, b), (_rank, predicate, source) in sorted(edges.items()):
         if a in keep and b in keep:
             if types[a] in _HUB_TYPES or types[b] in _HUB_TYPES:
-                weight = 2.0
+                weight = 3.0
             elif predicate == "dcterms:isPartOf":
                 weight = 1.5
             else:
