@@ -102,3 +102,13 @@ def test_directory_with_chinese_names_spaces_and_fullwidth_brackets(tmp_path):
 def test_missing_path_in_iteration_is_an_ingest_error(tmp_path):
     with pytest.raises(IngestError, match="no such file or directory"):
         list(iter_document_files([tmp_path / "缺少 的（目录）"]))
+
+
+def test_markup_in_plain_text_is_kept_as_text(tmp_path):
+    # A .txt file is not HTML: angle brackets are characters of the document,
+    # never a reason to drop a line (the web layer escapes them).
+    path = tmp_path / "带标签.txt"
+    path.write_text("某某通知\n\n一、总则\n\n这里有<script>alert(1)</script>文字。<b>粗体</b>也在。\n",
+                    encoding="utf-8")
+    doc = parse_file(path)
+    assert "这里有<script>alert(1)</script>文字。<b>粗体</b>也在。" in doc.text
