@@ -36,7 +36,7 @@ RESULT_TYPES = ("task", "entity", "sentence", "document")
 W_BM25, W_DENSE, W_CONCEPT = 0.30, 0.40, 0.30
 CUTOFF_RATIO = 0.62  # keep hits scoring at least this share of the best hit
 MIN_SCORE = 0.12  # and at least this much in absolute terms
-DENSE_FLOOR = 0.80  # a cosine below this (e5 scale) counts as no dense evidence
+DENSE_Z_FLOOR = 0.5  # dense similarity counts from this many standard deviations above the mean
 
 _UNIT_TYPES = ("Task", "Principle", "Goal", "Section", "Part", "Chapter", "Article", "Item",
                "Paragraph")
@@ -550,9 +550,18 @@ class Searcher:
 
     @staticmethod
     def _norm_dense(values: np.ndarray) -> np.ndarray:
-        """Cosines above the floor, scaled to [0, 1] by the best one."""
-        lifted = np.clip(values - DENSE_FLOOR, 0, None)
-        top = float(lifted.max()) if len(lifted) else 0.0
+        """Cosines standardised over the corpus; only clear outliers count, scaled to [0, 1].
+
+        Absolute cosines of a small multilingual model sit in a narrow band
+        (0.7–0.9) that differs by language, so the spread is what tells.
+        """
+        if len(values) < 2:
+            return np.ones_like(values) if len(values) else values
+        std = float(values.std())
+        if std <= 0:
+            return np.zeros_like(values)
+        lifted = np.clip((values - float(values.mean())) / std - DENSE_Z_FLOOR, 0, None)
+        top = float(lifted.max())
         return lifted / top if top > 0 else np.zeros_like(values)
 
     def _fuse(self, sig: dict, method: str) -> tuple[np.ndarray, np.ndarray]:
@@ -580,11 +589,6 @@ class Searcher:
         dn_t = self._norm_dense(np.maximum(sig["dn_t"], lift(sig["dn_s"])))
         cc_t = self._norm_pos(sig["cc_t"])
         target = W_BM25 * bm_t + W_DENSE * dn_t + W_CONCEPT * cc_t
-        if not (sig["bm_s"].any() or sig["cc_t"].any()):
-            # only dense evidence: trust it only when it is clearly above the floor
-            best = float(np.maximum(sig["dn_t"], lift(sig["dn_s"])).max(initial=0))
-            confidence = min(1.0, max(0.0, (best - DENSE_FLOOR) / 0.06))
-            sentence, target = sentence * confidence, target * confidence
         return sentence, target
 
     def _allowed_docs(self, document: str | None, date_from: str | None, date_to: str | None,
@@ -638,6 +642,8 @@ class Searcher:
         if not re.search(r"[\w\u3400-\u9fff]", content or text):
             return SearchResult(text, rtype, [], "the query has no words to search for")
         concepts = self.link(content)
+        if not concepts and _gibberish(content or text) and not self._any_bm25(content or text):
+            return SearchResult(text, rtype, [], "the query has no known words")
         vec = self.embedder.embed_queries([content or text])[0]
         allowed = self._allowed_docs(document, date_from, date_to, kind)
         sig = self._signals(content or text, vec, concepts, allowed)
@@ -655,6 +661,11 @@ class Searcher:
         hits = _cut(hits)[:k]
         message = None if hits else "nothing relevant found"
         return SearchResult(text, rtype, hits, message)
+
+    def _any_bm25(self, text: str) -> bool:
+        tokens = self._tokens(text)
+        return bool(tokens) and bool(len(self.sentences)) and \
+            bool(self._bm25_sent.get_scores(tokens).any())
 
     # .. lifting to result types ..........................................................
     def _evidence(self, indices: Iterable[int], sentence_score: np.ndarray, terms: list[str],
@@ -729,6 +740,8 @@ class Searcher:
         if len(self._entity_matrix):
             sims = self._entity_matrix @ vec
             dense = {iri: float(sims[i]) for iri, i in self._entity_vec.items()}
+        dense_mean = float(np.mean(list(dense.values()))) if dense else 0.0
+        dense_span = (max(dense.values()) - dense_mean) if dense else 0.0
         hits = []
         for ent in self.entities.values():
             if etype and (ent.type or "") != etype:
@@ -742,7 +755,8 @@ class Searcher:
                     continue
             lifted = max((unit_score.get(u, 0.0) for u in ent.units), default=0.0)
             best_sentence = max((float(sentence_score[i]) for i in evidence_idx), default=0.0)
-            d = max(0.0, dense.get(ent.iri, 0.0) - DENSE_FLOOR) / (1 - DENSE_FLOOR)
+            d = dense.get(ent.iri, 0.0) - dense_mean
+            d = max(0.0, d) / dense_span if dense_span > 0 else 0.0
             score = 0.45 * lifted + 0.35 * best_sentence + 0.2 * d + (0.5 if ent.iri in linked
                                                                       else 0.0)
             if score <= 0:
@@ -782,6 +796,22 @@ def _highlights(text: str, terms: list[str]) -> list[tuple[int, int]]:
                 spans.append((start, end))
             start = lowered.find(term, end)
     return sorted(spans)
+
+
+def _gibberish(text: str) -> bool:
+    """True when no word of ``text`` looks like language (keyboard mashing, symbols).
+
+    >>> _gibberish("asdfqwer"), _gibberish("ballet"), _gibberish("养老"), _gibberish("%%%")
+    (True, False, False, True)
+    """
+    if _CJK.search(text):
+        return False
+    words = re.findall(r"[a-z]+", _nfkc(text))
+    if not words:
+        return True
+    return all(not re.search(r"[aeiouy]", w) or re.search(r"[^aeiouy]{5,}", w)
+               or re.search(r"(sdf|qwe|wer|zxc|xcv|jkl|asd|dfg|hjk|uio|iop)", w)
+               for w in words)
 
 
 def _stem(word: str) -> str:

