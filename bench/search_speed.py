@@ -1,0 +1,75 @@
+"""Search latency (p50/p95) as a ratio to the cost of embedding the query alone.
+
+    python bench/search_speed.py --store DIR [--store DIR2 …] [--repeat 3]
+
+Each store must already be built (``policykg build``). For every question the
+full search and the bare query embedding are timed in the same run; the
+difference is the cost of tokenising, BM25, linking, fusion and graph lifting.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from kg import KnowledgeGraph  # noqa: E402
+
+QUESTIONS = [
+    "which tasks involve aviation?", "哪些任务涉及养老？", "elderly care", "垃圾分类",
+    "startups and incubators", "哪些单位参与时尚创意？", "foreign investment", "人工智能",
+    "哪些文件提到科技创新？", "which sentences mention the Belt and Road?", "机场", "ballet",
+]
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def measure(store: str, repeat: int) -> dict[str, float]:
+    """Latencies in milliseconds for one store."""
+    with KnowledgeGraph.open({"store": store}) as kg:
+        t0 = time.perf_counter()
+        kg.search("warm-up")  # loads the searcher once
+        load = time.perf_counter() - t0
+        embedder = kg._searcher.embedder
+        searches, embeds = [], []
+        for _ in range(repeat):
+            for question in QUESTIONS:
+                t = time.perf_counter()
+                embedder.embed_queries([question])
+                embeds.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                kg.search(question)
+                searches.append(time.perf_counter() - t)
+        n_sent = len(kg._searcher.sentences)
+    emb50 = statistics.median(embeds)
+    return {"load_s": load, "sentences": n_sent,
+            "search_p50": _pct(searches, 0.5) * 1e3, "search_p95": _pct(searches, 0.95) * 1e3,
+            "embed_p50": emb50 * 1e3, "embed_p95": _pct(embeds, 0.95) * 1e3,
+            "ratio_p50": _pct(searches, 0.5) / emb50, "ratio_p95": _pct(searches, 0.95) / emb50,
+            "overhead_p50": (_pct(searches, 0.5) - emb50) / emb50}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", action="append", required=True)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    print(f"{'store':<28} {'sent':>6} {'load s':>7} {'search p50':>10} {'p95':>7} "
+          f"{'embed p50':>9} {'ratio p50':>9} {'p95':>6} {'overhead/embed':>14}")
+    for store in args.store:
+        m = measure(store, args.repeat)
+        print(f"{Path(store).name:<28} {m['sentences']:>6} {m['load_s']:>7.2f} "
+              f"{m['search_p50']:>8.1f}ms {m['search_p95']:>5.1f}ms {m['embed_p50']:>7.1f}ms "
+              f"{m['ratio_p50']:>9.2f} {m['ratio_p95']:>6.2f} {m['overhead_p50']:>14.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
