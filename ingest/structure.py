@@ -222,22 +222,20 @@ def _extent(draft: _Draft) -> int:
 
 
 def _freeze_all(drafts: list[_Draft], prefix: str, text: str) -> tuple[Node, ...]:
-    # A node is named by its number as written (task 5 → "task-5") where that
-    # number is unique among its siblings of the same kind; otherwise (unnumbered
-    # paragraphs, broken numbering) by its position among them.
+    # Siblings of one kind are named by their numbers as written (task 5 →
+    # "task-5") when every one has a number and no number repeats; otherwise
+    # (paragraphs, broken numbering) all of that kind by position, so ids never clash.
     ordered = sorted(drafts, key=lambda d: d.start)
-    written: dict[tuple[str, int], int] = {}
+    numbers: dict[str, list[int | None]] = {}
     for draft in ordered:
-        value = _id_number(draft.number)
-        if value is not None:
-            written[draft.kind, value] = written.get((draft.kind, value), 0) + 1
+        numbers.setdefault(draft.kind, []).append(_id_number(draft.number))
+    by_number = {kind: None not in values and len(set(values)) == len(values)
+                 for kind, values in numbers.items()}
     counters: dict[str, int] = {}
     nodes = []
     for draft in ordered:
         counters[draft.kind] = counters.get(draft.kind, 0) + 1
-        value = _id_number(draft.number)
-        if value is None or written[draft.kind, value] > 1:
-            value = counters[draft.kind]
+        value = _id_number(draft.number) if by_number[draft.kind] else counters[draft.kind]
         node_id = f"{prefix}{draft.kind}-{value}"
         end = _extent(draft)
         nodes.append(
