@@ -118,9 +118,13 @@ class GraphStore:
         from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
 
         endpoint = location.split("+", 1)[1].rstrip("/")
+        # ``union-default-graph``: Oxigraph answers over the union of the named graphs
+        # even when ``oxigraph serve`` runs without --union-default-graph
+        # (other SPARQL 1.1 servers ignore the parameter and must be set up so).
         self._remote = SPARQLUpdateStore(query_endpoint=f"{endpoint}/query",
                                          update_endpoint=f"{endpoint}/update",
-                                         autocommit=True)
+                                         autocommit=True,
+                                         params={"union-default-graph": ""})
         self._dataset = Dataset(store=self._remote, default_union=True)
         try:
             self._remote.query("ASK { ?s ?p ?o }", {}, {}, "__UNION__")
