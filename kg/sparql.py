@@ -681,6 +681,9 @@ def _run_remote(endpoint: str, kind: str, request: dict, timeout: float) -> tupl
     params = [("query", sparql_prologue() + request["query"])]
     params += [("default-graph-uri", g) for g in request["default_graphs"]]
     params += [("named-graph-uri", g) for g in request["named_graphs"]]
+    if not request["default_graphs"] and not request["named_graphs"]:
+        # Oxigraph: answer over the union of the named graphs, like the embedded store
+        params.append(("union-default-graph", ""))
     accept = "application/n-triples" if kind == "graph" else "application/sparql-results+json"
     http = urllib.request.Request(
         endpoint, data=urllib.parse.urlencode(params).encode(), method="POST",
