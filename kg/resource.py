@@ -130,6 +130,8 @@ class Resource:
     text: str | None = None  # documents: the clean text
     outline: list[OutlineNode] = field(default_factory=list)  # documents: the structure
     spans: list[dict[str, Any]] = field(default_factory=list)  # documents: entity mentions
+    #: entities: every document that mentions it, oldest first (iri, title, date, kind, mentions)
+    documents: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def is_document(self) -> bool:
@@ -217,6 +219,10 @@ def describe(kg, iri: str) -> Resource:
     if resource.is_document:
         resource.outline = _outline(store, node)
         resource.spans = _spans(store, node)
+    elif any(p.predicate == str(POL.mentionedIn) for p in properties):
+        from .corpus import entity_documents
+
+        resource.documents = [d.to_json() for d in entity_documents(kg, iri)]
     return resource
 
 
