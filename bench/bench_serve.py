@@ -1,0 +1,145 @@
+"""Benchmark ``policykg serve`` on a built store: start-up time, RSS, search latency.
+
+    python bench/bench_serve.py --store /tmp/corpus-store
+    python bench/bench_serve.py --store /tmp/kg --rounds 5
+
+Starts the server as a subprocess on a free port, measures the time to the
+first successful HTTP response (target < 3 s) and to the first answered search
+(the search index is built lazily), the resident memory of the server and its
+worker processes (target < 1.5 GB), and search p50/p95 over a fixed list of
+questions. Checks that nothing in the store or its vector cache was rewritten.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+QUESTIONS = [
+    "which tasks involve aviation?", "哪些任务涉及航空", "国际消费中心城市", "人才引进的扶持政策",
+    "生态环境保护", "which documents mention the State Council?", "知识产权保护", "营商环境",
+    "科技创新", "数字经济发展", "粮食安全", "食品安全监督管理", "国务院", "上海市人民代表大会",
+    "南沙新区", "乡村振兴", "教育", "医疗保障", "碳排放", "对外开放",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of ``pid`` and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo += children.get(p, [])
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total
+
+
+def _get(url: str, timeout: float = 600) -> bytes:
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.read()
+
+
+def _snapshot(store: Path) -> dict[str, float]:
+    return {str(p): p.stat().st_mtime for p in (store / "vectors").rglob("*") if p.is_file()} \
+        if (store / "vectors").is_dir() else {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print one Markdown table."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--store", required=True, help="a built store directory")
+    ap.add_argument("--rounds", type=int, default=2, help="times each question is asked")
+    args = ap.parse_args(argv)
+    store = Path(args.store)
+    before = _snapshot(store)
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--store", str(store),
+                             "--port", str(port)], cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"server exited: {proc.stderr.read().decode()[-2000:]}")
+            try:
+                _get(base + "/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.05)
+        startup = time.perf_counter() - t0
+        rss_start = _tree_rss(proc.pid)
+
+        def search(q: str) -> float:
+            t = time.perf_counter()
+            data = json.loads(_get(f"{base}/api/search?" + urllib.parse.urlencode({"q": q})))
+            assert "results" in data, data
+            return time.perf_counter() - t
+
+        first = search(QUESTIONS[0])
+        rss_search = _tree_rss(proc.pid)
+        times = [search(q) for _ in range(args.rounds) for q in QUESTIONS]
+        t = time.perf_counter()
+        _get(f"{base}/sparql?" + urllib.parse.urlencode(
+            {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}))
+        sparql = time.perf_counter() - t
+        rss_end = _tree_rss(proc.pid)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    rewritten = sorted(p for p, m in _snapshot(store).items() if before.get(p) != m)
+
+    times.sort()
+    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    gb = 1024 ** 3
+    print(f"\nbench_serve: {store}, {len(times)} searches\n")
+    print("| measure | value | target |")
+    print("|---|---:|---:|")
+    print(f"| start-up: first HTTP 200 | {startup:.2f} s | < 3 s |")
+    print(f"| first search (loads the search index) | {first:.2f} s | |")
+    print(f"| search p50 | {statistics.median(times) * 1000:,.0f} ms | |")
+    print(f"| search p95 | {p95 * 1000:,.0f} ms | |")
+    print(f"| SPARQL COUNT(*) over HTTP | {sparql * 1000:,.0f} ms | |")
+    print(f"| RSS after start-up | {rss_start / gb:.2f} GB | < 1.5 GB |")
+    print(f"| RSS after first search | {rss_search / gb:.2f} GB | < 1.5 GB |")
+    print(f"| RSS at the end | {rss_end / gb:.2f} GB | < 1.5 GB |")
+    print(f"| vector files rewritten | {len(rewritten)} | 0 |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
