@@ -288,6 +288,8 @@ def build_paths(kg, paths: list[str | Path], *, prune: bool = False, progress: b
             removed_docs += drop
             report.removed.append(src)
 
+    if embed and report.skipped:
+        _reembed_skipped(kg, index, built, report, clock, extract)
     if embed and (built or removed_docs):
         _embed(kg, built, removed_docs, report, clock)
     with clock("store"):
@@ -302,6 +304,38 @@ def _under(path: str, directory: Path) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _reembed_skipped(kg, index, built, report: BuildReport, clock: _Clock, extract) -> None:
+    """Queue unchanged documents that have no vectors yet (an earlier build was
+    interrupted while embedding, or ran without embeddings) for embedding."""
+    from ingest import parse_file
+
+    from .corpus import unembedded
+
+    with clock("embed"):
+        try:
+            todo = unembedded(kg, {src: index[src][0] for src in report.skipped if src in index})
+        except PolicyKGError as exc:
+            report.errors.append(f"embeddings not updated (the graph is built): {exc}")
+            return
+    queued = {doc for doc, _x in built}
+    for src in todo:
+        doc_iri = index[src][0]
+        if doc_iri in queued:
+            continue
+        try:
+            with clock("parse"):
+                doc = parse_file(src)
+            with clock("extract"):
+                extraction = extract(doc)
+        except Exception as exc:  # the graph is stored; only its vectors are missing
+            report.errors.append(f"{src}: cannot embed: {type(exc).__name__}: {exc}")
+            continue
+        built.append((doc_iri, extraction))
+        queued.add(doc_iri)
+    if todo:
+        report.notes.append(f"{len(todo)} unchanged document(s) had no vectors: embedded now")
 
 
 def _embed(kg, built, removed, report: BuildReport, clock: _Clock) -> None:
