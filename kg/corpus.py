@@ -61,3 +61,21 @@ def entity_documents(kg: Any, iri: str) -> list[DocumentMention]:
 
 
 __all__ = ["DocumentMention", "entity_documents"]
+
+
+def unembedded(kg: Any, documents: dict[str, str]) -> list[str]:
+    """The source files among ``documents`` ({path: document IRI}) whose document has no vectors.
+
+    A build interrupted while embedding (or run with ``--no-embed``) leaves
+    documents in the graph without vectors; the next build skips their
+    unchanged files, so it asks here which of them still need embedding.
+    Returns ``[]`` when ``kg.vectors`` is not available.
+    """
+    if not documents:
+        return []
+    try:
+        from .vectors import VectorIndex
+    except ImportError:
+        return []
+    have = {row.document for row in VectorIndex.open(kg).rows}
+    return [src for src, doc in documents.items() if doc not in have]
