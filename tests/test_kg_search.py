@@ -109,14 +109,20 @@ def test_filters_by_document_and_date(kg):
     assert kg.search("航空", date_to="2022-12-31").results
 
 
-def test_cli_answers_aviation_with_task_two(seed_store, capsys):
+def test_cli_answers_aviation_with_task_two(seed_store, tmp_path, capsys):
+    import shutil
+
     from web.cli import main
 
-    assert main(["search", "which tasks involve aviation?", "--store", str(seed_store),
+    store = tmp_path / "store"
+    shutil.copytree(seed_store / "vectors", store / "vectors")  # cached vectors: no embedding
+    assert main(["build", str(SAMPLE), "--store", str(store)]) == 0
+    capsys.readouterr()
+    assert main(["search", "which tasks involve aviation?", "--store", str(store),
                  "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["results"][0]["number"] == "2"
-    assert main(["search", "", "--store", str(seed_store)]) == 1
+    assert main(["search", "", "--store", str(store)]) == 1
     assert "empty query" in capsys.readouterr().err
 
 
