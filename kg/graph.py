@@ -25,8 +25,12 @@ class KnowledgeGraph:
 
     # -- life cycle ---------------------------------------------------------
     @classmethod
-    def open(cls, settings: Settings | Mapping[str, Any] | None = None) -> "KnowledgeGraph":
+    def open(cls, settings: Settings | Mapping[str, Any] | None = None, *,
+             read_only: bool = False) -> "KnowledgeGraph":
         """Open (creating if needed) the store named by the settings.
+
+        ``read_only`` callers (search, SPARQL, export …) may share a local store
+        with a running server; builders need it to themselves.
 
         Raises:
             StoreError: the store cannot be opened (locked, unreadable, unreachable).
@@ -35,7 +39,7 @@ class KnowledgeGraph:
 
         if not isinstance(settings, Settings):
             settings = Settings.load(settings)
-        return cls(settings, open_store(settings))
+        return cls(settings, open_store(settings, read_only=read_only))
 
     def close(self) -> None:
         """Release the store (and its lock on disk) and stop the query workers."""

@@ -84,19 +84,20 @@ class GraphStore:
         location: the store setting as given (directory or ``sparql+http`` URL).
     """
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, *, read_only: bool = False):
         self.location = settings.store
         self.index_graph = f"{settings.base_iri}graph/index"
         self.path: str | None = None
+        self.read_only = False  # True when opened beside another process that holds the lock
         self._ox: ox.Store | None = None
         self._remote = None
         if settings.is_remote:
             self._open_remote(settings.store)
         else:
-            self._open_local(settings.store)
+            self._open_local(settings.store, read_only=read_only)
 
     # -- opening --------------------------------------------------------------
-    def _open_local(self, location: str) -> None:
+    def _open_local(self, location: str, *, read_only: bool = False) -> None:
         path = Path(location).expanduser()
         if path.exists() and not path.is_dir():
             raise StoreError(f"store {path} is not a directory")
@@ -105,10 +106,20 @@ class GraphStore:
             self._ox = ox.Store(str(path))
         except OSError as exc:
             message = str(exc)
-            if "lock" in message.lower():
+            if "lock" not in message.lower():
+                raise StoreError(f"store {path} cannot be opened: {message}") from None
+            if not read_only:
                 raise StoreError(f"store {path} is in use by another process "
                                  "(stop the other policykg command or server first)") from None
-            raise StoreError(f"store {path} cannot be opened: {message}") from None
+            # A reader (search, sparql, export …) beside a running server: open the
+            # files read-only. Oxigraph leaves this undefined while the other
+            # process writes, so a failure here is reported, not retried.
+            try:
+                self._ox = ox.Store.read_only(str(path))
+            except OSError as exc2:
+                raise StoreError(f"store {path} is in use by another process and cannot be "
+                                 f"read beside it: {exc2}") from None
+            self.read_only = True
         self.path = str(path)
         from oxrdflib import OxigraphStore
 
@@ -222,6 +233,9 @@ class GraphStore:
     # -- writing --------------------------------------------------------------
     def _update(self, text: str) -> None:
         """Run one SPARQL update as one transaction."""
+        if self.read_only:
+            raise StoreError(f"store {self.location} is open read-only beside another process "
+                             "(stop that process to change the store)")
         try:
             if self._ox is not None:
                 self._ox.update(text)
@@ -310,16 +324,15 @@ class GraphStore:
 
     def flush(self) -> None:
         """Make every write durable on disk."""
-        if self._ox is not None:
+        if self._ox is not None and not self.read_only:
             self._ox.flush()
 
     def close(self) -> None:
         """Release the store and its lock on disk."""
-        if self._ox is not None:
-            try:
-                self._ox.flush()
-            except OSError:
-                pass
+        try:
+            self.flush()
+        except OSError:
+            pass
         self._dataset = None
         self._ox = None
         self._remote = None
@@ -329,13 +342,16 @@ def _prologue() -> str:
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
 
 
-def open_store(settings: Settings) -> GraphStore:
+def open_store(settings: Settings, *, read_only: bool = False) -> GraphStore:
     """Open the store named by ``settings.store`` (creating a local one if needed).
+
+    With ``read_only``, a local store that another process holds (a running
+    ``policykg serve``) is opened read-only instead of refused.
 
     Raises:
         StoreError: the store is locked by another process, unreadable or unreachable.
     """
-    return GraphStore(settings)
+    return GraphStore(settings, read_only=read_only)
 
 
 __all__ = ["GraphStore", "open_store", "ONTOLOGY_GRAPH", "TOPICS_GRAPH", "file_iri"]

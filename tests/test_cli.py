@@ -39,14 +39,18 @@ def test_build_refused_file_exits_1_with_reason(capsys, tmp_path):
     assert "refused" in out and "bad.txt" in out
 
 
-def test_locked_store_is_one_line_error(capsys, built_store):
+def test_locked_store_refuses_builds_but_serves_readers(capsys, built_store, seed_path):
     from kg import KnowledgeGraph
 
+    # While another process (here: another handle, as a server would) holds the
+    # store, building is a one-line error and reading still works, read-only.
     with KnowledgeGraph.open({"store": built_store}):
-        assert main(["documents", "--store", built_store]) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("policykg: error:") and "in use by another process" in err
-    assert "Traceback" not in err
+        assert main(["build", str(seed_path), "--store", built_store, "--no-embed"]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("policykg: error:") and "in use by another process" in err
+        assert "Traceback" not in err
+        assert main(["documents", "--store", built_store]) == 0
+        assert "2022-12-09 [意见]" in capsys.readouterr().out
 
 
 def test_documents_text_and_json(capsys, built_store):

@@ -129,7 +129,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    with KnowledgeGraph.open(_settings(args)) as kg:
+    with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
         result = kg.search(args.query, type=args.type, k=args.k, document=args.document,
                            date_from=args.date_from, date_to=args.date_to, kind=args.kind)
     if args.json:
@@ -163,7 +163,7 @@ _SPARQL_FORMATS = {
 
 
 def cmd_sparql(args: argparse.Namespace) -> int:
-    with KnowledgeGraph.open(_settings(args)) as kg:
+    with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
         answer = kg.query(_read_query(args.query), accept=_SPARQL_FORMATS.get(args.format))
     if args.format == "table":
         print(answer.to_text())
@@ -174,7 +174,7 @@ def cmd_sparql(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    with KnowledgeGraph.open(_settings(args)) as kg:
+    with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
         if args.output:
             with open(args.output, "wb") as out:
                 kg.export(args.format, out)
@@ -184,7 +184,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_documents(args: argparse.Namespace) -> int:
-    with KnowledgeGraph.open(_settings(args)) as kg:
+    with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
         docs = kg.documents()
     if args.json:
         _print_json([d.to_json() for d in docs])
@@ -195,7 +195,7 @@ def cmd_documents(args: argparse.Namespace) -> int:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    with KnowledgeGraph.open(_settings(args)) as kg:
+    with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
         if args.graph_command == "stats":
             _print_json(kg.graph_stats())
         elif args.graph_command == "path":
