@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS
+from rdflib.namespace import RDF, RDFS, SKOS
 
 from .errors import NotFound
 from .vocab import OA, POL, PREFIXES
@@ -162,13 +162,13 @@ def describe(kg, iri: str) -> Resource:
         SELECT DISTINCT ?p ?o ?plabel ?olabel WHERE {{
           {node} ?p ?o .
           OPTIONAL {{ ?p rdfs:label ?plabel }}
-          OPTIONAL {{ ?o rdfs:label ?olabel FILTER (!isLiteral(?o)) }}
+          OPTIONAL {{ ?o rdfs:label|skos:prefLabel ?olabel FILTER (!isLiteral(?o)) }}
         }}"""))
     incoming_rows = list(store.query(f"""
         SELECT DISTINCT ?s ?p ?slabel ?plabel WHERE {{
           ?s ?p {node} .
           FILTER (?p NOT IN ({", ".join(_HIDDEN_INCOMING)}))
-          OPTIONAL {{ ?s rdfs:label|rdf:value ?slabel }}
+          OPTIONAL {{ ?s rdfs:label|skos:prefLabel|rdf:value ?slabel }}
           OPTIONAL {{ ?p rdfs:label ?plabel }}
         }} LIMIT {_MAX_INCOMING}"""))
     if not rows and not incoming_rows:
@@ -185,7 +185,7 @@ def describe(kg, iri: str) -> Resource:
     properties: list[Property] = []
     text = None
     for p, o in values.values():
-        if p == RDFS.label and isinstance(o, Literal):
+        if p in (RDFS.label, SKOS.prefLabel) and isinstance(o, Literal):
             own_labels.setdefault((o.language or "").split("-")[0], str(o))
         if p == RDF.type:
             types.append((str(o), _pick(labels.get(str(o), {}), str(o))))
