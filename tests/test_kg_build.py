@@ -15,7 +15,7 @@ from kg.rdf import document_graph, document_kind
 from kg.store import ONTOLOGY_GRAPH, TOPICS_GRAPH
 
 REPO = Path(__file__).resolve().parents[1]
-QUERIES = Path(__file__).parent / "queries"
+QUERIES = Path(__file__).resolve().parents[1] / "ontology" / "queries"  # the README's examples
 BASE = "https://w3id.org/policykg/"
 HAS_EXTRACT = hasattr(ingest, "extract")
 needs_extract = pytest.mark.skipif(not HAS_EXTRACT, reason="ingest.extract is not written yet")
@@ -90,13 +90,13 @@ def test_document_metadata(seed_kg):
 
 
 def test_tasks_of_section(seed_kg):
-    rows = list(seed_kg.store.query(read_query("tasks-of-section.rq")))
+    rows = list(seed_kg.store.query(read_query("01-tasks-of-section.rq")))
     assert [str(r.number) for r in rows] == ["1", "2", "3", "4"]
     assert str(rows[1].title) == "打造航空服务新优势"
 
 
 def test_tasks_by_topic_aviation(seed_kg):
-    rows = list(seed_kg.store.query(read_query("tasks-by-topic.rq")))
+    rows = list(seed_kg.store.query(read_query("04-tasks-about-aviation.rq")))
     labels = [str(r.label) for r in rows]
     assert "2. 打造航空服务新优势" in labels
     assert all(r.evidence for r in rows)
@@ -104,7 +104,7 @@ def test_tasks_by_topic_aviation(seed_kg):
 
 @needs_extract
 def test_entities_of_task_2(seed_kg):
-    rows = list(seed_kg.store.query(read_query("entities-of-task.rq")))
+    rows = list(seed_kg.store.query(read_query("02-entities-of-task-2.rq")))
     labels = {str(r.label) for r in rows}
     assert labels, "task 2 mentions no entity"
     assert any("虹桥" in label or "办公厅" in label or "示范区" in label for label in labels), labels
@@ -112,14 +112,14 @@ def test_entities_of_task_2(seed_kg):
 
 @needs_extract
 def test_fashion_task_relies_on(seed_kg):
-    rows = list(seed_kg.store.query(read_query("fashion-relies-on.rq")))
+    rows = list(seed_kg.store.query(read_query("03-fashion-relies-on.rq")))
     assert {"东华大学", "东方国际集团", "上海国际舞蹈中心"} <= {str(r.label) for r in rows}
 
 
 @needs_extract
 def test_every_mention_quotes_the_clean_text(seed_kg):
     assert seed_kg.store.query("ASK { ?m a pol:Mention }").askAnswer
-    assert list(seed_kg.store.query(read_query("mention-offsets.rq"))) == []
+    assert list(seed_kg.store.query(read_query("07-mention-offsets.rq"))) == []
 
 
 def _validate(graph: Graph) -> tuple[bool, str]:
@@ -152,8 +152,8 @@ def test_handmade_extraction_graph_is_valid_and_quotes_exactly(seed_path, tmp_pa
     assert not any(isinstance(n, BNode) for n in graph.all_nodes())
     with KnowledgeGraph.open({"store": str(tmp_path / "s")}) as kg:
         kg.store.put_document(f"{BASE}doc/{doc.sha256[:16]}", graph, str(seed_path), "x")
-        assert list(kg.store.query(read_query("mention-offsets.rq"))) == []
-        rows = list(kg.store.query(read_query("fashion-relies-on.rq")))
+        assert list(kg.store.query(read_query("07-mention-offsets.rq"))) == []
+        rows = list(kg.store.query(read_query("03-fashion-relies-on.rq")))
         assert {str(r.label) for r in rows} == {"东华大学", "东方国际集团", "上海国际舞蹈中心"}
         assert all(str(r.exact).startswith("依托东华大学") for r in rows)
         # the task mentioning an entity inside an enclosing task also "mentions" it
