@@ -71,11 +71,32 @@ def metrics(ranking: list[str], shown: list[str], grades: dict[str, int]) -> dic
             "R": hit / len(relevant)}
 
 
+class _MemoEmbedder:
+    """The searcher's embedder, remembering query vectors (the three methods share them)."""
+
+    def __init__(self, embedder):
+        self._embedder, self._memo = embedder, {}
+        self.name = embedder.name
+
+    def embed_queries(self, texts):
+        import numpy as np
+
+        missing = [t for t in texts if t not in self._memo]
+        if missing:
+            for text, vec in zip(missing, self._embedder.embed_queries(missing)):
+                self._memo[text] = vec
+        return np.stack([self._memo[t] for t in texts])
+
+    def embed_passages(self, texts, **kwargs):
+        return self._embedder.embed_passages(texts, **kwargs)
+
+
 def evaluate(kg: KnowledgeGraph, gold) -> tuple[dict, list[str]]:
     """Mean metrics per (method, language) and a list of hybrid misses."""
     from kg.search import Searcher
 
     searcher = Searcher(kg)
+    searcher.embedder = _MemoEmbedder(searcher.embedder)  # one embedding per question, not three
     number_of = {u.iri: u.number for u in searcher.targets}
     table: dict[tuple[str, str], list[dict[str, float]]] = {}
     misses = []

@@ -37,6 +37,7 @@ W_BM25, W_DENSE, W_CONCEPT = 0.30, 0.40, 0.30
 CUTOFF_RATIO = 0.62  # keep hits scoring at least this share of the best hit
 MIN_SCORE = 0.12  # and at least this much in absolute terms
 DENSE_Z_FLOOR = 0.5  # dense similarity counts from this many standard deviations above the mean
+_TERM_CACHE = 4096  # label occurrence arrays kept per searcher
 
 _UNIT_TYPES = ("Task", "Principle", "Goal", "Section", "Part", "Chapter", "Article", "Item",
                "Paragraph")
@@ -77,6 +78,7 @@ _ZH_STOP = frozenset("""
 _PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
 _EN_WORD = re.compile(r"[a-z][a-z0-9'-]*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_EN_TOKEN = re.compile(r"[a-z0-9][a-z0-9&]*(?:['-][a-z0-9]+)*")
 
 
 # -- results --------------------------------------------------------------------
@@ -215,6 +217,7 @@ class _Concept:
     iri: str
     zh_terms: tuple[str, ...]  # Chinese labels, searched for in the text
     is_topic: bool
+    names_zh: tuple[str, ...] = ()  # Chinese preferred labels (every name of an entity)
 
 
 def _term_value(term: Any) -> str | None:
@@ -262,6 +265,7 @@ class Searcher:
         self.vectors = VectorIndex.open(kg)
         self.embedder = self.vectors.embedder
         self._load_vectors()
+        self._prepare()
 
     # .. loading ..................................................................
     def _load_graph(self) -> None:
@@ -355,47 +359,67 @@ class Searcher:
         """Topic and entity labels (zh, en, alternatives) question words can link to."""
         topics: dict[str, dict[str, set[str]]] = {}
         try:
-            for r in _rows(self.kg, """SELECT ?t ?l WHERE { ?t a skos:Concept .
-                    { ?t skos:prefLabel ?l } UNION { ?t skos:altLabel ?l } }"""):
-                topics.setdefault(r["t"], {"labels": set()})["labels"].add(r["l"])
+            for r in _rows(self.kg, """SELECT ?t ?p ?l WHERE { ?t a skos:Concept .
+                    VALUES ?p { skos:prefLabel skos:altLabel } ?t ?p ?l }"""):
+                kind = "pref" if r["p"].endswith("prefLabel") else "alt"
+                topics.setdefault(r["t"], {"pref": set(), "alt": set()})[kind].add(r["l"])
         except Exception:  # a store without the topic scheme: fall back to the file
             pass
         try:
             from .topics import load_topics
 
             for topic in load_topics():
-                labels = topics.setdefault(topic.iri, {"labels": set()})["labels"]
-                for attr in ("label_zh", "label_en"):
-                    if getattr(topic, attr, None):
-                        labels.add(getattr(topic, attr))
-                for attr in ("alt_labels", "alt_zh", "alt_en", "alt_labels_zh", "alt_labels_en"):
-                    labels.update(a for a in (getattr(topic, attr, None) or ()) if a)
+                labels = topics.setdefault(topic.iri, {"pref": set(), "alt": set()})
+                labels["pref"].update(l for l in (topic.label_zh, topic.label_en) if l)
+                labels["alt"].update(l for l in (*topic.alt_labels_zh, *topic.alt_labels_en) if l)
         except (ImportError, OSError, ValueError, AttributeError):
             pass
         self.concepts: list[_Concept] = []
-        self._lexicon: list[tuple[str, int]] = []  # (normalised surface, concept index)
+        # (normalised surface, concept index, whether the surface names the concept itself)
+        self._lexicon: list[tuple[str, int, bool]] = []
         for iri in sorted(topics):
-            self._add_concept(iri, topics[iri]["labels"], True)
+            self._add_concept(iri, topics[iri]["pref"], topics[iri]["alt"] - topics[iri]["pref"],
+                              True)
         for iri in sorted(self.entities):
             ent = self.entities[iri]
-            self._add_concept(iri, {ent.label, *ent.aliases}, False)
-        for surface, _ in self._lexicon:
-            if _CJK.search(surface) and 2 <= len(surface) <= 12:
+            self._add_concept(iri, {ent.label, *ent.aliases}, set(), False)
+        # lookup tables for link(): Chinese surfaces by string, English labels by their
+        # normalised word sequence (so plurals and British/American spellings meet)
+        self._zh_index: dict[str, list[tuple[int, bool]]] = {}
+        self._en_index: dict[tuple[str, ...], list[tuple[int, bool]]] = {}
+        for surface, index, pref in self._lexicon:
+            if _CJK.search(surface):
+                bucket = self._zh_index.setdefault(surface, [])
+            else:
+                key = tuple(_en_key(w) for w in _EN_TOKEN.findall(surface))
+                if not key:
+                    continue
+                bucket = self._en_index.setdefault(key, [])
+            if (index, pref) not in bucket:
+                bucket.append((index, pref))
+        self._zh_longest = max((len(s) for s in self._zh_index), default=0)
+        self._en_longest = max((len(k) for k in self._en_index), default=0)
+        for surface in self._zh_index:
+            if 2 <= len(surface) <= 12:
                 self._tokenizer.add_word(surface, freq=2000)
 
-    def _add_concept(self, iri: str, labels: Iterable[str], is_topic: bool) -> None:
-        labels = {_nfkc(l).strip() for l in labels if l and l.strip()}
+    def _add_concept(self, iri: str, names: Iterable[str], alternatives: Iterable[str],
+                     is_topic: bool) -> None:
+        names = {_nfkc(l).strip() for l in names if l and l.strip()}
+        alternatives = {_nfkc(l).strip() for l in alternatives if l and l.strip()} - names
+        labels = names | alternatives
         zh = tuple(sorted(l for l in labels if _CJK.search(l) and len(l) >= 2))
         if not zh:
             return
         index = len(self.concepts)
-        self.concepts.append(_Concept(iri, zh, is_topic))
+        own = tuple(sorted(l for l in names if _CJK.search(l) and len(l) >= 2))
+        self.concepts.append(_Concept(iri, zh, is_topic, own))
         for label in labels:
             if _CJK.search(label) and len(label) < 2:
                 continue
             if not _CJK.search(label) and len(label) < 3:
                 continue
-            self._lexicon.append((label, index))
+            self._lexicon.append((label, index, label in names))
 
     def _tokens(self, text: str) -> list[str]:
         text = _nfkc(text)
@@ -439,6 +463,7 @@ class Searcher:
         self._entity_vec = {}
         for i, row in enumerate(rows):
             self._entity_vec.setdefault(row.iri, i)
+        self._entity_rows = np.array(sorted(self._entity_vec.values()), dtype=np.int64)
         self._entity_matrix = matrix
 
     # .. one question ................................................................
@@ -465,41 +490,118 @@ class Searcher:
         return None, None, lowered
 
     def link(self, text: str) -> list[int]:
-        """Concepts (topics, entities) whose labels occur in the question."""
-        lowered = _nfkc(text)
-        found: dict[int, int] = {}
-        spans: list[tuple[int, int]] = []
-        for surface, index in sorted(self._lexicon, key=lambda x: -len(x[0])):
-            if _CJK.search(surface):
-                pos = lowered.find(surface)
-                match = (pos, pos + len(surface)) if pos >= 0 else None
-            else:
-                m = re.search(r"(?<![a-z])" + re.escape(surface) + r"(?:s|es)?(?![a-z])",
-                              lowered)
-                if m is None and len(surface) > 4 and surface.endswith("s"):
-                    m = re.search(r"(?<![a-z])" + re.escape(surface[:-1]) + r"(?![a-z])",
-                                  lowered)
-                match = m.span() if m else None
-            if match is None:
-                continue
-            # a longer label already covering this span wins (机场东片区 over 机场)
-            if any(s <= match[0] and match[1] <= e and (e - s) > (match[1] - match[0])
-                   for s, e in spans):
-                continue
-            spans.append(match)
-            found.setdefault(index, len(found))
-        return sorted(found, key=found.get)
+        """Concepts (topics, entities) whose labels occur in the question, longest label first."""
+        order: dict[int, int] = {}
+        for index, _, _ in self.link_matches(text):
+            order.setdefault(index, len(order))
+        return sorted(order, key=order.get)
 
-    def _signals(self, content: str, query_vec: np.ndarray | None, concepts: list[int],
-                 allowed_docs: set[str] | None) -> dict[str, np.ndarray]:
-        """Raw per-sentence and per-target scores of the three signals."""
+    def link_matches(self, text: str) -> list[tuple[int, str, bool]]:
+        """(concept index, matched surface, whether it is a preferred label) for the question.
+
+        Chinese labels are looked up by substring, English labels by their sequence of
+        normalised words ("historic neighbourhoods" meets "historic neighborhood").
+        A longer label covering a shorter one wins (机场东片区 over 机场).
+        """
+        lowered = _nfkc(text)
+        matches: list[tuple[int, int, list[tuple[int, bool]]]] = []  # (start, end, concepts)
+        if self._zh_longest:
+            n = len(lowered)
+            for i in range(n):
+                if not _CJK.match(lowered[i]):
+                    continue
+                for size in range(min(self._zh_longest, n - i), 1, -1):
+                    found = self._zh_index.get(lowered[i:i + size])
+                    if found:
+                        matches.append((i, i + size, found))
+        if self._en_longest:
+            words = [(m.start(), m.end(), _en_key(m.group())) for m in _EN_TOKEN.finditer(lowered)]
+            for i in range(len(words)):
+                for size in range(min(self._en_longest, len(words) - i), 0, -1):
+                    found = self._en_index.get(tuple(w[2] for w in words[i:i + size]))
+                    if found:
+                        matches.append((words[i][0], words[i + size - 1][1], found))
+        matches.sort(key=lambda m: (m[0] - m[1], m[0]))
+        kept: list[tuple[int, int]] = []
+        out: list[tuple[int, str, bool]] = []
+        for start, end, found in matches:
+            if any(s <= start and end <= e and (e - s) > (end - start) for s, e in kept):
+                continue
+            kept.append((start, end))
+            out.extend((index, lowered[start:end], pref) for index, pref in found)
+        return out
+
+    # .. query-independent tables, built once ...........................................
+    def _prepare(self) -> None:
+        """Arrays and text columns that every question reuses (nothing here depends on it)."""
+        n_t = len(self.targets)
+        self._target_of = np.array([s.target if s.target is not None else -1
+                                    for s in self.sentences], dtype=np.int64)
+        self._has_target = self._target_of >= 0
+        doc_ids = sorted(set(self.docs) | {s.doc for s in self.sentences}
+                         | {u.doc for u in self.targets})
+        self._doc_index = {iri: i for i, iri in enumerate(doc_ids)}
+        self._doc_list = doc_ids
+        self._sent_doc = np.array([self._doc_index[s.doc] for s in self.sentences],
+                                  dtype=np.int64)
+        self._target_doc = np.array([self._doc_index[u.doc] for u in self.targets],
+                                    dtype=np.int64)
+        self._sentences_of_target = _groups(self._target_of, n_t)
+        self._sentences_of_doc = _groups(self._sent_doc, len(doc_ids))
+        self._sent_column = _TextColumn([s.text for s in self.sentences])
+        self._target_column = _TextColumn([u.text for u in self.targets])
+        self._title_column = _TextColumn([u.title or "" for u in self.targets])
+        self._term_counts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._concept_tokens: dict[int, list[str]] = {}
+        targets_of: dict[str, list[int]] = {}
+        for i, unit in enumerate(self.targets):
+            for iri in unit.topics | unit.entities:
+                targets_of.setdefault(iri, []).append(i)
+        self._targets_of_concept = {iri: np.array(v, dtype=np.int64)
+                                    for iri, v in targets_of.items()}
+        self._entities_prepared: tuple | None = None
+
+    def _counts(self, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Occurrences of ``term`` in every sentence, target text and target title (cached)."""
+        cached = self._term_counts.get(term)
+        if cached is None:
+            if len(self._term_counts) >= _TERM_CACHE:
+                self._term_counts.clear()
+            cached = (self._sent_column.count(term), self._target_column.count(term),
+                      self._title_column.count(term))
+            self._term_counts[term] = cached
+        return cached
+
+    def _tokens_of_concept(self, index: int) -> list[str]:
+        tokens = self._concept_tokens.get(index)
+        if tokens is None:
+            tokens = [t for term in self.concepts[index].zh_terms for t in self._tokens(term)]
+            self._concept_tokens[index] = tokens
+        return tokens
+
+    def _signals(self, content: str, query_vec: np.ndarray | None,
+                 matches: list[tuple[int, str, bool]],
+                 allowed_docs: set[str] | None) -> dict[str, Any]:
+        """Raw per-sentence and per-target scores of the three signals.
+
+        Besides the scores, ``direct_t`` marks the targets holding direct evidence:
+        the Chinese name of a concept the question names by its preferred label
+        ("aviation" → 航空), or the Chinese label the question itself used (机场).
+        """
         tokens = self._tokens(content)
-        expansion: list[str] = []
+        known = set(tokens)
+        concepts = list(dict.fromkeys(index for index, _, _ in matches))
+        expansion: set[str] = set()
         terms: set[str] = set()
+        direct_terms: set[str] = set()
         for index in concepts:
-            for term in self.concepts[index].zh_terms:
-                terms.add(term)
-                expansion.extend(t for t in self._tokens(term) if t not in tokens)
+            terms.update(self.concepts[index].zh_terms)
+            expansion.update(t for t in self._tokens_of_concept(index) if t not in known)
+        for index, surface, preferred in matches:
+            if preferred:
+                direct_terms.update(self.concepts[index].names_zh)
+            elif _CJK.search(surface):
+                direct_terms.add(surface)
         n_s, n_t = len(self.sentences), len(self.targets)
         bm_s = np.zeros(n_s, dtype=np.float32)
         bm_t = np.zeros(n_t, dtype=np.float32)
@@ -507,10 +609,11 @@ class Searcher:
             bm_s += self._bm25_sent.get_scores(tokens)
         if tokens and n_t:
             bm_t += self._bm25_target.get_scores(tokens)
+        lexical_t = bm_t > 0  # the question's own words occur in the target
         if expansion and n_s:
-            bm_s += 0.6 * self._bm25_sent.get_scores(sorted(set(expansion)))
+            bm_s += 0.6 * self._bm25_sent.get_scores(sorted(expansion))
         if expansion and n_t:
-            bm_t += 0.6 * self._bm25_target.get_scores(sorted(set(expansion)))
+            bm_t += 0.6 * self._bm25_target.get_scores(sorted(expansion))
         dn_s = np.zeros(n_s, dtype=np.float32)
         dn_t = np.zeros(n_t, dtype=np.float32)
         if query_vec is not None:
@@ -525,23 +628,38 @@ class Searcher:
         cc_s = np.zeros(n_s, dtype=np.float32)
         cc_t = np.zeros(n_t, dtype=np.float32)
         if concepts:
-            linked = {self.concepts[i].iri for i in concepts}
-            for i, sentence in enumerate(self.sentences):
-                cc_s[i] = sum(sentence.text.count(t) for t in terms)
-            for i, unit in enumerate(self.targets):
-                hits = sum(unit.text.count(t) for t in terms)
-                title_hits = sum((unit.title or "").count(t) for t in terms)
-                links = len(linked & (unit.topics | unit.entities))
-                cc_t[i] = math.log1p(hits) + 1.5 * min(title_hits, 1) + 1.0 * links
+            hits_t = np.zeros(n_t, dtype=np.float32)
+            title_t = np.zeros(n_t, dtype=np.float32)
+            for term in terms:
+                in_sentences, in_targets, in_titles = self._counts(term)
+                cc_s += in_sentences
+                hits_t += in_targets
+                title_t += in_titles
+            links = np.zeros(n_t, dtype=np.float32)
+            for index in concepts:
+                linked = self._targets_of_concept.get(self.concepts[index].iri)
+                if linked is not None:
+                    links[linked] += 1
+            cc_t = np.log1p(hits_t) + 1.5 * np.minimum(title_t, 1) + 1.0 * links
+        direct_t = np.zeros(n_t, dtype=bool)
+        for term in direct_terms:
+            _, in_targets, in_titles = self._counts(term)
+            direct_t |= (in_targets + in_titles) > 0
+        mask_s = mask_t = None
         if allowed_docs is not None:
-            mask_s = np.array([s.doc in allowed_docs for s in self.sentences], dtype=bool)
-            mask_t = np.array([u.doc in allowed_docs for u in self.targets], dtype=bool)
+            allowed = np.array([self._doc_index[d] for d in allowed_docs if d in self._doc_index],
+                               dtype=np.int64)
+            mask_s = np.isin(self._sent_doc, allowed)
+            mask_t = np.isin(self._target_doc, allowed)
             for arr in (bm_s, dn_s, cc_s):
                 arr[~mask_s] = 0
             for arr in (bm_t, dn_t, cc_t):
                 arr[~mask_t] = 0
+            lexical_t &= mask_t
+            direct_t &= mask_t
         return {"bm_s": bm_s, "bm_t": bm_t, "dn_s": dn_s, "dn_t": dn_t, "cc_s": cc_s,
-                "cc_t": cc_t, "terms": sorted(terms | set(tokens), key=len, reverse=True)}
+                "cc_t": cc_t, "lexical_t": lexical_t, "direct_t": direct_t, "mask_s": mask_s,
+                "terms": sorted(terms | known, key=len, reverse=True)}
 
     @staticmethod
     def _norm_pos(values: np.ndarray) -> np.ndarray:
@@ -564,19 +682,16 @@ class Searcher:
         top = float(lifted.max())
         return lifted / top if top > 0 else np.zeros_like(values)
 
+    def _lift(self, per_sentence: np.ndarray) -> np.ndarray:
+        """The best sentence score of each target."""
+        out = np.zeros(len(self.targets), dtype=np.float32)
+        if self._has_target.any():
+            np.maximum.at(out, self._target_of[self._has_target], per_sentence[self._has_target])
+        return out
+
     def _fuse(self, sig: dict, method: str) -> tuple[np.ndarray, np.ndarray]:
         """Fused per-sentence and per-target scores for ``method``."""
-        n_t = len(self.targets)
-        target_of = np.array([s.target if s.target is not None else -1 for s in self.sentences],
-                             dtype=np.int64)
-
-        def lift(per_sentence: np.ndarray) -> np.ndarray:
-            out = np.zeros(n_t, dtype=np.float32)
-            ok = target_of >= 0
-            if ok.any():
-                np.maximum.at(out, target_of[ok], per_sentence[ok])
-            return out
-
+        lift = self._lift
         if method == "bm25":
             return sig["bm_s"], lift(sig["bm_s"])
         if method == "dense":
@@ -613,9 +728,9 @@ class Searcher:
         """(target IRI, score) best first, for evaluation: hybrid, bm25 or dense."""
         text = self._check(text)
         _, _, content = self.intent(text)
-        concepts = self.link(content) if method == "hybrid" else []
+        matches = self.link_matches(content) if method == "hybrid" else []
         vec = self.embedder.embed_queries([content or text])[0] if method != "bm25" else None
-        sig = self._signals(content or text, vec, concepts, None)
+        sig = self._signals(content or text, vec, matches, None)
         _, target = self._fuse(sig, method)
         order = np.argsort(-target, kind="stable")
         return [(self.targets[i].iri, float(target[i])) for i in order if target[i] > 0]
@@ -641,24 +756,24 @@ class Searcher:
         k = max(1, int(k or 10))
         if not re.search(r"[\w\u3400-\u9fff]", content or text):
             return SearchResult(text, rtype, [], "the query has no words to search for")
-        concepts = self.link(content)
+        matches = self.link_matches(content)
+        concepts = list(dict.fromkeys(index for index, _, _ in matches))
         if not concepts and _gibberish(content or text) and not self._any_bm25(content or text):
             return SearchResult(text, rtype, [], "the query has no known words")
         vec = self.embedder.embed_queries([content or text])[0]
         allowed = self._allowed_docs(document, date_from, date_to, kind)
-        sig = self._signals(content or text, vec, concepts, allowed)
+        sig = self._signals(content or text, vec, matches, allowed)
         sentence_score, target_score = self._fuse(sig, "hybrid")
         terms = sig["terms"]
         if rtype == "task":
-            hits = self._task_hits(target_score, sentence_score, terms)
+            hits = self._task_hits(target_score, sentence_score, sig, k)
         elif rtype == "sentence":
-            hits = self._sentence_hits(sentence_score, terms)
+            hits = self._sentence_hits(sentence_score, terms, k)
         elif rtype == "document":
-            hits = self._document_hits(sentence_score, terms)
+            hits = self._document_hits(sentence_score, terms, k)
         else:
             hits = self._entity_hits(sentence_score, target_score, vec, concepts, etype, terms,
-                                     allowed)
-        hits = _cut(hits)[:k]
+                                     sig["mask_s"], k)
         message = None if hits else "nothing relevant found"
         return SearchResult(text, rtype, hits, message)
 
@@ -668,11 +783,14 @@ class Searcher:
             bool(self._bm25_sent.get_scores(tokens).any())
 
     # .. lifting to result types ..........................................................
-    def _evidence(self, indices: Iterable[int], sentence_score: np.ndarray, terms: list[str],
+    def _evidence(self, indices: np.ndarray, sentence_score: np.ndarray, terms: list[str],
                   most: int = 2) -> list[Evidence]:
-        ranked = sorted(indices, key=lambda i: -sentence_score[i])
+        indices = np.asarray(indices, dtype=np.int64)
+        if not len(indices):
+            return []
+        ranked = indices[np.argsort(-sentence_score[indices], kind="stable")][:most]
         out = []
-        for i in ranked[:most]:
+        for i in ranked:
             if sentence_score[i] <= 0 and out:
                 break
             s = self.sentences[i]
@@ -683,101 +801,189 @@ class Searcher:
         doc = self.docs.get(doc_iri)
         return (doc.title or None, doc.date) if doc else (None, None)
 
-    def _task_hits(self, target_score, sentence_score, terms) -> list[Hit]:
-        by_target: dict[int, list[int]] = {}
-        for i, s in enumerate(self.sentences):
-            if s.target is not None:
-                by_target.setdefault(s.target, []).append(i)
+    def _task_hits(self, target_score: np.ndarray, sentence_score: np.ndarray, sig: dict,
+                   k: int) -> list[Hit]:
         hits = []
-        for t in np.argsort(-target_score, kind="stable"):
-            if target_score[t] <= 0:
-                break
+        for t in _shown(target_score, sig["direct_t"], sig["lexical_t"])[:k]:
             unit = self.targets[t]
             title, date = self._doc_info(unit.doc)
             hits.append(Hit(unit.iri, unit.type.lower(), unit.label, unit.number, unit.doc,
                             float(target_score[t]),
-                            self._evidence(by_target.get(int(t), ()), sentence_score, terms),
+                            self._evidence(self._sentences_of_target[t], sentence_score,
+                                           sig["terms"]),
                             title, date))
         return hits
 
-    def _sentence_hits(self, sentence_score, terms) -> list[Hit]:
+    def _sentence_hits(self, sentence_score: np.ndarray, terms: list[str], k: int) -> list[Hit]:
         hits = []
-        for i in np.argsort(-sentence_score, kind="stable")[:200]:
-            if sentence_score[i] <= 0:
-                break
+        for i in _shown(sentence_score)[:k]:
             s = self.sentences[i]
             title, date = self._doc_info(s.doc)
             hits.append(Hit(s.iri, "sentence", s.text[:60], None, s.doc, float(sentence_score[i]),
                             self._evidence([int(i)], sentence_score, terms, 1), title, date))
         return hits
 
-    def _document_hits(self, sentence_score, terms) -> list[Hit]:
-        per_doc: dict[str, list[int]] = {}
-        for i, s in enumerate(self.sentences):
-            per_doc.setdefault(s.doc, []).append(i)
+    def _document_hits(self, sentence_score: np.ndarray, terms: list[str], k: int) -> list[Hit]:
+        scores = np.zeros(len(self._doc_list), dtype=np.float32)
+        for d, indices in enumerate(self._sentences_of_doc):
+            if len(indices):
+                best = -np.sort(-sentence_score[indices])[:3]
+                scores[d] = best[0] * 0.6 + 0.4 * float(best.sum()) / 3
         hits = []
-        for doc_iri, indices in per_doc.items():
-            scores = sorted((float(sentence_score[i]) for i in indices), reverse=True)
-            score = scores[0] * 0.6 + 0.4 * (sum(scores[:3]) / 3) if scores else 0.0
-            if score <= 0:
-                continue
+        for d in _shown(scores)[:k]:
+            doc_iri = self._doc_list[d]
             title, date = self._doc_info(doc_iri)
-            hits.append(Hit(doc_iri, "document", title or doc_iri, None, doc_iri, score,
-                            self._evidence(indices, sentence_score, terms), title, date))
-        return sorted(hits, key=lambda h: -h.score)
+            hits.append(Hit(doc_iri, "document", title or doc_iri, None, doc_iri,
+                            float(scores[d]),
+                            self._evidence(self._sentences_of_doc[d], sentence_score, terms),
+                            title, date))
+        return hits
 
-    def _entity_hits(self, sentence_score, target_score, vec, concepts, etype, terms,
-                     allowed) -> list[Hit]:
-        unit_score = {self.targets[i].iri: float(target_score[i]) for i in range(len(self.targets))}
+    def _entity_table(self) -> tuple:
+        """Per entity: its evidence sentences and its targets, as flat arrays (built once)."""
+        if self._entities_prepared is not None:
+            return self._entities_prepared
         sentences_of_unit: dict[str, list[int]] = {}
         for i, s in enumerate(self.sentences):
             if s.unit:
                 sentences_of_unit.setdefault(s.unit, []).append(i)
             if s.target is not None:
                 sentences_of_unit.setdefault(self.targets[s.target].iri, []).append(i)
-        linked = {self.concepts[i].iri for i in concepts}
-        dense = {}
-        if len(self._entity_matrix):
+        entities = sorted(self.entities.values(), key=lambda e: e.iri)
+        ev_ptr, ev_idx, t_ptr, t_idx, names_of = [0], [], [0], [], []
+        for ent in entities:
+            names = sorted({n for n in (ent.label, *ent.aliases) if n}, key=len, reverse=True)
+            names_of.append(names)
+            found = {i for u in ent.units for i in sentences_of_unit.get(u, ())
+                     if any(n in self.sentences[i].text for n in names)}
+            ev_idx.extend(sorted(found))
+            ev_ptr.append(len(ev_idx))
+            t_idx.extend(sorted(self.target_at[u] for u in ent.units if u in self.target_at))
+            t_ptr.append(len(t_idx))
+        vec_rows = np.array([self._entity_vec.get(e.iri, -1) for e in entities], dtype=np.int64)
+        self._entities_prepared = (entities, names_of,
+                                   np.array(ev_ptr, dtype=np.int64),
+                                   np.array(ev_idx, dtype=np.int64),
+                                   np.array(t_ptr, dtype=np.int64),
+                                   np.array(t_idx, dtype=np.int64), vec_rows)
+        return self._entities_prepared
+
+    def _entity_hits(self, sentence_score: np.ndarray, target_score: np.ndarray,
+                     vec: np.ndarray, concepts: list[int], etype: str | None, terms: list[str],
+                     mask_s: np.ndarray | None, k: int) -> list[Hit]:
+        entities, names_of, ev_ptr, ev_idx, t_ptr, t_idx, vec_rows = self._entity_table()
+        if not entities:
+            return []
+        eligible = np.ones(len(entities), dtype=bool)
+        if etype:
+            eligible &= np.array([(e.type or "") == etype for e in entities], dtype=bool)
+        if mask_s is not None:  # evidence only from the documents allowed by the filters
+            ok = mask_s[ev_idx]
+            kept = np.concatenate(([0], np.cumsum(ok)))
+            ev_ptr, ev_idx = kept[ev_ptr], ev_idx[ok]
+            eligible &= ev_ptr[1:] > ev_ptr[:-1]
+        lifted = _segment_max(target_score, t_idx, t_ptr)
+        best_sentence = _segment_max(sentence_score, ev_idx, ev_ptr)
+        dense = np.zeros(len(entities), dtype=np.float32)
+        if len(self._entity_matrix) and self._entity_vec:
             sims = self._entity_matrix @ vec
-            dense = {iri: float(sims[i]) for iri, i in self._entity_vec.items()}
-        dense_mean = float(np.mean(list(dense.values()))) if dense else 0.0
-        dense_span = (max(dense.values()) - dense_mean) if dense else 0.0
+            mean = float(sims[self._entity_rows].mean())
+            span = float(sims[self._entity_rows].max()) - mean
+            raw = np.where(vec_rows >= 0, sims[vec_rows], 0.0) - mean
+            dense = np.clip(raw, 0, None) / span if span > 0 else dense
+        linked = {self.concepts[i].iri for i in concepts}
+        bonus = np.array([0.5 if e.iri in linked else 0.0 for e in entities], dtype=np.float32)
+        score = 0.45 * lifted + 0.35 * best_sentence + 0.2 * dense + bonus
+        score = np.where(eligible, score, 0).astype(np.float32)
+        shown = _shown(score)
+        shown = sorted(shown, key=lambda e: (-float(score[e]), entities[e].label))[:k]
         hits = []
-        for ent in self.entities.values():
-            if etype and (ent.type or "") != etype:
-                continue
-            names = {ent.label, *ent.aliases}
-            evidence_idx = [i for u in ent.units for i in sentences_of_unit.get(u, ())
-                            if any(n and n in self.sentences[i].text for n in names)]
-            if allowed is not None:
-                evidence_idx = [i for i in evidence_idx if self.sentences[i].doc in allowed]
-                if not evidence_idx:
-                    continue
-            lifted = max((unit_score.get(u, 0.0) for u in ent.units), default=0.0)
-            best_sentence = max((float(sentence_score[i]) for i in evidence_idx), default=0.0)
-            d = dense.get(ent.iri, 0.0) - dense_mean
-            d = max(0.0, d) / dense_span if dense_span > 0 else 0.0
-            score = 0.45 * lifted + 0.35 * best_sentence + 0.2 * d + (0.5 if ent.iri in linked
-                                                                      else 0.0)
-            if score <= 0:
-                continue
-            doc = self.sentences[evidence_idx[0]].doc if evidence_idx else None
+        for e in shown:
+            ent, evidence_idx = entities[e], ev_idx[ev_ptr[e]:ev_ptr[e + 1]]
+            doc = self.sentences[evidence_idx[0]].doc if len(evidence_idx) else None
             title, date = self._doc_info(doc) if doc else (None, None)
-            hits.append(Hit(ent.iri, (ent.type or "entity"), ent.label, None, doc, score,
-                            self._evidence(evidence_idx, sentence_score,
-                                           sorted(terms | names if isinstance(terms, set)
-                                                  else set(terms) | names, key=len,
-                                                  reverse=True)),
+            words = sorted(set(terms) | set(names_of[e]), key=len, reverse=True)
+            hits.append(Hit(ent.iri, (ent.type or "entity"), ent.label, None, doc,
+                            float(score[e]), self._evidence(evidence_idx, sentence_score, words),
                             title, date))
-        return sorted(hits, key=lambda h: (-h.score, h.label))
+        return hits
 
 
-def _cut(hits: list[Hit]) -> list[Hit]:
-    """The hits close enough to the best one (the relevance cut-off)."""
-    if not hits:
+class _TextColumn:
+    """Many texts joined into one string, so a term is counted in all of them in one scan."""
+
+    def __init__(self, texts: list[str]):
+        self.size = len(texts)
+        self.blob = "\x00".join(texts)  # never part of a term
+        lengths = np.array([len(t) + 1 for t in texts], dtype=np.int64)
+        self.starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64) \
+            if texts else np.zeros(0, dtype=np.int64)
+
+    def count(self, term: str) -> np.ndarray:
+        """Non-overlapping occurrences of ``term`` in each text (as ``str.count``)."""
+        out = np.zeros(self.size, dtype=np.float32)
+        if not term or not self.size:
+            return out
+        positions, find, blob = [], self.blob.find, self.blob
+        at = find(term)
+        while at >= 0:
+            positions.append(at)
+            at = find(term, at + len(term))
+        if positions:
+            np.add.at(out, np.searchsorted(self.starts, positions, side="right") - 1, 1)
+        return out
+
+
+def _groups(keys: np.ndarray, n: int) -> list[np.ndarray]:
+    """For each key 0 … n-1, the positions holding it, in order (negative keys are dropped).
+
+    >>> [g.tolist() for g in _groups(np.array([1, -1, 0, 1]), 3)]
+    [[2], [0, 3], []]
+    """
+    order = np.argsort(keys, kind="stable")
+    bounds = np.searchsorted(keys[order], np.arange(n + 1))
+    return [order[bounds[i]:bounds[i + 1]] for i in range(n)]
+
+
+def _segment_max(values: np.ndarray, indices: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+    """``max(values[indices[ptr[i]:ptr[i+1]]])`` for every segment i; 0 for an empty one.
+
+    >>> _segment_max(np.array([3., 1., 2.]), np.array([0, 2, 1]), np.array([0, 2, 2, 3])).tolist()
+    [3.0, 0.0, 1.0]
+    """
+    out = np.zeros(len(ptr) - 1, dtype=np.float32)
+    nonempty = ptr[1:] > ptr[:-1]
+    if nonempty.any():
+        out[nonempty] = np.maximum.reduceat(values[indices], ptr[:-1][nonempty])
+    return out
+
+
+def _shown(scores: np.ndarray, direct: np.ndarray | None = None,
+           lexical: np.ndarray | None = None) -> list[int]:
+    """Indices of the hits shown, best first (the relevance cut-off).
+
+    A hit is shown when it scores at least ``CUTOFF_RATIO`` of the best one (and
+    ``MIN_SCORE``). When some hits carry direct evidence (a linked topic or entity
+    label occurs in them, or they are linked to it), every hit with direct evidence
+    above ``MIN_SCORE`` is shown too, and hits that are only similar in meaning
+    (no label, no word of the question) are dropped.
+
+    >>> _shown(np.array([0.1, 0.9, 0.5, 0.7]))
+    [1, 3]
+    >>> _shown(np.array([0.1, 0.9, 0.3, 0.7]), np.array([0, 1, 1, 0], bool))
+    [1, 2]
+    """
+    if not len(scores):
         return []
-    top = hits[0].score
-    return [h for h in hits if h.score >= max(MIN_SCORE, CUTOFF_RATIO * top)]
+    top = float(scores.max())
+    if top <= 0:
+        return []
+    keep = scores >= max(MIN_SCORE, CUTOFF_RATIO * top)
+    if direct is not None and direct.any():
+        evidence = direct if lexical is None else direct | lexical
+        keep = (keep & evidence) | (direct & (scores >= MIN_SCORE))
+    candidates = np.flatnonzero(keep)
+    return candidates[np.argsort(-scores[candidates], kind="stable")].tolist()
 
 
 def _highlights(text: str, terms: list[str]) -> list[tuple[int, int]]:
@@ -817,11 +1023,29 @@ def _gibberish(text: str) -> bool:
 def _stem(word: str) -> str:
     """A light English stem so that "airports" meets "airport".
 
-    >>> _stem("airports"), _stem("cities"), _stem("process")
-    ('airport', 'city', 'process')
+    >>> _stem("airports"), _stem("cities"), _stem("process"), _stem("taxes"), _stem("campus")
+    ('airport', 'city', 'process', 'tax', 'campus')
     """
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+    if len(word) > 4 and word.endswith(("ches", "shes", "xes", "sses", "zes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
+    return word
+
+
+def _en_key(word: str) -> str:
+    """An English word normalised for label matching: stemmed, one spelling.
+
+    >>> _en_key("neighbourhoods"), _en_key("neighborhood"), _en_key("organisations")
+    ('neighborhood', 'neighborhood', 'organization')
+    >>> _en_key("centres"), _en_key("R&D")
+    ('center', 'r&d')
+    """
+    word = _stem(word.lower())
+    if len(word) > 5:
+        word = re.sub(r"our(hood|ite|ed|ing)?$", r"or\1", word)
+        word = re.sub(r"(?<=[a-z]{3})is(e|ed|ing|ation)$", r"iz\1", word)
+        word = re.sub(r"(?<=[a-z]{2})tre$", "ter", word)
     return word
