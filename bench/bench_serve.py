@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", required=True, help="a built store directory")
     ap.add_argument("--rounds", type=int, default=2, help="times each question is asked")
+    ap.add_argument("--timeout", type=float, default=600, help="seconds to wait for one search")
     args = ap.parse_args(argv)
     store = Path(args.store)
     before = _snapshot(store)
@@ -103,11 +104,19 @@ def main(argv: list[str] | None = None) -> int:
 
         def search(q: str) -> float:
             t = time.perf_counter()
-            data = json.loads(_get(f"{base}/api/search?" + urllib.parse.urlencode({"q": q})))
+            data = json.loads(_get(f"{base}/api/search?" + urllib.parse.urlencode({"q": q}),
+                                   timeout=args.timeout))
             assert "results" in data, data
             return time.perf_counter() - t
 
-        first = search(QUESTIONS[0])
+        try:
+            first = search(QUESTIONS[0])
+        except TimeoutError:
+            rss = _tree_rss(proc.pid) / 1024 ** 3
+            print(f"\nbench_serve: {store}: start-up {startup:.2f} s, RSS {rss_start / 1024 ** 3:.2f} GB;"
+                  f" the first search did not answer within {args.timeout:g} s "
+                  f"(RSS then {rss:.2f} GB)")
+            return 1
         rss_search = _tree_rss(proc.pid)
         times = [search(q) for _ in range(args.rounds) for q in QUESTIONS]
         t = time.perf_counter()
