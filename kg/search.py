@@ -531,6 +531,19 @@ class Searcher:
             out.extend((index, lowered[start:end], pref) for index, pref in found)
         return out
 
+    def _dense_text(self, content: str, matches: list[tuple[int, str, bool]]) -> str:
+        """The text embedded for the question: English concept names get their Chinese name.
+
+        The corpus is Chinese, and a small multilingual model matches "historic
+        neighbourhoods" better with 文化遗产 beside it.
+        """
+        extra = []
+        for index, surface, _ in matches:
+            if not _CJK.search(surface):
+                names = self.concepts[index].names_zh or self.concepts[index].zh_terms[:1]
+                extra.extend(n for n in names[:1] if n not in extra)
+        return f"{content} {' '.join(extra)}" if extra else content
+
     # .. query-independent tables, built once ...........................................
     def _prepare(self) -> None:
         """Arrays and text columns that every question reuses (nothing here depends on it)."""
@@ -729,7 +742,8 @@ class Searcher:
         text = self._check(text)
         _, _, content = self.intent(text)
         matches = self.link_matches(content) if method == "hybrid" else []
-        vec = self.embedder.embed_queries([content or text])[0] if method != "bm25" else None
+        vec = self.embedder.embed_queries([self._dense_text(content or text, matches)])[0] \
+            if method != "bm25" else None
         sig = self._signals(content or text, vec, matches, None)
         _, target = self._fuse(sig, method)
         order = np.argsort(-target, kind="stable")
@@ -760,7 +774,7 @@ class Searcher:
         concepts = list(dict.fromkeys(index for index, _, _ in matches))
         if not concepts and _gibberish(content or text) and not self._any_bm25(content or text):
             return SearchResult(text, rtype, [], "the query has no known words")
-        vec = self.embedder.embed_queries([content or text])[0]
+        vec = self.embedder.embed_queries([self._dense_text(content or text, matches)])[0]
         allowed = self._allowed_docs(document, date_from, date_to, kind)
         sig = self._signals(content or text, vec, matches, allowed)
         sentence_score, target_score = self._fuse(sig, "hybrid")
