@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from .errors import IngestError, PolicyKGError
 from .store import ONTOLOGY_GRAPH, TOPICS_GRAPH
@@ -95,28 +95,6 @@ class _Clock:
         self.report.timings[self.stage] += time.perf_counter() - self.t0
 
 
-def _topic_linker() -> Callable[[Any], list] | None:
-    try:
-        from .topics import link_topics
-    except ImportError:
-        return None
-    return link_topics
-
-
-def _extractor() -> Callable[[Any], Any]:
-    import ingest
-
-    factory = getattr(ingest, "Extractor", None)
-    if factory is not None:  # one extractor for the whole build: its tokenizer is built once
-        return factory()
-    extract = getattr(ingest, "extract", None)
-    if extract is not None:
-        return extract
-    from ingest.records import Extraction
-
-    return lambda doc: Extraction(document=doc)
-
-
 def load_vocabularies(store) -> None:
     """Load the ontology and the topic scheme into their named graphs when they changed.
 
@@ -176,8 +154,7 @@ def build_paths(kg, paths: list[str | Path], *, prune: bool = False, progress: b
         paths: files and directories (walked recursively for .txt/.md/.html/.htm).
         prune: remove documents whose files are gone from the directories in ``paths``.
         progress: show a progress bar with an ETA on standard error.
-        embed: update the vector cache after the graph (skipped if ``kg.vectors``
-            is not available).
+        embed: update the vector cache after the graph.
 
     Returns:
         A :class:`BuildReport`; refused files are listed there, never raised.
@@ -185,20 +162,16 @@ def build_paths(kg, paths: list[str | Path], *, prune: bool = False, progress: b
     Raises:
         StoreError: the store cannot be written.
     """
-    from ingest import parse_file
+    from ingest import Extractor, parse_file
 
     from .rdf import document_graph
+    from .topics import link_topics
 
     report = BuildReport()
     clock = _Clock(report)
     store = kg.store
     base = kg.settings.base_iri
-    extract = _extractor()
-    if extract.__module__ == __name__:
-        report.notes.append("ingest.extract is not available: documents built without entities")
-    link_topics = _topic_linker()
-    if link_topics is None:
-        report.notes.append("kg.topics is not available: no topic links")
+    extract = Extractor()  # one for the whole build: its tokenizer is built once
 
     with clock("store"):
         load_vocabularies(store)
@@ -244,7 +217,7 @@ def build_paths(kg, paths: list[str | Path], *, prune: bool = False, progress: b
                 stage = "extract"
                 with clock("extract"):
                     extraction = extract(doc)
-                    links = link_topics(doc) if link_topics is not None else []
+                    links = link_topics(doc)
                 stage = "rdf"
                 with clock("rdf"):
                     graph = document_graph(extraction, base_iri=base, topic_links=links)
@@ -291,7 +264,7 @@ def build_paths(kg, paths: list[str | Path], *, prune: bool = False, progress: b
     if embed and report.skipped:
         _reembed_skipped(kg, index, built, report, clock, extract)
     if embed and (built or removed_docs):
-        _embed(kg, built, removed_docs, report, clock)
+        _embed(kg, built, removed_docs, report, clock, progress)
     with clock("store"):
         store.flush()
         report.triples = store.triple_count()
@@ -338,15 +311,12 @@ def _reembed_skipped(kg, index, built, report: BuildReport, clock: _Clock, extra
         report.notes.append(f"{len(todo)} unchanged document(s) had no vectors: embedded now")
 
 
-def _embed(kg, built, removed, report: BuildReport, clock: _Clock) -> None:
-    try:
-        from .vectors import update_vectors
-    except ImportError as exc:
-        report.notes.append(f"embeddings skipped: kg.vectors is not available ({exc})")
-        return
+def _embed(kg, built, removed, report: BuildReport, clock: _Clock, progress: bool) -> None:
+    from .vectors import update_vectors
+
     with clock("embed"):
         try:
-            update_vectors(kg, built=built, removed=removed)
+            update_vectors(kg, built=built, removed=removed, progress=progress)
         except PolicyKGError as exc:
             report.errors.append(f"embeddings not updated (the graph is built): {exc}")
 
