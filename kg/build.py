@@ -245,7 +245,8 @@ def build_paths(kg, paths: list[str | Path], *, prune: bool = False, progress: b
             removed_docs += drop
             report.built.append(src)
             report.documents[src] = doc_iri
-            built.append((doc_iri, extraction))
+            if embed:  # extractions are kept only to be embedded after the loop
+                built.append((doc_iri, extraction))
             bar.update(1)
     finally:
         bar.close()
