@@ -230,6 +230,16 @@ def _term_value(term: Any) -> str | None:
 
 
 def _rows(kg: Any, body: str) -> list[dict[str, str | None]]:
+    """SELECT rows as plain strings; a local store is asked through pyoxigraph directly.
+
+    Going through rdflib costs a Python term object per cell, minutes on a corpus.
+    """
+    native = getattr(kg.store, "_ox", None)  # kg.store.GraphStore's local Oxigraph store
+    if native is not None:
+        answer = native.query(sparql_prologue() + body, use_default_graph_as_union=True)
+        names = [v.value for v in answer.variables]
+        return [{n: (None if (term := solution[n]) is None else term.value) for n in names}
+                for solution in answer]
     answer = kg.store.query(sparql_prologue() + body)
     variables = [str(v).lstrip("?") for v in getattr(answer, "vars", None) or
                  getattr(answer, "variables", None) or []]
