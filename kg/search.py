@@ -316,21 +316,24 @@ class Searcher:
         self.sentences.sort(key=lambda s: (s.doc, s.start, s.iri))
         seen: set[str] = set()
         self.sentences = [s for s in self.sentences if not (s.iri in seen or seen.add(s.iri))]
-        for r in _rows(kg, "SELECT ?u ?t WHERE { ?u dcterms:subject ?t }"):
+        for r in _rows(kg, "SELECT DISTINCT ?u ?t WHERE { ?u dcterms:subject ?t }"):
             if r["u"] in self.units:
                 self.units[r["u"]].topics.add(r["t"])
         self.entities: dict[str, _Entity] = {}
-        for r in _rows(kg, """SELECT ?e ?label ?etype WHERE {
-                ?x pol:mentions ?e . ?e rdfs:label ?label .
-                OPTIONAL { ?e pol:entityType ?etype } }"""):
+        # an entity shared by many documents is described in each of their graphs:
+        # DISTINCT, or the union repeats its label once per mention and graph
+        for r in _rows(kg, """SELECT DISTINCT ?e ?label ?etype WHERE {
+                { SELECT DISTINCT ?e WHERE { ?x pol:mentions ?e } }
+                ?e rdfs:label ?label . OPTIONAL { ?e pol:entityType ?etype } }"""):
             ent = self.entities.setdefault(r["e"], _Entity(r["e"], r["label"] or ""))
             ent.type = ent.type or r.get("etype")
             if r["label"] and _CJK.search(r["label"]) is None:
                 ent.aliases.add(r["label"])
-        for r in _rows(kg, """SELECT ?e ?alt WHERE { ?x pol:mentions ?e . ?e skos:altLabel ?alt }"""):
+        for r in _rows(kg, """SELECT DISTINCT ?e ?alt WHERE {
+                { SELECT DISTINCT ?e WHERE { ?x pol:mentions ?e } } ?e skos:altLabel ?alt }"""):
             if r["e"] in self.entities and r["alt"]:
                 self.entities[r["e"]].aliases.add(r["alt"])
-        for r in _rows(kg, "SELECT ?u ?e WHERE { ?u pol:mentions ?e }"):
+        for r in _rows(kg, "SELECT DISTINCT ?u ?e WHERE { ?u pol:mentions ?e }"):
             if r["e"] in self.entities:
                 self.entities[r["e"]].units.add(r["u"])
                 if r["u"] in self.units:
