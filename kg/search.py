@@ -34,7 +34,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from .errors import SearchError
-from .vocab import POL_IRI, sparql_prologue
+from .vocab import POL_IRI
 
 #: Longest query accepted, in characters.
 MAX_QUERY_CHARS = 1000
@@ -229,38 +229,6 @@ class _Concept:
     names_zh: tuple[str, ...] = ()  # Chinese preferred labels (every name of an entity)
 
 
-def _term_value(term: Any) -> str | None:
-    if term is None:
-        return None
-    if hasattr(term, "toPython"):  # rdflib
-        return str(term)
-    value = getattr(term, "value", None)  # pyoxigraph
-    return str(value) if value is not None else str(term)
-
-
-def _rows(kg: Any, body: str) -> list[dict[str, str | None]]:
-    """SELECT rows as plain strings; a local store is asked through pyoxigraph directly.
-
-    Going through rdflib costs a Python term object per cell, minutes on a corpus.
-    """
-    native = getattr(kg.store, "_ox", None)  # kg.store.GraphStore's local Oxigraph store
-    if native is not None:
-        answer = native.query(sparql_prologue() + body, use_default_graph_as_union=True)
-        names = [v.value for v in answer.variables]
-        return [{n: (None if (term := solution[n]) is None else term.value) for n in names}
-                for solution in answer]
-    answer = kg.store.query(sparql_prologue() + body)
-    variables = [str(v).lstrip("?") for v in getattr(answer, "vars", None) or
-                 getattr(answer, "variables", None) or []]
-    rows = []
-    for row in answer:
-        if hasattr(row, "asdict"):
-            rows.append({k: _term_value(v) for k, v in row.asdict().items()})
-        else:
-            rows.append({v: _term_value(row[v]) for v in variables})
-    return rows
-
-
 def _local(iri: str) -> str:
     return re.split(r"[#/]", iri)[-1]
 
@@ -290,7 +258,7 @@ class Searcher:
     def _load_graph(self) -> None:
         kg = self.kg
         self.docs: dict[str, _Doc] = {}
-        for r in _rows(kg, """SELECT ?d ?title ?issued ?kind ?text WHERE {
+        for r in kg.store.select_rows("""SELECT ?d ?title ?issued ?kind ?text WHERE {
                 ?d pol:cleanText ?text .
                 OPTIONAL { ?d dcterms:title ?title } OPTIONAL { ?d dcterms:issued ?issued }
                 OPTIONAL { ?d pol:kind ?kind } }"""):
@@ -300,7 +268,7 @@ class Searcher:
             doc.kind = doc.kind or r.get("kind")
         types = " ".join(f"pol:{t}" for t in _UNIT_TYPES)
         self.units: dict[str, _Unit] = {}
-        for r in _rows(kg, f"""SELECT ?u ?type ?doc ?label ?title ?number ?start ?end WHERE {{
+        for r in kg.store.select_rows(f"""SELECT ?u ?type ?doc ?label ?title ?number ?start ?end WHERE {{
                 VALUES ?type {{ {types} }}
                 ?u a ?type ; pol:inDocument ?doc .
                 OPTIONAL {{ ?u rdfs:label ?label }} OPTIONAL {{ ?u dcterms:title ?title }}
@@ -316,7 +284,7 @@ class Searcher:
             unit.label = unit.label or (unit.title or unit.text[:30])
             self.units[unit.iri] = unit
         self.sentences: list[_Sentence] = []
-        for r in _rows(kg, """SELECT ?s ?text ?doc ?start ?end ?unit WHERE {
+        for r in kg.store.select_rows("""SELECT ?s ?text ?doc ?start ?end ?unit WHERE {
                 ?s a pol:Sentence ; rdf:value ?text ; pol:inDocument ?doc ;
                    pol:startOffset ?start ; pol:endOffset ?end .
                 OPTIONAL { ?s dcterms:isPartOf ?unit } }"""):
@@ -325,24 +293,24 @@ class Searcher:
         self.sentences.sort(key=lambda s: (s.doc, s.start, s.iri))
         seen: set[str] = set()
         self.sentences = [s for s in self.sentences if not (s.iri in seen or seen.add(s.iri))]
-        for r in _rows(kg, "SELECT DISTINCT ?u ?t WHERE { ?u dcterms:subject ?t }"):
+        for r in kg.store.select_rows("SELECT DISTINCT ?u ?t WHERE { ?u dcterms:subject ?t }"):
             if r["u"] in self.units:
                 self.units[r["u"]].topics.add(r["t"])
         self.entities: dict[str, _Entity] = {}
         # an entity shared by many documents is described in each of their graphs:
         # DISTINCT, or the union repeats its label once per mention and graph
-        for r in _rows(kg, """SELECT DISTINCT ?e ?label ?etype WHERE {
+        for r in kg.store.select_rows("""SELECT DISTINCT ?e ?label ?etype WHERE {
                 { SELECT DISTINCT ?e WHERE { ?x pol:mentions ?e } }
                 ?e rdfs:label ?label . OPTIONAL { ?e pol:entityType ?etype } }"""):
             ent = self.entities.setdefault(r["e"], _Entity(r["e"], r["label"] or ""))
             ent.type = ent.type or r.get("etype")
             if r["label"] and _CJK.search(r["label"]) is None:
                 ent.aliases.add(r["label"])
-        for r in _rows(kg, """SELECT DISTINCT ?e ?alt WHERE {
+        for r in kg.store.select_rows("""SELECT DISTINCT ?e ?alt WHERE {
                 { SELECT DISTINCT ?e WHERE { ?x pol:mentions ?e } } ?e skos:altLabel ?alt }"""):
             if r["e"] in self.entities and r["alt"]:
                 self.entities[r["e"]].aliases.add(r["alt"])
-        for r in _rows(kg, "SELECT DISTINCT ?u ?e WHERE { ?u pol:mentions ?e }"):
+        for r in kg.store.select_rows("SELECT DISTINCT ?u ?e WHERE { ?u pol:mentions ?e }"):
             if r["e"] in self.entities:
                 self.entities[r["e"]].units.add(r["u"])
                 if r["u"] in self.units:
@@ -381,7 +349,7 @@ class Searcher:
         """Topic and entity labels (zh, en, alternatives) question words can link to."""
         topics: dict[str, dict[str, set[str]]] = {}
         try:
-            for r in _rows(self.kg, """SELECT ?t ?p ?l WHERE { ?t a skos:Concept .
+            for r in self.kg.store.select_rows("""SELECT ?t ?p ?l WHERE { ?t a skos:Concept .
                     VALUES ?p { skos:prefLabel skos:altLabel } ?t ?p ?l }"""):
                 kind = "pref" if r["p"].endswith("prefLabel") else "alt"
                 topics.setdefault(r["t"], {"pref": set(), "alt": set()})[kind].add(r["l"])
