@@ -61,7 +61,8 @@ _INTENTS: tuple[tuple[str, str, str | None], ...] = (
      r"哪些(活动|展会|赛事|节庆|会展)|(活动|展会)有哪些", "entity", "Event"),
     (r"\b(which|what|where)\s+(places?|areas?|districts?|regions?|locations?)\b|"
      r"哪些(地方|区域|地区|地点|街区)|(地方|区域)有哪些", "entity", "Place"),
-    (r"\b(which|what)\s+(documents?|policies|files)\b|哪些(文件|政策|文档)", "document", None),
+    (r"\b(which|what)\s+(documents?|policies|files|reports?|regulations?|laws?|opinions?|"
+     r"notices?)\b|哪些(文件|政策|文档|报告|条例|法规|规定|意见|通知)", "document", None),
     (r"\b(which|what)\s+(sentences?|passages?)\b|哪些(句子|表述|段落)", "sentence", None),
     (r"\b(which|what)\s+(tasks?|measures?|actions?|initiatives?)\b|哪些(任务|举措|措施|工作)",
      "task", None),

@@ -102,6 +102,8 @@ def test_garbage_queries_give_an_empty_answer(kg, query):
 
 def test_intent_selects_the_result_type(kg):
     assert kg.search("哪些文件提到航空？").type == "document"
+    assert kg.search("which reports mention aviation?").type == "document"
+    assert kg.search("哪些意见提到人才？").type == "document"
     assert kg.search("which sentences mention ballet?").type == "sentence"
     assert kg.search("哪些单位参与时尚创意？").type == "entity"
     assert kg.search("航空", type="sentence").type == "sentence"
