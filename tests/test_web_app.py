@@ -281,3 +281,13 @@ def test_every_example_query_runs_on_the_seed(app):
 def test_json_error_for_api_clients(client):
     response = client.get("/api/resource")
     assert response.status_code == 400 and json.loads(response.data)["error"]["message"]
+
+
+def test_search_filters_reach_kg_from_page_and_api(client):
+    # The document filter narrows the answer to nothing for an unknown title,
+    # on the page (filters kept in the form) and in the JSON API alike.
+    page = client.get("/search?q=航空&document=no+such+title").get_data(as_text=True)
+    assert 'value="no such title"' in page and "打造航空服务新优势" not in page
+    assert client.get("/api/search?q=航空&document=no+such+title").get_json()["results"] == []
+    hits = client.get("/api/search?q=航空&from=2022-01-01&to=2022-12-31&kind=意见").get_json()
+    assert hits["results"] and hits["results"][0]["number"] == "2"

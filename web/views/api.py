@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 
 from ..app import get_kg
-from .pages import resource_url
+from .pages import resource_url, search_filters
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -26,7 +26,7 @@ def _int(name: str, default: int | None, low: int, high: int) -> int | None:
 def search():
     query = request.args.get("q", "")
     result = get_kg().search(query, type=request.args.get("type") or None,
-                             k=_int("k", None, 1, 200))
+                             k=_int("k", None, 1, 200), **search_filters())
     return jsonify(result.to_json())
 
 

@@ -69,6 +69,14 @@ def _evidence_html(evidence: dict, query: str):
     return mark_spans(text, spans)
 
 
+def search_filters() -> dict[str, str | None]:
+    """The search filters of a request: document (IRI or title), from/to dates, kind."""
+    return {"document": request.args.get("document") or None,
+            "date_from": request.args.get("from") or None,
+            "date_to": request.args.get("to") or None,
+            "kind": request.args.get("kind") or None}
+
+
 @bp.get("/")
 @bp.get("/search")
 def search():
@@ -79,14 +87,15 @@ def search():
     groups: list[tuple[str, list[dict]]] = []
     result = None
     if query:
-        result = get_kg().search(query, type=kind).to_json()
+        result = get_kg().search(query, type=kind, **search_filters()).to_json()
         by_type: dict[str, list[dict]] = {}
         for hit in result.get("results", []):
             for ev in hit.get("evidence", []) or []:
                 ev["html"] = _evidence_html(ev, query)
             by_type.setdefault(hit.get("type") or "other", []).append(hit)
         groups = list(by_type.items())
-    return render_template("search.html", query=query, kind=kind, result=result, groups=groups)
+    return render_template("search.html", query=query, kind=kind, result=result, groups=groups,
+                           filters=search_filters())
 
 
 # -- documents ------------------------------------------------------------------
