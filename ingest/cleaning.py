@@ -145,7 +145,7 @@ def is_chrome(line: str) -> bool:
 def _is_title_like(line: str) -> bool:
     return (
         2 <= len(line) <= 100
-        and not line.endswith(("。", "：", ":", "；", "，", ","))
+        and not line.endswith(("。", "：", ":", "；", "，", ",", "！", "!", "？", "?"))  # 各位代表！ is no title
         and not _HEADING_START.match(line)
         and not is_chrome(line)
     )
@@ -238,6 +238,10 @@ def clean_document(raw: str, *, html: bool = False) -> CleanText:
         if info_end is not None:
             info_end += 2
     title = lines[0] if title_index is not None and lines else None
+    # A title broken before its last character or two ("政府工作报" / "告") is one title.
+    if (title and len(lines) > 1 and 1 <= len(lines[1]) <= 2 and re.fullmatch(r"\w+", lines[1])
+            and lines[1] not in ("目录", "前言", "序言", "附件", "总则", "正文")):
+        title += lines[1]
 
     info_lines = []
     if info_end is not None and info_end > 0:

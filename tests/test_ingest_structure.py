@@ -183,3 +183,14 @@ def test_offsets_exact_on_generated_documents(lines):
 @given(st.text(max_size=400))
 def test_arbitrary_text_never_crashes(text):
     _assert_offsets_exact(parse_text(text))
+
+
+def test_title_broken_across_lines_and_salutations():
+    # Scraped reports break the title before its last character, or open with a
+    # salutation; neither may become a wrong title.
+    doc = parse_text("政府工作报\n告\n\n——2021年3月5日\n\n各位代表：\n\n现在，我代表国务院，向大会报告政府工作。")
+    assert doc.metadata.title == "政府工作报告"
+    assert doc.text.startswith("政府工作报\n告")  # the text itself stays as written
+    doc = parse_text("各位代表！\n\n我代表国务院，向大会作政府工作报告，请予审议。",
+                     path="/x/051_1988_1988年中华人民共和国国务院政府工作报告.txt")
+    assert doc.metadata.title == "1988年中华人民共和国国务院政府工作报告"
