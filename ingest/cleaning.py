@@ -156,10 +156,6 @@ def _key(line: str) -> str:
     return re.sub(r"[\W_]+", "", line)
 
 
-def _strip(line: str) -> str:
-    return line.strip()
-
-
 def clean_document(raw: str, *, html: bool = False) -> CleanText:
     """Turn a raw document (text, Markdown or HTML) into :class:`CleanText`."""
     raw = normalise(raw)
@@ -170,7 +166,7 @@ def clean_document(raw: str, *, html: bool = False) -> CleanText:
         fields.update(html_fields)
     else:
         lines = raw.split("\n")
-    lines = [_strip(line) for line in lines]
+    lines = [line.strip() for line in lines]
 
     # Markdown: heading markers go, the heading text stays; an INFO END comment
     # closes the block of adoption/amendment lines under the title.

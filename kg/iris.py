@@ -30,6 +30,15 @@ def _segment(name: str) -> str:
                    for ch in unicodedata.normalize("NFC", name))
 
 
+def local_name(iri: str) -> str:
+    """The last segment of an IRI (after ``#`` or ``/``).
+
+    >>> local_name("https://w3id.org/policykg/ontology#Task")
+    'Task'
+    """
+    return iri.rstrip("/").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
 def document_iri(base: str, sha256: str) -> str:
     """IRI of a document (and the name of its graph), from its content hash.
 

@@ -13,6 +13,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from .errors import NotFound
+from .iris import local_name
 from .vocab import OA, POL, PREFIXES
 
 _HIDDEN_INCOMING = ("pol:inDocument", "prov:wasDerivedFrom", "oa:hasSource", "pol:mentionOf",
@@ -32,15 +33,6 @@ _MAX_INCOMING = 500
 _MAX_MENTIONS = 200
 
 
-def _local_name(iri: str) -> str:
-    """The last segment of an IRI (after ``#`` or ``/``).
-
-    >>> _local_name("https://w3id.org/policykg/ontology#Task")
-    'Task'
-    """
-    return iri.rstrip("/").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-
-
 def _pick(labels: dict[str, str], iri: str | None = None) -> str | None:
     """The preferred label: Chinese, then English, then any, then the IRI's local name."""
     for lang in ("zh", "en", ""):
@@ -48,7 +40,7 @@ def _pick(labels: dict[str, str], iri: str | None = None) -> str | None:
             return labels[lang]
     if labels:
         return next(iter(labels.values()))
-    return _local_name(iri) if iri else None
+    return local_name(iri) if iri else None
 
 
 def _add_label(store: dict[str, dict[str, str]], iri: Any, label: Any) -> None:
@@ -270,7 +262,7 @@ def _outline(store, node: str) -> list[OutlineNode]:
         }}""")
     nodes: dict[str, tuple[str, int, OutlineNode]] = {}
     for u, parent, pos, label, typ, start, end in rows:
-        nodes[str(u)] = (str(parent), int(pos), OutlineNode(str(u), str(label), _local_name(str(typ)),
+        nodes[str(u)] = (str(parent), int(pos), OutlineNode(str(u), str(label), local_name(str(typ)),
                                                              int(start), int(end)))
     top: list[tuple[int, OutlineNode]] = []
     children: dict[str, list[tuple[int, OutlineNode]]] = {}

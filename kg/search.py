@@ -34,6 +34,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from .errors import SearchError
+from .iris import local_name
 from .vocab import POL_IRI
 
 #: Longest query accepted, in characters.
@@ -230,10 +231,6 @@ class _Concept:
     names_zh: tuple[str, ...] = ()  # Chinese preferred labels (every name of an entity)
 
 
-def _local(iri: str) -> str:
-    return re.split(r"[#/]", iri)[-1]
-
-
 def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
@@ -277,7 +274,7 @@ class Searcher:
                 OPTIONAL {{ ?u pol:startOffset ?start }} OPTIONAL {{ ?u pol:endOffset ?end }} }}"""):
             if r["u"] in self.units:
                 continue
-            unit = _Unit(r["u"], _local(r["type"]), r["doc"], label=r.get("label") or "",
+            unit = _Unit(r["u"], local_name(r["type"]), r["doc"], label=r.get("label") or "",
                          title=r.get("title"), number=r.get("number"),
                          start=int(r.get("start") or 0), end=int(r.get("end") or 0))
             doc = self.docs.get(unit.doc)
@@ -995,11 +992,10 @@ def _shown(scores: np.ndarray, direct: np.ndarray | None = None,
 def _highlights(text: str, terms: list[str]) -> list[tuple[int, int]]:
     """Spans of ``text`` where a query term or a linked label occurs (longest first)."""
     spans: list[tuple[int, int]] = []
-    lowered = _nfkc(text) if len(_nfkc(text)) == len(text) else text
+    normalised = _nfkc(text)
+    lowered = normalised if len(normalised) == len(text) else text  # offsets must stay valid
     for term in terms:
-        if len(term) < 2 and not _CJK.search(term):
-            continue
-        if _CJK.search(term) and len(term) < 2:
+        if len(term) < 2:
             continue
         start = lowered.find(term)
         while start >= 0:
