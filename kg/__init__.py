@@ -15,7 +15,7 @@ from .errors import (
 )
 from .graph import KnowledgeGraph
 from .settings import SETTINGS, Setting, Settings
-from .vocab import PREFIXES, sparql_prologue
+from .vocab import PREFIXES, curie, sparql_prologue
 
 __all__ = [
     "KnowledgeGraph",
@@ -24,6 +24,7 @@ __all__ = [
     "SETTINGS",
     "PREFIXES",
     "sparql_prologue",
+    "curie",
     "PolicyKGError",
     "IngestError",
     "StoreError",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .errors import NotFound, PolicyKGError
-from .vocab import PREFIXES
+from .vocab import PREFIXES, curie
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -80,13 +80,6 @@ _BETWEENNESS_EXACT_NODES = 1000
 _BETWEENNESS_SAMPLE = 64
 _BETWEENNESS_MAX_NODES = 20000
 _SEED = 42
-
-
-def _curie(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
 
 
 def _expand(curie: str) -> str:
@@ -170,7 +163,7 @@ def entity_graph(kg: Any) -> "nx.Graph":
             if p == part_of:
                 parent.setdefault(s, o)
             key = (min(s, o), max(s, o))
-            candidate = (edge_rank[p], _curie(p), s)
+            candidate = (edge_rank[p], curie(p), s)
             if key not in edges or candidate < edges[key]:
                 edges[key] = candidate
 

@@ -28,7 +28,7 @@ from typing import Any, Iterable, Sequence
 from xml.sax.saxutils import escape as xml_escape
 
 from .errors import PolicyKGError, QueryError, QueryRefused, QueryTimeout, StoreError
-from .vocab import PREFIXES, sparql_prologue
+from .vocab import PREFIXES, curie, sparql_prologue
 
 __all__ = [
     "QueryAnswer",
@@ -139,10 +139,8 @@ def _short(term: dict | None) -> str:
     if term is None:
         return ""
     if term["type"] == "uri":
-        for prefix, iri in PREFIXES.items():
-            if term["value"].startswith(iri) and len(term["value"]) > len(iri):
-                return f"{prefix}:{term['value'][len(iri):]}"
-        return f"<{term['value']}>"
+        short = curie(term["value"])
+        return short if short != term["value"] else f"<{short}>"
     if term["type"] == "bnode":
         return f"_:{term['value']}"
     if term["type"] == "literal":

@@ -95,6 +95,18 @@ PREFIXES: dict[str, str] = {
 }
 
 
+def curie(iri: str) -> str:
+    """The prefixed name of ``iri`` when a prefix of ``PREFIXES`` fits, else ``iri`` itself.
+
+    >>> curie("https://w3id.org/policykg/ontology#Task"), curie("urn:x")
+    ('pol:Task', 'urn:x')
+    """
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
 def sparql_prologue() -> str:
     """PREFIX lines for every entry of ``PREFIXES``.
 

@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
 
-from kg import PREFIXES
+from kg import curie
 from kg.iris import entity_iri
 from kg.vocab import TOPIC_IRI
 
@@ -36,20 +36,12 @@ def resource_url(iri: str) -> str:
     return url_for("pages.resource", iri=iri)
 
 
-def short_iri(iri: str) -> str:
-    """A prefixed name for an IRI when a known prefix fits (``pol:Task``)."""
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
-
-
 def init_app(app: Flask) -> None:
     """Template helpers shared by every page."""
-    app.jinja_env.globals.update(resource_url=resource_url, short_iri=short_iri,
+    app.jinja_env.globals.update(resource_url=resource_url, short_iri=curie,
                                  TYPE_NAMES=TYPE_NAMES)
     app.jinja_env.filters["resource_url"] = resource_url
-    app.jinja_env.filters["short_iri"] = short_iri
+    app.jinja_env.filters["short_iri"] = curie
 
 
 # -- search -------------------------------------------------------------------
