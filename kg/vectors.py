@@ -19,7 +19,9 @@ import hashlib
 import json
 import os
 import re
+import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -38,6 +40,11 @@ UNIT_KINDS = frozenset({"part", "chapter", "section", "task", "principle", "goal
 UNIT_CHARS = 400
 #: Most characters of context embedded with an entity's names.
 ENTITY_CONTEXT_CHARS = 120
+
+#: Texts embedded per call while updating (a few documents' worth).
+GROUP_TEXTS = 512
+#: Seconds between saves of the cache during a long update.
+CHECKPOINT_SECONDS = 300.0
 
 _INDEX = "index.json"
 
@@ -124,16 +131,23 @@ def entity_text(label: str, aliases: Sequence[str], label_en: str | None,
 
 
 def extraction_texts(doc_iri: str, extraction: Any, base_iri: str) -> list[tuple[str, str, str]]:
-    """(iri, kind, text) of everything embedded for one document, in document order."""
+    """(iri, kind, text) of everything embedded for one document, in document order.
+
+    Units without a title (the articles of a law, say) are not embedded: their
+    vector is the mean of their sentences' vectors (see :func:`derived_units`).
+    """
     document = extraction.document
     items: list[tuple[str, str, str]] = []
     for sentence in document.sentences:
         text = sentence.text.strip()
         if text:
             items.append((sentence_iri(doc_iri, sentence.start, sentence.end), "sentence", text))
+    derived = {iri for iri, _members in derived_units(doc_iri, extraction)}
     for node in document.nodes():
         if node.kind in UNIT_KINDS and (node.text or "").strip():
-            items.append((unit_iri(doc_iri, node.id), "unit", unit_text(node.title, node.text)))
+            iri = unit_iri(doc_iri, node.id)
+            if iri not in derived:
+                items.append((iri, "unit", unit_text(node.title, node.text)))
     first_context: dict[str, str] = {}
     for mention in extraction.mentions:
         if mention.entity_key in first_context:
@@ -147,6 +161,28 @@ def extraction_texts(doc_iri: str, extraction: Any, base_iri: str) -> list[tuple
                       entity_text(entity.label, entity.aliases, entity.label_en,
                                   first_context.get(entity.key))))
     return items
+
+
+def derived_units(doc_iri: str, extraction: Any) -> list[tuple[str, list[str]]]:
+    """(unit IRI, IRIs of its sentences) of the units whose vector is derived, not embedded.
+
+    A unit without a title says nothing its sentences do not say, so its
+    vector is the normalised mean of the vectors of the sentences in its first
+    ``UNIT_CHARS`` characters: embedding it again would double the work on a
+    corpus of laws (tens of thousands of articles) for no gain in search.
+    """
+    document = extraction.document
+    sentences = [s for s in document.sentences if s.text.strip()]
+    out: list[tuple[str, list[str]]] = []
+    for node in document.nodes():
+        if node.kind not in UNIT_KINDS or node.title or not (node.text or "").strip():
+            continue
+        stop = min(node.end, node.start + UNIT_CHARS)
+        members = [sentence_iri(doc_iri, s.start, s.end) for s in sentences
+                   if node.start <= s.start < stop]
+        if members:
+            out.append((unit_iri(doc_iri, node.id), members))
+    return out
 
 
 # -- the cache ----------------------------------------------------------------
@@ -204,41 +240,71 @@ class VectorIndex:
         return [self.rows[i] for i in picked], np.asarray(self.matrix[picked], dtype=np.float32)
 
     def update(self, built: Iterable[tuple[str, Any]], removed: Iterable[str] = (), *,
-               base_iri: str, progress: bool = False) -> int:
+               base_iri: str, progress: bool = False,
+               checkpoint_seconds: float = CHECKPOINT_SECONDS) -> int:
         """Replace the rows of rebuilt documents, drop removed ones; returns texts embedded.
 
         Texts whose hash is already in the cache are reused, so rebuilding an
-        unchanged document embeds nothing.
+        unchanged document embeds nothing. Documents are embedded a group at a
+        time and the cache is saved every ``checkpoint_seconds``, so an
+        interrupted run keeps the documents it finished (a later build embeds
+        the rest).
         """
         built = list(built)
         drop = set(removed) | {doc for doc, _ in built}
         if not built and not (drop & {row.document for row in self.rows}):
             return 0
-        known: dict[str, int] = {}
+        known: dict[str, int] = {}  # text hash → row of the old matrix
         for i, row in enumerate(self.rows):
             known.setdefault(row.text_hash, i)
+        old = self.matrix
         keep = [i for i, row in enumerate(self.rows) if row.document not in drop]
-        new_rows = [self.rows[i] for i in keep]
-        sources: list[int | str] = list(keep)  # old row index, or a text to embed
-        for doc_iri, extraction in built:
-            for iri, kind, text in extraction_texts(doc_iri, extraction, base_iri):
-                digest = text_hash(text)
-                new_rows.append(VectorRow(iri, kind, doc_iri, digest))
-                sources.append(known.get(digest, text))
-        to_embed = sorted({s for s in sources if isinstance(s, str)})
-        fresh = self.embedder.embed_passages(to_embed, progress=progress) if to_embed \
-            else np.zeros((0, self.embedder.dim), dtype=np.float32)
-        fresh_at = {text: i for i, text in enumerate(to_embed)}
-        matrix = np.zeros((len(new_rows), self.embedder.dim), dtype=np.float32)
-        for i, source in enumerate(sources):
-            matrix[i] = fresh[fresh_at[source]] if isinstance(source, str) else self.matrix[source]
+        rows = [self.rows[i] for i in keep]
+        chunks = [np.asarray(old[keep], dtype=np.float32).reshape(len(keep), self.embedder.dim)]
+        plans = [(doc, extraction_texts(doc, x, base_iri), derived_units(doc, x))
+                 for doc, x in built]
+        total = len({text_hash(t) for _d, items, _u in plans for _i, _k, t in items} - set(known))
+        bar = _bar(total, progress)
+        fresh: dict[str, np.ndarray] = {}  # text hash → vector embedded by this call
+        last_save = time.monotonic()
+        group: list[tuple[str, list, list]] = []
+        waiting: dict[str, str] = {}  # text hash → text, to embed for the group
+        try:
+            for number, plan in enumerate(plans, 1):
+                group.append(plan)
+                for _iri, _kind, text in plan[1]:
+                    digest = text_hash(text)
+                    if digest not in known and digest not in fresh:
+                        waiting.setdefault(digest, text)
+                if len(waiting) < GROUP_TEXTS and number < len(plans):
+                    continue
+                if waiting:
+                    digests = list(waiting)
+                    vectors = self.embedder.embed_passages([waiting[d] for d in digests])
+                    fresh.update(zip(digests, vectors))
+                    bar.update(len(digests))
+                    self.embedded += len(digests)
+                for doc, items, units in group:
+                    doc_rows, doc_vectors = _assemble(doc, items, units, known, old, fresh)
+                    rows += doc_rows
+                    chunks.append(doc_vectors)
+                group, waiting = [], {}
+                if time.monotonic() - last_save >= checkpoint_seconds and number < len(plans):
+                    self._commit(rows, chunks)
+                    last_save = time.monotonic()
+        finally:  # also when interrupted: the documents finished are kept
+            bar.close()
+            self._commit(rows, chunks)
+        return len(fresh)
+
+    def _commit(self, rows: list[VectorRow], chunks: list[np.ndarray]) -> None:
+        """Make ``rows`` (and their vectors, ``chunks`` stacked) the cache, and save it."""
+        matrix = np.vstack(chunks) if chunks else np.zeros((0, self.embedder.dim), np.float32)
         # deterministic order: by document, then document order within it
-        order = sorted(range(len(new_rows)), key=lambda i: (new_rows[i].document, i))
-        self.rows = [new_rows[i] for i in order]
+        order = sorted(range(len(rows)), key=lambda i: (rows[i].document, i))
+        self.rows = [rows[i] for i in order]
         self.matrix = matrix[order]
-        self.embedded += len(to_embed)
         self._save()
-        return len(to_embed)
 
     def _save(self) -> None:
         try:
@@ -260,6 +326,40 @@ class VectorIndex:
                     old.unlink(missing_ok=True)
         except OSError as exc:
             raise StoreError(f"{self.directory}: cannot write the vector cache: {exc}") from None
+
+
+def _assemble(doc: str, items, units, known: dict[str, int], old: np.ndarray,
+              fresh: dict[str, np.ndarray]) -> tuple[list[VectorRow], np.ndarray]:
+    """One document's rows and vectors: embedded texts from the cache or ``fresh``,
+    derived units as the normalised mean of their sentences."""
+    rows: list[VectorRow] = []
+    vectors: list[np.ndarray] = []
+    by_iri: dict[str, tuple[str, np.ndarray]] = {}
+    for iri, kind, text in items:
+        digest = text_hash(text)
+        vector = fresh[digest] if digest in fresh else np.asarray(old[known[digest]])
+        rows.append(VectorRow(iri, kind, doc, digest))
+        vectors.append(vector)
+        by_iri[iri] = (digest, vector)
+    for iri, members in units:
+        parts = [by_iri[m] for m in members if m in by_iri]
+        if not parts:
+            continue
+        mean = np.mean([v for _d, v in parts], axis=0)
+        norm = float(np.linalg.norm(mean)) or 1.0
+        rows.append(VectorRow(iri, "unit", doc, text_hash("mean\t" + "\t".join(d for d, _v in parts))))
+        vectors.append(mean / norm)
+    matrix = np.vstack(vectors).astype(np.float32) if vectors \
+        else np.zeros((0, old.shape[1]), dtype=np.float32)
+    return rows, matrix
+
+
+def _bar(total: int, enabled: bool):
+    """A tqdm bar over the texts to embed (a no-op object when not shown)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="embedding", unit="text", file=sys.stderr,
+                dynamic_ncols=True, disable=not enabled or total == 0)
 
 
 def _atomic_write(path: Path, write) -> None:
