@@ -88,39 +88,26 @@ def _expand(curie: str) -> str:
 
 
 def _query() -> str:
-    """The one query reading the entity–task graph: typed nodes, labels and edges."""
+    """The one query reading the entity–task graph: typed nodes, labels and edges.
+
+    Each row also says whether the object is an IRI (``?oi``) and its language
+    (``?lang``), so that rows can be read as plain strings.
+    """
     # pol:StructuralUnit is left out: every unit also has its specific class.
     classes = " ".join(f"<{cls}>" for cls, t in _CLASS_TYPES if t != "unit")
     predicates = " ".join(f"<{_expand(p)}>" for p in (*_EDGE_PREDICATES, *_LABEL_PREDICATES)
                           if p != "dcterms:isPartOf")
     # Sentences are dcterms:isPartOf units too; only units have a pol:position.
     return (
-        "SELECT ?s ?p ?o WHERE {\n"
+        "SELECT ?s ?p ?o ?oi ?lang WHERE {\n"
         f"  {{ VALUES ?o {{ {classes} }} ?s a ?o . BIND(<{PREFIXES['rdf']}type> AS ?p) }}\n"
         f"  UNION {{ ?s <{_expand('dcterms:isPartOf')}> ?o ; <{_expand('pol:position')}> ?n .\n"
         f"           BIND(<{_expand('dcterms:isPartOf')}> AS ?p) }}\n"
         f"  UNION {{ VALUES ?p {{ {predicates} }} ?s ?p ?o . }}\n"
+        "  FILTER (isIRI(?s))\n"
+        "  BIND (isIRI(?o) AS ?oi) BIND (LANG(?o) AS ?lang)\n"
         "}"
     )
-
-
-def _rows(kg: Any, sparql: str) -> Iterable:
-    """Rows of a SELECT query run on the knowledge graph's store."""
-    return kg.store.query(sparql)
-
-
-def _term(term: Any) -> tuple[str, str, str | None]:
-    """(kind, value, language) of an rdflib or pyoxigraph term; kind is iri/literal/bnode."""
-    name = type(term).__name__
-    if name == "URIRef":
-        return "iri", str(term), None
-    if name == "NamedNode":
-        return "iri", term.value, None
-    if name == "Literal":
-        if isinstance(term, str):  # rdflib
-            return "literal", str(term), term.language
-        return "literal", term.value, term.language
-    return "bnode", str(term), None
 
 
 def entity_graph(kg: Any) -> "nx.Graph":
@@ -146,20 +133,17 @@ def entity_graph(kg: Any) -> "nx.Graph":
     label_of = {_expand(p): p for p in _LABEL_PREDICATES}
     part_of = _expand("dcterms:isPartOf")
 
-    for s, p, o in _rows(kg, _query()):
-        skind, s, _ = _term(s)
-        _pk, p, _ = _term(p)
-        okind, o, lang = _term(o)
-        if skind != "iri":
-            continue
+    for row in kg.store.select_rows(_query()):
+        s, p, o = row["s"], row["p"], row["o"]
         if p == rdf_type:
             rank = _TYPE_RANK.get(o)
             if rank is not None and rank < ranks.get(s, len(_TYPE_RANK)):
                 ranks[s] = rank
         elif p in label_of:
-            if okind == "literal":
-                labels.setdefault(s, {}).setdefault(label_of[p], []).append((o, lang))
-        elif okind == "iri" and s != o:
+            if row["oi"] != "true":
+                labels.setdefault(s, {}).setdefault(label_of[p], []).append(
+                    (o, row["lang"] or None))
+        elif row["oi"] == "true" and s != o:
             if p == part_of:
                 parent.setdefault(s, o)
             key = (min(s, o), max(s, o))

@@ -424,6 +424,7 @@ class Searcher:
         return out
 
     def _build_bm25(self) -> None:
+        """The BM25 indexes of sentences and targets, from the on-disk cache when current."""
         import bm25s
 
         def index(texts: list[str]):
@@ -433,9 +434,71 @@ class Searcher:
                 retriever.index(corpus, show_progress=False)
             return retriever
 
-        self._bm25_sent = index([s.text for s in self.sentences])
-        self._bm25_target = index([f"{u.title or ''} {u.title or ''} {u.text}"
-                                   for u in self.targets])
+        sentences = [s.text for s in self.sentences]
+        targets = [f"{u.title or ''} {u.title or ''} {u.text}" for u in self.targets]
+        cached = self._bm25_cache(sentences, targets)
+        if cached is not None and (cached / "done").is_file():
+            try:
+                self._bm25_sent = bm25s.BM25.load(str(cached / "sentences"), mmap=True,
+                                                  show_progress=False, verbosity=0)
+                self._bm25_target = bm25s.BM25.load(str(cached / "targets"), mmap=True,
+                                                    show_progress=False, verbosity=0)
+                return
+            except (OSError, ValueError, KeyError):  # a damaged cache is rebuilt
+                import shutil
+
+                shutil.rmtree(cached, ignore_errors=True)
+        self._bm25_sent = index(sentences)
+        self._bm25_target = index(targets)
+        if cached is not None and sentences and targets:
+            self._save_bm25(cached)
+
+    def _bm25_cache(self, sentences: list[str], targets: list[str]) -> Path | None:
+        """Where the BM25 indexes of exactly these texts and this tokenizer are cached."""
+        import hashlib
+
+        import bm25s
+
+        from .vectors import cache_dir
+
+        digest = hashlib.sha256(f"bm25 v1 {bm25s.__version__}\n".encode())
+        userdict = Path(__file__).resolve().parents[1] / "ingest" / "data" / "userdict.txt"
+        if userdict.is_file():
+            digest.update(userdict.read_bytes())
+        for word in sorted(s for s in self._zh_index if 2 <= len(s) <= 12):
+            digest.update(f"w {word}\n".encode())
+        for kind, texts in (("s", sentences), ("t", targets)):
+            digest.update(f"{kind} {len(texts)}\n".encode())
+            for text in texts:
+                digest.update(text.encode("utf-8"))
+                digest.update(b"\x00")
+        try:
+            return cache_dir(self.kg, "bm25") / digest.hexdigest()[:24]
+        except (TypeError, AttributeError):  # no store location to cache beside
+            return None
+
+    def _save_bm25(self, directory: Path) -> None:
+        """Write both indexes to ``directory`` (through a temporary directory renamed into
+        place); older indexes of the same store are removed. Failures only cost speed."""
+        import shutil
+        import tempfile
+
+        try:
+            directory.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=".tmp-"))
+        except OSError:
+            return
+        try:
+            self._bm25_sent.save(str(tmp / "sentences"), show_progress=False)
+            self._bm25_target.save(str(tmp / "targets"), show_progress=False)
+            (tmp / "done").write_text("ok\n", encoding="utf-8")
+            tmp.rename(directory)
+        except OSError:  # no room, or another process saved the same index first
+            shutil.rmtree(tmp, ignore_errors=True)
+            return
+        for old in directory.parent.iterdir():
+            if old != directory and not old.name.startswith(".tmp-"):
+                shutil.rmtree(old, ignore_errors=True)
 
     def _load_vectors(self) -> None:
         rows, matrix = self.vectors.select(["sentence"])

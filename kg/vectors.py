@@ -79,15 +79,24 @@ def model_slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "model"
 
 
-def vectors_dir(kg: Any, embedder: Embedder) -> Path:
-    """The directory holding the vectors of ``kg`` for ``embedder``'s model."""
+def cache_dir(kg: Any, name: str) -> Path:
+    """The directory ``name`` of files derived from ``kg``'s store (vectors, search index).
+
+    Beside the graph in a local store; under ``$XDG_CACHE_HOME/policykg/<name>/<hash
+    of the store URL>`` for a remote one.
+    """
     settings = kg.settings
     if settings.is_remote:
         cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         key = hashlib.sha256(settings.store.encode("utf-8")).hexdigest()[:16]
-        return Path(cache) / "policykg" / "vectors" / key / model_slug(embedder.name)
+        return Path(cache) / "policykg" / name / key
     base = getattr(kg.store, "path", None) or settings.store
-    return Path(base) / "vectors" / model_slug(embedder.name)
+    return Path(base) / name
+
+
+def vectors_dir(kg: Any, embedder: Embedder) -> Path:
+    """The directory holding the vectors of ``kg`` for ``embedder``'s model."""
+    return cache_dir(kg, "vectors") / model_slug(embedder.name)
 
 
 def embedder_for(kg: Any) -> Embedder:

