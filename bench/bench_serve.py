@@ -7,7 +7,9 @@ Starts the server as a subprocess on a free port, measures the time to the
 first successful HTTP response (target < 3 s) and to the first answered search
 (the search index is built lazily), the resident memory of the server and its
 worker processes (target < 1.5 GB), and search p50/p95 over a fixed list of
-questions. Checks that nothing in the store or its vector cache was rewritten.
+questions, and the graph view (``/api/graph``: the whole graph, then around
+one entity) the first time (reads the entity graph) and again. Checks that
+nothing in the store or its vector cache was rewritten.
 """
 from __future__ import annotations
 
@@ -79,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--store", required=True, help="a built store directory")
     ap.add_argument("--rounds", type=int, default=2, help="times each question is asked")
     ap.add_argument("--timeout", type=float, default=600, help="seconds to wait for one search")
+    ap.add_argument("--entity", default="国务院", help="the entity the last graph view centres on")
     args = ap.parse_args(argv)
     store = Path(args.store)
     before = _snapshot(store)
@@ -123,6 +126,12 @@ def main(argv: list[str] | None = None) -> int:
         _get(f"{base}/sparql?" + urllib.parse.urlencode(
             {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}))
         sparql = time.perf_counter() - t
+        graph_times = []
+        for path in ("/api/graph", "/api/graph", "/api/graph?" + urllib.parse.urlencode(
+                {"iri": args.entity, "depth": 1})):
+            t = time.perf_counter()
+            data = json.loads(_get(base + path, timeout=args.timeout))
+            graph_times.append((time.perf_counter() - t, len(data["nodes"])))
         rss_end = _tree_rss(proc.pid)
     finally:
         proc.send_signal(signal.SIGINT)
@@ -143,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| search p50 | {statistics.median(times) * 1000:,.0f} ms | |")
     print(f"| search p95 | {p95 * 1000:,.0f} ms | |")
     print(f"| SPARQL COUNT(*) over HTTP | {sparql * 1000:,.0f} ms | |")
+    for label, (secs, nodes) in zip(("graph view, first (reads the entity graph)",
+                                     "graph view, again", f"graph around {args.entity}"),
+                                    graph_times):
+        print(f"| {label}: {nodes} nodes | {secs * 1000:,.0f} ms | |")
     print(f"| RSS after start-up | {rss_start / gb:.2f} GB | < 1.5 GB |")
     print(f"| RSS after first search | {rss_search / gb:.2f} GB | < 1.5 GB |")
     print(f"| RSS at the end | {rss_end / gb:.2f} GB | < 1.5 GB |")

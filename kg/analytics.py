@@ -110,6 +110,18 @@ def _query() -> str:
     )
 
 
+def _graph_of(kg: Any) -> "nx.Graph":
+    """The entity graph of ``kg``, read once and kept on it (a build drops it)."""
+    graph = getattr(kg, "_entity_graph", None)
+    if graph is None:
+        graph = entity_graph(kg)
+        try:
+            kg._entity_graph = graph
+        except AttributeError:  # an object without attributes: read every time
+            pass
+    return graph
+
+
 def entity_graph(kg: Any) -> "nx.Graph":
     """The entity–task graph of the store as an undirected networkx graph.
 
@@ -281,7 +293,7 @@ def neighbourhood(kg: Any, iri: str | None = None, *, depth: int = 1,
     if depth not in (1, 2):
         raise PolicyKGError(f"depth must be 1 or 2, not {depth!r}")
     wanted = _normalise_types(types)
-    graph = entity_graph(kg)
+    graph = _graph_of(kg)
     centre = _resolve(graph, iri) if iri is not None else None
     keep = set(graph)
     if area:
@@ -335,7 +347,7 @@ def stats(kg: Any, *, top: int = 10) -> dict:
     """
     import networkx as nx
 
-    graph = entity_graph(kg)
+    graph = _graph_of(kg)
     by_type: dict[str, int] = {}
     for _n, t in graph.nodes(data="type"):
         by_type[t] = by_type.get(t, 0) + 1
@@ -404,7 +416,7 @@ def shortest_connection(kg: Any, a: str, b: str) -> list[dict]:
     """
     import networkx as nx
 
-    graph = entity_graph(kg)
+    graph = _graph_of(kg)
     start, end = _resolve(graph, a), _resolve(graph, b)
     try:
         path = nx.dijkstra_path(graph, start, end, weight="weight")
@@ -435,7 +447,7 @@ def communities(kg: Any) -> list[list[dict]]:
     import networkx as nx
     from networkx.algorithms.community import greedy_modularity_communities
 
-    graph = entity_graph(kg)
+    graph = _graph_of(kg)
     leaves = ("task", "principle", "goal", "article", "item", "paragraph")
     members = sorted(n for n, t in graph.nodes(data="type") if t in leaves + ENTITY_NODE_TYPES)
     sub = nx.Graph()

@@ -21,7 +21,8 @@ class KnowledgeGraph:
     def __init__(self, settings: Settings, store: Any):
         self.settings = settings
         self.store = store  # kg.store.GraphStore
-        self._searcher = None
+        self._searcher = None  # kg.search.Searcher, loaded on the first search
+        self._entity_graph = None  # networkx graph of kg.analytics, read on first use
 
     # -- life cycle ---------------------------------------------------------
     @classmethod
@@ -66,7 +67,7 @@ class KnowledgeGraph:
         from .build import build_paths
 
         report = build_paths(self, list(paths), prune=prune, progress=progress, embed=embed)
-        self._searcher = None
+        self._searcher = self._entity_graph = None
         return report
 
     def is_empty(self) -> bool:
