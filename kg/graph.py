@@ -144,12 +144,17 @@ class KnowledgeGraph:
 
     def neighbourhood(self, iri: str | None = None, *, depth: int = 1,
                       types: Iterable[str] | None = None, area: str | None = None,
-                      highlight: Iterable[str] = ()) -> dict:
-        """A node-link view of the graph (whole graph, or around ``iri``) with a layout."""
+                      highlight: Iterable[str] = (), query: str | None = None) -> dict:
+        """A node-link view of the graph (whole graph, or around ``iri``) with a layout.
+
+        ``query`` marks the nodes its search results point at, besides ``highlight``.
+        """
         from .analytics import neighbourhood
 
-        return neighbourhood(self, iri, depth=depth, types=types, area=area,
-                             highlight=list(highlight))
+        marked = list(highlight)
+        if query and query.strip():
+            marked += [hit["iri"] for hit in self.search(query, k=20).to_json()["results"]]
+        return neighbourhood(self, iri, depth=depth, types=types, area=area, highlight=marked)
 
     def graph_stats(self) -> dict:
         """Sizes and the most central entities of the entity–task graph."""

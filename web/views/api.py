@@ -40,15 +40,11 @@ def resource():
 
 @bp.get("/graph")
 def graph():
-    kg = get_kg()
     types = [t for t in request.args.get("types", "").split(",") if t.strip()] or None
-    query = request.args.get("q", "").strip()
-    highlight = []
-    if query:
-        highlight = [hit["iri"] for hit in kg.search(query, k=20).to_json()["results"]]
-    data = kg.neighbourhood(request.args.get("iri") or None, depth=_int("depth", 1, 1, 2),
-                            types=types, area=request.args.get("area") or None,
-                            highlight=highlight)
+    data = get_kg().neighbourhood(request.args.get("iri") or None,
+                                  depth=_int("depth", 1, 1, 2), types=types,
+                                  area=request.args.get("area") or None,
+                                  query=request.args.get("q", "").strip() or None)
     for node in data.get("nodes", []):
         node.setdefault("url", resource_url(node["id"]))
     return jsonify(data)
