@@ -132,6 +132,16 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             data = json.loads(_get(base + path, timeout=args.timeout))
             graph_times.append((time.perf_counter() - t, len(data["nodes"])))
+        centre = [n for n in data["nodes"] if n["label"] == args.entity]
+        pages = [("documents page", "/documents")]
+        if centre:
+            pages.append((f"page of {args.entity}",
+                          "/resource?" + urllib.parse.urlencode({"iri": centre[0]["id"]})))
+        page_times = []
+        for label, path in pages:
+            t = time.perf_counter()
+            body = _get(base + path, timeout=args.timeout)
+            page_times.append((label, time.perf_counter() - t, len(body)))
         rss_end = _tree_rss(proc.pid)
     finally:
         proc.send_signal(signal.SIGINT)
@@ -156,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
                                      "graph view, again", f"graph around {args.entity}"),
                                     graph_times):
         print(f"| {label}: {nodes} nodes | {secs * 1000:,.0f} ms | |")
+    for label, secs, size in page_times:
+        print(f"| {label} ({size / 1e3:,.0f} kB of HTML) | {secs * 1000:,.0f} ms | |")
     print(f"| RSS after start-up | {rss_start / gb:.2f} GB | < 1.5 GB |")
     print(f"| RSS after first search | {rss_search / gb:.2f} GB | < 1.5 GB |")
     print(f"| RSS at the end | {rss_end / gb:.2f} GB | < 1.5 GB |")

@@ -131,6 +131,13 @@ def test_unit_page_by_pretty_route_and_by_iri(client, documents):
     assert by_iri.status_code == 200
 
 
+def test_a_request_without_accept_header_gets_the_html_page(client, documents):
+    doc = _doc(documents, "国际精品城区")
+    response = client.get(_path(doc["iri"]))  # the test client sends no Accept header
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert client.get(_path(doc["iri"]), headers={"Accept": "image/png"}).status_code == 406
+
+
 def test_topic_page(client):
     response = client.get("/topic/aviation", headers=HTML)
     assert response.status_code == 200

@@ -105,6 +105,8 @@ def _negotiate_resource() -> str | None:
     if fmt:
         return {"ttl": "text/turtle", "turtle": "text/turtle", "jsonld": "application/ld+json",
                 "nt": "application/n-triples", "html": "text/html"}.get(fmt)
+    if not request.headers.get("Accept", "").strip():
+        return "text/html"  # no Accept header: any type is acceptable (RFC 9110 §12.5.1)
     best = accept.best_match(RESOURCE_TYPES)
     if best:
         return best
