@@ -380,5 +380,39 @@ def list_documents(kg) -> list[DocumentSummary]:
     return sorted(docs.values(), key=lambda d: (d.date or "9999", d.title))
 
 
-__all__ = ["describe", "describe_rdf", "list_documents", "Resource", "Property", "Incoming",
+def filter_documents(docs: list[DocumentSummary], *, text: str | None = None,
+                     kind: str | None = None, date_from: str | None = None,
+                     date_to: str | None = None) -> list[DocumentSummary]:
+    """The documents whose title, issuer or file name contains ``text``, of ``kind``,
+    issued within ``date_from``..``date_to`` (ISO dates or their prefixes, inclusive);
+    an undated document is left out as soon as a date bound is given.
+
+    >>> d = DocumentSummary("urn:d", "上海市统计条例", "2018-12-20", "上海市人大常委会",
+    ...                     "条例", 0, 0, 0, 0)
+    >>> [x.title for x in filter_documents([d], text="统计", kind="条例", date_from="2018")]
+    ['上海市统计条例']
+    >>> filter_documents([d], date_to="2017-12-31")
+    []
+    """
+    needle = (text or "").strip().casefold()
+    low = (date_from or "").strip()
+    high = (date_to or "").strip()
+    out = []
+    for doc in docs:
+        if kind and (doc.kind or "") != kind.strip():
+            continue
+        if needle and not any(needle in (v or "").casefold()
+                              for v in (doc.title, doc.issuer, doc.source_file)):
+            continue
+        if (low or high) and not doc.date:
+            continue
+        if low and doc.date[:len(low)] < low:
+            continue
+        if high and doc.date[:len(high)] > high:
+            continue
+        out.append(doc)
+    return out
+
+
+__all__ = ["describe", "describe_rdf", "list_documents", "filter_documents", "Resource", "Property", "Incoming",
            "Evidence", "OutlineNode", "DocumentSummary"]

@@ -1,6 +1,7 @@
 """Many documents: interrupted builds, one node per entity across documents, filters."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -174,6 +175,17 @@ def test_build_and_documents_commands(corpus_dir, tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.count("https://w3id.org/policykg/doc/") == 5
     assert "[条例]" in out and "[决议]" in out and "国务院" in out
+    assert main(["documents", "--store", store, "--kind", "条例", "--json"]) == 0
+    laws = json.loads(capsys.readouterr().out)
+    assert len(laws) == 2 and {d["kind"] for d in laws} == {"条例"}
+    assert main(["documents", "--store", store, "--grep", "麻醉", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert [d["title"] for d in found] == ["麻醉药品和精神药品管理条例"] and found[0]["date"]
+    day = found[0]["date"]
+    assert main(["documents", "--store", store, "--from", day, "--to", day, "--json"]) == 0
+    assert found[0]["iri"] in {d["iri"] for d in json.loads(capsys.readouterr().out)}
+    assert main(["documents", "--store", store, "--to", "1900", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
 
 
 def _docs_of(result) -> set[str]:

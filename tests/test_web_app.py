@@ -104,6 +104,20 @@ def test_documents_page(client, documents):
     assert len(documents) == 2
 
 
+def test_documents_page_filters_by_title_kind_and_date(client, documents):
+    def titles(query: str) -> str:
+        return client.get("/documents?" + query, headers=HTML).get_data(as_text=True)
+
+    assert "国际精品城区" in titles("q=精品城区") and "(1 / 2)" in titles("q=精品城区")
+    seed_kind = _doc(documents, "国际精品城区")["kind"]
+    assert "国际精品城区" in titles("kind=" + quote(seed_kind))
+    assert "国际精品城区" in titles("from=2022&to=2022-12-31")
+    empty = titles("from=2023-01-01")
+    assert "国际精品城区" not in empty and "No document matches" in empty
+    hostile = titles("q=" + quote("<script>alert(1)</script>"))
+    assert "<script>alert(1)" not in hostile and "&lt;script&gt;" in hostile
+
+
 def test_document_page_shows_text_and_outline(client, documents):
     doc = _doc(documents, "国际精品城区")
     page = client.get(_path(doc["iri"]), headers=HTML).get_data(as_text=True)

@@ -66,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("documents", parents=[store], help="list the documents in the store")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--grep", metavar="TEXT", help="only titles, issuers or files containing TEXT")
+    p.add_argument("--kind", help="only documents of this kind (意见, 通知, 条例, 报告 …)")
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="issued on or after DATE")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="issued on or before DATE")
 
     p = sub.add_parser("graph", parents=[store], help="entity–task graph analytics")
     gsub = p.add_subparsers(dest="graph_command", required=True, metavar="WHAT")
@@ -184,8 +188,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_documents(args: argparse.Namespace) -> int:
+    from kg.resource import filter_documents
+
     with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
         docs = kg.documents()
+    docs = filter_documents(docs, text=args.grep, kind=args.kind, date_from=args.date_from,
+                            date_to=args.date_to)
     if args.json:
         _print_json([d.to_json() for d in docs])
     else:

@@ -93,8 +93,16 @@ def search():
 # -- documents ------------------------------------------------------------------
 @bp.get("/documents")
 def documents():
-    docs = [d.to_json() for d in get_kg().documents()]
-    return render_template("documents.html", documents=docs)
+    from kg.resource import filter_documents
+
+    every = get_kg().documents()
+    wanted = {key: (request.args.get(key) or "").strip()[:200]
+              for key in ("q", "kind", "from", "to")}
+    docs = filter_documents(every, text=wanted["q"], kind=wanted["kind"],
+                            date_from=wanted["from"], date_to=wanted["to"])
+    kinds = sorted({d.kind for d in every if d.kind})
+    return render_template("documents.html", documents=[d.to_json() for d in docs],
+                           total=len(every), kinds=kinds, wanted=wanted)
 
 
 # -- resources ------------------------------------------------------------------
