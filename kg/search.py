@@ -51,7 +51,9 @@ _TERM_CACHE = 4096  # label occurrence arrays kept per searcher
 
 _UNIT_TYPES = ("Task", "Principle", "Goal", "Section", "Part", "Chapter", "Article", "Item",
                "Paragraph")
-_LEAF_UNIT_TYPES = ("Task", "Principle", "Goal", "Article")
+#: The units results are made of, per document: the first of these groups it has
+#: (tasks in an implementation opinion, articles in a law, sections in a report).
+_TARGET_TIERS = (("Task",), ("Article",), ("Principle", "Goal"), ("Section",), ("Part", "Chapter"))
 
 _INTENTS: tuple[tuple[str, str, str | None], ...] = (
     # (regex, result type, entity type)
@@ -317,10 +319,17 @@ class Searcher:
 
     def _assign_targets(self) -> None:
         """Pick the units results are made of, and map every sentence to one of them."""
-        tasks = [u for u in self.units.values() if u.type == "Task"]
-        if not tasks:
-            tasks = [u for u in self.units.values() if u.type in _LEAF_UNIT_TYPES]
-        self.targets: list[_Unit] = sorted(tasks, key=lambda u: (u.doc, u.start, u.iri))
+        units_of: dict[str, list[_Unit]] = {}
+        for unit in self.units.values():
+            units_of.setdefault(unit.doc, []).append(unit)
+        chosen: list[_Unit] = []
+        for units in units_of.values():
+            for tier in _TARGET_TIERS:
+                picked = [u for u in units if u.type in tier]
+                if picked:
+                    chosen += picked
+                    break
+        self.targets: list[_Unit] = sorted(chosen, key=lambda u: (u.doc, u.start, u.iri))
         by_doc: dict[str, list[tuple[int, int, int]]] = {}
         for i, unit in enumerate(self.targets):
             by_doc.setdefault(unit.doc, []).append((unit.start, unit.end, i))

@@ -208,6 +208,16 @@ def test_search_filter_by_date_range(corpus_kg):
     assert all(dates[d] and "2017-01-01" <= dates[d] <= "2018-12-31" for d in _docs_of(result))
 
 
+def test_results_are_made_of_each_documents_own_units(corpus_kg):
+    """Articles of a law, sections or parts of a report: not only the tasks of other documents."""
+    titles = {d.iri: d.title for d in corpus_kg.documents()}
+    law = corpus_kg.search("进出口商品检验的监督管理")
+    assert law.results and law.results[0].type == "article"
+    assert "进出口商品检验法实施条例" in titles[law.results[0].document]
+    drugs = corpus_kg.search("麻醉药品的生产和储存")
+    assert drugs.results[0].type == "article" and "麻醉" in titles[drugs.results[0].document]
+
+
 def test_search_filter_by_document(corpus_kg):
     target = next(d for d in corpus_kg.documents() if "南沙" in d.title)
     result = corpus_kg.search("人才", type="sentence", document=target.iri)
