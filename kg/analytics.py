@@ -110,11 +110,53 @@ def _query() -> str:
     )
 
 
+#: Layout of the saved entity graph (see :func:`_to_table`; change it with the layout).
+_TABLE_VERSION = "entity graph v1"
+_NODE_FIELDS = ("type", "parent", "label", "label_en", "title", "aliases")
+
+
+def _to_table(graph: "nx.Graph") -> dict[str, list]:
+    """The entity graph as JSON data: node rows, and edges by node number."""
+    number = {n: i for i, n in enumerate(graph)}
+    return {"nodes": [[n, *(d[f] for f in _NODE_FIELDS)] for n, d in graph.nodes(data=True)],
+            "edges": [[number[a], number[b], d["predicate"], int(d["source"] == a), d["weight"]]
+                      for a, b, d in sorted((min(a, b), max(a, b), d)  # as entity_graph adds them
+                                            for a, b, d in graph.edges(data=True))]}
+
+
+def _from_table(table: dict[str, list]) -> "nx.Graph | None":
+    """The graph :func:`_to_table` saved, or ``None`` when the data does not fit."""
+    import networkx as nx
+
+    try:
+        graph = nx.Graph()
+        names = [row[0] for row in table["nodes"]]
+        graph.add_nodes_from((row[0], dict(zip(_NODE_FIELDS, row[1:], strict=True)))
+                             for row in table["nodes"])
+        graph.add_edges_from(
+            (names[a], names[b], {"predicate": p, "source": names[a] if forward else names[b],
+                                  "weight": w})
+            for a, b, p, forward, w in table["edges"])
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    return graph
+
+
 def _graph_of(kg: Any) -> "nx.Graph":
-    """The entity graph of ``kg``, read once and kept on it (a build drops it)."""
+    """The entity graph of ``kg``, read once and kept on it (a build drops it).
+
+    It is also saved beside the store for the next process (:mod:`kg.cache`).
+    """
+    from .cache import load_table, save_table
+
     graph = getattr(kg, "_entity_graph", None)
     if graph is None:
-        graph = entity_graph(kg)
+        table = load_table(kg, "graph", _TABLE_VERSION)
+        graph = _from_table(table) if table is not None else None
+        if graph is None:
+            graph = entity_graph(kg)
+            save_table(kg, "graph", _TABLE_VERSION, _to_table(graph))
+        del table
         try:
             kg._entity_graph = graph
         except AttributeError:  # an object without attributes: read every time
@@ -145,8 +187,9 @@ def entity_graph(kg: Any) -> "nx.Graph":
     label_of = {_expand(p): p for p in _LABEL_PREDICATES}
     part_of = _expand("dcterms:isPartOf")
 
+    same: dict[str, str] = {}  # one string object per IRI, however many edges name it
     for row in kg.store.select_rows(_query()):
-        s, p, o = row["s"], row["p"], row["o"]
+        s, p, o = same.setdefault(row["s"], row["s"]), row["p"], row["o"]
         if p == rdf_type:
             rank = _TYPE_RANK.get(o)
             if rank is not None and rank < ranks.get(s, len(_TYPE_RANK)):
@@ -156,6 +199,7 @@ def entity_graph(kg: Any) -> "nx.Graph":
                 labels.setdefault(s, {}).setdefault(label_of[p], []).append(
                     (o, row["lang"] or None))
         elif row["oi"] == "true" and s != o:
+            o = same.setdefault(o, o)
             if p == part_of:
                 parent.setdefault(s, o)
             key = (min(s, o), max(s, o))
@@ -295,26 +339,34 @@ def neighbourhood(kg: Any, iri: str | None = None, *, depth: int = 1,
     wanted = _normalise_types(types)
     graph = _graph_of(kg)
     centre = _resolve(graph, iri) if iri is not None else None
-    keep = set(graph)
+    # sets of node IRIs rather than nested subgraph views: on a corpus-sized
+    # graph every view of a view filters each neighbour again
+    keep: set[str] | None = None
     if area:
         keep = _area_nodes(graph, area)
         if centre is not None:
             keep.add(centre)
-    view = graph.subgraph(keep)
     if centre is not None:
-        import networkx as nx
-
-        view = nx.ego_graph(view, centre, radius=depth)
+        ball, frontier = {centre}, [centre]
+        for _ in range(depth):
+            frontier = [m for n in frontier for m in graph.adj[n]
+                        if m not in ball and (keep is None or m in keep) and not ball.add(m)]
+        keep = ball
     if wanted is not None:
-        view = view.subgraph([n for n, d in view.nodes(data=True)
-                              if d["type"] in wanted or n == centre])
+        keep = {n for n in (graph if keep is None else keep)
+                if graph.nodes[n]["type"] in wanted or n == centre}
     truncated = False
-    if view.number_of_nodes() > MAX_LAYOUT_NODES:
-        ranked = sorted(view.nodes, key=lambda n: (-view.degree(n), n))[:MAX_LAYOUT_NODES]
+    if len(graph if keep is None else keep) > MAX_LAYOUT_NODES:
+        if keep is None:
+            degree = dict(graph.degree())
+        else:
+            degree = {n: sum(1 for m in graph.adj[n] if m in keep) for n in keep}
+        ranked = sorted(degree, key=lambda n: (-degree[n], n))[:MAX_LAYOUT_NODES]
         if centre is not None and centre not in ranked:
             ranked[-1] = centre
-        view = view.subgraph(ranked)
+        keep = set(ranked)
         truncated = True
+    view = graph if keep is None else graph.subgraph(keep)
     pos = _layout(view)
     marked = set(highlight)
     nodes = [{"id": n, "label": view.nodes[n]["label"], "type": view.nodes[n]["type"],

@@ -53,6 +53,8 @@ _UNIT_TYPES = ("Task", "Principle", "Goal", "Section", "Part", "Chapter", "Artic
                "Paragraph")
 #: The units results are made of, per document: the first of these groups it has
 #: (tasks in an implementation opinion, articles in a law, sections in a report).
+#: Layout of the tables :meth:`Searcher._to_table` saves (change it with the layout).
+_TABLE_VERSION = "search tables v1"
 _TARGET_TIERS = (("Task",), ("Article",), ("Principle", "Goal"), ("Section",), ("Part", "Chapter"))
 
 _INTENTS: tuple[tuple[str, str, str | None], ...] = (
@@ -179,7 +181,7 @@ def _mark(text: str, spans: list[tuple[int, int]], mark: tuple[str, str]) -> str
 
 
 # -- the loaded graph ---------------------------------------------------------------
-@dataclass
+@dataclass(slots=True)
 class _Doc:
     iri: str
     title: str = ""
@@ -188,7 +190,7 @@ class _Doc:
     text: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Unit:
     iri: str
     type: str
@@ -198,12 +200,11 @@ class _Unit:
     number: str | None = None
     start: int = 0
     end: int = 0
-    text: str = ""
-    topics: set[str] = field(default_factory=set)
-    entities: set[str] = field(default_factory=set)
+    text: str = ""  # kept for targets only
+    links: set[str] | None = None  # topics and entities it is linked to
 
 
-@dataclass
+@dataclass(slots=True)
 class _Sentence:
     iri: str
     doc: str
@@ -214,7 +215,7 @@ class _Sentence:
     target: int | None = None  # index into Searcher.targets
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entity:
     iri: str
     label: str
@@ -249,13 +250,75 @@ class Searcher:
         self._tokenizer = self._make_tokenizer()
         self._build_lexicon()
         self._build_bm25()
-        self.vectors = VectorIndex.open(kg)
-        self.embedder = self.vectors.embedder
-        self._load_vectors()
+        vectors = VectorIndex.open(kg)
+        self.embedder = vectors.embedder
+        self._load_vectors(vectors)
         self._prepare()
 
     # .. loading ..................................................................
     def _load_graph(self) -> None:
+        """Documents, units, sentences and entities: from the cache, else from the store."""
+        from .cache import load_table, save_table
+
+        table = load_table(self.kg, "search", _TABLE_VERSION)
+        if table is None or not self._from_table(table):
+            self._read_store()
+            save_table(self.kg, "search", _TABLE_VERSION, self._to_table())
+        self._assign_targets()
+
+    def _to_table(self) -> dict[str, list]:
+        """What :meth:`_read_store` read, as JSON data (IRIs below their document's made relative)."""
+        def rel(iri: str | None, doc: str) -> str | None:
+            return iri[len(doc):] if iri and iri.startswith(doc + "/") else iri
+
+        return {
+            "docs": [[d.iri, d.title, d.date, d.kind, d.text] for d in self.docs.values()],
+            "units": [[rel(u.iri, u.doc), u.type, u.doc, u.label, u.title, u.number, u.start,
+                       u.end, sorted(u.links) if u.links else None]
+                      for u in self.units.values()],
+            "sentences": [[rel(s.iri, s.doc), s.doc, s.start, s.end, s.text, rel(s.unit, s.doc)]
+                          for s in self.sentences],
+            "entities": [[e.iri, e.label, e.type, sorted(e.aliases), sorted(e.units)]
+                         for e in self.entities.values()],
+        }
+
+    def _from_table(self, table: dict[str, list]) -> bool:
+        """Load what :meth:`_to_table` saved; False when it does not fit this code."""
+        try:
+            docs = {}
+            for iri, title, date, kind, text in table["docs"]:
+                docs[iri] = _Doc(iri, title, date, kind, text)
+            same = {iri: iri for iri in docs}
+
+            def absolute(iri: str | None, doc: str) -> str | None:
+                return doc + iri if iri and iri.startswith("/") else iri
+
+            units = {}
+            for iri, type_, doc, label, title, number, start, end, links in table["units"]:
+                doc = same.get(doc, doc)
+                unit = _Unit(absolute(iri, doc), type_, doc, label, title, number, start, end,
+                             links=set(links) if links else None)
+                units[unit.iri] = unit
+            same.update((iri, iri) for iri in units)
+            sentences = []
+            for iri, doc, start, end, text, unit in table["sentences"]:
+                doc = same.get(doc, doc)
+                unit = absolute(unit, doc)
+                sentences.append(_Sentence(absolute(iri, doc), doc, start, end, text,
+                                           same.get(unit, unit)))
+            entities = {}
+            for iri, label, type_, aliases, in_units in table["entities"]:
+                entities[iri] = _Entity(iri, label, type_, set(aliases), set(in_units))
+        except (KeyError, TypeError, ValueError):
+            return False
+        for unit in units.values():
+            doc = docs.get(unit.doc)
+            unit.text = doc.text[unit.start:unit.end] if doc else ""
+        self.docs, self.units, self.sentences, self.entities = docs, units, sentences, entities
+        return True
+
+    def _read_store(self) -> None:
+        """Read documents, units, sentences and entities from the store (slow on a corpus)."""
         kg = self.kg
         self.docs: dict[str, _Doc] = {}
         for r in kg.store.select_rows("""SELECT ?d ?title ?issued ?kind ?text WHERE {
@@ -268,6 +331,7 @@ class Searcher:
             doc.kind = doc.kind or r.get("kind")
         types = " ".join(f"pol:{t}" for t in _UNIT_TYPES)
         self.units: dict[str, _Unit] = {}
+        doc_iris = {iri: iri for iri in self.docs}
         for r in kg.store.select_rows(f"""SELECT ?u ?type ?doc ?label ?title ?number ?start ?end WHERE {{
                 VALUES ?type {{ {types} }}
                 ?u a ?type ; pol:inDocument ?doc .
@@ -276,26 +340,34 @@ class Searcher:
                 OPTIONAL {{ ?u pol:startOffset ?start }} OPTIONAL {{ ?u pol:endOffset ?end }} }}"""):
             if r["u"] in self.units:
                 continue
-            unit = _Unit(r["u"], local_name(r["type"]), r["doc"], label=r.get("label") or "",
+            unit = _Unit(r["u"], local_name(r["type"]),
+                         doc_iris.get(r["doc"], r["doc"]),
+                         label=r.get("label") or "",
                          title=r.get("title"), number=r.get("number"),
                          start=int(r.get("start") or 0), end=int(r.get("end") or 0))
             doc = self.docs.get(unit.doc)
             unit.text = doc.text[unit.start:unit.end] if doc else ""
             unit.label = unit.label or (unit.title or unit.text[:30])
             self.units[unit.iri] = unit
+        # one string object per IRI: a corpus has 10⁵ sentences naming the same few IRIs
+        same: dict[str, str] = {iri: iri for iri in (*self.docs, *self.units)}
         self.sentences: list[_Sentence] = []
         for r in kg.store.select_rows("""SELECT ?s ?text ?doc ?start ?end ?unit WHERE {
                 ?s a pol:Sentence ; rdf:value ?text ; pol:inDocument ?doc ;
                    pol:startOffset ?start ; pol:endOffset ?end .
                 OPTIONAL { ?s dcterms:isPartOf ?unit } }"""):
-            self.sentences.append(_Sentence(r["s"], r["doc"], int(r["start"]), int(r["end"]),
-                                            r["text"] or "", r.get("unit")))
+            unit = r.get("unit")
+            self.sentences.append(_Sentence(
+                r["s"], same.setdefault(r["doc"], r["doc"]), int(r["start"]), int(r["end"]),
+                r["text"] or "", same.setdefault(unit, unit) if unit else None))
         self.sentences.sort(key=lambda s: (s.doc, s.start, s.iri))
         seen: set[str] = set()
         self.sentences = [s for s in self.sentences if not (s.iri in seen or seen.add(s.iri))]
         for r in kg.store.select_rows("SELECT DISTINCT ?u ?t WHERE { ?u dcterms:subject ?t }"):
-            if r["u"] in self.units:
-                self.units[r["u"]].topics.add(r["t"])
+            unit = self.units.get(r["u"])
+            if unit is not None:
+                unit.links = unit.links or set()
+                unit.links.add(r["t"])
         self.entities: dict[str, _Entity] = {}
         # an entity shared by many documents is described in each of their graphs:
         # DISTINCT, or the union repeats its label once per mention and graph
@@ -313,9 +385,10 @@ class Searcher:
         for r in kg.store.select_rows("SELECT DISTINCT ?u ?e WHERE { ?u pol:mentions ?e }"):
             if r["e"] in self.entities:
                 self.entities[r["e"]].units.add(r["u"])
-                if r["u"] in self.units:
-                    self.units[r["u"]].entities.add(r["e"])
-        self._assign_targets()
+                unit = self.units.get(r["u"])
+                if unit is not None:
+                    unit.links = unit.links or set()
+                    unit.links.add(r["e"])
 
     def _assign_targets(self) -> None:
         """Pick the units results are made of, and map every sentence to one of them."""
@@ -330,6 +403,10 @@ class Searcher:
                     chosen += picked
                     break
         self.targets: list[_Unit] = sorted(chosen, key=lambda u: (u.doc, u.start, u.iri))
+        is_target = {id(u) for u in chosen}
+        for unit in self.units.values():
+            if id(unit) not in is_target:
+                unit.text = ""  # the clean text of the document holds it
         by_doc: dict[str, list[tuple[int, int, int]]] = {}
         for i, unit in enumerate(self.targets):
             by_doc.setdefault(unit.doc, []).append((unit.start, unit.end, i))
@@ -468,7 +545,7 @@ class Searcher:
 
         import bm25s
 
-        from .vectors import cache_dir
+        from .cache import cache_dir
 
         digest = hashlib.sha256(f"bm25 v1 {bm25s.__version__}\n".encode())
         userdict = Path(__file__).resolve().parents[1] / "ingest" / "data" / "userdict.txt"
@@ -509,22 +586,29 @@ class Searcher:
             if old != directory and not old.name.startswith(".tmp-"):
                 shutil.rmtree(old, ignore_errors=True)
 
-    def _load_vectors(self) -> None:
-        rows, matrix = self.vectors.select(["sentence"])
-        at = {row.iri: i for i, row in enumerate(rows)}
-        self._sent_vec_rows = np.array([at.get(s.iri, -1) for s in self.sentences], dtype=np.int64)
-        self._sent_matrix = matrix
-        rows, matrix = self.vectors.select(["unit"])
-        at = {row.iri: i for i, row in enumerate(rows)}
-        self._target_vec_rows = np.array([at.get(u.iri, -1) for u in self.targets],
+    def _load_vectors(self, vectors: Any) -> None:
+        """Row numbers into the (memory-mapped, never copied) matrix of ``vectors``."""
+        at: dict[tuple[str, str], int] = {}
+        for i, row in enumerate(vectors.rows):
+            at.setdefault((row.kind, row.iri), i)
+        self._matrix = vectors.matrix
+        self._sent_vec_rows = np.array([at.get(("sentence", s.iri), -1) for s in self.sentences],
+                                       dtype=np.int64)
+        self._target_vec_rows = np.array([at.get(("unit", u.iri), -1) for u in self.targets],
                                          dtype=np.int64)
-        self._unit_matrix = matrix
-        rows, matrix = self.vectors.select(["entity"])
-        self._entity_vec = {}
-        for i, row in enumerate(rows):
-            self._entity_vec.setdefault(row.iri, i)
+        self._entity_vec = {iri: i for (kind, iri), i in at.items() if kind == "entity"}
         self._entity_rows = np.array(sorted(self._entity_vec.values()), dtype=np.int64)
-        self._entity_matrix = matrix
+        self._last_sims: tuple[bytes, np.ndarray] = (b"", np.zeros(0, dtype=np.float32))
+
+    def _similarities(self, query_vec: np.ndarray) -> np.ndarray:
+        """Cosine similarity of ``query_vec`` with every stored vector (one product)."""
+        key, cached = query_vec.tobytes(), self._last_sims  # one tuple: safe across threads
+        if cached[0] == key:
+            return cached[1]
+        sims = np.asarray(self._matrix @ query_vec.astype(self._matrix.dtype),
+                          dtype=np.float32) if len(self._matrix) else np.zeros(0, np.float32)
+        self._last_sims = (key, sims)
+        return sims
 
     # .. one question ................................................................
     def _check(self, text: str) -> str:
@@ -628,7 +712,7 @@ class Searcher:
         self._concept_tokens: dict[int, list[str]] = {}
         targets_of: dict[str, list[int]] = {}
         for i, unit in enumerate(self.targets):
-            for iri in unit.topics | unit.entities:
+            for iri in unit.links or ():
                 targets_of.setdefault(iri, []).append(i)
         self._targets_of_concept = {iri: np.array(v, dtype=np.int64)
                                     for iri, v in targets_of.items()}
@@ -691,14 +775,11 @@ class Searcher:
         dn_s = np.zeros(n_s, dtype=np.float32)
         dn_t = np.zeros(n_t, dtype=np.float32)
         if query_vec is not None:
-            if len(self._sent_matrix):
-                sims = self._sent_matrix @ query_vec
-                ok = self._sent_vec_rows >= 0
-                dn_s[ok] = sims[self._sent_vec_rows[ok]]
-            if len(self._unit_matrix):
-                sims = self._unit_matrix @ query_vec
-                ok = self._target_vec_rows >= 0
-                dn_t[ok] = sims[self._target_vec_rows[ok]]
+            sims = self._similarities(query_vec)
+            ok = self._sent_vec_rows >= 0
+            dn_s[ok] = sims[self._sent_vec_rows[ok]]
+            ok = self._target_vec_rows >= 0
+            dn_t[ok] = sims[self._target_vec_rows[ok]]
         cc_s = np.zeros(n_s, dtype=np.float32)
         cc_t = np.zeros(n_t, dtype=np.float32)
         if concepts:
@@ -960,8 +1041,8 @@ class Searcher:
         lifted = _segment_max(target_score, t_idx, t_ptr)
         best_sentence = _segment_max(sentence_score, ev_idx, ev_ptr)
         dense = np.zeros(len(entities), dtype=np.float32)
-        if len(self._entity_matrix) and self._entity_vec:
-            sims = self._entity_matrix @ vec
+        if self._entity_vec:
+            sims = self._similarities(vec)
             mean = float(sims[self._entity_rows].mean())
             span = float(sims[self._entity_rows].max()) - mean
             raw = np.where(vec_rows >= 0, sims[vec_rows], 0.0) - mean

@@ -19,9 +19,11 @@ document built from it (``<doc> prov:wasDerivedFrom <file IRI>``).
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import uuid
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import pyoxigraph as ox
 import rdflib
@@ -161,12 +163,13 @@ class GraphStore:
         except OSError as exc:
             raise StoreError(f"store {self.location} cannot be read: {exc}") from None
 
-    def select_rows(self, sparql: str) -> list[dict[str, str | None]]:
-        """The rows of a SELECT query as plain strings (``None`` where unbound).
+    def select_rows(self, sparql: str) -> Iterator[dict[str, str | None]]:
+        """The rows of a SELECT query as plain strings (``None`` where unbound), one at a time.
 
         The prefixes of ``kg.vocab.PREFIXES`` are predeclared. A local store is
         asked through pyoxigraph directly: no rdflib term per cell, which on a
-        corpus-sized answer is the difference between seconds and minutes.
+        corpus-sized answer is the difference between seconds and minutes, and
+        rows are made as they are read, so a big answer is never held whole.
 
         Raises:
             StoreError: the store cannot be read.
@@ -174,15 +177,16 @@ class GraphStore:
         if self._ox is None:
             answer = self.query(sparql)
             names = [str(v) for v in answer.vars]
-            return [{n: None if row[n] is None else str(row[n]) for n in names}
-                    for row in answer]
+            for row in answer:
+                yield {n: None if row[n] is None else str(row[n]) for n in names}
+            return
         try:
             answer = self._ox.query(sparql_prologue() + sparql, use_default_graph_as_union=True)
+            names = [v.value for v in answer.variables]
+            for solution in answer:
+                yield {n: None if (term := solution[n]) is None else term.value for n in names}
         except OSError as exc:
             raise StoreError(f"store {self.location} cannot be read: {exc}") from None
-        names = [v.value for v in answer.variables]
-        return [{n: None if (term := solution[n]) is None else term.value for n in names}
-                for solution in answer]
 
     def graph_names(self) -> set[str]:
         """The names of every named graph in the store."""
@@ -254,8 +258,28 @@ class GraphStore:
         return graph.serialize(format=rdflib_fmt, encoding="utf-8")
 
     # -- writing --------------------------------------------------------------
+    def generation(self) -> str:
+        """A token that changes whenever a build changes the store (caches are keyed by it).
+
+        Every write through this class stores a fresh token in the build index;
+        a store written before tokens existed answers with a hash of its index
+        of source files. Writes by other clients of a remote store are not seen.
+        """
+        index = _iri(self.index_graph)
+        for row in self.select_rows(
+                f"SELECT ?v WHERE {{ GRAPH {index} {{ {index} <{DCTERMS.hasVersion}> ?v }} }}"):
+            if row["v"]:
+                return row["v"]
+        digest = hashlib.sha256()
+        for path, (doc, sha) in sorted(self.document_index(vocabularies=True).items()):
+            digest.update(f"{path}\x00{doc}\x00{sha}\n".encode("utf-8"))
+        return "index-" + digest.hexdigest()[:32]
+
     def _update(self, text: str) -> None:
-        """Run one SPARQL update as one transaction."""
+        """Run one SPARQL update as one transaction, with a new generation token."""
+        index, version = _iri(self.index_graph), f"<{DCTERMS.hasVersion}>"
+        text += (f" ;\nDELETE WHERE {{ GRAPH {index} {{ {index} {version} ?v }} }} ;\n"
+                 f"INSERT DATA {{ GRAPH {index} {{ {index} {version} \"{uuid.uuid4()}\" }} }}")
         if self.read_only:
             raise StoreError(f"store {self.location} is open read-only beside another process "
                              "(stop that process to change the store)")

@@ -28,6 +28,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from .cache import cache_dir
 from .embeddings import Embedder, get_embedder
 from .errors import StoreError
 from .iris import entity_iri, sentence_iri, unit_iri
@@ -77,21 +78,6 @@ def model_slug(name: str) -> str:
     'org_Some_Model'
     """
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "model"
-
-
-def cache_dir(kg: Any, name: str) -> Path:
-    """The directory ``name`` of files derived from ``kg``'s store (vectors, search index).
-
-    Beside the graph in a local store; under ``$XDG_CACHE_HOME/policykg/<name>/<hash
-    of the store URL>`` for a remote one.
-    """
-    settings = kg.settings
-    if settings.is_remote:
-        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        key = hashlib.sha256(settings.store.encode("utf-8")).hexdigest()[:16]
-        return Path(cache) / "policykg" / name / key
-    base = getattr(kg.store, "path", None) or settings.store
-    return Path(base) / name
 
 
 def vectors_dir(kg: Any, embedder: Embedder) -> Path:

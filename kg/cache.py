@@ -1,0 +1,87 @@
+"""Files derived from a store and kept beside it: where they go, and tables keyed by generation.
+
+Search and the graph views read tens of thousands of rows from the store
+before their first answer (about a minute on a 1,000-document corpus). What
+they read is saved as JSON under ``<store>/<name>/`` with the store's
+generation token in the file name (:meth:`kg.store.GraphStore.generation`), so
+the next process reads one file instead, and any build makes the file stale.
+A missing, stale or damaged file only costs the time of reading the store.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ["cache_dir", "load_table", "save_table"]
+
+
+def cache_dir(kg: Any, name: str) -> Path:
+    """The directory ``name`` of files derived from ``kg``'s store (vectors, search index).
+
+    Beside the graph in a local store; under ``$XDG_CACHE_HOME/policykg/<name>/<hash
+    of the store URL>`` for a remote one.
+    """
+    settings = kg.settings
+    if settings.is_remote:
+        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        key = hashlib.sha256(settings.store.encode("utf-8")).hexdigest()[:16]
+        return Path(cache) / "policykg" / name / key
+    base = getattr(kg.store, "path", None) or settings.store
+    return Path(base) / name
+
+
+def _table_path(kg: Any, name: str, version: str) -> Path | None:
+    try:
+        generation = kg.store.generation()
+        directory = cache_dir(kg, name)
+    except (AttributeError, TypeError):  # a stand-in store without generations
+        return None
+    key = hashlib.sha256(f"{version}\n{generation}".encode("utf-8")).hexdigest()[:24]
+    return directory / f"{key}.json"
+
+
+def load_table(kg: Any, name: str, version: str) -> Any | None:
+    """The table ``name`` saved for the store's current generation, or ``None``.
+
+    ``version`` names the layout of the table: a new layout ignores old files.
+    """
+    path = _table_path(kg, name, version)
+    if path is None or not path.is_file():
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):  # damaged or half-written by a crashed process
+        path.unlink(missing_ok=True)
+        return None
+
+
+def save_table(kg: Any, name: str, version: str, table: Any) -> None:
+    """Save ``table`` (JSON data) for the store's current generation; older ones are removed.
+
+    Written to a temporary file renamed into place, so readers never see half
+    a file. Failures (read-only directory, full disk) are ignored: the cache
+    only saves time.
+    """
+    path = _table_path(kg, name, version)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(table, handle, ensure_ascii=False, separators=(",", ":"))
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        for old in path.parent.glob("*.json"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        return
