@@ -116,15 +116,18 @@ class KnowledgeGraph:
                                      document=document, date_from=date_from,
                                      date_to=date_to, kind=kind)
 
-    def resource(self, iri: str):
+    def resource(self, iri: str, *, page: int = 1):
         """Everything the graph says about one IRI; returns ``kg.resource.Resource``.
+
+        ``page`` numbers the pages of its mentions (``MENTIONS_PER_PAGE`` each).
 
         Raises:
             NotFound: the IRI is not in the graph.
+            PolicyKGError: ``page`` is not a positive integer.
         """
         from .resource import describe
 
-        return describe(self, iri)
+        return describe(self, iri, page=page)
 
     def resource_rdf(self, iri: str, media_type: str) -> tuple[bytes, str]:
         """The triples about one IRI serialised for ``media_type``; (body, media type).

@@ -12,7 +12,7 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from .errors import NotFound
+from .errors import NotFound, PolicyKGError
 from .iris import local_name
 from .vocab import OA, POL, PREFIXES
 
@@ -30,7 +30,9 @@ _MEDIA_TYPES = {
     "nt": ("nt11", "application/n-triples"),
 }
 _MAX_INCOMING = 500
-_MAX_MENTIONS = 200
+#: Mentions shown per page of a resource, and values shown per property.
+MENTIONS_PER_PAGE = 50
+VALUES_PER_PROPERTY = 50
 
 
 def _pick(labels: dict[str, str], iri: str | None = None) -> str | None:
@@ -124,6 +126,10 @@ class Resource:
     spans: list[dict[str, Any]] = field(default_factory=list)  # documents: entity mentions
     #: entities: every document that mentions it, oldest first (iri, title, date, kind, mentions)
     documents: list[dict[str, Any]] = field(default_factory=list)
+    mention_total: int = 0  # mentions in all; ``mentions`` holds page ``mention_page``
+    mention_page: int = 1
+    #: predicates with more than VALUES_PER_PROPERTY values: their number of values
+    more_values: dict[str, int] = field(default_factory=dict)
 
     @property
     def is_document(self) -> bool:
@@ -141,21 +147,40 @@ class Resource:
         return data
 
 
-def describe(kg, iri: str) -> Resource:
+def describe(kg, iri: str, *, page: int = 1) -> Resource:
     """Everything the graph says about ``iri``: labels, types, properties, incoming links, evidence.
+
+    A resource named thousands of times (国务院 in a corpus) is shown a page
+    at a time: ``MENTIONS_PER_PAGE`` mentions of page ``page`` (in document
+    order) and at most ``VALUES_PER_PROPERTY`` values of each property, with
+    the totals.
 
     Raises:
         NotFound: no triple has ``iri`` as subject or object.
+        PolicyKGError: ``page`` is not a positive integer.
     """
+    if not isinstance(page, int) or page < 1:
+        raise PolicyKGError(f"page must be a positive integer, not {page!r}")
     store = kg.store
     node = _iri(iri)
     labels: dict[str, dict[str, str]] = {}
-    rows = list(store.query(f"""
-        SELECT DISTINCT ?p ?o ?plabel ?olabel WHERE {{
-          {node} ?p ?o .
+    counts = {str(p): int(n) for p, n in store.query(
+        f"SELECT ?p (COUNT(DISTINCT ?o) AS ?n) WHERE {{ {node} ?p ?o }} GROUP BY ?p")}
+    more = {p: n for p, n in counts.items()
+            if n > VALUES_PER_PROPERTY and p not in (str(RDF.type), str(POL.cleanText))}
+    described = f"""
           OPTIONAL {{ ?p rdfs:label ?plabel }}
-          OPTIONAL {{ ?o rdfs:label|skos:prefLabel ?olabel FILTER (!isLiteral(?o)) }}
-        }}"""))
+          OPTIONAL {{ ?o rdfs:label|skos:prefLabel ?olabel FILTER (!isLiteral(?o)) }}"""
+    rows = list(store.query(f"""
+        SELECT DISTINCT ?p ?o ?plabel ?olabel WHERE {{ {node} ?p ?o .
+          {f"FILTER (?p NOT IN ({', '.join(_iri(p) for p in more)}))" if more else ""}
+          {described} }}"""))
+    for predicate in sorted(more):  # the first values of a property with thousands of them
+        rows += store.query(f"""
+            SELECT DISTINCT ?p ?o ?plabel ?olabel WHERE {{
+              {{ SELECT ?o WHERE {{ {node} {_iri(predicate)} ?o }} ORDER BY ?o
+                 LIMIT {VALUES_PER_PROPERTY} }}
+              BIND ({_iri(predicate)} AS ?p) {described} }}""")
     incoming_rows = list(store.query(f"""
         SELECT DISTINCT ?s ?p ?slabel ?plabel WHERE {{
           ?s ?p {node} .
@@ -204,9 +229,10 @@ def describe(kg, iri: str) -> Resource:
         seen.add((str(s), str(p)))
         incoming.append(Incoming(str(s), _pick(labels.get(str(s), {}), str(s)), str(p),
                                  _pick(labels.get(str(p), {}), str(p))))
+    mentions, total = _evidence(store, node, page)
     resource = Resource(iri=iri, label=_pick(own_labels, iri), types=sorted(types),
-                        properties=properties, incoming=incoming,
-                        mentions=_evidence(store, node), text=text)
+                        properties=properties, incoming=incoming, mentions=mentions, text=text,
+                        mention_total=total, mention_page=page, more_values=more)
     resource.document = _document_of(store, node)
     if resource.is_document:
         resource.outline = _outline(store, node)
@@ -218,27 +244,45 @@ def describe(kg, iri: str) -> Resource:
     return resource
 
 
-def _evidence(store, node: str) -> list[Evidence]:
-    rows = store.query(f"""
-        SELECT DISTINCT ?ann ?start ?end ?exact ?doc ?title ?stext ?sstart WHERE {{
-          {{ ?ann pol:mentionOf {node} }} UNION {{ ?ann a pol:TopicEvidence ; pol:assertedObject {node} }}
+def _evidence(store, node: str, page: int) -> tuple[list[Evidence], int]:
+    """One page of the places naming ``node`` (document order) and how many there are."""
+    # A few small queries rather than one: Oxigraph joins an OPTIONAL before the
+    # LIMIT, which on 10⁴ mentions (国务院 in a corpus) costs seconds.
+    named = (f"{{ ?ann pol:mentionOf {node} }} "
+             f"UNION {{ ?ann a pol:TopicEvidence ; pol:assertedObject {node} }}")
+    total = int(next(iter(store.query(
+        f"SELECT (COUNT(DISTINCT ?ann) AS ?n) WHERE {{ {named} }}")))[0])
+    picked = [str(row[0]) for row in store.query(f"""
+        SELECT DISTINCT ?ann ?doc ?start WHERE {{ {named}
+          ?ann oa:hasTarget ?t . ?t oa:hasSource ?doc ; oa:hasSelector ?pos . ?pos oa:start ?start .
+        }} ORDER BY ?doc ?start ?ann
+        LIMIT {MENTIONS_PER_PAGE} OFFSET {(page - 1) * MENTIONS_PER_PAGE}""")]
+    if not picked:
+        return [], total
+    values = " ".join(_iri(a) for a in picked)
+    places = store.query(f"""
+        SELECT ?ann ?start ?end ?exact ?doc WHERE {{ VALUES ?ann {{ {values} }}
           ?ann oa:hasTarget ?t . ?t oa:hasSource ?doc ; oa:hasSelector ?pos, ?quote .
-          ?pos oa:start ?start ; oa:end ?end . ?quote oa:exact ?exact .
-          OPTIONAL {{ ?doc dcterms:title ?title }}
-          OPTIONAL {{ ?ann oa:hasScope ?sent . ?sent rdf:value ?stext ; pol:startOffset ?sstart }}
-        }} ORDER BY ?doc ?start LIMIT {_MAX_MENTIONS}""")
+          ?pos oa:start ?start ; oa:end ?end . ?quote oa:exact ?exact . }}""")
     found: dict[str, Evidence] = {}
-    for ann, start, end, exact, doc, title, stext, sstart in rows:
-        if str(ann) in found:
-            continue
-        start, end = int(start), int(end)
-        highlight = None
-        if stext is not None and sstart is not None:
-            highlight = (start - int(sstart), end - int(sstart))
-        found[str(ann)] = Evidence(str(ann), None if stext is None else str(stext), start, end,
-                                   str(exact), str(doc), None if title is None else str(title),
-                                   highlight)
-    return list(found.values())
+    for ann, start, end, exact, doc in places:
+        found.setdefault(str(ann), Evidence(str(ann), None, int(start), int(end), str(exact),
+                                            str(doc), None, None))
+    for ann, text, start in store.query(f"""
+            SELECT ?ann ?stext ?sstart WHERE {{ VALUES ?ann {{ {values} }}
+              ?ann oa:hasScope ?sent . ?sent rdf:value ?stext ; pol:startOffset ?sstart }}"""):
+        ev = found.get(str(ann))
+        if ev is not None and ev.sentence is None:
+            ev.sentence = str(text)
+            ev.highlight = (ev.start - int(start), ev.end - int(start))
+    docs = " ".join(sorted({_iri(ev.document) for ev in found.values()}))
+    titles: dict[str, str] = {}
+    for doc, title in store.query(
+            f"SELECT ?doc ?title WHERE {{ VALUES ?doc {{ {docs} }} ?doc dcterms:title ?title }}"):
+        titles.setdefault(str(doc), str(title))
+    for ev in found.values():
+        ev.document_title = titles.get(ev.document)
+    return [found[a] for a in picked if a in found], total
 
 
 def _document_of(store, node: str) -> tuple[str, str] | None:

@@ -312,3 +312,47 @@ def test_search_filters_reach_kg_from_page_and_api(client):
     assert client.get("/api/search?q=航空&document=no+such+title").get_json()["results"] == []
     hits = client.get("/api/search?q=航空&from=2022-01-01&to=2022-12-31&kind=意见").get_json()
     assert hits["results"] and hits["results"][0]["number"] == "2"
+
+
+def test_entity_page_pages_its_mentions_and_lists_its_documents(app, client, monkeypatch):
+    import re
+
+    import kg.resource
+    import web.views.pages
+
+    with app.app_context():
+        rows = get_kg().store.select_rows(
+            "SELECT ?e (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m pol:mentionOf ?e } "
+            "GROUP BY ?e HAVING (COUNT(DISTINCT ?m) >= 5) ORDER BY DESC(?n) ?e LIMIT 1")
+        [row] = list(rows)
+    iri, total = row["e"], int(row["n"])
+    for module in (kg.resource, web.views.pages):
+        monkeypatch.setattr(module, "MENTIONS_PER_PAGE", 2)
+    monkeypatch.setattr(kg.resource, "VALUES_PER_PROPERTY", 1)
+    url = f"/resource?iri={quote(iri)}"
+
+    seen, pages = [], -(-total // 2)
+    for page in (1, 2, pages):
+        r = client.get(f"{url}&page={page}")
+        assert r.status_code == 200
+        body = r.get_data(as_text=True)
+        assert f"({total})" in body  # the heading counts every mention, not the page
+        assert f"page {page} of {pages}" in body
+        assert ('rel="prev"' in body) == (page > 1) and ('rel="next"' in body) == (page < pages)
+        shown = re.findall(r"\[(\d+), (\d+)\)</span>", body)
+        assert 1 <= len(shown) <= 2
+        seen += shown
+    assert len(seen) == len(set(seen))  # pages do not repeat mentions
+    data = client.get(f"/api/resource?iri={quote(iri)}&page=2").get_json()
+    assert data["mention_total"] == total and data["mention_page"] == 2
+    assert len(data["mentions"]) == 2
+    assert data["more_values"]  # every predicate with several values is cut to one
+    assert all(n > 1 for n in data["more_values"].values())
+    body = client.get(url).get_data(as_text=True)
+    assert "values, first 1 shown" in body
+    # every document naming it, with date and kind (here: the bundled sample)
+    assert "Documents that mention it</small> (1)" in body and "实施意见" in body
+    assert "<td>2022-12-09</td>" in body and "<td>意见</td>" in body
+    for bad in ("0", "-1", "abc", "1e3"):
+        assert client.get(f"{url}&page={bad}").status_code == 400
+        assert client.get(f"/api/resource?iri={quote(iri)}&page={bad}").status_code == 400

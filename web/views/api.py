@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 
 from ..app import get_kg
-from .pages import resource_url, search_filters
+from .pages import page_arg, resource_url, search_filters
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -35,7 +35,7 @@ def resource():
     iri = request.args.get("iri", "").strip()
     if not iri:
         abort(400, "missing parameter iri")
-    return jsonify(get_kg().resource(iri).to_json())
+    return jsonify(get_kg().resource(iri, page=page_arg()).to_json())
 
 
 @bp.get("/graph")

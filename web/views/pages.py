@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, render_templat
 
 from kg import curie
 from kg.iris import entity_iri
+from kg.resource import MENTIONS_PER_PAGE
 from kg.vocab import TOPIC_IRI
 
 from ..app import get_kg
@@ -34,6 +35,14 @@ def resource_url(iri: str) -> str:
         if iri.startswith(prefix) and len(iri) > len(prefix):
             return f"/{route}/{iri[len(prefix):]}"
     return url_for("pages.resource", iri=iri)
+
+
+def page_arg() -> int:
+    """The ``page`` parameter (1 when absent); 400 unless a positive integer."""
+    value = (request.args.get("page") or "1").strip()
+    if not value.isdecimal() or not 1 <= int(value) <= 10 ** 6:
+        abort(400, f"参数 page 须为正整数 · parameter page must be a positive integer, not {value!r}")
+    return int(value)
 
 
 def init_app(app: Flask) -> None:
@@ -134,7 +143,7 @@ def _resource_response(iri: str):
         response = Response(body, mimetype=media_type)
         response.headers["Vary"] = "Accept"
         return response
-    data = kg.resource(iri).to_json()
+    data = kg.resource(iri, page=page_arg()).to_json()
     html = render_template("document.html" if _is_document(data) else "resource.html",
                            r=data, iri=iri, hidden=_DOCUMENT_HIDDEN, **_page_parts(data))
     response = Response(html, mimetype="text/html")
@@ -173,6 +182,17 @@ def _page_parts(data: dict) -> dict:
         else:
             contexts.append((m, mark_spans(m.get("exact") or "", [(0, len(m.get("exact") or ""))])))
     parts["mention_contexts"] = contexts
+    total, page = data.get("mention_total") or 0, data.get("mention_page") or 1
+    pages = max(1, -(-total // MENTIONS_PER_PAGE))
+    args = {**(request.view_args or {}), **request.args.to_dict()}
+
+    def url(number: int) -> str:
+        return url_for(request.endpoint, **{**args, "page": number})
+
+    parts["pager"] = {"page": page, "pages": pages,
+                      "first": (page - 1) * MENTIONS_PER_PAGE + 1,
+                      "prev": url(page - 1) if page > 1 else None,
+                      "next": url(page + 1) if page < pages else None}
     return parts
 
 
