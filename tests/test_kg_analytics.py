@@ -239,3 +239,31 @@ def test_export_graphml_and_node_link_json_for_gephi(kg):
 def test_export_refuses_an_unknown_format(kg):
     with pytest.raises(PolicyKGError, match="xlsx"):
         export(kg, "xlsx", io.BytesIO())
+
+
+def test_the_entity_graph_is_saved_beside_the_store_and_read_back_the_same(
+        kg_seed_store, tmp_path, monkeypatch):
+    import shutil
+
+    import kg.analytics as analytics
+    from kg import KnowledgeGraph
+
+    store = tmp_path / "store"
+    shutil.copytree(kg_seed_store, store)
+    shutil.rmtree(store / "graph", ignore_errors=True)
+    with KnowledgeGraph.open({"store": str(store)}) as graph:
+        read = analytics._graph_of(graph)
+        view = neighbourhood(graph, "东华大学", depth=2)
+        path = shortest_connection(graph, "东华大学", "进博会")
+    assert len(list((store / "graph").glob("*.json"))) == 1
+
+    def no_store(kg):
+        raise AssertionError("read the store although the graph is saved")
+
+    monkeypatch.setattr(analytics, "entity_graph", no_store)
+    with KnowledgeGraph.open({"store": str(store)}) as graph:
+        saved = analytics._graph_of(graph)
+        assert list(saved.nodes(data=True)) == list(read.nodes(data=True))
+        assert list(saved.edges(data=True)) == list(read.edges(data=True))
+        assert neighbourhood(graph, "东华大学", depth=2) == view
+        assert shortest_connection(graph, "东华大学", "进博会") == path

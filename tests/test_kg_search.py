@@ -174,3 +174,54 @@ def test_bm25_indexes_are_cached_beside_the_store_and_reused(seed_store, tmp_pat
         assert np.allclose(third._bm25_sent.get_scores(tokens),
                            first._bm25_sent.get_scores(tokens))
         json.loads((store / "bm25" / cached[0] / "sentences" / "vocab.index.json").read_text())
+
+
+def test_search_tables_are_saved_per_store_generation_and_reused(seed_store, tmp_path,
+                                                                   monkeypatch):
+    import shutil
+
+    from kg.search import Searcher
+
+    store = tmp_path / "store"
+    shutil.copytree(seed_store, store)
+    shutil.rmtree(store / "search", ignore_errors=True)
+    question = "哪些任务涉及航空？"
+    with KnowledgeGraph.open({"store": str(store)}) as graph:
+        generation = graph.store.generation()
+        assert generation == graph.store.generation()  # reading does not change it
+        first = Searcher(graph)
+        [table] = list((store / "search").glob("*.json"))
+        expected = [(h.iri, h.type, round(h.score, 6), [e.text for e in h.evidence])
+                    for h in first.search(question).results]
+
+        def no_store(self):
+            raise AssertionError("read the store although the tables are saved")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(Searcher, "_read_store", no_store)
+            second = Searcher(graph)
+        assert [(s.iri, s.doc, s.start, s.end, s.text, s.unit, s.target)
+                for s in second.sentences] == \
+            [(s.iri, s.doc, s.start, s.end, s.text, s.unit, s.target) for s in first.sentences]
+        assert [(u.iri, u.text, u.links) for u in second.targets] == \
+            [(u.iri, u.text, u.links) for u in first.targets]
+        assert [(h.iri, h.type, round(h.score, 6), [e.text for e in h.evidence])
+                for h in second.search(question).results] == expected
+        # a damaged file is read from the store again (and saved whole)
+        table.write_text('{"docs": [[1, 2', encoding="utf-8")
+        third = Searcher(graph)
+        assert len(third.sentences) == len(first.sentences)
+        assert json.loads(table.read_text(encoding="utf-8"))["docs"]
+        # any write makes a new generation, and the next searcher reads the store
+        other = tmp_path / "other.txt"
+        other.write_text("关于推进智慧养老的通知\n\n一、加快建设社区养老服务中心。\n", encoding="utf-8")
+        report = graph.build([str(other)], embed=False)
+        assert report.ok, report.summary()
+        assert graph.store.generation() != generation
+        with monkeypatch.context() as patch:
+            patch.setattr(Searcher, "_read_store", no_store)
+            with pytest.raises(AssertionError, match="read the store"):
+                Searcher(graph)
+        fourth = Searcher(graph)
+        assert len(fourth.docs) == len(first.docs) + 1
+        assert [p.name for p in (store / "search").glob("*.json")] != [table.name]

@@ -59,8 +59,11 @@ def test_remove_source_and_graph(store, tmp_path):
     store.remove_source(str(tmp_path / "a.txt"), drop=[DOC])
     assert store.document_index() == {} and store.is_empty()
     store.replace_graph(DOC, small_graph("甲"))
+    generation = store.generation()
     store.remove_graph(DOC)
-    assert store.triple_count() == 0
+    assert store.triple_count(DOC) == 0 and store.generation() != generation
+    # all that is left: the build index's generation token, new at every write
+    assert store.triple_count() == store.triple_count(store.index_graph) == 1
 
 
 def test_second_writer_gets_a_clear_error(tmp_path):
