@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
 __all__ = ["entity_graph", "neighbourhood", "stats", "shortest_connection", "communities",
+           "save_graph_table",
            "NODE_TYPES", "ENTITY_NODE_TYPES", "UNIT_NODE_TYPES", "MAX_LAYOUT_NODES"]
 
 _P = PREFIXES
@@ -142,16 +143,25 @@ def _from_table(table: dict[str, list]) -> "nx.Graph | None":
     return graph
 
 
+def save_graph_table(kg: Any) -> None:
+    """Read the entity graph from the store and save it beside the store (:mod:`kg.cache`)."""
+    from .cache import save_table
+
+    save_table(kg, "graph", _TABLE_VERSION, _to_table(entity_graph(kg)))
+
+
 def _graph_of(kg: Any) -> "nx.Graph":
     """The entity graph of ``kg``, read once and kept on it (a build drops it).
 
     It is also saved beside the store for the next process (:mod:`kg.cache`).
     """
-    from .cache import load_table, save_table
+    from .cache import load_table, save_in_child, save_table
 
     graph = getattr(kg, "_entity_graph", None)
     if graph is None:
         table = load_table(kg, "graph", _TABLE_VERSION)
+        if table is None and save_in_child(kg, "graph"):
+            table = load_table(kg, "graph", _TABLE_VERSION)
         graph = _from_table(table) if table is not None else None
         if graph is None:
             graph = entity_graph(kg)

@@ -16,7 +16,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["cache_dir", "load_table", "save_table"]
+__all__ = ["cache_dir", "load_table", "save_table", "save_in_child"]
+
+#: Stores with at least this many sentences have their tables read by a child process.
+CHILD_MIN_SENTENCES = 20_000
+#: Tables a child process can save: name → "module:function(kg)".
+_SAVERS = {"search": "kg.search:save_search_table", "graph": "kg.analytics:save_graph_table"}
 
 
 def cache_dir(kg: Any, name: str) -> Path:
@@ -85,3 +90,53 @@ def save_table(kg: Any, name: str, version: str, table: Any) -> None:
                 old.unlink(missing_ok=True)
     except OSError:
         return
+
+
+def save_in_child(kg: Any, name: str, *, timeout: float = 3600.0) -> bool:
+    """Have a child process read table ``name`` (``search`` or ``graph``) from the store and
+    save it; True when it did. Small stores (fewer than ``CHILD_MIN_SENTENCES``
+    sentences) are left to the caller, which reads them faster itself.
+
+    Reading 10⁵ rows into Python objects leaves a process hundreds of MB larger
+    than the objects it keeps (the freed rows stay mapped) and holds its GIL for
+    a minute; a server asks a child and then loads the saved file instead.
+    """
+    import dataclasses
+    import subprocess
+    import sys
+
+    if name not in _SAVERS or _table_path(kg, name, "") is None:
+        return False
+    try:
+        rows = kg.store.select_rows("SELECT (COUNT(?s) AS ?n) WHERE { ?s a pol:Sentence }")
+        if int(next(iter(rows))["n"] or 0) < CHILD_MIN_SENTENCES:
+            return False
+        request = json.dumps({"name": name, "settings": dataclasses.asdict(kg.settings)})
+    except (AttributeError, TypeError, ValueError, StopIteration):
+        return False
+    root = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    try:
+        done = subprocess.run([sys.executable, "-c", "from kg.cache import _child_main; "
+                               "raise SystemExit(_child_main())"],
+                              input=request.encode("utf-8"), env=env, timeout=timeout,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def _child_main() -> int:
+    """The child of :func:`save_in_child`: read one table from the store and save it."""
+    import importlib
+    import sys
+
+    from .graph import KnowledgeGraph
+    from .settings import Settings
+
+    request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    module, function = _SAVERS[request["name"]].split(":")
+    with KnowledgeGraph.open(Settings(**request["settings"]), read_only=True) as kg:
+        getattr(importlib.import_module(module), function)(kg)
+    return 0

@@ -239,6 +239,16 @@ def _nfkc(text: str) -> str:
 
 
 # -- the searcher -----------------------------------------------------------------
+def save_search_table(kg: Any) -> None:
+    """Read what search needs from the store and save it beside the store (:mod:`kg.cache`)."""
+    from .cache import save_table
+
+    searcher = Searcher.__new__(Searcher)
+    searcher.kg = kg
+    searcher._read_store()
+    save_table(kg, "search", _TABLE_VERSION, searcher._to_table())
+
+
 class Searcher:
     """Everything search needs, loaded once from a KnowledgeGraph."""
 
@@ -258,12 +268,15 @@ class Searcher:
     # .. loading ..................................................................
     def _load_graph(self) -> None:
         """Documents, units, sentences and entities: from the cache, else from the store."""
-        from .cache import load_table, save_table
+        from .cache import load_table, save_in_child, save_table
 
         table = load_table(self.kg, "search", _TABLE_VERSION)
+        if table is None and save_in_child(self.kg, "search"):
+            table = load_table(self.kg, "search", _TABLE_VERSION)
         if table is None or not self._from_table(table):
             self._read_store()
             save_table(self.kg, "search", _TABLE_VERSION, self._to_table())
+        del table
         self._assign_targets()
 
     def _to_table(self) -> dict[str, list]:

@@ -125,11 +125,14 @@ def entity_text(label: str, aliases: Sequence[str], label_en: str | None,
     return text
 
 
-def extraction_texts(doc_iri: str, extraction: Any, base_iri: str) -> list[tuple[str, str, str]]:
+def extraction_texts(doc_iri: str, extraction: Any, base_iri: str,
+                     derived: list[tuple[str, list[str]]] | None = None,
+                     ) -> list[tuple[str, str, str]]:
     """(iri, kind, text) of everything embedded for one document, in document order.
 
     Units without a title (the articles of a law, say) are not embedded: their
-    vector is the mean of their sentences' vectors (see :func:`derived_units`).
+    vector is the mean of their sentences' vectors (see :func:`derived_units`;
+    pass its answer as ``derived`` when you have it).
     """
     document = extraction.document
     items: list[tuple[str, str, str]] = []
@@ -137,11 +140,13 @@ def extraction_texts(doc_iri: str, extraction: Any, base_iri: str) -> list[tuple
         text = sentence.text.strip()
         if text:
             items.append((sentence_iri(doc_iri, sentence.start, sentence.end), "sentence", text))
-    derived = {iri for iri, _members in derived_units(doc_iri, extraction)}
+    if derived is None:
+        derived = derived_units(doc_iri, extraction)
+    derived_iris = {iri for iri, _members in derived}
     for node in document.nodes():
         if node.kind in UNIT_KINDS and (node.text or "").strip():
             iri = unit_iri(doc_iri, node.id)
-            if iri not in derived:
+            if iri not in derived_iris:
                 items.append((iri, "unit", unit_text(node.title, node.text)))
     first_context: dict[str, str] = {}
     for mention in extraction.mentions:
@@ -256,8 +261,10 @@ class VectorIndex:
         keep = [i for i, row in enumerate(self.rows) if row.document not in drop]
         rows = [self.rows[i] for i in keep]
         chunks = [np.asarray(old[keep], dtype=np.float32).reshape(len(keep), self.embedder.dim)]
-        plans = [(doc, extraction_texts(doc, x, base_iri), derived_units(doc, x))
-                 for doc, x in built]
+        plans = []
+        for doc, x in built:
+            derived = derived_units(doc, x)
+            plans.append((doc, extraction_texts(doc, x, base_iri, derived), derived))
         total = len({text_hash(t) for _d, items, _u in plans for _i, _k, t in items} - set(known))
         bar = _bar(total, progress)
         fresh: dict[str, np.ndarray] = {}  # text hash → vector embedded by this call

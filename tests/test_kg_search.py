@@ -225,3 +225,31 @@ def test_search_tables_are_saved_per_store_generation_and_reused(seed_store, tmp
         fourth = Searcher(graph)
         assert len(fourth.docs) == len(first.docs) + 1
         assert [p.name for p in (store / "search").glob("*.json")] != [table.name]
+
+
+def test_a_big_store_has_its_tables_read_by_a_child_process(seed_store, tmp_path, monkeypatch):
+    import shutil
+
+    import kg.analytics as analytics
+    import kg.cache as cache
+    from kg.search import Searcher
+
+    store = tmp_path / "store"
+    shutil.copytree(seed_store, store)
+    for name in ("search", "graph"):
+        shutil.rmtree(store / name, ignore_errors=True)
+    monkeypatch.setattr(cache, "CHILD_MIN_SENTENCES", 1)  # the seed counts as big
+
+    def not_here(*_args):
+        raise AssertionError("read the store in this process")
+
+    monkeypatch.setattr(Searcher, "_read_store", not_here)
+    monkeypatch.setattr(analytics, "entity_graph", not_here)
+    with KnowledgeGraph.open({"store": str(store)}) as graph:  # held here, read there
+        searcher = Searcher(graph)
+        assert len(searcher.sentences) > 100 and searcher.targets
+        assert _numbers(searcher.search("哪些任务涉及航空？"))[0] == "2"
+        view = analytics.neighbourhood(graph, "东华大学")
+        assert any(n["label"] == "东华大学" for n in view["nodes"])
+    assert len(list((store / "search").glob("*.json"))) == 1
+    assert len(list((store / "graph").glob("*.json"))) == 1
