@@ -20,6 +20,7 @@ __all__ = ["cache_dir", "load_table", "save_table", "save_in_child"]
 
 #: Stores with at least this many sentences have their tables read by a child process.
 CHILD_MIN_SENTENCES = 20_000
+_IN_CHILD = False
 #: Tables a child process can save: name → "module:function(kg)".
 _SAVERS = {"search": "kg.search:save_search_table", "graph": "kg.analytics:save_graph_table"}
 
@@ -93,8 +94,8 @@ def save_table(kg: Any, name: str, version: str, table: Any) -> None:
 
 
 def save_in_child(kg: Any, name: str, *, timeout: float = 3600.0) -> bool:
-    """Have a child process read table ``name`` (``search`` or ``graph``) from the store and
-    save it; True when it did. Small stores (fewer than ``CHILD_MIN_SENTENCES``
+    """Have a child process read table ``name`` (``search``, with its BM25 indexes, or
+    ``graph``) from the store and save it; True when it did. Small stores (fewer than ``CHILD_MIN_SENTENCES``
     sentences) are left to the caller, which reads them faster itself.
 
     Reading 10⁵ rows into Python objects leaves a process hundreds of MB larger
@@ -105,7 +106,7 @@ def save_in_child(kg: Any, name: str, *, timeout: float = 3600.0) -> bool:
     import subprocess
     import sys
 
-    if name not in _SAVERS or _table_path(kg, name, "") is None:
+    if _IN_CHILD or name not in _SAVERS or _table_path(kg, name, "") is None:
         return False
     try:
         rows = kg.store.select_rows("SELECT (COUNT(?s) AS ?n) WHERE { ?s a pol:Sentence }")
@@ -135,6 +136,8 @@ def _child_main() -> int:
     from .graph import KnowledgeGraph
     from .settings import Settings
 
+    global _IN_CHILD
+    _IN_CHILD = True  # read here, not in a grandchild
     request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     module, function = _SAVERS[request["name"]].split(":")
     with KnowledgeGraph.open(Settings(**request["settings"]), read_only=True) as kg:

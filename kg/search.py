@@ -240,13 +240,9 @@ def _nfkc(text: str) -> str:
 
 # -- the searcher -----------------------------------------------------------------
 def save_search_table(kg: Any) -> None:
-    """Read what search needs from the store and save it beside the store (:mod:`kg.cache`)."""
-    from .cache import save_table
-
-    searcher = Searcher.__new__(Searcher)
-    searcher.kg = kg
-    searcher._read_store()
-    save_table(kg, "search", _TABLE_VERSION, searcher._to_table())
+    """Read what search needs from the store and save it, and its BM25 indexes, beside the
+    store (:mod:`kg.cache`): what a :class:`Searcher` does when it finds neither saved."""
+    Searcher(kg)
 
 
 class Searcher:

@@ -236,9 +236,11 @@ def test_a_big_store_has_its_tables_read_by_a_child_process(seed_store, tmp_path
 
     store = tmp_path / "store"
     shutil.copytree(seed_store, store)
-    for name in ("search", "graph"):
+    for name in ("search", "graph", "bm25"):
         shutil.rmtree(store / name, ignore_errors=True)
     monkeypatch.setattr(cache, "CHILD_MIN_SENTENCES", 1)  # the seed counts as big
+    built_here = []
+    monkeypatch.setattr(Searcher, "_save_bm25", lambda self, d: built_here.append(d))
 
     def not_here(*_args):
         raise AssertionError("read the store in this process")
@@ -253,3 +255,4 @@ def test_a_big_store_has_its_tables_read_by_a_child_process(seed_store, tmp_path
         assert any(n["label"] == "东华大学" for n in view["nodes"])
     assert len(list((store / "search").glob("*.json"))) == 1
     assert len(list((store / "graph").glob("*.json"))) == 1
+    assert not built_here and len(list((store / "bm25").glob("*/done"))) == 1  # by the child
