@@ -714,8 +714,15 @@ class Searcher:
                                     dtype=np.int64)
         self._sentences_of_target = _groups(self._target_of, n_t)
         self._sentences_of_doc = _groups(self._sent_doc, len(doc_ids))
-        self._sent_column = _TextColumn([s.text for s in self.sentences])
-        self._target_column = _TextColumn([u.text for u in self.targets])
+        # sentences and targets are spans of their document's clean text: one scan counts both
+        self._text_column = _SpanColumn(
+            [self.docs[d].text if d in self.docs else "" for d in doc_ids],
+            {"sentences": (self._sent_doc,
+                           np.array([s.start for s in self.sentences], dtype=np.int64),
+                           np.array([s.end for s in self.sentences], dtype=np.int64)),
+             "targets": (self._target_doc,
+                         np.array([u.start for u in self.targets], dtype=np.int64),
+                         np.array([u.end for u in self.targets], dtype=np.int64))})
         self._title_column = _TextColumn([u.title or "" for u in self.targets])
         self._term_counts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._concept_tokens: dict[int, list[str]] = {}
@@ -734,7 +741,8 @@ class Searcher:
         if cached is None:
             if len(self._term_counts) >= _TERM_CACHE:
                 self._term_counts.clear()
-            cached = (self._sent_column.count(term), self._target_column.count(term),
+            in_text = self._text_column.count(term)
+            cached = (in_text["sentences"], in_text["targets"],
                       self._title_column.count(term))
             self._term_counts[term] = cached
         return cached
@@ -1072,6 +1080,38 @@ class Searcher:
                             float(score[e]), self._evidence(evidence_idx, sentence_score, words),
                             title, date))
         return hits
+
+
+class _SpanColumn:
+    """Texts joined into one string, and spans of them: a term is counted in every span in one scan.
+
+    An occurrence counts in a span when it lies wholly inside it; occurrences do
+    not overlap (as ``str.count``).
+    """
+
+    def __init__(self, texts: list[str], spans: dict[str, tuple[np.ndarray, np.ndarray,
+                                                                  np.ndarray]]):
+        self.blob = "\x00".join(texts)  # never part of a term
+        lengths = np.array([len(t) + 1 for t in texts], dtype=np.int64)
+        offsets = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64) \
+            if texts else np.zeros(0, dtype=np.int64)
+        # spans: name → (text number, start, end) arrays, offsets within that text
+        self.spans = {name: (offsets[text] + start, offsets[text] + end)
+                      for name, (text, start, end) in spans.items()}
+
+    def count(self, term: str) -> dict[str, np.ndarray]:
+        """Occurrences of ``term`` in each span, by span name."""
+        positions = np.array([m.start() for m in re.finditer(re.escape(term), self.blob)]
+                             if term else [], dtype=np.int64)
+        out = {}
+        for name, (starts, ends) in self.spans.items():
+            if not len(positions):
+                out[name] = np.zeros(len(starts), dtype=np.float32)
+                continue
+            first = np.searchsorted(positions, starts, side="left")
+            last = np.searchsorted(positions, ends - len(term), side="right")
+            out[name] = np.maximum(last - first, 0).astype(np.float32)
+        return out
 
 
 class _TextColumn:
