@@ -166,6 +166,7 @@ def build_paths(kg, paths: list[str | Path], *, prune: bool = False, progress: b
 
     from .rdf import document_graph
     from .topics import link_topics
+    from .vectors import document_texts
 
     report = BuildReport()
     clock = _Clock(report)
@@ -245,8 +246,8 @@ def build_paths(kg, paths: list[str | Path], *, prune: bool = False, progress: b
             removed_docs += drop
             report.built.append(src)
             report.documents[src] = doc_iri
-            if embed:  # extractions are kept only to be embedded after the loop
-                built.append((doc_iri, extraction))
+            if embed:  # what is embedded after the loop (not the whole extraction)
+                built.append((doc_iri, document_texts(doc_iri, extraction, base)))
             bar.update(1)
     finally:
         bar.close()
@@ -286,6 +287,7 @@ def _reembed_skipped(kg, index, built, report: BuildReport, clock: _Clock, extra
     from ingest import parse_file
 
     from .corpus import unembedded
+    from .vectors import document_texts
 
     with clock("embed"):
         try:
@@ -306,7 +308,7 @@ def _reembed_skipped(kg, index, built, report: BuildReport, clock: _Clock, extra
         except Exception as exc:  # the graph is stored; only its vectors are missing
             report.errors.append(f"{src}: cannot embed: {type(exc).__name__}: {exc}")
             continue
-        built.append((doc_iri, extraction))
+        built.append((doc_iri, document_texts(doc_iri, extraction, kg.settings.base_iri)))
         queued.add(doc_iri)
     if todo:
         report.notes.append(f"{len(todo)} unchanged document(s) had no vectors: embedded now")

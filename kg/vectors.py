@@ -163,6 +163,24 @@ def extraction_texts(doc_iri: str, extraction: Any, base_iri: str,
     return items
 
 
+@dataclass(frozen=True)
+class DocumentTexts:
+    """What one document brings to the vector cache: its texts, and its derived units.
+
+    Much smaller than the extraction it comes from, so a build keeps these,
+    not the extractions, until it embeds (a corpus of extractions takes GBs).
+    """
+
+    items: list[tuple[str, str, str]]  # (iri, kind, text), as extraction_texts
+    derived: list[tuple[str, list[str]]]  # (unit IRI, its sentence IRIs), as derived_units
+
+
+def document_texts(doc_iri: str, extraction: Any, base_iri: str) -> DocumentTexts:
+    """The texts to embed and the derived units of one extracted document."""
+    derived = derived_units(doc_iri, extraction)
+    return DocumentTexts(extraction_texts(doc_iri, extraction, base_iri, derived), derived)
+
+
 def derived_units(doc_iri: str, extraction: Any) -> list[tuple[str, list[str]]]:
     """(unit IRI, IRIs of its sentences) of the units whose vector is derived, not embedded.
 
@@ -263,8 +281,8 @@ class VectorIndex:
         chunks = [np.asarray(old[keep], dtype=np.float32).reshape(len(keep), self.embedder.dim)]
         plans = []
         for doc, x in built:
-            derived = derived_units(doc, x)
-            plans.append((doc, extraction_texts(doc, x, base_iri, derived), derived))
+            texts = x if isinstance(x, DocumentTexts) else document_texts(doc, x, base_iri)
+            plans.append((doc, texts.items, texts.derived))
         total = len({text_hash(t) for _d, items, _u in plans for _i, _k, t in items} - set(known))
         bar = _bar(total, progress)
         fresh: dict[str, np.ndarray] = {}  # text hash → vector embedded by this call
@@ -384,7 +402,8 @@ def update_vectors(kg: Any, built: Iterable[tuple[str, Any]] = (),
 
     Args:
         kg: the KnowledgeGraph (its settings and store say where vectors live).
-        built: (document IRI, ``ingest.records.Extraction``) of each document stored.
+        built: (document IRI, ``ingest.records.Extraction`` or its :class:`DocumentTexts`)
+            of each document stored.
         removed: IRIs of documents removed from the store.
         progress: show a progress bar while embedding many texts.
 
