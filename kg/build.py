@@ -22,7 +22,7 @@ from .errors import IngestError, PolicyKGError
 from .store import ONTOLOGY_GRAPH, TOPICS_GRAPH
 
 #: The stages whose time the report gives, in pipeline order.
-STAGES = ("read", "parse", "extract", "rdf", "store", "embed")
+STAGES = ("read", "parse", "extract", "rdf", "store", "embed", "tables")
 
 _ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
 
@@ -270,7 +270,29 @@ def build_paths(kg, paths: list[str | Path], *, prune: bool = False, progress: b
     with clock("store"):
         store.flush()
         report.triples = store.triple_count()
+    if report.built or report.removed:
+        with clock("tables"):
+            _prepare_tables(kg, progress)
     return report
+
+
+def _prepare_tables(kg, progress: bool) -> None:
+    """On a big store, save the search tables and entity graph for the next server now
+    (a child process reads them; :func:`kg.cache.save_in_child`), so that its first
+    search and graph view load files instead of reading the store for minutes."""
+    from .cache import big_store, save_in_child
+
+    if not big_store(kg):
+        return  # a small store is read in seconds by the first search itself
+    for name, what in (("search", "search tables and BM25 index"), ("graph", "entity graph")):
+        if progress:
+            print(f"saving the {what} for the server (a minute or two on 1,000 documents) …",
+                  file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        saved = save_in_child(kg, name)
+        if progress:
+            print(f"  {'done' if saved else 'not saved (the first search will read the store)'}"
+                  f" in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 
 def _under(path: str, directory: Path) -> bool:

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["cache_dir", "load_table", "save_table", "save_in_child"]
+__all__ = ["big_store", "cache_dir", "load_table", "save_table", "save_in_child"]
 
 #: Stores with at least this many sentences have their tables read by a child process.
 CHILD_MIN_SENTENCES = 20_000
@@ -93,6 +93,17 @@ def save_table(kg: Any, name: str, version: str, table: Any) -> None:
         return
 
 
+def big_store(kg: Any) -> bool:
+    """True when the store has ``CHILD_MIN_SENTENCES`` sentences or more (and can keep tables)."""
+    if _table_path(kg, "search", "") is None:
+        return False
+    try:
+        rows = kg.store.select_rows("SELECT (COUNT(?s) AS ?n) WHERE { ?s a pol:Sentence }")
+        return int(next(iter(rows))["n"] or 0) >= CHILD_MIN_SENTENCES
+    except (AttributeError, TypeError, ValueError, StopIteration):
+        return False
+
+
 def save_in_child(kg: Any, name: str, *, timeout: float = 3600.0) -> bool:
     """Have a child process read table ``name`` (``search``, with its BM25 indexes, or
     ``graph``) from the store and save it; True when it did. Small stores (fewer than ``CHILD_MIN_SENTENCES``
@@ -106,14 +117,11 @@ def save_in_child(kg: Any, name: str, *, timeout: float = 3600.0) -> bool:
     import subprocess
     import sys
 
-    if _IN_CHILD or name not in _SAVERS or _table_path(kg, name, "") is None:
+    if _IN_CHILD or name not in _SAVERS or not big_store(kg):
         return False
     try:
-        rows = kg.store.select_rows("SELECT (COUNT(?s) AS ?n) WHERE { ?s a pol:Sentence }")
-        if int(next(iter(rows))["n"] or 0) < CHILD_MIN_SENTENCES:
-            return False
         request = json.dumps({"name": name, "settings": dataclasses.asdict(kg.settings)})
-    except (AttributeError, TypeError, ValueError, StopIteration):
+    except (AttributeError, TypeError, ValueError):
         return False
     root = str(Path(__file__).resolve().parents[1])
     env = dict(os.environ)

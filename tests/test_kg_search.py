@@ -266,3 +266,30 @@ def test_term_counts_in_sentences_and_targets_match_str_count(kg):
         assert in_targets.tolist() == [float(u.text.count(term)) for u in searcher.targets]
         assert in_titles.tolist() == [float((u.title or "").count(term))
                                       for u in searcher.targets]
+
+
+def test_a_build_of_a_big_store_saves_the_tables_for_the_server(tmp_path, monkeypatch, capsys):
+    import kg.cache as cache
+    from kg.search import Searcher
+
+    monkeypatch.setattr(cache, "CHILD_MIN_SENTENCES", 1)  # the sample counts as big
+    store = tmp_path / "store"
+    with KnowledgeGraph.open({"store": str(store)}) as graph:
+        report = graph.build([str(SAMPLE)], embed=False, progress=True)
+        assert report.ok and report.timings["tables"] > 0
+        assert "saving the search tables" in capsys.readouterr().err
+        import kg.analytics
+        import kg.search
+
+        for name, version in (("search", kg.search._TABLE_VERSION),
+                              ("graph", kg.analytics._TABLE_VERSION)):
+            assert cache.load_table(graph, name, version) is not None, name
+
+        def not_here(*_args):
+            raise AssertionError("read the store in this process")
+
+        monkeypatch.setattr(Searcher, "_read_store", not_here)
+        assert _numbers(graph.search("哪些任务涉及航空？"))[0] == "2"
+        # nothing changed: no new tables, no time spent on them
+        again = graph.build([str(SAMPLE)], embed=False)
+        assert again.skipped and again.timings["tables"] == 0
