@@ -155,22 +155,33 @@ def _graph_of(kg: Any) -> "nx.Graph":
 
     It is also saved beside the store for the next process (:mod:`kg.cache`).
     """
+    graph = getattr(kg, "_entity_graph", None)
+    if graph is not None:
+        return graph
+    lock = getattr(kg, "_load_lock", None)
+    if lock is not None:
+        with lock:  # one thread reads it; the others wait for it
+            graph = getattr(kg, "_entity_graph", None)
+            return graph if graph is not None else _read_graph(kg)
+    return _read_graph(kg)
+
+
+def _read_graph(kg: Any) -> "nx.Graph":
+    """The entity graph from the saved file or the store, kept on ``kg``."""
     from .cache import load_table, save_in_child, save_table
 
-    graph = getattr(kg, "_entity_graph", None)
-    if graph is None:
+    table = load_table(kg, "graph", _TABLE_VERSION)
+    if table is None and save_in_child(kg, "graph"):
         table = load_table(kg, "graph", _TABLE_VERSION)
-        if table is None and save_in_child(kg, "graph"):
-            table = load_table(kg, "graph", _TABLE_VERSION)
-        graph = _from_table(table) if table is not None else None
-        if graph is None:
-            graph = entity_graph(kg)
-            save_table(kg, "graph", _TABLE_VERSION, _to_table(graph))
-        del table
-        try:
-            kg._entity_graph = graph
-        except AttributeError:  # an object without attributes: read every time
-            pass
+    graph = _from_table(table) if table is not None else None
+    del table
+    if graph is None:
+        graph = entity_graph(kg)
+        save_table(kg, "graph", _TABLE_VERSION, _to_table(graph))
+    try:
+        kg._entity_graph = graph
+    except AttributeError:  # an object without attributes: read every time
+        pass
     return graph
 
 

@@ -9,6 +9,7 @@ Each method is one call into the module that owns the concept; heavy modules
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -23,6 +24,8 @@ class KnowledgeGraph:
         self.store = store  # kg.store.GraphStore
         self._searcher = None  # kg.search.Searcher, loaded on the first search
         self._entity_graph = None  # networkx graph of kg.analytics, read on first use
+        # one thread loads them; others asking meanwhile wait (a server's threads)
+        self._load_lock = threading.RLock()
 
     # -- life cycle ---------------------------------------------------------
     @classmethod
@@ -108,11 +111,15 @@ class KnowledgeGraph:
         Raises:
             SearchError: an empty or oversized query.
         """
-        if self._searcher is None:
+        searcher = self._searcher
+        if searcher is None:
             from .search import Searcher
 
-            self._searcher = Searcher(self)
-        return self._searcher.search(text, type=type, k=k or self.settings.search_k,
+            with self._load_lock:
+                if self._searcher is None:
+                    self._searcher = Searcher(self)
+                searcher = self._searcher
+        return searcher.search(text, type=type, k=k or self.settings.search_k,
                                      document=document, date_from=date_from,
                                      date_to=date_to, kind=kind)
 

@@ -267,3 +267,43 @@ def test_the_entity_graph_is_saved_beside_the_store_and_read_back_the_same(
         assert list(saved.edges(data=True)) == list(read.edges(data=True))
         assert neighbourhood(graph, "东华大学", depth=2) == view
         assert shortest_connection(graph, "东华大学", "进博会") == path
+
+
+def test_threads_asking_at_once_load_the_entity_graph_and_searcher_once(kg_seed_store,
+                                                                         monkeypatch):
+    import threading
+
+    import kg.analytics as analytics
+    import kg.search as search
+    from kg import KnowledgeGraph
+
+    loads = {"graph": 0, "search": 0}
+    read_graph, searcher_init = analytics._read_graph, search.Searcher.__init__
+
+    def counted_graph(kg):
+        loads["graph"] += 1
+        return read_graph(kg)
+
+    def counted_searcher(self, kg):
+        loads["search"] += 1
+        searcher_init(self, kg)
+
+    monkeypatch.setattr(analytics, "_read_graph", counted_graph)
+    monkeypatch.setattr(search.Searcher, "__init__", counted_searcher)
+    answers, errors = [], []
+
+    def ask(call, *args):
+        try:
+            answers.append(call(*args))
+        except Exception as exc:  # pragma: no cover - reported by the assertion below
+            errors.append(exc)
+
+    with KnowledgeGraph.open({"store": str(kg_seed_store)}, read_only=True) as graph:
+        threads = [threading.Thread(target=ask, args=(graph.search, "航空")) for _ in range(3)]
+        threads += [threading.Thread(target=ask, args=(graph.neighbourhood,)) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not errors and len(answers) == 6
+    assert loads == {"graph": 1, "search": 1}
