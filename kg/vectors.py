@@ -251,12 +251,6 @@ class VectorIndex:
             counts[row.kind] = counts.get(row.kind, 0) + 1
         return counts
 
-    def select(self, kinds: Iterable[str]) -> tuple[list[VectorRow], np.ndarray]:
-        """The rows of the given kinds and their vectors (a float32 array in memory)."""
-        kinds = set(kinds)
-        picked = [i for i, row in enumerate(self.rows) if row.kind in kinds]
-        return [self.rows[i] for i in picked], np.asarray(self.matrix[picked], dtype=np.float32)
-
     def update(self, built: Iterable[tuple[str, Any]], removed: Iterable[str] = (), *,
                base_iri: str, progress: bool = False,
                checkpoint_seconds: float = CHECKPOINT_SECONDS) -> int:
