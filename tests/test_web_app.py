@@ -353,6 +353,9 @@ def test_entity_page_pages_its_mentions_and_lists_its_documents(app, client, mon
     # every document naming it, with date and kind (here: the bundled sample)
     assert "Documents that mention it</small> (1)" in body and "实施意见" in body
     assert "<td>2022-12-09</td>" in body and "<td>意见</td>" in body
+    past = client.get(f"{url}&page={pages + 5}").get_data(as_text=True)
+    assert f"no mentions on page {pages + 5}" in past
+    assert f'page={pages}" rel="prev"' in past  # back to the last page
     for bad in ("0", "-1", "abc", "1e3"):
         assert client.get(f"{url}&page={bad}").status_code == 400
         assert client.get(f"/api/resource?iri={quote(iri)}&page={bad}").status_code == 400

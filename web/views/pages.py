@@ -191,7 +191,7 @@ def _page_parts(data: dict) -> dict:
 
     parts["pager"] = {"page": page, "pages": pages,
                       "first": (page - 1) * MENTIONS_PER_PAGE + 1,
-                      "prev": url(page - 1) if page > 1 else None,
+                      "prev": url(min(page - 1, pages)) if page > 1 else None,
                       "next": url(page + 1) if page < pages else None}
     return parts
 
