@@ -47,7 +47,8 @@ W_BM25, W_DENSE, W_CONCEPT = 0.30, 0.40, 0.30
 CUTOFF_RATIO = 0.62  # keep hits scoring at least this share of the best hit
 MIN_SCORE = 0.12  # and at least this much in absolute terms
 DENSE_Z_FLOOR = 0.5  # dense similarity counts from this many standard deviations above the mean
-_TERM_CACHE = 4096  # label occurrence arrays kept per searcher
+_TERM_CACHE = 4096  # terms whose occurrence counts are kept per searcher
+_TERM_CELLS = 4_000_000  # and at most this many non-zero counts (32 MB) in all
 
 _UNIT_TYPES = ("Task", "Principle", "Goal", "Section", "Part", "Chapter", "Article", "Item",
                "Paragraph")
@@ -724,7 +725,8 @@ class Searcher:
                          np.array([u.start for u in self.targets], dtype=np.int64),
                          np.array([u.end for u in self.targets], dtype=np.int64))})
         self._title_column = _TextColumn([u.title or "" for u in self.targets])
-        self._term_counts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._term_counts: dict[str, tuple] = {}  # term → (indices, counts) of each array
+        self._term_cells = 0  # counts held in _term_counts
         self._concept_tokens: dict[int, list[str]] = {}
         targets_of: dict[str, list[int]] = {}
         for i, unit in enumerate(self.targets):
@@ -739,13 +741,23 @@ class Searcher:
         """Occurrences of ``term`` in every sentence, target text and target title (cached)."""
         cached = self._term_counts.get(term)
         if cached is None:
-            if len(self._term_counts) >= _TERM_CACHE:
-                self._term_counts.clear()
             in_text = self._text_column.count(term)
-            cached = (in_text["sentences"], in_text["targets"],
-                      self._title_column.count(term))
+            # kept sparse: dense arrays would cost 0.75 MB a term on a 1,000-document corpus
+            cached = tuple((np.flatnonzero(a).astype(np.int32), a[a != 0])
+                           for a in (in_text["sentences"], in_text["targets"],
+                                     self._title_column.count(term)))
+            size = sum(len(idx) for idx, _v in cached)
+            if len(self._term_counts) >= _TERM_CACHE or self._term_cells + size > _TERM_CELLS:
+                self._term_counts, self._term_cells = {}, 0
             self._term_counts[term] = cached
-        return cached
+            self._term_cells += size
+        sizes = (len(self.sentences), len(self.targets), len(self.targets))
+        out = []
+        for (idx, values), n in zip(cached, sizes):
+            dense = np.zeros(n, dtype=np.float32)
+            dense[idx] = values
+            out.append(dense)
+        return out[0], out[1], out[2]
 
     def _tokens_of_concept(self, index: int) -> list[str]:
         tokens = self._concept_tokens.get(index)

@@ -258,10 +258,15 @@ def test_a_big_store_has_its_tables_read_by_a_child_process(seed_store, tmp_path
     assert not built_here and len(list((store / "bm25").glob("*/done"))) == 1  # by the child
 
 
-def test_term_counts_in_sentences_and_targets_match_str_count(kg):
+def test_term_counts_in_sentences_and_targets_match_str_count(kg, monkeypatch):
+    import kg.search as search_module
+
     searcher = kg._searcher or (kg.search("航空") and kg._searcher)
-    for term in ("航空", "长宁", "的", "。", "国际精品城区", "不存在的词", "a"):
+    monkeypatch.setattr(search_module, "_TERM_CELLS", 40)  # the cache of counts stays this small
+    searcher._term_counts, searcher._term_cells = {}, 0
+    for term in ("航空", "长宁", "的", "。", "国际精品城区", "不存在的词", "a") * 2:
         in_sentences, in_targets, in_titles = searcher._counts(term)
+        assert searcher._term_cells <= 40 or len(searcher._term_counts) == 1
         assert in_sentences.tolist() == [float(s.text.count(term)) for s in searcher.sentences]
         assert in_targets.tolist() == [float(u.text.count(term)) for u in searcher.targets]
         assert in_titles.tolist() == [float((u.title or "").count(term))
