@@ -168,11 +168,9 @@ def _graph_of(kg: Any) -> "nx.Graph":
 
 def _read_graph(kg: Any) -> "nx.Graph":
     """The entity graph from the saved file or the store, kept on ``kg``."""
-    from .cache import load_table, save_in_child, save_table
+    from .cache import save_table, saved_table
 
-    table = load_table(kg, "graph", _TABLE_VERSION)
-    if table is None and save_in_child(kg, "graph"):
-        table = load_table(kg, "graph", _TABLE_VERSION)
+    table = saved_table(kg, "graph", _TABLE_VERSION)
     graph = _from_table(table) if table is not None else None
     del table
     if graph is None:

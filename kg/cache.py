@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["big_store", "cache_dir", "load_table", "save_table", "save_in_child"]
+__all__ = ["big_store", "cache_dir", "load_table", "save_table", "save_in_child", "saved_table"]
 
 #: Stores with at least this many sentences have their tables read by a child process.
 CHILD_MIN_SENTENCES = 20_000
@@ -64,6 +64,16 @@ def load_table(kg: Any, name: str, version: str) -> Any | None:
     except (OSError, ValueError):  # damaged or half-written by a crashed process
         path.unlink(missing_ok=True)
         return None
+
+
+def saved_table(kg: Any, name: str, version: str) -> Any | None:
+    """The table ``name`` for the store's current generation: the saved file, else the one a
+    child process reads and saves on a big store (:func:`save_in_child`), else ``None``
+    (the caller reads the store itself and saves what it read)."""
+    table = load_table(kg, name, version)
+    if table is None and save_in_child(kg, name):
+        table = load_table(kg, name, version)
+    return table
 
 
 def save_table(kg: Any, name: str, version: str, table: Any) -> None:

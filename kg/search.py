@@ -265,11 +265,9 @@ class Searcher:
     # .. loading ..................................................................
     def _load_graph(self) -> None:
         """Documents, units, sentences and entities: from the cache, else from the store."""
-        from .cache import load_table, save_in_child, save_table
+        from .cache import save_table, saved_table
 
-        table = load_table(self.kg, "search", _TABLE_VERSION)
-        if table is None and save_in_child(self.kg, "search"):
-            table = load_table(self.kg, "search", _TABLE_VERSION)
+        table = saved_table(self.kg, "search", _TABLE_VERSION)
         if table is None or not self._from_table(table):
             self._read_store()
             save_table(self.kg, "search", _TABLE_VERSION, self._to_table())
