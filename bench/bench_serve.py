@@ -167,8 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     times.sort()
     p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
     gb = 1024 ** 3
-    state = ("removed first (--cold)" if args.cold else "found: " + ", ".join(saved)) if saved \
-        else "none found"
+    if not saved:
+        state = "none found"
+    elif args.cold:
+        state = "removed first (--cold)"
+    else:
+        state = "found: " + ", ".join(saved)
     print(f"\nbench_serve: {store}, {len(times)} searches; tables saved beside the store: "
           f"{state}\n")
     print("| measure | value | target |")

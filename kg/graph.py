@@ -120,8 +120,8 @@ class KnowledgeGraph:
                     self._searcher = Searcher(self)
                 searcher = self._searcher
         return searcher.search(text, type=type, k=k or self.settings.search_k,
-                                     document=document, date_from=date_from,
-                                     date_to=date_to, kind=kind)
+                               document=document, date_from=date_from,
+                               date_to=date_to, kind=kind)
 
     def resource(self, iri: str, *, page: int = 1):
         """Everything the graph says about one IRI; returns ``kg.resource.Resource``.

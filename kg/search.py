@@ -52,10 +52,10 @@ _TERM_CELLS = 4_000_000  # and at most this many non-zero counts (32 MB) in all
 
 _UNIT_TYPES = ("Task", "Principle", "Goal", "Section", "Part", "Chapter", "Article", "Item",
                "Paragraph")
-#: The units results are made of, per document: the first of these groups it has
-#: (tasks in an implementation opinion, articles in a law, sections in a report).
 #: Layout of the tables :meth:`Searcher._to_table` saves (change it with the layout).
 _TABLE_VERSION = "search tables v1"
+#: The units results are made of, per document: the first of these groups it has
+#: (tasks in an implementation opinion, articles in a law, sections in a report).
 _TARGET_TIERS = (("Task",), ("Article",), ("Principle", "Goal"), ("Section",), ("Part", "Chapter"))
 
 _INTENTS: tuple[tuple[str, str, str | None], ...] = (
