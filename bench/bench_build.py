@@ -57,9 +57,9 @@ def main(argv: list[str] | None = None) -> int:
                          "(default: all up to 20,000 texts, else 0.05)")
     args = ap.parse_args(argv)
 
-    from ingest import Extractor, iter_document_files, parse_file
-    from kg import KnowledgeGraph
-    from kg.build import STAGES
+    from policykg.ingest import Extractor, iter_document_files, parse_file
+    from policykg.kg import KnowledgeGraph
+    from policykg.kg.build import STAGES
 
     files = _pick(sorted(iter_document_files([Path(args.dir)])), args.limit)
     chars = 0
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             ndocs = len(kg.documents())
             raw = None
             if not args.no_embed:
-                from kg.vectors import embedder_for, extraction_texts
+                from policykg.kg.vectors import embedder_for, extraction_texts
 
                 embedder = embedder_for(kg)  # already loaded by the build
                 extract = Extractor()

@@ -36,9 +36,9 @@ def _rss_mb() -> float:
 
 def kept_per_document(corpus: Path, every: int) -> tuple[int, int, float, float]:
     """(files, chars, MB of extractions, MB of texts to embed) on every ``every``-th file."""
-    from ingest import Extractor, parse_file
-    from kg.iris import document_iri
-    from kg.vectors import document_texts
+    from policykg.ingest import Extractor, parse_file
+    from policykg.kg.iris import document_iri
+    from policykg.kg.vectors import document_texts
 
     files = sorted(p for p in corpus.rglob("*") if p.is_file())[::every]
     docs = []

@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--store", str(store),
+    proc = subprocess.Popen([sys.executable, "-m", "policykg.web.cli", "serve", "--store", str(store),
                              "--port", str(port)], cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

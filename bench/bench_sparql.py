@@ -50,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from rdflib import Dataset
 
-    from kg import KnowledgeGraph
-    from kg.vocab import PREFIXES
+    from policykg.kg import KnowledgeGraph
+    from policykg.kg.vocab import PREFIXES
 
     with KnowledgeGraph.open({"store": args.store}) as kg:
         queries = QUERIES

@@ -15,9 +15,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest import parse_file  # noqa: E402
-from ingest.entities import normalise_key  # noqa: E402
-from ingest.extract import Extractor  # noqa: E402
+from policykg.ingest import parse_file  # noqa: E402
+from policykg.ingest.entities import normalise_key  # noqa: E402
+from policykg.ingest.extract import Extractor  # noqa: E402
 
 #: (gold file, document path relative to the shared folder)
 CASES = (

@@ -27,8 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from kg import KnowledgeGraph  # noqa: E402
-from kg.search import CUTOFF_RATIO, MIN_SCORE  # noqa: E402
+from policykg.kg import KnowledgeGraph  # noqa: E402
+from policykg.kg.search import CUTOFF_RATIO, MIN_SCORE  # noqa: E402
 
 SEED = Path("/work/shared/seed/changning-2022-12-09.txt")
 METHODS = ("hybrid", "bm25", "dense")
@@ -93,7 +93,7 @@ class _MemoEmbedder:
 
 def evaluate(kg: KnowledgeGraph, gold) -> tuple[dict, list[str]]:
     """Mean metrics per (method, language) and a list of hybrid misses."""
-    from kg.search import Searcher
+    from policykg.kg.search import Searcher
 
     searcher = Searcher(kg)
     searcher.embedder = _MemoEmbedder(searcher.embedder)  # one embedding per question, not three

@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ingest import IngestError, iter_document_files, parse_file  # noqa: E402
+from policykg.ingest import IngestError, iter_document_files, parse_file  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -65,8 +65,8 @@ def main(argv=None) -> int:
     parser.add_argument("--store", help="an already built store (default: build the sample)")
     parser.add_argument("--out", default=str(REPO / "docs"))
     args = parser.parse_args(argv)
-    from kg import KnowledgeGraph
-    from web.app import close_app, create_app
+    from policykg.kg import KnowledgeGraph
+    from policykg.web.app import close_app, create_app
 
     tmp = tempfile.mkdtemp(prefix="policykg-shots-")
     store = args.store or str(Path(tmp) / "store")
@@ -84,7 +84,7 @@ def main(argv=None) -> int:
         driver.save_screenshot(str(out / "screenshot-search.png"))
         doc = app.test_client().get("/api/documents").json[0]["iri"]
         with app.test_request_context():
-            from web.views.pages import resource_url
+            from policykg.web.views.pages import resource_url
 
             driver.get(base + resource_url(doc))
         wait_for(driver, "#doc-text")

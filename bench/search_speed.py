@@ -17,7 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from kg import KnowledgeGraph  # noqa: E402
+from policykg.kg import KnowledgeGraph  # noqa: E402
 
 QUESTIONS = [
     "which tasks involve aviation?", "哪些任务涉及养老？", "elderly care", "垃圾分类",

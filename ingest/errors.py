@@ -3,9 +3,15 @@ from __future__ import annotations
 
 
 class PolicyKGError(Exception):
-    """Base of every error policykg reports to a user (CLI line, HTTP 4xx)."""
+    """Base of every error policykg reports to a user (CLI line, HTTP 4xx).
 
-    status = 400  # HTTP status the web layer answers with
+    ``kind`` says what went wrong in words the callers map to their own terms
+    (web/errors.py to HTTP statuses, the CLI to exit codes): ``invalid``,
+    ``refused``, ``not_found``, ``not_acceptable``, ``too_large``, ``timeout``,
+    ``unavailable``.
+    """
+
+    kind = "invalid"
 
 
 class IngestError(PolicyKGError):

@@ -5,6 +5,7 @@ The contract is :class:`KnowledgeGraph`; callers never touch rdflib directly.
 from .errors import (
     IngestError,
     ModelError,
+    NotAcceptable,
     NotFound,
     PolicyKGError,
     QueryError,
@@ -12,6 +13,7 @@ from .errors import (
     QueryTimeout,
     SearchError,
     StoreError,
+    TooLarge,
 )
 from .graph import KnowledgeGraph
 from .settings import SETTINGS, Setting, Settings
@@ -34,4 +36,6 @@ __all__ = [
     "NotFound",
     "ModelError",
     "SearchError",
+    "NotAcceptable",
+    "TooLarge",
 ]

@@ -123,7 +123,7 @@ def load_vocabularies(store) -> None:
 
 def _collect(paths: Iterable[str | Path], report: BuildReport) -> tuple[list[Path], list[Path]]:
     """The document files named by ``paths`` (each once) and the directories among them."""
-    from ingest import iter_document_files
+    from ..ingest import iter_document_files
 
     files: list[Path] = []
     seen: set[Path] = set()
@@ -162,7 +162,7 @@ def build_paths(kg, paths: list[str | Path], *, prune: bool = False, progress: b
     Raises:
         StoreError: the store cannot be written.
     """
-    from ingest import Extractor, parse_file
+    from ..ingest import Extractor, parse_file
 
     from .rdf import document_graph
     from .topics import link_topics
@@ -306,7 +306,7 @@ def _under(path: str, directory: Path) -> bool:
 def _reembed_skipped(kg, index, built, report: BuildReport, clock: _Clock, extract) -> None:
     """Queue unchanged documents that have no vectors yet (an earlier build was
     interrupted while embedding, or ran without embeddings) for embedding."""
-    from ingest import parse_file
+    from ..ingest import parse_file
 
     from .corpus import unembedded
     from .vectors import document_texts

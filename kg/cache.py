@@ -22,7 +22,7 @@ __all__ = ["big_store", "cache_dir", "load_table", "save_table", "save_in_child"
 CHILD_MIN_SENTENCES = 20_000
 _IN_CHILD = False
 #: Tables a child process can save: name → "module:function(kg)".
-_SAVERS = {"search": "kg.search:save_search_table", "graph": "kg.analytics:save_graph_table"}
+_SAVERS = {"search": "policykg.kg.search:save_search_table", "graph": "policykg.kg.analytics:save_graph_table"}
 
 
 def cache_dir(kg: Any, name: str) -> Path:
@@ -133,11 +133,9 @@ def save_in_child(kg: Any, name: str, *, timeout: float = 3600.0) -> bool:
         request = json.dumps({"name": name, "settings": dataclasses.asdict(kg.settings)})
     except (AttributeError, TypeError, ValueError):
         return False
-    root = str(Path(__file__).resolve().parents[1])
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     try:
-        done = subprocess.run([sys.executable, "-c", "from kg.cache import _child_main; "
+        done = subprocess.run([sys.executable, "-c", "from policykg.kg.cache import _child_main; "
                                "raise SystemExit(_child_main())"],
                               input=request.encode("utf-8"), env=env, timeout=timeout,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)

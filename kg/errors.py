@@ -1,7 +1,7 @@
-"""Errors of the kg layer; all are ``PolicyKGError`` and carry an HTTP status."""
+"""Errors of the kg layer; all are ``PolicyKGError`` and carry a ``kind`` (no HTTP here)."""
 from __future__ import annotations
 
-from ingest.errors import IngestError, PolicyKGError
+from ..ingest.errors import IngestError, PolicyKGError
 
 __all__ = [
     "PolicyKGError",
@@ -13,46 +13,60 @@ __all__ = [
     "NotFound",
     "ModelError",
     "SearchError",
+    "NotAcceptable",
+    "TooLarge",
 ]
 
 
 class StoreError(PolicyKGError):
     """The store cannot be opened, read or written."""
 
-    status = 500
+    kind = "unavailable"
 
 
 class QueryError(PolicyKGError):
     """A SPARQL query does not parse; the message is the parser's."""
 
-    status = 400
+    kind = "invalid"
 
 
 class QueryRefused(PolicyKGError):
     """A SPARQL request is valid but not allowed here (update, SERVICE, LOAD)."""
 
-    status = 403
+    kind = "refused"
 
 
 class QueryTimeout(PolicyKGError):
     """A SPARQL query ran longer than the configured limit and was stopped."""
 
-    status = 503
+    kind = "timeout"
 
 
 class NotFound(PolicyKGError):
     """No resource with that IRI (or name) is in the graph."""
 
-    status = 404
+    kind = "not_found"
 
 
 class ModelError(PolicyKGError):
     """An embedding model is missing or cannot be loaded; says what to install."""
 
-    status = 500
+    kind = "unavailable"
 
 
 class SearchError(PolicyKGError):
     """A search request cannot be answered (e.g. an empty or oversized query)."""
 
-    status = 400
+    kind = "invalid"
+
+
+class NotAcceptable(PolicyKGError):
+    """No format the caller accepts can express this answer."""
+
+    kind = "not_acceptable"
+
+
+class TooLarge(PolicyKGError):
+    """A request or answer exceeds a configured size limit."""
+
+    kind = "too_large"

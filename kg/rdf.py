@@ -18,7 +18,7 @@ from typing import Iterable
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SDO, SKOS, XSD
 
-from ingest.records import Extraction, Node
+from ..ingest.records import Extraction, Node
 
 from . import iris
 from .vocab import OA, POL, PREFIXES

@@ -16,7 +16,8 @@ from typing import Any, Mapping
 
 from .errors import PolicyKGError
 
-REPO_DIR = Path(__file__).resolve().parents[1]
+#: The installed ``policykg`` package (``kg/``, ``ingest/``, ``data/`` … side by side).
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
 def _default_store() -> str:
@@ -50,7 +51,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sparql_max_rows", 10000,
             "Most rows (or triples) a SPARQL query returns."),
     Setting("search_k", 10, "Default number of search results."),
-    Setting("sample", str(REPO_DIR / "data"),
+    Setting("sample", str(PACKAGE_DIR / "data"),
             "Files `policykg serve` builds into an empty store on first run."),
 )
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 from xml.sax.saxutils import escape as xml_escape
 
-from .errors import PolicyKGError, QueryError, QueryRefused, QueryTimeout, StoreError
+from .errors import NotAcceptable, PolicyKGError, QueryError, QueryRefused, QueryTimeout, StoreError
 from .vocab import PREFIXES, curie, sparql_prologue
 
 __all__ = [
@@ -70,12 +70,6 @@ _UPDATE_WORDS = "INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY"
 _QUERY_KINDS = {"SelectQuery": "select", "AskQuery": "ask",
                 "ConstructQuery": "graph", "DescribeQuery": "graph"}
 _EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "ontology" / "queries"
-
-
-class NotAcceptable(PolicyKGError):
-    """No format the client accepts can carry this kind of result."""
-
-    status = 406
 
 
 # -- answers ----------------------------------------------------------------
@@ -523,11 +517,9 @@ class _Worker:
         import subprocess
         import sys
 
-        root = str(Path(__file__).resolve().parents[1])
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from kg.sparql import _worker_main; _worker_main()"],
+            [sys.executable, "-c", "from policykg.kg.sparql import _worker_main; _worker_main()"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True)
 
         self.ready = False

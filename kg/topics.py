@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from ingest.records import Document, Node
+from ..ingest.records import Document, Node
 
 from .errors import PolicyKGError
 from .vocab import TOPIC_IRI
@@ -105,7 +105,7 @@ def _load(path: str | None) -> tuple[Topic, ...]:
     from rdflib import Graph, Literal, URIRef
     from rdflib.namespace import RDF, SKOS
 
-    from ontology import TOPICS
+    from ..ontology import TOPICS
 
     source = Path(path) if path is not None else TOPICS
     graph = Graph()

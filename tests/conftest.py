@@ -38,7 +38,7 @@ def corpus_dir(shared_dir: Path) -> Path:
 def kg_seed_store(tmp_path_factory) -> Path:
     """The bundled sample data/changning-2022-12-09.txt built once per session (graph and
     default-embedder vectors), shared by the kg search and embedding tests; read it only."""
-    from kg import KnowledgeGraph
+    from policykg.kg import KnowledgeGraph
 
     sample = Path(__file__).resolve().parents[1] / "data" / "changning-2022-12-09.txt"
     store = tmp_path_factory.mktemp("kg-seed-store")

@@ -25,8 +25,8 @@ from screenshots import chrome, start_server, wait_for  # noqa: E402
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    from kg import KnowledgeGraph
-    from web.app import close_app, create_app
+    from policykg.kg import KnowledgeGraph
+    from policykg.web.app import close_app, create_app
 
     root = tmp_path_factory.mktemp("browser")
     store = str(root / "store")

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from rdflib import Dataset
 
-from web.cli import main
+from policykg.web.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def test_build_refused_file_exits_1_with_reason(capsys, tmp_path):
 
 
 def test_locked_store_refuses_builds_but_serves_readers(capsys, built_store, seed_path):
-    from kg import KnowledgeGraph
+    from policykg.kg import KnowledgeGraph
 
     # While another process (here: another handle, as a server would) holds the
     # store, building is a one-line error and reading still works, read-only.

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest import iter_document_files, parse_file
-from ingest.records import NODE_KINDS
+from policykg.ingest import iter_document_files, parse_file
+from policykg.ingest.records import NODE_KINDS
 
 FOLDERS = (
     "gov_work_reports",

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest import parse_file, parse_text
-from ingest.entities import EntityExtractor, normalise_key
-from ingest.extract import Extractor, extract
-from ingest.records import ENTITY_TYPES, Document, Metadata, Node
+from policykg.ingest import parse_file, parse_text
+from policykg.ingest.entities import EntityExtractor, normalise_key
+from policykg.ingest.extract import Extractor, extract
+from policykg.ingest.records import ENTITY_TYPES, Document, Metadata, Node
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest import IngestError, iter_document_files, parse_file, read_text
+from policykg.ingest import IngestError, iter_document_files, parse_file, read_text
 
 TEXT = "中共长宁区委关于加快建设国际精品城区的实施意见\n\n一、总体要求\n\n（一）指导思想。坚持对标一流。\n"
 

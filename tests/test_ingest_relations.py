@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from ingest import parse_file
-from ingest.extract import Extractor
-from ingest.records import RELATION_PREDICATES, Document, Metadata, Node
+from policykg.ingest import parse_file
+from policykg.ingest.extract import Extractor
+from policykg.ingest.records import RELATION_PREDICATES, Document, Metadata, Node
 
 TASK_1 = "part-3/section-1/task-1"
 TASK_2 = "part-3/section-1/task-2"

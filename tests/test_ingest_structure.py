@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest import format_outline, parse_file, parse_text
+from policykg.ingest import format_outline, parse_file, parse_text
 
 
 def _assert_offsets_exact(doc):

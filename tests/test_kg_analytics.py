@@ -9,10 +9,10 @@ import pytest
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, RDF, RDFS, SDO, SKOS
 
-from kg.analytics import communities, entity_graph, neighbourhood, shortest_connection, stats
-from kg.errors import NotFound, PolicyKGError
-from kg.export import export
-from kg.vocab import POL, PREFIXES, TOPIC_IRI
+from policykg.kg.analytics import communities, entity_graph, neighbourhood, shortest_connection, stats
+from policykg.kg.errors import NotFound, PolicyKGError
+from policykg.kg.export import export
+from policykg.kg.vocab import POL, PREFIXES, TOPIC_IRI
 
 BASE = "https://w3id.org/policykg/"
 D1, D2 = URIRef(BASE + "doc/aaaaaaaaaaaaaaaa"), URIRef(BASE + "doc/bbbbbbbbbbbbbbbb")
@@ -245,8 +245,8 @@ def test_the_entity_graph_is_saved_beside_the_store_and_read_back_the_same(
         kg_seed_store, tmp_path, monkeypatch):
     import shutil
 
-    import kg.analytics as analytics
-    from kg import KnowledgeGraph
+    import policykg.kg.analytics as analytics
+    from policykg.kg import KnowledgeGraph
 
     store = tmp_path / "store"
     shutil.copytree(kg_seed_store, store)
@@ -273,9 +273,9 @@ def test_threads_asking_at_once_load_the_entity_graph_and_searcher_once(kg_seed_
                                                                          monkeypatch):
     import threading
 
-    import kg.analytics as analytics
-    import kg.search as search
-    from kg import KnowledgeGraph
+    import policykg.kg.analytics as analytics
+    import policykg.kg.search as search
+    from policykg.kg import KnowledgeGraph
 
     loads = {"graph": 0, "search": 0}
     read_graph, searcher_init = analytics._read_graph, search.Searcher.__init__

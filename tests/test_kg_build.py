@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-import ingest
-from ingest.records import Entity, Extraction, Mention, Relation
-from kg import KnowledgeGraph
-from kg.build import build_paths
-from kg.rdf import document_graph, document_kind
-from kg.store import ONTOLOGY_GRAPH, TOPICS_GRAPH
+from policykg import ingest
+from policykg.ingest.records import Entity, Extraction, Mention, Relation
+from policykg.kg import KnowledgeGraph
+from policykg.kg.build import build_paths
+from policykg.kg.rdf import document_graph, document_kind
+from policykg.kg.store import ONTOLOGY_GRAPH, TOPICS_GRAPH
 
 REPO = Path(__file__).resolve().parents[1]
 QUERIES = Path(__file__).resolve().parents[1] / "ontology" / "queries"  # the README's examples

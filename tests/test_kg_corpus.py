@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kg import KnowledgeGraph
-from kg.store import ONTOLOGY_GRAPH, TOPICS_GRAPH
+from policykg.kg import KnowledgeGraph
+from policykg.kg.store import ONTOLOGY_GRAPH, TOPICS_GRAPH
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -86,7 +86,7 @@ def test_sigkill_mid_build_leaves_a_usable_store_and_rerun_continues(corpus_dir,
     files = _files(corpus_dir, BIG)
     store = tmp_path / "store"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "build", *map(str, files), "--store", str(store),
+        [sys.executable, "-m", "policykg.web.cli", "build", *map(str, files), "--store", str(store),
          "--no-embed"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(REPO)})
     seen = bytearray()
@@ -163,7 +163,7 @@ def test_documents_list_has_title_date_issuer_kind_and_counts(corpus_kg):
 
 
 def test_build_and_documents_commands(corpus_dir, tmp_path, capsys):
-    from web.cli import main
+    from policykg.web.cli import main
 
     files = [str(f) for f in _files(corpus_dir, SAMPLE[:3] + SAMPLE[7:9])]
     store = str(tmp_path / "store")
@@ -237,7 +237,7 @@ def _minilm_settings(store: Path) -> dict:
 @pytest.mark.slow
 def test_rerun_embeds_documents_left_without_vectors(corpus_dir, tmp_path):
     """A build killed while embedding (or run with --no-embed) is completed by the rerun."""
-    from kg.vectors import VectorIndex
+    from policykg.kg.vectors import VectorIndex
 
     files = _files(corpus_dir, SAMPLE[7:9])
     with KnowledgeGraph.open(_minilm_settings(tmp_path / "store")) as kg:

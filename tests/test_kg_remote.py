@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kg import KnowledgeGraph, Settings
-from kg.errors import StoreError
+from policykg.kg import KnowledgeGraph, Settings
+from policykg.kg.errors import StoreError
 
 pytestmark = pytest.mark.slow
 
@@ -120,7 +120,7 @@ def test_sparql_through_the_facade_sees_the_union(remote_kg):
 
 
 def test_sparql_updates_are_refused_before_reaching_the_server(remote_kg):
-    from kg.errors import QueryRefused
+    from policykg.kg.errors import QueryRefused
 
     with pytest.raises(QueryRefused):
         remote_kg.query("DROP ALL")
@@ -128,7 +128,7 @@ def test_sparql_updates_are_refused_before_reaching_the_server(remote_kg):
 
 
 def test_web_sparql_endpoint_over_the_remote_store(remote_kg):
-    from web.app import create_app
+    from policykg.web.app import create_app
 
     app = create_app({"POLICYKG": remote_kg.settings, "TESTING": True})
     client = app.test_client()

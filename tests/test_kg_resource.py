@@ -6,10 +6,10 @@ import json
 import pytest
 from rdflib import Graph
 
-import ingest
-from kg import KnowledgeGraph, NotFound
-from kg.rdf import document_graph
-from kg.topics import link_topics
+from policykg import ingest
+from policykg.kg import KnowledgeGraph, NotFound
+from policykg.kg.rdf import document_graph
+from policykg.kg.topics import link_topics
 from test_kg_build import handmade_extraction
 
 BASE = "https://w3id.org/policykg/"

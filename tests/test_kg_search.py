@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kg import KnowledgeGraph, SearchError, Settings
-from kg.embeddings import get_embedder
+from policykg.kg import KnowledgeGraph, SearchError, Settings
+from policykg.kg.embeddings import get_embedder
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "changning-2022-12-09.txt"
 
@@ -120,7 +120,7 @@ def test_filters_by_document_and_date(kg):
 def test_cli_answers_aviation_with_task_two(seed_store, tmp_path, capsys):
     import shutil
 
-    from web.cli import main
+    from policykg.web.cli import main
 
     store = tmp_path / "store"
     shutil.copytree(seed_store, store)  # the session's build, not a second one
@@ -152,7 +152,7 @@ def test_sentence_transformers_backend_searches(tmp_path):
 def test_bm25_indexes_are_cached_beside_the_store_and_reused(seed_store, tmp_path):
     import shutil
 
-    from kg.search import Searcher
+    from policykg.kg.search import Searcher
 
     store = tmp_path / "store"
     shutil.copytree(seed_store, store)
@@ -180,7 +180,7 @@ def test_search_tables_are_saved_per_store_generation_and_reused(seed_store, tmp
                                                                    monkeypatch):
     import shutil
 
-    from kg.search import Searcher
+    from policykg.kg.search import Searcher
 
     store = tmp_path / "store"
     shutil.copytree(seed_store, store)
@@ -230,9 +230,9 @@ def test_search_tables_are_saved_per_store_generation_and_reused(seed_store, tmp
 def test_a_big_store_has_its_tables_read_by_a_child_process(seed_store, tmp_path, monkeypatch):
     import shutil
 
-    import kg.analytics as analytics
-    import kg.cache as cache
-    from kg.search import Searcher
+    import policykg.kg.analytics as analytics
+    import policykg.kg.cache as cache
+    from policykg.kg.search import Searcher
 
     store = tmp_path / "store"
     shutil.copytree(seed_store, store)
@@ -259,7 +259,7 @@ def test_a_big_store_has_its_tables_read_by_a_child_process(seed_store, tmp_path
 
 
 def test_term_counts_in_sentences_and_targets_match_str_count(kg, monkeypatch):
-    import kg.search as search_module
+    import policykg.kg.search as search_module
 
     searcher = kg._searcher or (kg.search("航空") and kg._searcher)
     monkeypatch.setattr(search_module, "_TERM_CELLS", 40)  # the cache of counts stays this small
@@ -274,8 +274,8 @@ def test_term_counts_in_sentences_and_targets_match_str_count(kg, monkeypatch):
 
 
 def test_a_build_of_a_big_store_saves_the_tables_for_the_server(tmp_path, monkeypatch, capsys):
-    import kg.cache as cache
-    from kg.search import Searcher
+    import policykg.kg.cache as cache
+    from policykg.kg.search import Searcher
 
     monkeypatch.setattr(cache, "CHILD_MIN_SENTENCES", 1)  # the sample counts as big
     store = tmp_path / "store"
@@ -283,11 +283,11 @@ def test_a_build_of_a_big_store_saves_the_tables_for_the_server(tmp_path, monkey
         report = graph.build([str(SAMPLE)], embed=False, progress=True)
         assert report.ok and report.timings["tables"] > 0
         assert "saving the search tables" in capsys.readouterr().err
-        import kg.analytics
-        import kg.search
+        from policykg.kg import analytics as kg_analytics
+        from policykg.kg import search as kg_search
 
-        for name, version in (("search", kg.search._TABLE_VERSION),
-                              ("graph", kg.analytics._TABLE_VERSION)):
+        for name, version in (("search", kg_search._TABLE_VERSION),
+                              ("graph", kg_analytics._TABLE_VERSION)):
             assert cache.load_table(graph, name, version) is not None, name
 
         def not_here(*_args):

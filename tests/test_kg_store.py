@@ -10,9 +10,9 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from kg import KnowledgeGraph, Settings, StoreError
-from kg.store import open_store
-from kg.vocab import POL
+from policykg.kg import KnowledgeGraph, Settings, StoreError
+from policykg.kg.store import open_store
+from policykg.kg.vocab import POL
 
 DOC = "https://w3id.org/policykg/doc/0000000000000001"
 

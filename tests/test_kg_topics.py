@@ -5,10 +5,10 @@ import hashlib
 
 import pytest
 
-from ingest.records import Document, Metadata, Node, Sentence
-from kg.errors import PolicyKGError
-from kg.topics import Topic, TopicLink, link_topics, load_topics, match_topics, topics_by_iri
-from kg.vocab import TOPIC_IRI
+from policykg.ingest.records import Document, Metadata, Node, Sentence
+from policykg.kg.errors import PolicyKGError
+from policykg.kg.topics import Topic, TopicLink, link_topics, load_topics, match_topics, topics_by_iri
+from policykg.kg.vocab import TOPIC_IRI
 
 
 def _slug(iri: str) -> str:
@@ -141,7 +141,7 @@ def test_linking_is_deterministic():
 
 
 def test_seed_document_tasks_are_linked_to_their_topics(seed_path):
-    ingest = pytest.importorskip("ingest")
+    ingest = pytest.importorskip("policykg.ingest")
     if not hasattr(ingest, "parse_file"):
         pytest.skip("ingest.parse_file is not available")
     doc = ingest.parse_file(seed_path)

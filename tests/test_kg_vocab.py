@@ -6,8 +6,8 @@ import rdflib
 from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD
 
-from kg.vocab import OA, POL, POL_IRI, TOPIC_IRI
-from ontology import SHAPES, TOPICS, VOCABULARY
+from policykg.kg.vocab import OA, POL, POL_IRI, TOPIC_IRI
+from policykg.ontology import SHAPES, TOPICS, VOCABULARY
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 TOPIC = Namespace(TOPIC_IRI)
@@ -224,12 +224,12 @@ def test_shapes_report_a_concept_without_an_english_label(shapes, topics):
 
 def test_shapes_accept_the_built_sample(tmp_path, shapes):
     """The graph kg.build writes for the bundled sample conforms (entities included when extracted)."""
-    pytest.importorskip("kg.build")
-    from kg.graph import KnowledgeGraph
-    from kg.settings import REPO_DIR
+    pytest.importorskip("policykg.kg.build")
+    from policykg.kg.graph import KnowledgeGraph
+    from policykg.kg.settings import PACKAGE_DIR
 
     with KnowledgeGraph.open({"store": str(tmp_path / "store")}) as kg:
-        report = kg.build([REPO_DIR / "data"], embed=False)
+        report = kg.build([PACKAGE_DIR / "data"], embed=False)
         assert report.ok, report
         data = rdflib.Graph().parse(data=kg.store.serialize("nt").decode("utf-8"), format="nt")
     conforms, messages = _messages(data, shapes)

@@ -12,8 +12,8 @@ import pytest
 
 pytest.importorskip("flask")
 
-from kg import KnowledgeGraph  # noqa: E402
-from web.app import close_app, create_app, get_kg  # noqa: E402
+from policykg.kg import KnowledgeGraph  # noqa: E402
+from policykg.web.app import close_app, create_app, get_kg  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -31,7 +31,7 @@ def store(tmp_path_factory) -> str:
     from rdflib import Graph, Literal, URIRef
     from rdflib.namespace import DCTERMS, RDF, RDFS
 
-    from kg.vocab import POL
+    from policykg.kg.vocab import POL
 
     root = tmp_path_factory.mktemp("web")
     path = str(root / "store")
@@ -317,8 +317,8 @@ def test_search_filters_reach_kg_from_page_and_api(client):
 def test_entity_page_pages_its_mentions_and_lists_its_documents(app, client, monkeypatch):
     import re
 
-    import kg.resource
-    import web.views.pages
+    from policykg.kg import resource as kg_resource
+    from policykg.web.views import pages as web_pages
 
     with app.app_context():
         rows = get_kg().store.select_rows(
@@ -326,9 +326,9 @@ def test_entity_page_pages_its_mentions_and_lists_its_documents(app, client, mon
             "GROUP BY ?e HAVING (COUNT(DISTINCT ?m) >= 5) ORDER BY DESC(?n) ?e LIMIT 1")
         [row] = list(rows)
     iri, total = row["e"], int(row["n"])
-    for module in (kg.resource, web.views.pages):
+    for module in (kg_resource, web_pages):
         monkeypatch.setattr(module, "MENTIONS_PER_PAGE", 2)
-    monkeypatch.setattr(kg.resource, "VALUES_PER_PROPERTY", 1)
+    monkeypatch.setattr(kg_resource, "VALUES_PER_PROPERTY", 1)
     url = f"/resource?iri={quote(iri)}"
 
     seen, pages = [], -(-total // 2)

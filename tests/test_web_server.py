@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kg import KnowledgeGraph
+from policykg.kg import KnowledgeGraph
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 def server(tmp_path_factory):
     from werkzeug.serving import make_server
 
-    from web.app import close_app, create_app
+    from policykg.web.app import close_app, create_app
 
     path = str(tmp_path_factory.mktemp("served") / "store")
     with KnowledgeGraph.open({"store": path}) as kg:

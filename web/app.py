@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from flask import Flask, current_app
 
-from kg import KnowledgeGraph, Settings
+from ..kg import KnowledgeGraph, Settings
 
 _EXTENSION = "policykg"
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from kg import KnowledgeGraph, PolicyKGError, Settings
+from ..kg import KnowledgeGraph, PolicyKGError, Settings
 
 
 def _store_parent() -> argparse.ArgumentParser:
@@ -115,7 +115,7 @@ def _print_json(data) -> None:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    from ingest import format_outline, parse_file
+    from ..ingest import format_outline, parse_file
 
     doc = parse_file(args.file)
     if args.json:
@@ -188,7 +188,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_documents(args: argparse.Namespace) -> int:
-    from kg.resource import filter_documents
+    from ..kg.resource import filter_documents
 
     with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
         docs = kg.documents()

@@ -1,4 +1,4 @@
-"""Errors to HTTP in one place: a PolicyKGError answers with its status, anything else 500.
+"""Errors to HTTP in one place: a PolicyKGError's kind decides its status, anything else 500.
 
 JSON for API clients (``/api/…``, ``/sparql`` or an ``Accept`` preferring
 JSON), a page otherwise, plain text for SPARQL clients; never a stack trace.
@@ -8,10 +8,15 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from kg import PolicyKGError
+from ..kg import PolicyKGError
+
+#: kg's error kinds (``PolicyKGError.kind``) as HTTP statuses; kg itself knows no HTTP.
+STATUS_OF_KIND = {"invalid": 400, "refused": 403, "not_found": 404, "not_acceptable": 406,
+                  "too_large": 413, "timeout": 503, "unavailable": 503}
 
 _TITLES = {400: "请求有误 · Bad request", 403: "不允许 · Forbidden", 404: "未找到 · Not found",
            405: "方法不允许 · Method not allowed", 406: "格式不可用 · Not acceptable",
+           413: "请求过大 · Request too large",
            415: "内容类型不支持 · Unsupported media type",
            500: "服务器错误 · Server error", 503: "超时 · Timed out"}
 
@@ -41,12 +46,17 @@ def _prefers_json() -> bool:
         "application/json" and request.accept_mimetypes["application/json"] > 0
 
 
+def status_of(exc: PolicyKGError) -> int:
+    """The HTTP status for a kg error, by its kind."""
+    return STATUS_OF_KIND.get(getattr(exc, "kind", "invalid"), 400)
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers of the app."""
 
     @app.errorhandler(PolicyKGError)
     def policykg_error(exc: PolicyKGError):
-        return error_response(getattr(exc, "status", 400), str(exc))
+        return error_response(status_of(exc), str(exc))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

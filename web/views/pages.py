@@ -5,10 +5,10 @@ from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
 
-from kg import curie
-from kg.iris import entity_iri
-from kg.resource import MENTIONS_PER_PAGE
-from kg.vocab import TOPIC_IRI
+from ...kg import curie
+from ...kg.iris import entity_iri
+from ...kg.resource import MENTIONS_PER_PAGE
+from ...kg.vocab import TOPIC_IRI
 
 from ..app import get_kg
 from ..errors import error_response
@@ -102,7 +102,7 @@ def search():
 # -- documents ------------------------------------------------------------------
 @bp.get("/documents")
 def documents():
-    from kg.resource import filter_documents
+    from ...kg.resource import filter_documents
 
     every = get_kg().documents()
     wanted = {key: (request.args.get(key) or "").strip()[:200]

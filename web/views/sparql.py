@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from kg import PolicyKGError, QueryRefused, sparql_prologue
+from ...kg import PolicyKGError, QueryRefused, sparql_prologue
 
 from ..app import get_kg
+from ..errors import status_of
 
 bp = Blueprint("sparql", __name__)
 
@@ -67,7 +68,7 @@ def endpoint():
     if query is None:
         if html:
             return _page(kg, "", None, None)
-        from kg.sparql import service_description
+        from ...kg.sparql import service_description
 
         return Response(service_description(url_for("sparql.endpoint", _external=True)),
                         mimetype="text/turtle")
@@ -75,7 +76,7 @@ def endpoint():
         try:
             answer = kg.query(query, default_graph_uris=defaults, named_graph_uris=named)
         except PolicyKGError as exc:
-            return _page(kg, query, None, exc), getattr(exc, "status", 400)
+            return _page(kg, query, None, exc), status_of(exc)
         return _page(kg, query, answer, None)
     accept = _FORMATS[fmt] if fmt else request.headers.get("Accept")
     answer = kg.query(query, accept=accept, default_graph_uris=defaults, named_graph_uris=named)
