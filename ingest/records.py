@@ -20,6 +20,9 @@ NODE_KINDS = (
     "article",  # 第X条
     "item",  # (1) / （1） / ① / 一是…
     "paragraph",
+    "annex",  # 附件 N: after the body, never a part of it
+    "row",  # a table row (in an annex)
+    "cell",  # a table cell; its title is the column header
 )
 
 #: Entity types produced by extraction.

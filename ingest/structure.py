@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .annexes import build_annex, find_annexes
 from .metadata import cn_number
 from .records import Node
 
@@ -90,8 +91,8 @@ def match_heading(line: str):
     return None
 
 
-def _lines(text: str, start: int):
-    for m in re.finditer(r"[^\n]+", text[start:]):
+def _lines(text: str, start: int, end: int | None = None):
+    for m in re.finditer(r"[^\n]+", text[start:end]):
         raw = m.group(0)
         stripped = raw.strip()
         if not stripped:
@@ -139,13 +140,15 @@ def _paragraph_kind(parent: _Draft | None, line: str) -> tuple[str, str | None]:
     return "paragraph", None
 
 
-def build_structure(text: str, *, body_start: int = 0) -> tuple[Node, ...]:
+def build_structure(text: str, *, body_start: int = 0, body_end: int | None = None) -> tuple[Node, ...]:
     """The structure tree of a clean text.
 
     Args:
         text: the clean text.
         body_start: offset where the body begins (after the title line); text
             before the first heading is a preamble that belongs to no node.
+        body_end: where the body ends (structuring one annex); by default the body
+            ends at the first annex (附件), and each annex follows as a node of its own.
 
     Returns:
         The top-level nodes; offsets are code-point offsets into ``text``.
@@ -154,7 +157,11 @@ def build_structure(text: str, *, body_start: int = 0) -> tuple[Node, ...]:
     stack: list[_Draft] = []
     last_value: dict[str, int] = {}
 
-    for start, end, line in _lines(text, body_start):
+    # Annexes (附件) are nodes of their own, after the body: none of their lines is a body heading.
+    annexes = find_annexes(text, body_start) if body_end is None else []
+    if annexes:
+        body_end = annexes[0][0]
+    for start, end, line in _lines(text, body_start, body_end):
         heading = match_heading(line)
         if heading is not None:
             style, kind, number, after = heading
@@ -202,7 +209,8 @@ def build_structure(text: str, *, body_start: int = 0) -> tuple[Node, ...]:
         draft.children.extend(_inline_items(line, start))
         parent.children.append(draft)
 
-    return _freeze_all(roots, "", text)
+    annex_nodes = tuple(build_annex(text, a_start, a_end, number, build_structure) for a_start, a_end, number in annexes)
+    return _freeze_all(roots, "", text) + annex_nodes
 
 
 def _id_number(number: str | None) -> int | None:
