@@ -1,6 +1,9 @@
-"""Precision, recall and F1 of entity extraction against hand-marked gold lists.
+"""Precision, recall and F1 of entity, duty, deadline and target extraction against hand-marked gold lists.
 
 Usage: python bench/eval_extraction.py [--verbose] [--shared ../shared]
+Duties match on (structure unit, role, unit name as written); deadlines on (unit, due date);
+targets on (unit, value, unit of measure), and "strict" targets also on comparator and year.
+Units outside a gold file's scope (``# scope-excludes: annex-2``) are not scored.
 Matching is entity-level: an extracted entity matches a gold entity when the extracted
 canonical key is one of the gold entity's names (canonical or alias) or the gold canonical
 key is one of the extracted entity's names; "typed" also requires the same type.
@@ -8,6 +11,7 @@ key is one of the extracted entity's names; "typed" also requires the same type.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -24,7 +28,56 @@ CASES = (
     ("seed_entities.tsv", "seed/changning-2022-12-09.txt"),
     ("nansha_kejichuangxin_entities.tsv",
      "corpus/nansha_district/html/广州南沙新区(自贸片区)促进科技创新产业发展扶持办法｜广州市南沙区人民政府.html"),
+    ("haimian_shanghai_entities.tsv", "corpus/plans_and_validity/plans/" + "shgovidx__上海市人民政府办公厅关于印发"
+     "《本市系统化全域推进海绵城市建设的实施意见》的通知.md"),
+    ("baoshan_garbage_entities.tsv", "corpus/plans_and_validity/plans/" + "shgovidx__上海市宝山区人民政府办公室关于"
+     "印发贯彻《上海市生活垃圾管理条例》推进全程分类体系建设实施方案的通知.md"),
 )
+
+#: (gold prefix, split, document path relative to the shared folder) for duties, deadlines and targets.
+PLAN_CASES = (
+    ("haimian_shanghai", "tune", CASES[2][1]),
+    ("baoshan_garbage", "report", CASES[3][1]),
+)
+
+
+def _rows(path: Path) -> tuple[list[list[str]], tuple[str, ...]]:
+    rows, excluded = [], ()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# scope-excludes:"):
+            excluded = tuple(line.split(":", 1)[1].split())
+        if not line.strip() or line.startswith("#"):
+            continue
+        rows.append([c.strip() for c in line.split("\t")])
+    return rows, excluded
+
+
+def _unit_name(name: str) -> str:
+    """A unit as compared: width-normalised, a bracketed other name dropped unless the unit is collective."""
+    key = normalise_key(name)
+    return key if key.startswith("各") else re.sub(r"\([^)]*\)$", "", key)
+
+
+def _in_scope(node: str | None, excluded: tuple[str, ...]) -> bool:
+    return not any(node == e or (node or "").startswith(e + "/") for e in excluded)
+
+
+def plan_scores(x, gold_prefix: str) -> dict[str, tuple[set, set]]:
+    """Predicted and gold tuples of each kind (duties, deadlines, targets, strict targets)."""
+    out = {}
+    rows, excluded = _rows(ROOT / "tests" / "gold" / f"{gold_prefix}_duties.tsv")
+    out["duties"] = ({(d.node_id, d.role, _unit_name(d.unit)) for d in x.duties if _in_scope(d.node_id, excluded)},
+                     {(r[0], r[1], _unit_name(r[2])) for r in rows})
+    rows, excluded = _rows(ROOT / "tests" / "gold" / f"{gold_prefix}_deadlines.tsv")
+    out["deadlines"] = ({(d.node_id, d.due) for d in x.deadlines if _in_scope(d.node_id, excluded)},
+                        {(r[0], r[1]) for r in rows})
+    rows, excluded = _rows(ROOT / "tests" / "gold" / f"{gold_prefix}_targets.tsv")
+    pred = [t for t in x.targets if _in_scope(t.node_id, excluded)]
+    out["targets"] = ({(t.node_id, float(t.value), t.unit) for t in pred},
+                      {(r[0], float(r[1]), r[2]) for r in rows})
+    out["targets strict"] = ({(t.node_id, float(t.value), t.unit, t.comparator, str(t.year or "")) for t in pred},
+                             {(r[0], float(r[1]), r[2], r[3], (r + [""])[4]) for r in rows})
+    return out
 
 
 def load_gold(path: Path) -> list[tuple[str, str, set[str]]]:
@@ -99,6 +152,23 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"    FP {e.type:12} {e.label}")
                 for gkey, gtype, _ in fn:
                     print(f"    FN {gtype:12} {gkey}")
+    for gold_prefix, split, rel in PLAN_CASES:
+        doc_path = Path(args.shared) / rel
+        if not doc_path.exists():
+            print(f"{gold_prefix}: skipped, {doc_path} not found")
+            continue
+        x = extractor(parse_file(doc_path))
+        print(f"== duties, deadlines, targets of {gold_prefix} ({split}): {rel.rsplit('/', 1)[-1][:50]}")
+        for kind, (pred, gold) in plan_scores(x, gold_prefix).items():
+            tp = len(pred & gold)
+            p, r, f = prf(tp, len(pred), len(gold))
+            print(f"  {kind:15} P={p:.3f} R={r:.3f} F1={f:.3f}  (tp={tp} fp={len(pred - gold)} "
+                  f"fn={len(gold - pred)} gold={len(gold)})")
+            if args.verbose:
+                for item in sorted(pred - gold, key=str):
+                    print(f"    FP {item}")
+                for item in sorted(gold - pred, key=str):
+                    print(f"    FN {item}")
     return 0
 
 

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import bisect
 
+from .duties import DutyFinder, Scope, scoped_name
 from .entities import Candidate, EntityExtractor, normalise_key
 from .records import Document, Entity, Extraction, Mention, Node
 from .relations import find_relations
+from .targets import find_deadlines, find_targets
+from .validity import find_document_links, find_validity
 
 
 def _context(doc: Document) -> str:
@@ -29,6 +32,20 @@ def innermost_nodes(doc: Document):
         return best.id if best is not None else None
 
     return find
+
+
+def owning_units(doc: Document):
+    """Like :func:`innermost_nodes`, but a plain paragraph gives way to the unit that holds it:
+    a duty, deadline or target belongs to a task, section, part, item or table row."""
+    find = innermost_nodes(doc)
+
+    def owner(start: int, end: int) -> str | None:
+        node_id = find(start, end)
+        while node_id and node_id.rsplit("/", 1)[-1].startswith(("paragraph-", "cell-")):
+            node_id = node_id.rsplit("/", 1)[0] if "/" in node_id else None
+        return node_id
+
+    return owner
 
 
 class Extractor:
@@ -60,10 +77,66 @@ class Extractor:
             aliases.discard(info["label"])
             entities[key] = Entity(key=key, label=info["label"], type=info["type"],
                                    aliases=tuple(sorted(aliases)), label_en=info["label_en"])
+        unit_of = owning_units(doc)
+        duties = DutyFinder(self.resolve_unit)(doc, unit_of)
+        entities, mentions = self._link_duty_units(doc, duties, entities, mentions, node_of)
         mentions.sort(key=lambda m: (m.start, m.end, m.entity_key))
         relations = find_relations(doc, mentions, entities)
         return Extraction(document=doc, entities=tuple(entities.values()),
-                          mentions=tuple(mentions), relations=tuple(relations))
+                          mentions=tuple(mentions), relations=tuple(relations),
+                          duties=tuple(duties), deadlines=tuple(find_deadlines(doc, unit_of)),
+                          targets=tuple(find_targets(doc, unit_of)),
+                          document_links=tuple(find_document_links(doc, unit_of)),
+                          validity=find_validity(doc))
+
+    def resolve_unit(self, unit: str, scope: Scope, aliases: tuple[str, ...] = ()) -> tuple[str, str]:
+        """``(entity key, label)`` of a responsible unit, its city or district spelled out."""
+        name = scoped_name(unit, scope)
+        for candidate in (name, unit):
+            entry = self.entities.entry(candidate)
+            if entry is not None and entry.type == "Organization" and (
+                    entry.scope is None or candidate == name or any(
+                        w in (scope.city or "") + (scope.district or "") for w in entry.scope.split("|"))):
+                return normalise_key(entry.label), entry.label
+        return normalise_key(name), name
+
+    def _link_duty_units(self, doc: Document, duties, entities: dict[str, Entity], mentions: list[Mention],
+                         node_of) -> tuple[dict[str, Entity], list[Mention]]:
+        """Every unit named in a duty is an organisation entity, mentioned where the duty names it;
+        a short form the entity rules found alone (市水务局) joins the scoped entity."""
+        by_surface: dict[str, str] = {}
+        for d in duties:
+            if d.entity_key is None:
+                continue
+            by_surface[normalise_key(d.unit)] = d.entity_key
+            entity = entities.get(d.entity_key)
+            entry = self.entities.entry(d.entity_key)
+            if entity is None:
+                label = entry.label if entry is not None else d.entity_key
+                aliases = set(entry.aliases) if entry is not None else set()
+                entities[d.entity_key] = Entity(key=d.entity_key, label=label, type="Organization",
+                                                aliases=tuple(sorted(aliases | {d.unit} - {label})),
+                                                label_en=entry.label_en if entry is not None else None)
+            elif d.unit != entity.label and d.unit not in entity.aliases:
+                entities[d.entity_key] = Entity(key=entity.key, label=entity.label, type=entity.type,
+                                                aliases=tuple(sorted(set(entity.aliases) | {d.unit})),
+                                                label_en=entity.label_en)
+        out = []
+        spans = set()
+        for m in mentions:
+            target = by_surface.get(m.entity_key)
+            if target is not None and target != m.entity_key:
+                m = Mention(entity_key=target, surface=m.surface, start=m.start, end=m.end, node_id=m.node_id)
+            out.append(m)
+            spans.add((m.start, m.end))
+        for d in duties:
+            if d.entity_key is not None and (d.start, d.end) not in spans:
+                out.append(Mention(entity_key=d.entity_key, surface=doc.text[d.start:d.end], start=d.start,
+                                   end=d.end, node_id=node_of(d.start, d.end)))
+                spans.add((d.start, d.end))
+        used = {m.entity_key for m in out} | {r for r in by_surface.values()}
+        entities = {k: e for k, e in entities.items() if k in used or k not in by_surface}
+        return entities, out
 
 
 

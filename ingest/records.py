@@ -103,12 +103,31 @@ class Metadata:
 
 
 @dataclass(frozen=True)
+class Page:
+    """One page of a PDF, Word or OFD file as a ``[start, end)`` span of the clean text.
+
+    ``method`` is how its text was obtained: ``"text"`` (text layer or markup)
+    or ``"ocr"`` (recognised from the page image, ``confidence`` the mean score
+    of its lines, 0–1).
+    """
+
+    number: int
+    start: int
+    end: int
+    method: str = "text"
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
 class Document:
     """A parsed document: clean text, metadata, structure and sentences.
 
     ``sha256`` is the hex digest of the clean text's UTF-8 bytes; ``path`` is the
     file it was read from (``None`` for text given directly); ``encoding`` is the
-    detected encoding of that file.
+    detected encoding of that file. ``pages`` are the pages of a layout file
+    (PDF, Word, OFD; empty for text and HTML), ``source_format`` names its reader
+    (``pdf``, ``docx``, ``doc``, ``wps``, ``ofd``) and ``layout_hints`` what the
+    layout said besides the text (``signer``, ``seals``, ``image_only_pages`` …).
     """
 
     text: str
@@ -118,6 +137,16 @@ class Document:
     sha256: str
     path: str | None = None
     encoding: str | None = None
+    pages: tuple[Page, ...] = ()
+    source_format: str | None = None
+    layout_hints: tuple[tuple[str, str], ...] = ()
+
+    def page_of(self, offset: int) -> Page | None:
+        """The page holding the clean-text ``offset`` (``None`` without pages)."""
+        for page in self.pages:
+            if page.start <= offset < page.end:
+                return page
+        return self.pages[-1] if self.pages and offset >= self.pages[-1].start else None
 
     def nodes(self):
         """Yield every structure node, depth first, in document order."""
@@ -133,6 +162,7 @@ class Document:
             "text": self.text,
             "structure": [n.to_json() for n in self.structure],
             "sentences": [asdict(s) for s in self.sentences],
+            "pages": [asdict(p) for p in self.pages],
         }
 
 
@@ -187,6 +217,85 @@ class Relation:
     subject_is_node: bool = True
 
 
+#: Roles of a unit in a duty: 牵头 (lead), 配合 / 按职责分工负责 / 参与 (cooperating), 责任单位 (responsible).
+DUTY_ROLES = ("lead", "cooperating", "responsible")
+
+#: Links between documents found in the text (names of ``pol:`` terms).
+DOCUMENT_LINKS = ("repeals", "amends", "implements")
+
+
+@dataclass(frozen=True)
+class Duty:
+    """A unit made responsible for a structure unit (a task, a table row …).
+
+    ``unit`` is the name as written (bracketed other names dropped), ``start``/``end``
+    its span; ``entity_key`` the organisation entity it resolves to, ``None`` for a
+    collective phrase (各区政府, 各有关部门), which is kept whole and ``collective``;
+    ``evidence_start``/``evidence_end`` delimit the parenthetical, clause or table cell.
+    """
+
+    node_id: str | None
+    role: str  # one of DUTY_ROLES
+    unit: str
+    entity_key: str | None
+    collective: bool
+    start: int
+    end: int
+    evidence_start: int
+    evidence_end: int
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When a structure unit is due: ``due`` is ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
+
+    node_id: str | None
+    due: str
+    start: int
+    end: int
+    exact: str
+
+
+@dataclass(frozen=True)
+class Target:
+    """A quantitative target: ``value`` ``unit`` with a comparator (>=, <=, >, <, =), by ``year``."""
+
+    node_id: str | None
+    indicator: str
+    value: str
+    unit: str
+    comparator: str
+    year: int | None
+    start: int
+    end: int
+    exact: str
+
+
+@dataclass(frozen=True)
+class DocumentLink:
+    """This document repeals, amends or implements another, named by title and/or 发文字号."""
+
+    predicate: str  # one of DOCUMENT_LINKS
+    title: str | None
+    number: str | None
+    start: int
+    end: int
+    exact: str
+    node_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Validity:
+    """When the document is in force: ``in_force_from`` / ``in_force_until`` (ISO dates) with evidence."""
+
+    in_force_from: str | None = None
+    from_start: int | None = None
+    from_end: int | None = None
+    in_force_until: str | None = None
+    until_start: int | None = None
+    until_end: int | None = None
+
+
 @dataclass(frozen=True)
 class Extraction:
     """Everything ``ingest`` found in one document."""
@@ -195,4 +304,9 @@ class Extraction:
     entities: tuple[Entity, ...] = ()
     mentions: tuple[Mention, ...] = ()
     relations: tuple[Relation, ...] = ()
+    duties: tuple[Duty, ...] = ()
+    deadlines: tuple[Deadline, ...] = ()
+    targets: tuple[Target, ...] = ()
+    document_links: tuple[DocumentLink, ...] = ()
+    validity: Validity = field(default_factory=Validity)
     warnings: tuple[str, ...] = field(default=())
