@@ -278,7 +278,7 @@ def test_build_five_corpus_files_of_different_kinds(tmp_path, corpus_dir):
     ]
     picks = [p for p in picks if p is not None]
     if len(picks) < 5:
-        pytest.skip("corpus files of every kind are not all present")
+        pytest.skip("missing test data: corpus files of every kind are not all in tests/data/corpus")
     with KnowledgeGraph.open({"store": str(tmp_path / "store")}) as kg:
         report = kg.build(picks, embed=False)
         assert report.ok, report.summary()
@@ -290,8 +290,16 @@ def test_build_five_corpus_files_of_different_kinds(tmp_path, corpus_dir):
 
 
 def test_build_paths_direct_call(tmp_path, seed_path):
-    with KnowledgeGraph.open({"store": str(tmp_path / "store")}) as kg:
-        report = build_paths(kg, [seed_path], embed=False)
+    from policykg.kg import Settings
+    from policykg.kg.store import open_store
+
+    settings = Settings.load({"store": str(tmp_path / "store")})
+    store = open_store(settings)
+    try:
+        report = build_paths(store, [seed_path], base_iri=settings.base_iri)
         data = report.to_json()
         assert data["ok"] and len(data["built"]) == 1 and data["triples"] > 0
         assert "built 1" in report.summary()
+        assert not (tmp_path / "store" / "vectors").exists()  # no index given: no embedding
+    finally:
+        store.close()

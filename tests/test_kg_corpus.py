@@ -48,7 +48,7 @@ def _files(corpus_dir: Path, names) -> list[Path]:
     files = [corpus_dir / n for n in names]
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
-        pytest.skip(f"corpus files absent: {missing[:2]}")
+        pytest.skip(f"missing test data: {missing[:2]}")
     return files
 
 
@@ -246,6 +246,6 @@ def test_rerun_embeds_documents_left_without_vectors(corpus_dir, tmp_path):
         second = kg.build(files)
         assert second.ok and second.built == [] and len(second.skipped) == 2
         docs = set(first.documents.values())
-        assert {row.document for row in VectorIndex.open(kg).rows} == docs
+        assert {row.document for row in VectorIndex.of_store(kg.store, kg.embedder).rows} == docs
         third = kg.build(files)
         assert not any("no vectors" in note for note in third.notes)

