@@ -31,6 +31,9 @@ class POL(DefinedNamespace):
     Article: URIRef  # 第X条
     Item: URIRef  # (1) / 一是…
     Paragraph: URIRef
+    Annex: URIRef  # 附件 N, after the body
+    TableRow: URIRef  # a row of a table in an annex
+    TableCell: URIRef  # a cell of a table row (dcterms:title = its column header)
     Sentence: URIRef
 
     # Entities
@@ -70,6 +73,27 @@ class POL(DefinedNamespace):
     implements: URIRef  # 落实…《…》
     issuedBy: URIRef  # …印发的《…》
     evidenceFor: URIRef  # RelationEvidence/TopicEvidence → the statement's subject
+
+    # Duties, deadlines, targets (each backed by a RelationEvidence)
+    CollectiveUnit: URIRef  # 各区政府, 各有关部门: units named together, not one organisation
+    Target: URIRef  # a quantitative target of a unit
+    leadUnit: URIRef  # unit → organisation that leads it (牵头)
+    cooperatingUnit: URIRef  # unit → organisation that cooperates (配合, 按职责分工负责)
+    responsibleUnit: URIRef  # unit → organisation responsible (责任单位)
+    deadline: URIRef  # unit → when it is due (xsd:date, gYearMonth or gYear)
+    hasTarget: URIRef  # unit → pol:Target
+    indicator: URIRef  # Target → the indicator text
+    targetValue: URIRef  # Target → the number (xsd:decimal)
+    unitOfMeasure: URIRef  # Target → %, 个, 吨, MW …
+    comparator: URIRef  # Target → ">=", "<=", ">", "<", "="
+    targetYear: URIRef  # Target → the year it is due (xsd:gYear)
+    assertedValue: URIRef  # RelationEvidence → the literal it supports (a deadline)
+
+    # Validity and links between documents
+    inForceFrom: URIRef  # document → 施行日期
+    inForceUntil: URIRef  # document → 有效期至 (last day)
+    repeals: URIRef  # document → document (reference) it repeals (废止)
+    amends: URIRef  # document → document (reference) it amends (修改, 修订)
     assertedPredicate: URIRef  # RelationEvidence → the predicate it supports
     assertedObject: URIRef  # RelationEvidence/TopicEvidence → the object
 
