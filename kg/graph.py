@@ -152,6 +152,18 @@ class KnowledgeGraph:
 
         return list_documents(self)
 
+    def duties(self, *, unit: str | None = None, due_before: str | None = None) -> list:
+        """Who must do what by when (``kg.duties.Assignment``), optionally for one unit or due by a date."""
+        from .duties import assignments
+
+        return assignments(self.store, unit=unit, due_before=due_before)
+
+    def document_statuses(self, *, today: str | None = None) -> list:
+        """Whether each document is in force, repealed, amended or expired (``kg.validity.DocumentStatus``)."""
+        from .validity import document_statuses
+
+        return document_statuses(self.store, today=today)
+
     def neighbourhood(self, iri: str | None = None, *, depth: int = 1,
                       types: Iterable[str] | None = None, area: str | None = None,
                       highlight: Iterable[str] = (), query: str | None = None) -> dict:
