@@ -17,7 +17,7 @@ _DATE = re.compile(
 _DATE_LINE = re.compile(r"^[（(]?\s*" + _DATE.pattern + r"\s*[)）]?$")
 _DOC_NUMBER = re.compile(
     r"[\u4e00-\u9fff]{1,15}\s*[〔\[［(（【]\s*\d{4}\s*[〕\]］)）】]\s*第?\s*\d+\s*号"
-    r"|[\u4e00-\u9fff]{2,15}令\s*第\s*\d+\s*号"
+    r"|[\u4e00-\u9fff]{1,15}令\s*第\s*\d+\s*号"
 )
 _ISSUER_IN_TITLE = re.compile(
     r"^(.{2,40}?(?:委员会|党委|区委|市委|省委|县委|中央|国务院|办公厅|办公室|政府|人民代表大会|常委会|会议"
@@ -65,10 +65,12 @@ def parse_date(text: str | None) -> str | None:
 
 
 def find_doc_number(text: str | None) -> str | None:
-    """The first 发文字号 in ``text``.
+    """The first 发文字号 in ``text``, its year in 〔〕 whatever brackets were written.
 
     >>> find_doc_number("国务院办公厅关于…（国办函〔2018〕71号）")
     '国办函〔2018〕71号'
+    >>> find_doc_number("国令第707号"), find_doc_number("穗府办规[2022]13号")
+    ('国令第707号', '穗府办规〔2022〕13号')
     """
     if not text:
         return None
@@ -76,6 +78,7 @@ def find_doc_number(text: str | None) -> str | None:
     if not m:
         return None
     number = re.sub(r"\s+", "", m.group(0))
+    number = re.sub(r"[\[［(（【](\d{4})[\]］)）】]", r"〔\1〕", number)
     # "…关于印发…的通知（穗南开管办〔2017〕1号）": keep only the issuer's abbreviation.
     return re.sub(r"^.*?(?:的通知|的意见|决定|通知|办法|》)", "", number) or number
 
