@@ -118,6 +118,30 @@ def scoped_name(unit: str, scope: Scope) -> str:
     return unit
 
 
+def load_unit_names(path) -> list[tuple[str, str]]:
+    """``(short ending, official ending)`` rows of ``ingest/data/unit_names.tsv``, longest first."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            short, _, full = line.partition("\t")
+            rows.append((short.strip(), full.strip()))
+    return sorted(rows, key=lambda r: -len(r[0]))
+
+
+def official_name(name: str, endings: list[tuple[str, str]]) -> str:
+    """``name`` with its short ending written out officially.
+
+    >>> official_name("上海市绿化市容局", [("绿化市容局", "绿化和市容管理局")])
+    '上海市绿化和市容管理局'
+    >>> official_name("国家发展改革委", [("发展改革委", "发展和改革委员会")])
+    '国家发展和改革委员会'
+    """
+    for short, full in endings:
+        if name.endswith(short) and not name.endswith(full) and len(name) > len(short):
+            return name[: -len(short)] + full
+    return name
+
+
 def split_units(text: str, offset: int) -> Iterator[tuple[str, int, int, tuple[str, ...]]]:
     """``(unit, start, end, other names)`` for each unit of a list, brackets respected.
 

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import bisect
+from pathlib import Path
 
-from .duties import DutyFinder, Scope, scoped_name
+from .duties import DutyFinder, Scope, document_scope, load_unit_names, official_name, scoped_name
 from .entities import Candidate, EntityExtractor, normalise_key
 from .records import Document, Entity, Extraction, Mention, Node
 from .relations import find_relations
@@ -53,6 +54,7 @@ class Extractor:
 
     def __init__(self, entities: EntityExtractor | None = None):
         self.entities = entities or EntityExtractor()
+        self._unit_endings = load_unit_names(Path(__file__).parent / "data" / "unit_names.tsv")
 
     def __call__(self, doc: Document) -> Extraction:
         """Entities, mentions and relations of ``doc``."""
@@ -90,36 +92,47 @@ class Extractor:
                           validity=find_validity(doc))
 
     def resolve_unit(self, unit: str, scope: Scope, aliases: tuple[str, ...] = ()) -> tuple[str, str]:
-        """``(entity key, label)`` of a responsible unit, its city or district spelled out."""
+        """``(entity key, label)`` of a responsible unit: its city or district spelled out, its
+        official name (上海市绿化和市容管理局 for 市绿化市容局 in a Shanghai document)."""
+        key, label, _names = self.unit_names(unit, scope)
+        return key, label
+
+    def unit_names(self, unit: str, scope: Scope) -> tuple[str, str, set[str]]:
+        """``(entity key, label, other names)`` of a responsible unit."""
         name = scoped_name(unit, scope)
-        for candidate in (name, unit):
+        full = official_name(name, self._unit_endings)
+        names = {unit, name, full}
+        if scope.city and scope.district and name.startswith(scope.district):
+            names |= {scope.city + name, scope.city + full}
+        for candidate in (full, name, unit):
             entry = self.entities.entry(candidate)
             if entry is not None and entry.type == "Organization" and (
-                    entry.scope is None or candidate == name or any(
+                    entry.scope is None or candidate != unit or any(
                         w in (scope.city or "") + (scope.district or "") for w in entry.scope.split("|"))):
-                return normalise_key(entry.label), entry.label
-        return normalise_key(name), name
+                return normalise_key(entry.label), entry.label, (names | set(entry.aliases)) - {entry.label}
+        return normalise_key(full), full, names - {full}
 
     def _link_duty_units(self, doc: Document, duties, entities: dict[str, Entity], mentions: list[Mention],
                          node_of) -> tuple[dict[str, Entity], list[Mention]]:
         """Every unit named in a duty is an organisation entity, mentioned where the duty names it;
         a short form the entity rules found alone (市水务局) joins the scoped entity."""
         by_surface: dict[str, str] = {}
+        scope = document_scope(doc)
         for d in duties:
             if d.entity_key is None:
                 continue
-            by_surface[normalise_key(d.unit)] = d.entity_key
+            key, label, names = self.unit_names(d.unit, scope)
+            for name in names:
+                by_surface[normalise_key(name)] = d.entity_key
             entity = entities.get(d.entity_key)
-            entry = self.entities.entry(d.entity_key)
+            entry = self.entities.entry(label)
             if entity is None:
-                label = entry.label if entry is not None else d.entity_key
-                aliases = set(entry.aliases) if entry is not None else set()
                 entities[d.entity_key] = Entity(key=d.entity_key, label=label, type="Organization",
-                                                aliases=tuple(sorted(aliases | {d.unit} - {label})),
+                                                aliases=tuple(sorted(names - {label})),
                                                 label_en=entry.label_en if entry is not None else None)
-            elif d.unit != entity.label and d.unit not in entity.aliases:
+            elif not names - {entity.label} <= set(entity.aliases):
                 entities[d.entity_key] = Entity(key=entity.key, label=entity.label, type=entity.type,
-                                                aliases=tuple(sorted(set(entity.aliases) | {d.unit})),
+                                                aliases=tuple(sorted((set(entity.aliases) | names) - {entity.label})),
                                                 label_en=entity.label_en)
         out = []
         spans = set()
