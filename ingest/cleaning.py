@@ -11,6 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .errors import IngestError
+
+#: The deepest element nesting read in an HTML page. Real pages nest a few dozen
+#: levels (the corpus at most 18); thousands of levels are an attack or a broken
+#: file, and every walk over them costs time in proportion to depth.
+MAX_HTML_DEPTH = 256
+
 _INVISIBLE = dict.fromkeys(
     [*map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\x7f"), *(c for c in range(32) if c not in (9, 10, 11, 12, 13))],
     None,
@@ -336,36 +343,51 @@ def _element_lines(element) -> list[str]:
 
     skip = (Comment, Declaration, Doctype, ProcessingInstruction)
     parts: list[str] = []
-
-    def walk(node):
-        for child in node.children:
-            if isinstance(child, NavigableString):
-                if not isinstance(child, skip):
-                    parts.append(re.sub(r"[ \t\n\r\f]+", " ", str(child)))
-            elif isinstance(child, Tag):
-                name = child.name
-                if name == "br":
-                    parts.append("\n")
-                elif name in ("td", "th"):
-                    parts.append(" ")
-                    walk(child)
-                    parts.append(" ")
-                elif name in _BLOCK_TAGS:
-                    parts.append("\n")
-                    walk(child)
-                    parts.append("\n")
-                else:
-                    walk(child)
-
-    walk(element)
+    # An explicit stack, not recursion: a page may nest elements thousands deep.
+    pending = [iter(element.children)]
+    closers = [""]
+    while pending:
+        child = next(pending[-1], None)
+        if child is None:
+            pending.pop()
+            parts.append(closers.pop())
+        elif isinstance(child, NavigableString):
+            if not isinstance(child, skip):
+                parts.append(re.sub(r"[ \t\n\r\f]+", " ", str(child)))
+        elif isinstance(child, Tag):
+            name = child.name
+            if name == "br":
+                parts.append("\n")
+                continue
+            around = " " if name in ("td", "th") else "\n" if name in _BLOCK_TAGS else ""
+            parts.append(around)
+            pending.append(iter(child.children))
+            closers.append(around)
     return [line.strip(_WS) for line in "".join(parts).split("\n")]
+
+
+def _depth(root) -> int:
+    """How deep elements nest below ``root``."""
+    from bs4 import Tag
+
+    deepest = 0
+    pending = [(root, 0)]
+    while pending:
+        node, depth = pending.pop()
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in node.children if isinstance(child, Tag))
+    return deepest
 
 
 def _header_table_fields(soup) -> dict[str, str]:
     """Read and remove gov.cn-style header tables (索引号, 发文机关, 成文日期 …)."""
     found: dict[str, str] = {}
-    for table in soup.find_all("table"):
-        if table.find("table"):
+    tables = soup.find_all("table")
+    # Tables holding another table, found from the inner ones upwards: asking each
+    # table for a nested one costs its whole subtree, quadratic on nested tables.
+    layout = {id(outer) for outer in (table.find_parent("table") for table in tables) if outer is not None}
+    for table in tables:
+        if id(table) in layout:
             continue  # a layout table around the whole page
         text = table.get_text(" ", strip=True)
         if len(text) > 1500 or sum(label in text for label in _HEADER_TABLE_LABELS) < 2:
@@ -400,6 +422,10 @@ def html_to_lines(page: str) -> tuple[list[str], dict[str, str], str | None]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(page, "lxml")
+    depth = _depth(soup)
+    if depth > MAX_HTML_DEPTH:
+        raise IngestError(None, f"HTML elements nested {depth} deep (at most {MAX_HTML_DEPTH} are read): "
+                                "not a document page")
     fields: dict[str, str] = {}
     for name, field_name in (("ArticleTitle", "title"), ("PubDate", "published"), ("ContentSource", "source"),
                              ("Keywords", "keywords")):

@@ -23,7 +23,12 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
     """
     sentences: list[Sentence] = []
     start = 0
+    # Open brackets as (opener, offset); entries below ``base`` have been given up
+    # (left open too long). ``tops`` keeps, per opener, the stack indexes where it
+    # sits, so a closer finds its opener without scanning the stack: linear time.
     stack: list[tuple[str, int]] = []
+    base = 0
+    tops: dict[str, list[int]] = {opener: [] for opener in _PAIRS}
     i, n = 0, len(text)
 
     def emit(end: int) -> None:
@@ -35,23 +40,32 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
         if e > s:
             sentences.append(Sentence(text[s:e], s, e))
 
+    def truncate(k: int) -> None:
+        del stack[k:]
+        for positions in tops.values():
+            while positions and positions[-1] >= k:
+                positions.pop()
+
     while i < n:
         ch = text[i]
         if ch == "\n":
             emit(i)
-            start, stack = i + 1, []
+            start = i + 1
+            truncate(0)
+            base = 0
         elif ch in _PAIRS:
+            tops[ch].append(len(stack))
             stack.append((ch, i))
         elif ch in _CLOSERS:
-            opener = _CLOSERS[ch]
-            for k in range(len(stack) - 1, -1, -1):
-                if stack[k][0] == opener:
-                    del stack[k:]
-                    break
+            positions = tops[_CLOSERS[ch]]
+            if positions and positions[-1] >= base:
+                truncate(positions[-1])
         elif ch in _TERMINATORS:
-            while stack and i - stack[0][1] > _MAX_OPEN:
-                stack.pop(0)
-            if not stack:
+            while base < len(stack) and i - stack[base][1] > _MAX_OPEN:
+                base += 1
+            if base == len(stack):
+                truncate(0)
+                base = 0
                 j = i + 1
                 while j < n and text[j] in _TERMINATORS:
                     j += 1
