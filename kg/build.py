@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .errors import IngestError, PolicyKGError
 from .store import ONTOLOGY_GRAPH, TOPICS_GRAPH
@@ -105,6 +105,7 @@ def load_vocabularies(store) -> None:
 
     from .errors import StoreError
 
+    store.upgrade_index()
     index = store.document_index(vocabularies=True)
     for name, file in ((ONTOLOGY_GRAPH, _ONTOLOGY_DIR / "policykg.ttl"),
                        (TOPICS_GRAPH, _ONTOLOGY_DIR / "topics.ttl")):
@@ -145,16 +146,21 @@ def _collect(paths: Iterable[str | Path], report: BuildReport) -> tuple[list[Pat
     return files, directories
 
 
-def build_paths(kg, paths: list[str | Path], *, prune: bool = False, progress: bool = False,
-                embed: bool = True) -> BuildReport:
-    """Build the files and directories in ``paths`` into ``kg``'s store.
+def build_paths(store: Any, paths: list[str | Path], *, base_iri: str,
+                vectors: Callable[[], Any] | None = None, tables: Any | None = None,
+                prune: bool = False, progress: bool = False) -> BuildReport:
+    """Build the files and directories in ``paths`` into ``store``.
 
     Args:
-        kg: the ``KnowledgeGraph`` (its ``store`` and ``settings`` are used).
+        store: the ``GraphStore`` written to.
         paths: files and directories (walked recursively for .txt/.md/.html/.htm).
+        base_iri: the base of the IRIs minted.
+        vectors: gives the ``VectorIndex`` to update after the graph (called only when
+            something is to be embedded); ``None`` builds without embeddings.
+        tables: the store's saved tables (``kg.cache.Tables``): on a big store, the
+            search and graph tables are saved for the next server at the end.
         prune: remove documents whose files are gone from the directories in ``paths``.
-        progress: show a progress bar with an ETA on standard error.
-        embed: update the vector cache after the graph.
+        progress: show progress bars with an ETA on standard error.
 
     Returns:
         A :class:`BuildReport`; refused files are listed there, never raised.
@@ -162,137 +168,152 @@ def build_paths(kg, paths: list[str | Path], *, prune: bool = False, progress: b
     Raises:
         StoreError: the store cannot be written.
     """
-    from ..ingest import Extractor, parse_file
-
-    from .rdf import document_graph
-    from .topics import link_topics
-    from .vectors import document_texts
-
-    report = BuildReport()
-    clock = _Clock(report)
-    store = kg.store
-    base = kg.settings.base_iri
-    extract = Extractor()  # one for the whole build: its tokenizer is built once
-
+    builder = _Builder(store, base_iri, embed=vectors is not None)
+    report, clock = builder.report, builder.clock
     with clock("store"):
         load_vocabularies(store)
-        index = store.document_index()
+        builder.index = store.document_index()
+    builder.users = {}
+    for src, (doc, _sha) in builder.index.items():
+        builder.users.setdefault(doc, set()).add(src)
     files, directories = _collect(paths, report)
-    # How many source files point at each document (identical texts share one graph).
-    users: dict[str, set[str]] = {}
-    for src, (doc, _sha) in index.items():
-        users.setdefault(doc, set()).add(src)
-
-    built: list[tuple[str, Any]] = []
-    removed_docs: list[str] = []
-
-    def release(src: str) -> list[str]:
-        """Detach ``src`` from its old document; the documents no file uses any more."""
-        old = index.get(src)
-        if old is None:
-            return []
-        holders = users.get(old[0], set())
-        holders.discard(src)
-        return [] if holders else [old[0]]
-
     bar = _progress_bar(len(files), progress)
     try:
         for file in files:
-            src = str(file)
             bar.set_postfix_str(file.name[:30], refresh=False)
-            try:
-                with clock("read"):
-                    sha = hashlib.sha256(file.read_bytes()).hexdigest()
-            except OSError as exc:
-                report.refused.append((src, f"cannot read file: {exc.strerror or exc}"))
-                bar.update(1)
-                continue
-            if src in index and index[src][1] == sha:
-                report.skipped.append(src)
-                bar.update(1)
-                continue
-            stage = "parse"
-            try:
-                with clock("parse"):
-                    doc = parse_file(file)
-                stage = "extract"
-                with clock("extract"):
-                    extraction = extract(doc)
-                    links = link_topics(doc)
-                stage = "rdf"
-                with clock("rdf"):
-                    graph = document_graph(extraction, base_iri=base, topic_links=links)
-            except IngestError as exc:
-                report.refused.append((src, exc.reason))
-                bar.update(1)
-                continue
-            except PolicyKGError as exc:
-                report.refused.append((src, str(exc)))
-                bar.update(1)
-                continue
-            except Exception as exc:  # a bug on one file must not stop the build
-                report.refused.append((src, f"internal error while {stage}: "
-                                            f"{type(exc).__name__}: {exc}"))
-                bar.update(1)
-                continue
-            from .iris import document_iri
-
-            doc_iri = document_iri(base, doc.sha256)
-            drop = [d for d in release(src) if d != doc_iri]
-            with clock("store"):
-                store.put_document(doc_iri, graph, src, sha, drop=drop)
-            index[src] = (doc_iri, sha)
-            users.setdefault(doc_iri, set()).add(src)
-            removed_docs += drop
-            report.built.append(src)
-            report.documents[src] = doc_iri
-            if embed:  # what is embedded after the loop (not the whole extraction)
-                built.append((doc_iri, document_texts(doc_iri, extraction, base)))
+            builder.build_file(file)
             bar.update(1)
     finally:
         bar.close()
-
     if prune:
-        present = {str(f) for f in files}
-        for src in sorted(index):
-            if src in present or not any(_under(src, d) for d in directories):
-                continue
-            drop = release(src)
-            with clock("store"):
-                store.remove_source(src, drop=drop)
-            removed_docs += drop
-            report.removed.append(src)
-
-    if embed and report.skipped:
-        _reembed_skipped(kg, index, built, report, clock, extract)
-    if embed and (built or removed_docs):
-        _embed(kg, built, removed_docs, report, clock, progress)
+        builder.prune({str(f) for f in files}, directories)
+    if vectors is not None and report.skipped:
+        _reembed_skipped(vectors, builder)
+    if vectors is not None and (builder.built or builder.removed_docs):
+        _embed(vectors, builder, progress)
     with clock("store"):
         store.flush()
         report.triples = store.triple_count()
-    if report.built or report.removed:
+    if tables is not None and (report.built or report.removed):
         with clock("tables"):
-            _prepare_tables(kg, progress)
+            _prepare_tables(tables, report, progress)
     return report
 
 
-def _prepare_tables(kg, progress: bool) -> None:
-    """On a big store, save the search tables and entity graph for the next server now
-    (a child process reads them; :func:`kg.cache.save_in_child`), so that its first
-    search and graph view load files instead of reading the store for minutes."""
-    from .cache import big_store, save_in_child
+class _Builder:
+    """The state of one build: the store's index, who uses which document, what was built."""
 
-    if not big_store(kg):
+    def __init__(self, store: Any, base_iri: str, *, embed: bool):
+        from ..ingest import Extractor
+
+        self.store, self.base, self.embed = store, base_iri, embed
+        self.report = BuildReport()
+        self.clock = _Clock(self.report)
+        self.extract = Extractor()  # one for the whole build: its tokenizer is built once
+        self.index: dict[str, tuple[str, str]] = {}  # path → (document IRI, sha256)
+        self.users: dict[str, set[str]] = {}  # document → its source files (identical texts)
+        self.built: list[tuple[str, Any]] = []  # (document, DocumentTexts) to embed
+        self.removed_docs: list[str] = []
+
+    def release(self, src: str) -> list[str]:
+        """Detach ``src`` from its old document; the documents no file uses any more."""
+        old = self.index.get(src)
+        if old is None:
+            return []
+        holders = self.users.get(old[0], set())
+        holders.discard(src)
+        return [] if holders else [old[0]]
+
+    def build_file(self, file: Path) -> None:
+        """Build one file into the store (one transaction), or list it as skipped or refused."""
+        from .iris import document_iri
+        from .vectors import document_texts
+
+        src, report, clock = str(file), self.report, self.clock
+        try:
+            with clock("read"):
+                sha = hashlib.sha256(file.read_bytes()).hexdigest()
+        except OSError as exc:
+            report.refused.append((src, f"cannot read file: {exc.strerror or exc}"))
+            return
+        if src in self.index and self.index[src][1] == sha:
+            report.skipped.append(src)
+            return
+        made = self._graph(file)
+        if made is None:
+            return
+        doc, extraction, graph = made
+        doc_iri = document_iri(self.base, doc.sha256)
+        drop = [d for d in self.release(src) if d != doc_iri]
+        with clock("store"):
+            self.store.put_document(doc_iri, graph, src, sha, drop=drop)
+        self.index[src] = (doc_iri, sha)
+        self.users.setdefault(doc_iri, set()).add(src)
+        self.removed_docs += drop
+        report.built.append(src)
+        report.documents[src] = doc_iri
+        if self.embed:  # what is embedded after the loop (not the whole extraction)
+            self.built.append((doc_iri, document_texts(doc_iri, extraction, self.base)))
+
+    def _graph(self, file: Path):
+        """(document, extraction, RDF graph) of one file, or ``None`` when it is refused."""
+        from ..ingest import parse_file
+
+        from .rdf import document_graph
+        from .topics import link_topics
+
+        src, clock, stage = str(file), self.clock, "parse"
+        try:
+            with clock("parse"):
+                doc = parse_file(file)
+            stage = "extract"
+            with clock("extract"):
+                extraction = self.extract(doc)
+                links = link_topics(doc)
+            stage = "rdf"
+            with clock("rdf"):
+                graph = document_graph(extraction, base_iri=self.base, topic_links=links)
+        except IngestError as exc:
+            self.report.refused.append((src, exc.reason))
+            return None
+        except PolicyKGError as exc:
+            self.report.refused.append((src, str(exc)))
+            return None
+        except Exception as exc:  # a bug on one file must not stop the build
+            self.report.refused.append((src, f"internal error while {stage}: "
+                                             f"{type(exc).__name__}: {exc}"))
+            return None
+        return doc, extraction, graph
+
+    def prune(self, present: set[str], directories: list[Path]) -> None:
+        """Remove the documents of files gone from ``directories``."""
+        for src in sorted(self.index):
+            if src in present or not any(_under(src, d) for d in directories):
+                continue
+            drop = self.release(src)
+            with self.clock("store"):
+                self.store.remove_source(src, drop=drop)
+            self.removed_docs += drop
+            self.report.removed.append(src)
+
+
+def _prepare_tables(tables: Any, report: BuildReport, progress: bool) -> None:
+    """On a big store, save the search tables and entity graph for the next server now
+    (a child process reads them; ``kg.cache.Tables.save_in_child``), so that its first
+    search and graph view load files instead of reading the store for minutes."""
+    if not tables.big():
         return  # a small store is read in seconds by the first search itself
-    for name, what in (("search", "search tables and BM25 index"), ("graph", "entity graph")):
-        if progress:
-            print(f"saving the {what} for the server (a minute or two on 1,000 documents) …",
-                  file=sys.stderr, flush=True)
-        started = time.perf_counter()
-        saved = save_in_child(kg, name)
-        if progress:
-            print(f"  {'done' if saved else 'not saved (the first search will read the store)'}"
-                  f" in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    bar = _progress_bar(2, progress, unit="table", desc="saving tables for the server")
+    try:
+        for name, what in (("search", "search tables and BM25 index"),
+                           ("graph", "entity graph")):
+            bar.set_postfix_str(name, refresh=True)
+            if not tables.save_in_child(name):
+                report.notes.append(f"the {what} were not saved: the first search or graph "
+                                    "view will read the store")
+            bar.update(1)
+    finally:
+        bar.close()
 
 
 def _under(path: str, directory: Path) -> bool:
@@ -303,17 +324,18 @@ def _under(path: str, directory: Path) -> bool:
     return True
 
 
-def _reembed_skipped(kg, index, built, report: BuildReport, clock: _Clock, extract) -> None:
+def _reembed_skipped(vectors: Callable[[], Any], builder: _Builder) -> None:
     """Queue unchanged documents that have no vectors yet (an earlier build was
     interrupted while embedding, or ran without embeddings) for embedding."""
     from ..ingest import parse_file
 
-    from .corpus import unembedded
     from .vectors import document_texts
 
+    report, clock, index, built = builder.report, builder.clock, builder.index, builder.built
     with clock("embed"):
         try:
-            todo = unembedded(kg, {src: index[src][0] for src in report.skipped if src in index})
+            todo = vectors().missing({src: index[src][0] for src in report.skipped
+                                      if src in index})
         except PolicyKGError as exc:
             report.errors.append(f"embeddings not updated (the graph is built): {exc}")
             return
@@ -326,24 +348,23 @@ def _reembed_skipped(kg, index, built, report: BuildReport, clock: _Clock, extra
             with clock("parse"):
                 doc = parse_file(src)
             with clock("extract"):
-                extraction = extract(doc)
+                extraction = builder.extract(doc)
         except Exception as exc:  # the graph is stored; only its vectors are missing
             report.errors.append(f"{src}: cannot embed: {type(exc).__name__}: {exc}")
             continue
-        built.append((doc_iri, document_texts(doc_iri, extraction, kg.settings.base_iri)))
+        built.append((doc_iri, document_texts(doc_iri, extraction, builder.base)))
         queued.add(doc_iri)
     if todo:
         report.notes.append(f"{len(todo)} unchanged document(s) had no vectors: embedded now")
 
 
-def _embed(kg, built, removed, report: BuildReport, clock: _Clock, progress: bool) -> None:
-    from .vectors import update_vectors
-
-    with clock("embed"):
+def _embed(vectors: Callable[[], Any], builder: _Builder, progress: bool) -> None:
+    with builder.clock("embed"):
         try:
-            update_vectors(kg, built=built, removed=removed, progress=progress)
+            vectors().update(builder.built, builder.removed_docs, base_iri=builder.base,
+                             progress=progress)
         except PolicyKGError as exc:
-            report.errors.append(f"embeddings not updated (the graph is built): {exc}")
+            builder.report.errors.append(f"embeddings not updated (the graph is built): {exc}")
 
 
 class _NoBar:
@@ -357,12 +378,12 @@ class _NoBar:
         pass
 
 
-def _progress_bar(total: int, enabled: bool):
+def _progress_bar(total: int, enabled: bool, *, unit: str = "file", desc: str = "building"):
     if not enabled:
         return _NoBar()
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="file", desc="building", file=sys.stderr,
+    return tqdm(total=total, unit=unit, desc=desc, file=sys.stderr,
                 dynamic_ncols=True, leave=True)
 
 

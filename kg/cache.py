@@ -3,159 +3,163 @@
 Search and the graph views read tens of thousands of rows from the store
 before their first answer (about a minute on a 1,000-document corpus). What
 they read is saved as JSON under ``<store>/<name>/`` with the store's
-generation token in the file name (:meth:`kg.store.GraphStore.generation`), so
-the next process reads one file instead, and any build makes the file stale.
-A missing, stale or damaged file only costs the time of reading the store.
+generation token in the file name (``GraphStore.generation``), so the next
+process reads one file instead, and any build makes the file stale. A
+missing, stale or damaged file only costs the time of reading the store.
+
+    tables = Tables(store, child_settings=settings)
+    table = tables.saved("graph", "entity graph v1")   # None: read the store, then
+    tables.save("graph", "entity graph v1", table)
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import tempfile
+import subprocess
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, Protocol
 
-__all__ = ["big_store", "cache_dir", "load_table", "save_table", "save_in_child", "saved_table"]
+from .files import atomic_write_bytes
+
+__all__ = ["Tables", "cache_dir", "CHILD_MIN_SENTENCES", "TABLE_NAMES"]
 
 #: Stores with at least this many sentences have their tables read by a child process.
 CHILD_MIN_SENTENCES = 20_000
-_IN_CHILD = False
-#: Tables a child process can save: name → "module:function(kg)".
-_SAVERS = {"search": "policykg.kg.search:save_search_table", "graph": "policykg.kg.analytics:save_graph_table"}
+#: Tables a child process can save (``python -m policykg.kg.child``).
+TABLE_NAMES = ("search", "graph")
 
 
-def cache_dir(kg: Any, name: str) -> Path:
-    """The directory ``name`` of files derived from ``kg``'s store (vectors, search index).
+class _Store(Protocol):
+    """What the tables need of a store: where it is and its generation."""
+
+    path: str | None
+    location: str
+
+    def generation(self) -> str: ...
+
+    def select_rows(self, sparql: str) -> Any: ...
+
+
+def cache_dir(store: _Store, name: str) -> Path:
+    """The directory ``name`` of files derived from ``store`` (vectors, search index …).
 
     Beside the graph in a local store; under ``$XDG_CACHE_HOME/policykg/<name>/<hash
     of the store URL>`` for a remote one.
     """
-    settings = kg.settings
-    if settings.is_remote:
-        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        key = hashlib.sha256(settings.store.encode("utf-8")).hexdigest()[:16]
-        return Path(cache) / "policykg" / name / key
-    base = getattr(kg.store, "path", None) or settings.store
-    return Path(base) / name
+    if store.path:
+        return Path(store.path) / name
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    key = hashlib.sha256(store.location.encode("utf-8")).hexdigest()[:16]
+    return Path(cache) / "policykg" / name / key
 
 
-def _table_path(kg: Any, name: str, version: str) -> Path | None:
-    try:
-        generation = kg.store.generation()
-        directory = cache_dir(kg, name)
-    except (AttributeError, TypeError):  # a stand-in store without generations
-        return None
-    key = hashlib.sha256(f"{version}\n{generation}".encode("utf-8")).hexdigest()[:24]
-    return directory / f"{key}.json"
+class Tables:
+    """Tables saved beside one store, keyed by its generation.
 
-
-def load_table(kg: Any, name: str, version: str) -> Any | None:
-    """The table ``name`` saved for the store's current generation, or ``None``.
-
-    ``version`` names the layout of the table: a new layout ignores old files.
+    Args:
+        store: the store (its location says where files go; its generation keys them).
+            ``None`` (or a stand-in without generations) keeps nothing.
+        child_settings: the settings (as a dict) a child process opens the store
+            with to save a table of a big store; ``None`` never starts a child
+            (a child itself, or a caller without settings).
     """
-    path = _table_path(kg, name, version)
-    if path is None or not path.is_file():
-        return None
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):  # damaged or half-written by a crashed process
-        path.unlink(missing_ok=True)
-        return None
 
+    def __init__(self, store: _Store | None, *, child_settings: Mapping[str, Any] | None = None):
+        self.store = store
+        self.child_settings = dict(child_settings) if child_settings is not None else None
 
-def saved_table(kg: Any, name: str, version: str) -> Any | None:
-    """The table ``name`` for the store's current generation: the saved file, else the one a
-    child process reads and saves on a big store (:func:`save_in_child`), else ``None``
-    (the caller reads the store itself and saves what it read)."""
-    table = load_table(kg, name, version)
-    if table is None and save_in_child(kg, name):
-        table = load_table(kg, name, version)
-    return table
-
-
-def save_table(kg: Any, name: str, version: str, table: Any) -> None:
-    """Save ``table`` (JSON data) for the store's current generation; older ones are removed.
-
-    Written to a temporary file renamed into place, so readers never see half
-    a file. Failures (read-only directory, full disk) are ignored: the cache
-    only saves time.
-    """
-    path = _table_path(kg, name, version)
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    def directory(self, name: str) -> Path | None:
+        """Where the files ``name`` of this store go (``None`` without a store)."""
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(table, handle, ensure_ascii=False, separators=(",", ":"))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        for old in path.parent.glob("*.json"):
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError:
-        return
+            return cache_dir(self.store, name)
+        except (AttributeError, TypeError):  # a stand-in store without a location
+            return None
 
+    def _path(self, name: str, version: str) -> Path | None:
+        directory = self.directory(name)
+        try:
+            generation = self.store.generation()
+        except (AttributeError, TypeError):  # a stand-in store without generations
+            return None
+        if directory is None:
+            return None
+        key = hashlib.sha256(f"{version}\n{generation}".encode("utf-8")).hexdigest()[:24]
+        return directory / f"{key}.json"
 
-def big_store(kg: Any) -> bool:
-    """True when the store has ``CHILD_MIN_SENTENCES`` sentences or more (and can keep tables)."""
-    if _table_path(kg, "search", "") is None:
-        return False
-    try:
-        rows = kg.store.select_rows("SELECT (COUNT(?s) AS ?n) WHERE { ?s a pol:Sentence }")
-        return int(next(iter(rows))["n"] or 0) >= CHILD_MIN_SENTENCES
-    except (AttributeError, TypeError, ValueError, StopIteration):
-        return False
+    def load(self, name: str, version: str) -> Any | None:
+        """The table ``name`` saved for the store's current generation, or ``None``.
 
+        ``version`` names the layout of the table: a new layout ignores old files.
+        """
+        path = self._path(name, version)
+        if path is None or not path.is_file():
+            return None
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return json.load(handle)
+        except (OSError, ValueError):  # damaged or half-written by a crashed process
+            path.unlink(missing_ok=True)
+            return None
 
-def save_in_child(kg: Any, name: str, *, timeout: float = 3600.0) -> bool:
-    """Have a child process read table ``name`` (``search``, with its BM25 indexes, or
-    ``graph``) from the store and save it; True when it did. Small stores (fewer than ``CHILD_MIN_SENTENCES``
-    sentences) are left to the caller, which reads them faster itself.
+    def saved(self, name: str, version: str) -> Any | None:
+        """The table ``name``: the saved file, else the one a child process reads and saves
+        on a big store (:meth:`save_in_child`), else ``None`` (the caller reads the store
+        itself and saves what it read)."""
+        table = self.load(name, version)
+        if table is None and self.save_in_child(name):
+            table = self.load(name, version)
+        return table
 
-    Reading 10⁵ rows into Python objects leaves a process hundreds of MB larger
-    than the objects it keeps (the freed rows stay mapped) and holds its GIL for
-    a minute; a server asks a child and then loads the saved file instead.
-    """
-    import dataclasses
-    import subprocess
-    import sys
+    def save(self, name: str, version: str, table: Any) -> None:
+        """Save ``table`` (JSON data) for the store's current generation; older ones are removed.
 
-    if _IN_CHILD or name not in _SAVERS or not big_store(kg):
-        return False
-    try:
-        request = json.dumps({"name": name, "settings": dataclasses.asdict(kg.settings)})
-    except (AttributeError, TypeError, ValueError):
-        return False
-    env = dict(os.environ)
-    try:
-        done = subprocess.run([sys.executable, "-c", "from policykg.kg.cache import _child_main; "
-                               "raise SystemExit(_child_main())"],
-                              input=request.encode("utf-8"), env=env, timeout=timeout,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
+        Failures (read-only directory, full disk) are ignored: the tables only save time.
+        """
+        path = self._path(name, version)
+        if path is None:
+            return
+        try:
+            data = json.dumps(table, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            atomic_write_bytes(path, data, fsync=False)
+            for old in path.parent.glob("*.json"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+        except OSError:
+            return
 
+    def big(self) -> bool:
+        """True when the store has ``CHILD_MIN_SENTENCES`` sentences or more (and can keep tables)."""
+        if self._path("search", "") is None:
+            return False
+        try:
+            rows = list(self.store.select_rows(
+                "SELECT (COUNT(?s) AS ?n) WHERE { ?s a pol:Sentence }"))
+            return int(rows[0]["n"] or 0) >= CHILD_MIN_SENTENCES
+        except (AttributeError, TypeError, ValueError, IndexError, KeyError):
+            return False
 
-def _child_main() -> int:
-    """The child of :func:`save_in_child`: read one table from the store and save it."""
-    import importlib
-    import sys
+    def save_in_child(self, name: str, *, timeout: float = 3600.0) -> bool:
+        """Have a child process read table ``name`` (``search``, with its BM25 indexes, or
+        ``graph``) from the store and save it; True when it did. Small stores are left
+        to the caller, which reads them faster itself.
 
-    from .graph import KnowledgeGraph
-    from .settings import Settings
-
-    global _IN_CHILD
-    _IN_CHILD = True  # read here, not in a grandchild
-    request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
-    module, function = _SAVERS[request["name"]].split(":")
-    with KnowledgeGraph.open(Settings(**request["settings"]), read_only=True) as kg:
-        getattr(importlib.import_module(module), function)(kg)
-    return 0
+        Reading 10⁵ rows into Python objects leaves a process hundreds of MB larger
+        than the objects it keeps (the freed rows stay mapped) and holds its GIL for
+        a minute; a server asks a child and then loads the saved file instead.
+        """
+        if self.child_settings is None or name not in TABLE_NAMES or not self.big():
+            return False
+        try:
+            request = json.dumps({"name": name, "settings": self.child_settings})
+        except (TypeError, ValueError):
+            return False
+        try:
+            done = subprocess.run([sys.executable, "-m", "policykg.kg.child"],
+                                  input=request.encode("utf-8"), timeout=timeout,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return done.returncode == 0

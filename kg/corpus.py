@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import pyoxigraph as ox
+from .iris import iri_ref
 
 
 @dataclass(frozen=True)
@@ -28,18 +28,18 @@ class DocumentMention:
         return asdict(self)
 
 
-def entity_documents(kg: Any, iri: str) -> list[DocumentMention]:
+def entity_documents(store: Any, iri: str) -> list[DocumentMention]:
     """Every document that mentions the entity ``iri``, oldest first (undated last).
 
     Args:
-        kg: an open ``KnowledgeGraph``.
+        store: the ``GraphStore``.
         iri: an entity IRI.
 
     Returns:
         One row per document, with the number of mention annotations in it.
     """
-    node = str(ox.NamedNode(iri))
-    rows = kg.store.query(f"""
+    node = iri_ref(iri)
+    rows = store.query(f"""
         SELECT ?doc ?title ?date ?kind (COUNT(DISTINCT ?m) AS ?n) WHERE {{
           GRAPH ?doc {{
             ?doc a pol:PolicyDocument ; pol:mentions {node} .
@@ -61,21 +61,3 @@ def entity_documents(kg: Any, iri: str) -> list[DocumentMention]:
 
 
 __all__ = ["DocumentMention", "entity_documents"]
-
-
-def unembedded(kg: Any, documents: dict[str, str]) -> list[str]:
-    """The source files among ``documents`` ({path: document IRI}) whose document has no vectors.
-
-    A build interrupted while embedding (or run with ``--no-embed``) leaves
-    documents in the graph without vectors; the next build skips their
-    unchanged files, so it asks here which of them still need embedding.
-    Returns ``[]`` when ``kg.vectors`` is not available.
-    """
-    if not documents:
-        return []
-    try:
-        from .vectors import VectorIndex
-    except ImportError:
-        return []
-    have = {row.document for row in VectorIndex.open(kg).rows}
-    return [src for src, doc in documents.items() if doc not in have]

@@ -7,6 +7,8 @@ __all__ = [
     "PolicyKGError",
     "IngestError",
     "StoreError",
+    "StoreMissing",
+    "InvalidIRI",
     "QueryError",
     "QueryRefused",
     "QueryTimeout",
@@ -22,6 +24,18 @@ class StoreError(PolicyKGError):
     """The store cannot be opened, read or written."""
 
     kind = "unavailable"
+
+
+class StoreMissing(StoreError):
+    """A reader names a store that does not exist (readers never create one)."""
+
+    kind = "not_found"
+
+
+class InvalidIRI(PolicyKGError):
+    """A string given as an IRI is not an absolute IRI (relative, control characters …)."""
+
+    kind = "invalid"
 
 
 class QueryError(PolicyKGError):

@@ -2,44 +2,57 @@
 from __future__ import annotations
 
 import json
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable
 
 from .errors import PolicyKGError
+from .formats import Format, by_name
 
-__all__ = ["export", "FORMATS", "RDF_FORMATS", "GRAPH_FORMATS"]
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
+
+__all__ = ["export", "export_format", "FORMATS", "RDF_FORMATS", "GRAPH_FORMATS"]
 
 #: RDF formats written by the store: trig and nq keep one named graph per
 #: document; ttl, nt and jsonld hold the union of all graphs.
 RDF_FORMATS = ("trig", "nq", "ttl", "nt", "jsonld")
-#: The entity–task graph of ``kg.analytics.entity_graph``: GraphML (Gephi, yEd)
-#: and networkx node-link JSON.
+#: The entity–task graph of ``kg.entity_graph``: GraphML (Gephi, yEd) and
+#: networkx node-link JSON (``json``).
 GRAPH_FORMATS = ("graphml", "json")
 FORMATS = RDF_FORMATS + GRAPH_FORMATS
-_ALIASES = {"turtle": "ttl", "nquads": "nq", "ntriples": "nt", "json-ld": "jsonld",
-            "node-link": "json"}
 
 
-def export(kg: Any, fmt: str, out: BinaryIO) -> None:
+def export_format(name: str) -> Format:
+    """The format an export named ``name`` writes (``json`` is node-link JSON here).
+
+    Raises:
+        PolicyKGError: (kind ``invalid``) no export format has that name.
+    """
+    key = (name or "").strip().lower() if isinstance(name, str) else ""
+    fmt = by_name("nodelink" if key == "json" else key)
+    if fmt is None or fmt.kind not in ("graph", "dataset", "network"):
+        raise PolicyKGError(f"cannot export as {name!r}; choose one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def export(fmt: str, out: BinaryIO, *, store: Any,
+           entity_graph: Callable[[], "nx.Graph"]) -> None:
     """Write the whole graph to ``out`` in ``fmt`` (one of ``FORMATS``).
 
     Args:
-        kg: the knowledge graph.
         fmt: trig, nq, ttl, nt, jsonld (RDF) or graphml, json (entity–task graph).
         out: a binary file (bytes are written, UTF-8 for text formats).
+        store: the ``GraphStore`` (RDF formats; the build index is left out).
+        entity_graph: gives the entity–task graph (network formats).
 
     Raises:
         PolicyKGError: an unknown format.
     """
-    key = _ALIASES.get(fmt.lower(), fmt.lower()) if isinstance(fmt, str) else fmt
-    if key in RDF_FORMATS:
-        out.write(kg.store.serialize(key))
+    format_ = export_format(fmt)
+    if format_.kind != "network":
+        out.write(store.serialize(format_.name))
         return
-    if key not in GRAPH_FORMATS:
-        raise PolicyKGError(f"cannot export as {fmt!r}; choose one of {', '.join(FORMATS)}")
-    from .analytics import entity_graph
-
-    graph = entity_graph(kg)
-    if key == "graphml":
+    graph = entity_graph()
+    if format_.name == "graphml":
         import networkx as nx
 
         nx.write_graphml(graph, out, encoding="utf-8")

@@ -1,49 +1,135 @@
-"""The facade of the kg layer: every caller (CLI, web, tests) goes through it.
+"""The composition root of the kg layer: every caller (CLI, web, tests) goes through it.
 
     with KnowledgeGraph.open({"store": "/tmp/kg"}) as kg:
         kg.build(["data/"])
         kg.search("which tasks involve aviation?")
 
-Each method is one call into the module that owns the concept; heavy modules
-(embeddings, search, networkx) are imported on first use.
+``KnowledgeGraph`` opens the parts (store, saved tables) and makes the rest
+on first use, once, under one lock (embedder, vector index, searcher, entity
+graph); each method hands the parts it needs to the module that owns the
+concept. Nothing else in kg imports this module but the child-process entry
+(``kg.child``); heavy modules (embeddings, search, networkx) load on first use.
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from .cache import Tables
 from .settings import Settings
+from .store import GraphStore, open_store
 
 
 class KnowledgeGraph:
-    """A policy knowledge graph: store, vectors and search over it."""
+    """A policy knowledge graph: store, vectors and search over it.
 
-    def __init__(self, settings: Settings, store: Any):
+    Args:
+        settings: the resolved settings.
+        store: the open ``GraphStore`` (closed by :meth:`close`).
+        embedder: the embedding model to use instead of the one the settings name
+            (tests pass a stand-in).
+        table_children: let a big store's tables be read by a child process
+            (a child itself passes False).
+    """
+
+    def __init__(self, settings: Settings, store: GraphStore, *, embedder: Any = None,
+                 table_children: bool = True):
         self.settings = settings
-        self.store = store  # kg.store.GraphStore
+        self.store = store
+        self.tables = Tables(store, child_settings=dataclasses.asdict(settings)
+                             if table_children else None)
+        self._embedder = embedder  # kg.embeddings.Embedder, loaded on first use
+        self._vectors = None  # kg.vectors.VectorIndex, loaded on first use
         self._searcher = None  # kg.search.Searcher, loaded on the first search
-        self._entity_graph = None  # networkx graph of kg.analytics, read on first use
+        self._entity_graph = None  # networkx graph of kg.entity_graph, read on first use
         # one thread loads them; others asking meanwhile wait (a server's threads)
         self._load_lock = threading.RLock()
 
     # -- life cycle ---------------------------------------------------------
     @classmethod
     def open(cls, settings: Settings | Mapping[str, Any] | None = None, *,
-             read_only: bool = False) -> "KnowledgeGraph":
-        """Open (creating if needed) the store named by the settings.
+             read_only: bool = False, embedder: Any = None,
+             table_children: bool = True) -> "KnowledgeGraph":
+        """Open the store named by the settings (a builder creates it if needed).
 
         ``read_only`` callers (search, SPARQL, export …) may share a local store
-        with a running server; builders need it to themselves.
+        with a running server, and never create one; builders need it to themselves.
 
         Raises:
-            StoreError: the store cannot be opened (locked, unreadable, unreachable).
+            StoreError: the store cannot be opened (locked, unreadable, unreachable,
+                an unknown URL scheme).
+            StoreMissing: ``read_only`` and the store does not exist.
         """
-        from .store import open_store
-
         if not isinstance(settings, Settings):
             settings = Settings.load(settings)
-        return cls(settings, open_store(settings, read_only=read_only))
+        return cls(settings, open_store(settings, read_only=read_only), embedder=embedder,
+                   table_children=table_children)
+
+    # -- the parts, made on first use ------------------------------------------
+    @property
+    def embedder(self) -> Any:
+        """The embedding model the settings name (``kg.embeddings.Embedder``), loaded once.
+
+        Raises:
+            ModelError: the model cannot be loaded.
+        """
+        if self._embedder is None:
+            from .embeddings import get_embedder
+
+            with self._load_lock:
+                if self._embedder is None:
+                    self._embedder = get_embedder(self.settings)
+        return self._embedder
+
+    @property
+    def vectors(self) -> Any:
+        """The vector index of the store for :attr:`embedder` (``kg.vectors.VectorIndex``)."""
+        if self._vectors is None:
+            from .vectors import VectorIndex
+
+            with self._load_lock:
+                if self._vectors is None:
+                    self._vectors = VectorIndex.of_store(self.store, self.embedder)
+        return self._vectors
+
+    def entity_graph(self) -> Any:
+        """The entity–task graph (networkx), read once: from its saved table or the store."""
+        graph = self._entity_graph
+        if graph is None:
+            from .entity_graph import load_entity_graph
+
+            with self._load_lock:  # one thread reads it; the others wait for it
+                if self._entity_graph is None:
+                    self._entity_graph = load_entity_graph(self.store, self.tables)
+                graph = self._entity_graph
+        return graph
+
+    def searcher(self) -> Any:
+        """The searcher (``kg.search.Searcher``), loaded once from the saved tables or the store."""
+        searcher = self._searcher
+        if searcher is None:
+            from .search import Searcher
+
+            with self._load_lock:
+                if self._searcher is None:
+                    self._searcher = Searcher(self.store, self.embedder, self.vectors,
+                                              self.tables)
+                searcher = self._searcher
+        return searcher
+
+    def save_table(self, name: str) -> None:
+        """Read the table ``name`` (``search`` or ``graph``) from the store and save it
+        beside the store (what the child process of ``kg.cache`` runs)."""
+        if name == "search":
+            from .search import save_search_table
+
+            save_search_table(self.store, self.tables)
+        elif name == "graph":
+            self.entity_graph()
+        else:
+            raise ValueError(f"no table named {name!r}")
 
     def close(self) -> None:
         """Release the store (and its lock on disk) and stop the query workers."""
@@ -69,7 +155,9 @@ class KnowledgeGraph:
         """
         from .build import build_paths
 
-        report = build_paths(self, list(paths), prune=prune, progress=progress, embed=embed)
+        report = build_paths(self.store, list(paths), base_iri=self.settings.base_iri,
+                             vectors=(lambda: self.vectors) if embed else None,
+                             tables=self.tables, prune=prune, progress=progress)
         self._searcher = self._entity_graph = None
         return report
 
@@ -111,14 +199,7 @@ class KnowledgeGraph:
         Raises:
             SearchError: an empty or oversized query.
         """
-        searcher = self._searcher
-        if searcher is None:
-            from .search import Searcher
-
-            with self._load_lock:
-                if self._searcher is None:
-                    self._searcher = Searcher(self)
-                searcher = self._searcher
+        searcher = self.searcher()
         return searcher.search(text, type=type, k=k or self.settings.search_k,
                                document=document, date_from=date_from,
                                date_to=date_to, kind=kind)
@@ -134,7 +215,7 @@ class KnowledgeGraph:
         """
         from .resource import describe
 
-        return describe(self, iri, page=page)
+        return describe(self.store, iri, page=page)
 
     def resource_rdf(self, iri: str, media_type: str) -> tuple[bytes, str]:
         """The triples about one IRI serialised for ``media_type``; (body, media type).
@@ -144,13 +225,22 @@ class KnowledgeGraph:
         """
         from .resource import describe_rdf
 
-        return describe_rdf(self, iri, media_type)
+        return describe_rdf(self.store, iri, media_type)
 
-    def documents(self) -> list:
-        """Every document: title, date, issuer, kind and counts (``kg.resource.DocumentSummary``)."""
-        from .resource import list_documents
+    def documents(self, *, text: str | None = None, kind: str | None = None,
+                  date_from: str | None = None, date_to: str | None = None) -> list:
+        """Every document: title, date, issuer, kind and counts (``kg.resource.DocumentSummary``).
 
-        return list_documents(self)
+        With filters, only the documents whose title, issuer or file contains
+        ``text``, of ``kind``, issued within ``date_from``..``date_to``.
+        """
+        from .resource import filter_documents, list_documents
+
+        docs = list_documents(self.store)
+        if text or kind or date_from or date_to:
+            docs = filter_documents(docs, text=text, kind=kind, date_from=date_from,
+                                    date_to=date_to)
+        return docs
 
     def duties(self, *, unit: str | None = None, due_before: str | None = None) -> list:
         """Who must do what by when (``kg.duties.Assignment``), optionally for one unit or due by a date."""
@@ -176,28 +266,70 @@ class KnowledgeGraph:
         marked = list(highlight)
         if query and query.strip():
             marked += [hit["iri"] for hit in self.search(query, k=20).to_json()["results"]]
-        return neighbourhood(self, iri, depth=depth, types=types, area=area, highlight=marked)
+        return neighbourhood(self.entity_graph(), iri, depth=depth, types=types, area=area,
+                             highlight=marked)
 
     def graph_stats(self) -> dict:
         """Sizes and the most central entities of the entity–task graph."""
         from .analytics import stats
 
-        return stats(self)
+        return stats(self.entity_graph())
 
     def connection(self, a: str, b: str) -> list[dict]:
         """The shortest chain of links between two entities (names or IRIs)."""
         from .analytics import shortest_connection
 
-        return shortest_connection(self, a, b)
+        return shortest_connection(self.entity_graph(), a, b)
 
     def communities(self) -> list[list[dict]]:
         """Communities of tasks and entities in the entity–task graph."""
         from .analytics import communities
 
-        return communities(self)
+        return communities(self.entity_graph())
 
     def export(self, fmt: str, out) -> None:
         """Write the whole graph as trig, ttl, nt, jsonld, graphml or node-link json."""
         from .export import export
 
-        export(self, fmt, out)
+        export(fmt, out, store=self.store, entity_graph=self.entity_graph)
+
+    # -- workspace pages (kg.workspace) ----------------------------------------
+    def unit_view(self, iri: str):
+        """A task, section or article as people read it (``kg.workspace.UnitView``).
+
+        Raises:
+            NotFound: ``iri`` is not a unit of a document.
+        """
+        from .workspace import unit_view
+
+        return unit_view(self.store, iri)
+
+    def entities(self, type: str | None = None, *, text: str | None = None) -> list:
+        """Entities of one type (or all) whose names contain ``text`` (``kg.workspace.EntityRow``)."""
+        from .workspace import entity_list
+
+        return entity_list(self.store, type, text=text)
+
+    def entity_type_counts(self) -> dict[str, int]:
+        """How many organisations, places, events, programmes and cited documents the graph holds."""
+        from .workspace import entity_type_counts
+
+        return entity_type_counts(self.store)
+
+    def topics(self) -> list:
+        """The topics linked to units or documents, most linked first (``kg.workspace.TopicRow``)."""
+        from .workspace import topic_list
+
+        return topic_list(self.store)
+
+    def suggest(self, text: str, *, limit: int = 10) -> list:
+        """Entities and tasks whose name or alias contains ``text`` (``kg.workspace.Name``)."""
+        from .workspace import suggest_names
+
+        return suggest_names(self.store, text, limit=limit)
+
+    def passages(self, document: str) -> list[tuple[int, int]]:
+        """The sentences of a document as ``[start, end)`` offsets, in reading order."""
+        from .workspace import document_passages
+
+        return document_passages(self.store, document)

@@ -11,6 +11,9 @@ import hashlib
 import unicodedata
 from urllib.parse import quote
 
+import pyoxigraph as ox
+
+from .errors import InvalidIRI
 from .vocab import TOPIC_IRI
 
 # The one place where the IRI scheme is written down.
@@ -28,6 +31,39 @@ def _segment(name: str) -> str:
     """
     return "".join(ch if (ch.isalnum() or ch in "-_.~") else quote(ch, safe="")
                    for ch in unicodedata.normalize("NFC", name))
+
+
+def check_iri(value: str) -> str:
+    """``value`` when it is an absolute IRI; the one check of IRIs that come from outside.
+
+    >>> check_iri("https://w3id.org/policykg/entity/东华大学")
+    'https://w3id.org/policykg/entity/东华大学'
+
+    Raises:
+        InvalidIRI: (kind ``invalid``) a relative IRI (``abc``), spaces, control
+            characters or other characters an IRI cannot hold.
+    """
+    try:
+        ox.NamedNode(value)
+    except (TypeError, ValueError) as exc:
+        shown = value if isinstance(value, str) else type(value).__name__
+        reason = str(exc).encode("unicode_escape").decode("ascii")
+        raise InvalidIRI(f"not an absolute IRI: {shown[:200]!r} ({reason})") from None
+    if any(ord(ch) < 0x20 or 0x7f <= ord(ch) <= 0x9f for ch in value):
+        raise InvalidIRI(f"not an absolute IRI: {value[:200]!r} (control characters)")
+    return value
+
+
+def iri_ref(value: str) -> str:
+    """``<value>`` for SPARQL and N-Triples: the one escaper of IRIs put into query text.
+
+    >>> iri_ref("https://w3id.org/policykg/doc/1")
+    '<https://w3id.org/policykg/doc/1>'
+
+    Raises:
+        InvalidIRI: ``value`` is not an absolute IRI.
+    """
+    return f"<{check_iri(value)}>"
 
 
 def local_name(iri: str) -> str:

@@ -9,26 +9,20 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal
 from rdflib.namespace import RDF, RDFS, SKOS
 
+from .corpus import entity_documents
 from .errors import NotFound, PolicyKGError
-from .iris import local_name
-from .vocab import OA, POL, PREFIXES
+from .filters import DocumentFilter
+from .formats import by_media_type
+from .iris import iri_ref, local_name
+from .vocab import POL, PREFIXES
 
 _HIDDEN_INCOMING = ("pol:inDocument", "prov:wasDerivedFrom", "oa:hasSource", "pol:mentionOf",
                     "pol:evidenceFor", "pol:assertedObject", "oa:hasScope")
-_MEDIA_TYPES = {
-    "text/turtle": ("turtle", "text/turtle"),
-    "application/x-turtle": ("turtle", "text/turtle"),
-    "turtle": ("turtle", "text/turtle"),
-    "application/ld+json": ("json-ld", "application/ld+json"),
-    "application/json": ("json-ld", "application/ld+json"),
-    "jsonld": ("json-ld", "application/ld+json"),
-    "application/n-triples": ("nt11", "application/n-triples"),
-    "text/plain": ("nt11", "application/n-triples"),
-    "nt": ("nt11", "application/n-triples"),
-}
+#: Formats of :func:`describe_rdf` (anything else is answered in Turtle).
+_RDF_PAGE_FORMATS = ("turtle", "jsonld", "nt")
 _MAX_INCOMING = 500
 #: Mentions shown per page of a resource, and values shown per property.
 MENTIONS_PER_PAGE = 50
@@ -52,10 +46,20 @@ def _add_label(store: dict[str, dict[str, str]], iri: Any, label: Any) -> None:
     store.setdefault(str(iri), {}).setdefault(lang.split("-")[0], str(label))
 
 
-def _iri(value: str) -> str:
-    if any(ch in value for ch in '<>"{}|^`\\ '):
-        raise NotFound(f"not a valid IRI: {value!r}")
-    return f"<{value}>"
+_iri = iri_ref
+
+
+def _node(store: Any, iri: str) -> str:
+    """``iri`` ready for query text, once it is known to be a public IRI.
+
+    Raises:
+        InvalidIRI: not an absolute IRI (kind ``invalid``).
+        NotFound: an IRI of the build index or of a local file (private).
+    """
+    node = iri_ref(iri)
+    if getattr(store, "is_private", lambda _iri: False)(iri):
+        raise NotFound(f"{iri} is not in the graph")
+    return node
 
 
 @dataclass
@@ -140,6 +144,7 @@ class Resource:
         """The resource as a JSON object."""
         data = asdict(self)
         data["types"] = [{"iri": t, "label": lbl} for t, lbl in self.types]
+        data["mentions_per_page"] = MENTIONS_PER_PAGE
         data["document"] = ({"iri": self.document[0], "title": self.document[1]}
                             if self.document else None)
         for ev in data["mentions"]:
@@ -147,8 +152,8 @@ class Resource:
         return data
 
 
-def describe(kg, iri: str, *, page: int = 1) -> Resource:
-    """Everything the graph says about ``iri``: labels, types, properties, incoming links, evidence.
+def describe(store: Any, iri: str, *, page: int = 1) -> Resource:
+    """Everything ``store`` says about ``iri``: labels, types, properties, incoming links, evidence.
 
     A resource named thousands of times (国务院 in a corpus) is shown a page
     at a time: ``MENTIONS_PER_PAGE`` mentions of page ``page`` (in document
@@ -156,21 +161,44 @@ def describe(kg, iri: str, *, page: int = 1) -> Resource:
     the totals.
 
     Raises:
-        NotFound: no triple has ``iri`` as subject or object.
+        InvalidIRI: ``iri`` is not an absolute IRI (kind ``invalid``).
+        NotFound: no triple has ``iri`` as subject or object (or the IRI is private).
         PolicyKGError: ``page`` is not a positive integer.
     """
     if not isinstance(page, int) or page < 1:
         raise PolicyKGError(f"page must be a positive integer, not {page!r}")
-    store = kg.store
-    node = _iri(iri)
+    node = _node(store, iri)
+    rows, more = _outgoing(store, node)
+    incoming_rows = _incoming_rows(store, node)
+    if not rows and not incoming_rows:
+        if not bool(store.query(f"ASK {{ ?s ?p {node} }}").askAnswer):
+            raise NotFound(f"{iri} is not in the graph")
     labels: dict[str, dict[str, str]] = {}
+    own_labels, types, properties, text = _statements(rows, labels)
+    incoming = _incoming(incoming_rows, labels)
+    mentions, total = _evidence(store, node, page)
+    resource = Resource(iri=iri, label=_pick(own_labels, iri), types=sorted(types),
+                        properties=properties, incoming=incoming, mentions=mentions, text=text,
+                        mention_total=total, mention_page=page, more_values=more)
+    resource.document = _document_of(store, node)
+    if resource.is_document:
+        resource.outline = _outline(store, node)
+        resource.spans = _spans(store, node)
+    elif any(p.predicate == str(POL.mentionedIn) for p in properties):
+        resource.documents = [d.to_json() for d in entity_documents(store, iri)]
+    return resource
+
+
+def _outgoing(store: Any, node: str) -> tuple[list, dict[str, int]]:
+    """Rows (p, o, plabel, olabel) of the statements about ``node``, and the predicates
+    with more than ``VALUES_PER_PROPERTY`` values (their first values only) and their counts."""
     counts = {str(p): int(n) for p, n in store.query(
         f"SELECT ?p (COUNT(DISTINCT ?o) AS ?n) WHERE {{ {node} ?p ?o }} GROUP BY ?p")}
     more = {p: n for p, n in counts.items()
             if n > VALUES_PER_PROPERTY and p not in (str(RDF.type), str(POL.cleanText))}
-    described = f"""
-          OPTIONAL {{ ?p rdfs:label ?plabel }}
-          OPTIONAL {{ ?o rdfs:label|skos:prefLabel ?olabel FILTER (!isLiteral(?o)) }}"""
+    described = """
+          OPTIONAL { ?p rdfs:label ?plabel }
+          OPTIONAL { ?o rdfs:label|skos:prefLabel ?olabel FILTER (!isLiteral(?o)) }"""
     rows = list(store.query(f"""
         SELECT DISTINCT ?p ?o ?plabel ?olabel WHERE {{ {node} ?p ?o .
           {f"FILTER (?p NOT IN ({', '.join(_iri(p) for p in more)}))" if more else ""}
@@ -181,16 +209,24 @@ def describe(kg, iri: str, *, page: int = 1) -> Resource:
               {{ SELECT ?o WHERE {{ {node} {_iri(predicate)} ?o }} ORDER BY ?o
                  LIMIT {VALUES_PER_PROPERTY} }}
               BIND ({_iri(predicate)} AS ?p) {described} }}""")
-    incoming_rows = list(store.query(f"""
+    return rows, more
+
+
+def _incoming_rows(store: Any, node: str) -> list:
+    """Rows (s, p, slabel, plabel) of the statements pointing at ``node`` (private ones left out)."""
+    rows = store.query(f"""
         SELECT DISTINCT ?s ?p ?slabel ?plabel WHERE {{
           ?s ?p {node} .
           FILTER (?p NOT IN ({", ".join(_HIDDEN_INCOMING)}))
           OPTIONAL {{ ?s rdfs:label|skos:prefLabel|rdf:value ?slabel }}
           OPTIONAL {{ ?p rdfs:label ?plabel }}
-        }} LIMIT {_MAX_INCOMING}"""))
-    if not rows and not incoming_rows:
-        if not bool(store.query(f"ASK {{ ?s ?p {node} }}").askAnswer):
-            raise NotFound(f"{iri} is not in the graph")
+        }} LIMIT {_MAX_INCOMING}""")
+    private = getattr(store, "is_private", lambda _iri: False)
+    return [row for row in rows if not private(str(row[0]))]
+
+
+def _statements(rows: list, labels: dict[str, dict[str, str]]):
+    """(own labels by language, types, properties, clean text) from :func:`_outgoing` rows."""
     values: dict[tuple[str, str], Any] = {}
     for p, o, plabel, olabel in rows:
         _add_label(labels, p, plabel)
@@ -210,38 +246,31 @@ def describe(kg, iri: str, *, page: int = 1) -> Resource:
         if p == POL.cleanText:
             text = str(o)
             continue
+        literal = isinstance(o, Literal)
         properties.append(Property(
             predicate=str(p), predicate_label=_pick(labels.get(str(p), {}), str(p)),
-            value=str(o), is_iri=not isinstance(o, Literal),
-            value_label=None if isinstance(o, Literal) else _pick(labels.get(str(o), {}), str(o)),
-            language=o.language if isinstance(o, Literal) else None))
+            value=str(o), is_iri=not literal,
+            value_label=None if literal else _pick(labels.get(str(o), {}), str(o)),
+            language=o.language if literal else None))
     properties.sort(key=lambda pr: (pr.predicate_label, pr.value))
-    incoming = []
-    for s, p, slabel, plabel in incoming_rows:
+    return own_labels, types, properties, text
+
+
+def _incoming(rows: list, labels: dict[str, dict[str, str]]) -> list[Incoming]:
+    """One :class:`Incoming` per (subject, predicate) of :func:`_incoming_rows` rows."""
+    for s, p, slabel, plabel in rows:
         if slabel is not None and len(slabel) > 40:  # a sentence's text
             slabel = Literal(str(slabel)[:40] + "…", lang=slabel.language)
         _add_label(labels, s, slabel)
         _add_label(labels, p, plabel)
-    seen = set()
-    for s, p, _sl, _pl in incoming_rows:
+    incoming, seen = [], set()
+    for s, p, _sl, _pl in rows:
         if (str(s), str(p)) in seen:
             continue
         seen.add((str(s), str(p)))
         incoming.append(Incoming(str(s), _pick(labels.get(str(s), {}), str(s)), str(p),
                                  _pick(labels.get(str(p), {}), str(p))))
-    mentions, total = _evidence(store, node, page)
-    resource = Resource(iri=iri, label=_pick(own_labels, iri), types=sorted(types),
-                        properties=properties, incoming=incoming, mentions=mentions, text=text,
-                        mention_total=total, mention_page=page, more_values=more)
-    resource.document = _document_of(store, node)
-    if resource.is_document:
-        resource.outline = _outline(store, node)
-        resource.spans = _spans(store, node)
-    elif any(p.predicate == str(POL.mentionedIn) for p in properties):
-        from .corpus import entity_documents
-
-        resource.documents = [d.to_json() for d in entity_documents(kg, iri)]
-    return resource
+    return incoming
 
 
 def _evidence(store, node: str, page: int) -> tuple[list[Evidence], int]:
@@ -332,19 +361,21 @@ def _spans(store, node: str) -> list[dict[str, Any]]:
             for s, e, ent, lbl, t in rows]
 
 
-def describe_rdf(kg, iri: str, media_type: str) -> tuple[bytes, str]:
+def describe_rdf(store: Any, iri: str, media_type: str) -> tuple[bytes, str]:
     """The triples about ``iri`` (as subject) and its evidence annotations, serialised.
 
     ``media_type`` is ``text/turtle``, ``application/ld+json`` or
     ``application/n-triples`` (anything else gets Turtle); the answer says which.
 
     Raises:
-        NotFound: the IRI is not in the graph.
+        InvalidIRI: ``iri`` is not an absolute IRI (kind ``invalid``).
+        NotFound: the IRI is not in the graph (or is private).
     """
-    node = _iri(iri)
-    fmt, answered = _MEDIA_TYPES.get((media_type or "").split(";")[0].strip().lower(),
-                                     ("turtle", "text/turtle"))
-    result = kg.store.query(f"""
+    node = _node(store, iri)
+    fmt = by_media_type(media_type or "", "graph") or by_media_type("text/turtle")
+    if fmt.name not in _RDF_PAGE_FORMATS:
+        fmt = by_media_type("text/turtle")
+    result = store.query(f"""
         CONSTRUCT {{ ?s ?p ?o }} WHERE {{
           {{ {node} ?p ?o BIND ({node} AS ?s) }}
           UNION {{ ?s pol:mentionOf|pol:evidenceFor {node} ; ?p ?o }}
@@ -358,9 +389,9 @@ def describe_rdf(kg, iri: str, media_type: str) -> tuple[bytes, str]:
     for triple in result:
         graph.add(triple)
     if len(graph) == 0:
-        if not bool(kg.store.query(f"ASK {{ ?s ?p {node} }}").askAnswer):
+        if not bool(store.query(f"ASK {{ ?s ?p {node} }}").askAnswer):
             raise NotFound(f"{iri} is not in the graph")
-    return graph.serialize(format=fmt, encoding="utf-8"), answered
+    return graph.serialize(format=fmt.rdflib, encoding="utf-8"), fmt.media_type
 
 
 @dataclass
@@ -391,9 +422,9 @@ class DocumentSummary:
                 f"entities {self.entities}, mentions {self.mentions}")
 
 
-def list_documents(kg) -> list[DocumentSummary]:
-    """Every document in the store with its date, issuer, kind and counts, oldest first."""
-    rows = kg.store.query("""
+def list_documents(store: Any) -> list[DocumentSummary]:
+    """Every document in ``store`` with its date, issuer, kind and counts, oldest first."""
+    rows = store.query("""
         SELECT ?doc ?title ?date ?kind ?issuerLabel ?file ?units ?tasks ?entities ?mentions WHERE {
           GRAPH ?doc {
             ?doc a pol:PolicyDocument ; dcterms:title ?title .
@@ -428,8 +459,9 @@ def filter_documents(docs: list[DocumentSummary], *, text: str | None = None,
                      kind: str | None = None, date_from: str | None = None,
                      date_to: str | None = None) -> list[DocumentSummary]:
     """The documents whose title, issuer or file name contains ``text``, of ``kind``,
-    issued within ``date_from``..``date_to`` (ISO dates or their prefixes, inclusive);
-    an undated document is left out as soon as a date bound is given.
+    issued within ``date_from``..``date_to`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, each
+    bound covering its whole period: ``date_to="2018"`` keeps 2018-12-20); an undated
+    document is left out as soon as a date bound is given (:class:`kg.filters.DocumentFilter`).
 
     >>> d = DocumentSummary("urn:d", "上海市统计条例", "2018-12-20", "上海市人大常委会",
     ...                     "条例", 0, 0, 0, 0)
@@ -437,24 +469,16 @@ def filter_documents(docs: list[DocumentSummary], *, text: str | None = None,
     ['上海市统计条例']
     >>> filter_documents([d], date_to="2017-12-31")
     []
+
+    Raises:
+        PolicyKGError: (kind ``invalid``) a date that is not a real year, month or day.
     """
-    needle = (text or "").strip().casefold()
-    low = (date_from or "").strip()
-    high = (date_to or "").strip()
+    wanted = DocumentFilter.parse(text=text, kind=kind, date_from=date_from, date_to=date_to)
     out = []
     for doc in docs:
-        if kind and (doc.kind or "") != kind.strip():
-            continue
-        if needle and not any(needle in (v or "").casefold()
-                              for v in (doc.title, doc.issuer, doc.source_file)):
-            continue
-        if (low or high) and not doc.date:
-            continue
-        if low and doc.date[:len(low)] < low:
-            continue
-        if high and doc.date[:len(high)] > high:
-            continue
-        out.append(doc)
+        if wanted.accepts(date=doc.date, kind=doc.kind, iri=doc.iri,
+                          names=(doc.title, doc.issuer, doc.source_file)):
+            out.append(doc)
     return out
 
 

@@ -1,7 +1,9 @@
 """The graph store: an Oxigraph store on disk, or a remote SPARQL 1.1 server.
 
-Reads go through rdflib (``Dataset`` over the oxrdflib ``Oxigraph`` store, or a
-``SPARQLUpdateStore``); writes are SPARQL updates sent in one request, so each
+Reads of a local store go to pyoxigraph, and every answer is read whole in the
+calling thread (pyoxigraph's result objects must not outlive the call nor be
+dropped by another thread); a remote store is read through rdflib's
+``SPARQLUpdateStore``. Writes are SPARQL updates sent in one request, so each
 one is a single transaction: a crash mid-document never leaves a half-written
 graph.
 
@@ -13,39 +15,42 @@ empty). The server must answer queries over the union of its named graphs.
 
 Besides one named graph per document (named by the document IRI), the store
 holds the ontology (``ONTOLOGY_GRAPH``), the topic scheme (``TOPICS_GRAPH``)
-and the build index (``<base>graph/index``): for every source file, its path
-(``rdfs:label``), the sha256 of its bytes (``dcterms:identifier``) and the
-document built from it (``<doc> prov:wasDerivedFrom <file IRI>``).
+and the build index (``<base>graph/index``): for every source file, an entry
+``<base>graph/index/source/<hash of the path>`` with its path (``build:path``),
+the sha256 of its bytes (``build:sha256``) and the document built from it
+(``build:document``), in the private namespace ``BUILD``. Local paths are no
+one's business but the builder's: exports leave the index out, pages refuse
+its IRIs (:meth:`GraphStore.is_private`), and nothing in a document's graph
+points at a file.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator
 
 import pyoxigraph as ox
 import rdflib
-from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDFS
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS
 
-from .errors import StoreError
+from .errors import StoreError, StoreMissing
+from .formats import by_name, of_kind
+from .iris import iri_ref
 from .settings import Settings
 from .vocab import PREFIXES, sparql_prologue
 
 ONTOLOGY_GRAPH = "https://w3id.org/policykg/ontology"
 TOPICS_GRAPH = "https://w3id.org/policykg/topic/scheme"
-
-#: Serialisation formats of :meth:`GraphStore.serialize`: (pyoxigraph format, keeps graphs).
-_FORMATS = {
-    "trig": (ox.RdfFormat.TRIG, True),
-    "nq": (ox.RdfFormat.N_QUADS, True),
-    "ttl": (ox.RdfFormat.TURTLE, False),
-    "turtle": (ox.RdfFormat.TURTLE, False),
-    "nt": (ox.RdfFormat.N_TRIPLES, False),
-    "jsonld": (ox.RdfFormat.JSON_LD, False),
-}
+#: The private vocabulary of the build index (never in a document's graph).
+BUILD = "https://w3id.org/policykg/build#"
+_REMOTE = ("sparql+http://", "sparql+https://")
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")
 
 
 def _term(term: rdflib.term.Node) -> str:
@@ -63,8 +68,7 @@ def _term(term: rdflib.term.Node) -> str:
     raise TypeError(f"cannot write {term!r}")
 
 
-def _iri(value: str) -> str:
-    return str(ox.NamedNode(value))
+_iri = iri_ref
 
 
 def _graph_block(name: str, triples: Iterable[tuple]) -> str:
@@ -73,8 +77,22 @@ def _graph_block(name: str, triples: Iterable[tuple]) -> str:
 
 
 def file_iri(path: str) -> str:
-    """The IRI naming a source file in the build index (a ``file:`` URI)."""
+    """The ``file:`` URI of a source file (how the index of older stores named it)."""
     return Path(path).resolve().as_uri()
+
+
+def check_location(location: str) -> None:
+    """Refuse a store setting that is neither a directory nor a ``sparql+http(s)://`` URL.
+
+    Raises:
+        StoreError: (kind ``invalid``) another URL scheme (``sparql+ftp://…``, ``http://…``).
+    """
+    if location.startswith(_REMOTE) or not _SCHEME.match(location):
+        return
+    error = StoreError(f"store {location}: unknown store URL scheme; give a directory or "
+                       "sparql+http://host:port/path (or sparql+https://…)")
+    error.kind = "invalid"
+    raise error
 
 
 class GraphStore:
@@ -84,9 +102,11 @@ class GraphStore:
         path: the store directory (``None`` for a remote store). Another process
             should read a :meth:`snapshot` of it, not the live directory.
         location: the store setting as given (directory or ``sparql+http`` URL).
+        index_graph: the name of the build index graph (private: local paths).
     """
 
     def __init__(self, settings: Settings, *, read_only: bool = False):
+        check_location(settings.store)
         self.location = settings.store
         self.index_graph = f"{settings.base_iri}graph/index"
         self.path: str | None = None
@@ -103,13 +123,15 @@ class GraphStore:
         path = Path(location).expanduser()
         if path.exists() and not path.is_dir():
             raise StoreError(f"store {path} is not a directory")
+        if read_only and not path.exists():
+            raise StoreMissing(f"store {path} does not exist (build it first: "
+                               f"policykg build FILES --store {path})")
         try:
             path.mkdir(parents=True, exist_ok=True)
             self._ox = ox.Store(str(path))
         except OSError as exc:
-            message = str(exc)
-            if "lock" not in message.lower():
-                raise StoreError(f"store {path} cannot be opened: {message}") from None
+            if "lock" not in str(exc).lower():
+                raise StoreError(f"store {path} cannot be opened: {exc}") from None
             if not read_only:
                 raise StoreError(f"store {path} is in use by another process "
                                  "(stop the other policykg command or server first)") from None
@@ -123,53 +145,77 @@ class GraphStore:
                                  f"read beside it: {exc2}") from None
             self.read_only = True
         self.path = str(path)
-        from oxrdflib import OxigraphStore
-
-        self._dataset = Dataset(store=OxigraphStore(store=self._ox), default_union=True)
 
     def _open_remote(self, location: str) -> None:
-        from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
+        from .remote import open_remote
 
-        endpoint = location.split("+", 1)[1].rstrip("/")
-        # ``union-default-graph``: Oxigraph answers over the union of the named graphs
-        # even when ``oxigraph serve`` runs without --union-default-graph
-        # (other SPARQL 1.1 servers ignore the parameter and must be set up so).
-        self._remote = SPARQLUpdateStore(query_endpoint=f"{endpoint}/query",
-                                         update_endpoint=f"{endpoint}/update",
-                                         autocommit=True,
-                                         params={"union-default-graph": ""})
-        self._dataset = Dataset(store=self._remote, default_union=True)
-        try:
-            self._remote.query("ASK { ?s ?p ?o }", {}, {}, "__UNION__")
-        except Exception as exc:  # urllib errors, HTTP errors, bad answers
-            raise StoreError(f"store {location} is unreachable: {exc}") from None
+        self._remote, self._dataset = open_remote(location)
 
     # -- reading --------------------------------------------------------------
-    def dataset(self) -> Dataset:
-        """The rdflib ``Dataset`` over the store (default graph = union of all graphs)."""
-        return self._dataset
-
-    def query(self, sparql: str, *, init_bindings: Mapping[str, Any] | None = None):
+    def query(self, sparql: str):
         """Run a SPARQL query over the union of all graphs; returns an rdflib ``Result``.
 
-        The prefixes of ``kg.vocab.PREFIXES`` are predeclared.
+        The prefixes of ``kg.vocab.PREFIXES`` are predeclared; the answer is read
+        whole before it is returned.
 
         Raises:
             StoreError: the store cannot be read.
         """
+        if self._ox is not None:
+            return self._local_query(sparql)
         try:
-            return self._dataset.query(sparql, initNs=PREFIXES,
-                                       initBindings=dict(init_bindings or {}))
+            result = self._dataset.query(sparql, initNs=PREFIXES)
         except OSError as exc:
             raise StoreError(f"store {self.location} cannot be read: {exc}") from None
+        if result.type == "SELECT":
+            result.bindings  # read whole now (rdflib keeps the rest lazily)
+        return result
 
-    def select_rows(self, sparql: str) -> Iterator[dict[str, str | None]]:
-        """The rows of a SELECT query as plain strings (``None`` where unbound), one at a time.
+    def _local_query(self, sparql: str):
+        """:meth:`query` on a local store: pyoxigraph's answer as an rdflib ``Result``."""
+        from rdflib.query import Result
+        from rdflib.term import Variable
+
+        answer = None
+        try:
+            answer = self._ox.query(sparql_prologue() + sparql, use_default_graph_as_union=True)
+            if isinstance(answer, ox.QueryBoolean):
+                result = Result("ASK")
+                result.askAnswer = bool(answer)
+            elif isinstance(answer, ox.QuerySolutions):
+                result = Result("SELECT")
+                result.vars = [Variable(v.value) for v in answer.variables]
+                result.bindings = [{v: _from_ox(t) for v, t in zip(result.vars, row)
+                                    if t is not None} for row in answer]
+            else:
+                result = Result("CONSTRUCT")
+                result.graph = Graph()
+                result.graph += ((_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object))
+                                 for t in answer)
+        except OSError as exc:
+            raise StoreError(f"store {self.location} cannot be read: {exc}") from None
+        finally:
+            answer = None  # dropped here, in the thread that made it
+        return result
+
+    def select_rows(self, sparql: str) -> list[dict[str, str | None]]:
+        """The rows of a SELECT query as plain strings (``None`` where unbound).
 
         The prefixes of ``kg.vocab.PREFIXES`` are predeclared. A local store is
-        asked through pyoxigraph directly: no rdflib term per cell, which on a
-        corpus-sized answer is the difference between seconds and minutes, and
-        rows are made as they are read, so a big answer is never held whole.
+        asked through pyoxigraph directly (no rdflib term per cell) and the
+        answer is read whole in this thread; for answers too big to hold twice,
+        use :meth:`stream_rows`.
+
+        Raises:
+            StoreError: the store cannot be read.
+        """
+        with self.stream_rows(sparql) as rows:
+            return list(rows)
+
+    @contextmanager
+    def stream_rows(self, sparql: str) -> Iterator[Iterator[dict[str, str | None]]]:
+        """``with store.stream_rows(q) as rows:`` the rows of :meth:`select_rows`, made as
+        they are read; pyoxigraph's answer is dropped when the block ends, in this thread.
 
         Raises:
             StoreError: the store cannot be read.
@@ -177,16 +223,17 @@ class GraphStore:
         if self._ox is None:
             answer = self.query(sparql)
             names = [str(v) for v in answer.vars]
-            for row in answer:
-                yield {n: None if row[n] is None else str(row[n]) for n in names}
+            yield ({n: None if row[n] is None else str(row[n]) for n in names} for row in answer)
             return
         try:
             answer = self._ox.query(sparql_prologue() + sparql, use_default_graph_as_union=True)
             names = [v.value for v in answer.variables]
-            for solution in answer:
-                yield {n: None if (term := solution[n]) is None else term.value for n in names}
+            yield ({n: None if (term := solution[n]) is None else term.value for n in names}
+                   for solution in answer)
         except OSError as exc:
             raise StoreError(f"store {self.location} cannot be read: {exc}") from None
+        finally:
+            answer = None  # dropped here, in the thread that made it
 
     def graph_names(self) -> set[str]:
         """The names of every named graph in the store."""
@@ -201,19 +248,24 @@ class GraphStore:
         rows = list(self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}"))
         return int(rows[0][0])
 
+    def is_private(self, iri: str) -> bool:
+        """True for IRIs of the build index and of local files: no page shows them."""
+        return iri.startswith(("file:", self.index_graph, BUILD))
+
     def document_index(self, *, vocabularies: bool = False) -> dict[str, tuple[str, str]]:
         """Every built source file: ``{path: (document IRI, sha256 of the file's bytes)}``.
 
         With ``vocabularies``, the ontology and topic files loaded into
-        ``ONTOLOGY_GRAPH`` and ``TOPICS_GRAPH`` are listed too.
+        ``ONTOLOGY_GRAPH`` and ``TOPICS_GRAPH`` are listed too. Entries written
+        by older versions (``prov:wasDerivedFrom`` a ``file:`` IRI) are read too.
         """
-        rows = self.query(
+        rows = self.select_rows(
             f"SELECT ?path ?doc ?sha WHERE {{ GRAPH {_iri(self.index_graph)} {{"
-            " ?doc prov:wasDerivedFrom ?file . ?file rdfs:label ?path ;"
-            " dcterms:identifier ?sha . } }")
+            f" {{ ?e <{BUILD}document> ?doc ; <{BUILD}path> ?path ; <{BUILD}sha256> ?sha }}"
+            " UNION { ?doc prov:wasDerivedFrom ?e . ?e rdfs:label ?path ;"
+            " dcterms:identifier ?sha . } } }")
         hidden = () if vocabularies else (ONTOLOGY_GRAPH, TOPICS_GRAPH)
-        return {str(path): (str(doc), str(sha)) for path, doc, sha in rows
-                if str(doc) not in hidden}
+        return {r["path"]: (r["doc"], r["sha"]) for r in rows if r["doc"] not in hidden}
 
     def is_empty(self) -> bool:
         """True when no document has been built into the store."""
@@ -221,41 +273,32 @@ class GraphStore:
         return not bool(result.askAnswer)
 
     def serialize(self, fmt: str) -> bytes:
-        """The whole store as ``trig``/``nq`` (named graphs kept) or ``ttl``/``nt``/``jsonld`` (union).
-
-        The build index (local file paths) is left out.
+        """The whole store as ``trig``/``nq`` (named graphs kept) or ``ttl``/``nt``/``jsonld``/
+        ``rdfxml`` (their union). The build index (local file paths) is left out.
 
         Raises:
             StoreError: an unknown format.
         """
-        if fmt not in _FORMATS:
+        found = by_name(fmt)
+        if found is None or found.kind not in ("graph", "dataset") or found.engine is None:
+            names = sorted(f.name for k in ("dataset", "graph") for f in of_kind(k))
             raise StoreError(f"cannot serialise the store as {fmt!r}; "
-                             f"choose one of {', '.join(sorted(_FORMATS))}")
-        ox_format, keeps_graphs = _FORMATS[fmt]
-        prefixes = dict(PREFIXES) if ox_format not in (ox.RdfFormat.N_QUADS,
-                                                       ox.RdfFormat.N_TRIPLES) else None
-        where = (f"WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != {_iri(self.index_graph)}) }}")
+                             f"choose one of {', '.join(names)}")
+        keeps_graphs = found.kind == "dataset"
+        where = f"WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != {_iri(self.index_graph)}) }}"
         if self._ox is not None:
+            ox_format = getattr(ox.RdfFormat, found.engine)
+            prefixes = None if found.name in ("nq", "nt") else dict(PREFIXES)
             if keeps_graphs:
-                quads = (ox.Quad(r["s"], r["p"], r["o"], r["g"])
-                         for r in self._ox.query(f"SELECT ?s ?p ?o ?g {where}"))
-                return ox.serialize(quads, format=ox_format, prefixes=prefixes)
-            triples = (ox.Triple(r["s"], r["p"], r["o"])
-                       for r in self._ox.query(f"SELECT DISTINCT ?s ?p ?o {where}"))
-            return ox.serialize(triples, format=ox_format, prefixes=prefixes)
-        rows = self.query(f"SELECT ?s ?p ?o ?g {where}")
-        ds = Dataset()
-        for key, iri in PREFIXES.items():
-            ds.bind(key, iri)
-        if keeps_graphs:
-            for s, p, o, g in rows:
-                ds.graph(g).add((s, p, o))
-            return ds.serialize(format="nquads" if fmt == "nq" else "trig", encoding="utf-8")
-        graph = Graph(namespace_manager=ds.namespace_manager)
-        for s, p, o, _g in rows:
-            graph.add((s, p, o))
-        rdflib_fmt = {"ttl": "turtle", "turtle": "turtle", "nt": "nt11", "jsonld": "json-ld"}[fmt]
-        return graph.serialize(format=rdflib_fmt, encoding="utf-8")
+                items = [ox.Quad(r["s"], r["p"], r["o"], r["g"])
+                         for r in self._ox.query(f"SELECT ?s ?p ?o ?g {where}")]
+            else:
+                items = [ox.Triple(r["s"], r["p"], r["o"])
+                         for r in self._ox.query(f"SELECT DISTINCT ?s ?p ?o {where}")]
+            return ox.serialize(items, format=ox_format, prefixes=prefixes)
+        from .remote import serialize_rows
+
+        return serialize_rows(self.query(f"SELECT ?s ?p ?o ?g {where}"), found.rdflib, keeps_graphs)
 
     # -- writing --------------------------------------------------------------
     def generation(self) -> str:
@@ -267,7 +310,8 @@ class GraphStore:
         """
         index = _iri(self.index_graph)
         for row in self.select_rows(
-                f"SELECT ?v WHERE {{ GRAPH {index} {{ {index} <{DCTERMS.hasVersion}> ?v }} }}"):
+                f"SELECT ?v WHERE {{ GRAPH {index} {{ {index} <{BUILD}generation>|"
+                f"<{DCTERMS.hasVersion}> ?v }} }}"):
             if row["v"]:
                 return row["v"]
         digest = hashlib.sha256()
@@ -277,9 +321,11 @@ class GraphStore:
 
     def _update(self, text: str) -> None:
         """Run one SPARQL update as one transaction, with a new generation token."""
-        index, version = _iri(self.index_graph), f"<{DCTERMS.hasVersion}>"
-        text += (f" ;\nDELETE WHERE {{ GRAPH {index} {{ {index} {version} ?v }} }} ;\n"
-                 f"INSERT DATA {{ GRAPH {index} {{ {index} {version} \"{uuid.uuid4()}\" }} }}")
+        index = _iri(self.index_graph)
+        text += (f" ;\nDELETE WHERE {{ GRAPH {index} {{ {index} <{DCTERMS.hasVersion}> ?v }} }}"
+                 f" ;\nDELETE WHERE {{ GRAPH {index} {{ {index} <{BUILD}generation> ?v }} }} ;\n"
+                 f"INSERT DATA {{ GRAPH {index} {{ {index} <{BUILD}generation> "
+                 f"\"{uuid.uuid4()}\" }} }}")
         if self.read_only:
             raise StoreError(f"store {self.location} is open read-only beside another process "
                              "(stop that process to change the store)")
@@ -304,6 +350,18 @@ class GraphStore:
         """Remove one named graph (nothing happens if it is absent)."""
         self._update(f"DROP SILENT GRAPH {_iri(name)}")
 
+    def _entry(self, source: str) -> str:
+        """The IRI of the index entry of one source file (a hash of its path, not the path)."""
+        digest = hashlib.sha256(str(Path(source).resolve()).encode("utf-8")).hexdigest()[:32]
+        return f"{self.index_graph}/source/{digest}"
+
+    def _forget(self, source: str) -> list[str]:
+        """The updates removing the index entry of ``source`` (this and older layouts)."""
+        index, entry, file = _iri(self.index_graph), _iri(self._entry(source)), _iri(file_iri(source))
+        return [f"DELETE WHERE {{ GRAPH {index} {{ {entry} ?p ?o }} }}",
+                f"DELETE WHERE {{ GRAPH {index} {{ ?d prov:wasDerivedFrom {file} }} }}",
+                f"DELETE WHERE {{ GRAPH {index} {{ {file} ?p ?o }} }}"]
+
     def put_document(self, doc_iri: str, triples: Graph, source: str, file_sha256: str,
                      *, drop: Iterable[str] = ()) -> None:
         """Store one document's graph and its index entry in a single transaction.
@@ -315,39 +373,39 @@ class GraphStore:
             file_sha256: sha256 of the file's bytes (to skip it when unchanged).
             drop: graphs of older versions of this file to remove at the same time.
         """
-        file = file_iri(source)
-        index = _iri(self.index_graph)
-        ops = [f"DELETE WHERE {{ GRAPH {index} {{ ?d prov:wasDerivedFrom {_iri(file)} }} }}",
-               f"DELETE WHERE {{ GRAPH {index} {{ {_iri(file)} ?p ?o }} }}"]
-        ops += [f"DROP SILENT GRAPH {_iri(g)}" for g in {*drop, doc_iri}]
-        entry = [(URIRef(doc_iri), PROV.wasDerivedFrom, URIRef(file)),
-                 (URIRef(file), RDFS.label, Literal(str(source))),
-                 (URIRef(file), DCTERMS.identifier, Literal(file_sha256))]
+        ops = self._forget(source) + [f"DROP SILENT GRAPH {_iri(g)}" for g in {*drop, doc_iri}]
+        entry = URIRef(self._entry(source))
+        rows = [(entry, URIRef(BUILD + "document"), URIRef(doc_iri)),
+                (entry, URIRef(BUILD + "path"), Literal(str(source))),
+                (entry, URIRef(BUILD + "sha256"), Literal(file_sha256))]
         ops.append(f"INSERT DATA {{ {_graph_block(doc_iri, triples)}\n"
-                   f"{_graph_block(self.index_graph, entry)} }}")
+                   f"{_graph_block(self.index_graph, rows)} }}")
         self._update(sparql_prologue() + " ;\n".join(ops))
 
     def remove_source(self, source: str, *, drop: Iterable[str] = ()) -> None:
         """Forget one source file and remove the graphs in ``drop``, in one transaction."""
-        file = _iri(file_iri(source))
-        index = _iri(self.index_graph)
-        ops = [f"DELETE WHERE {{ GRAPH {index} {{ ?d prov:wasDerivedFrom {file} }} }}",
-               f"DELETE WHERE {{ GRAPH {index} {{ {file} ?p ?o }} }}"]
-        ops += [f"DROP SILENT GRAPH {_iri(g)}" for g in drop]
+        ops = self._forget(source) + [f"DROP SILENT GRAPH {_iri(g)}" for g in drop]
         self._update(sparql_prologue() + " ;\n".join(ops))
 
-    def load_file(self, name: str, path: str | os.PathLike) -> None:
-        """Replace the named graph ``name`` by the Turtle file at ``path``.
-
-        Raises:
-            StoreError: the file cannot be read or parsed.
-        """
-        graph = Graph()
-        try:
-            graph.parse(str(path), format="turtle")
-        except Exception as exc:  # rdflib raises many parser exception types
-            raise StoreError(f"{path}: cannot load into the store: {exc}") from None
-        self.replace_graph(name, graph)
+    def upgrade_index(self) -> None:
+        """Rewrite index entries of older versions (``file:`` IRIs linked to documents by
+        ``prov:wasDerivedFrom``) in the private layout, in one transaction."""
+        index = _iri(self.index_graph)
+        old = self.select_rows(f"SELECT ?path WHERE {{ GRAPH {index} {{ ?d prov:wasDerivedFrom ?f"
+                               " . ?f rdfs:label ?path } }")
+        if not old or self.read_only:
+            return
+        entries = self.document_index(vocabularies=True)
+        ops, rows = [], []
+        for path in {r["path"] for r in old}:
+            doc, sha = entries[path]
+            ops += self._forget(path)
+            entry = URIRef(self._entry(path))
+            rows += [(entry, URIRef(BUILD + "document"), URIRef(doc)),
+                     (entry, URIRef(BUILD + "path"), Literal(path)),
+                     (entry, URIRef(BUILD + "sha256"), Literal(sha))]
+        ops.append(f"INSERT DATA {{ {_graph_block(self.index_graph, rows)} }}")
+        self._update(sparql_prologue() + " ;\n".join(ops))
 
     def snapshot(self, directory: str | os.PathLike) -> str:
         """Write a consistent copy of a local store to ``directory`` (must not exist).
@@ -385,16 +443,33 @@ class GraphStore:
         self._remote = None
 
 
+def _from_ox(term: Any) -> rdflib.term.Node:
+    """A pyoxigraph term as an rdflib term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    if term.datatype.value == _XSD_STRING:
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
 def open_store(settings: Settings, *, read_only: bool = False) -> GraphStore:
-    """Open the store named by ``settings.store`` (creating a local one if needed).
+    """Open the store named by ``settings.store`` (creating a local one unless ``read_only``).
 
     With ``read_only``, a local store that another process holds (a running
-    ``policykg serve``) is opened read-only instead of refused.
+    ``policykg serve``) is opened read-only instead of refused, and a missing
+    one is an error (a reader never creates an empty store).
 
     Raises:
-        StoreError: the store is locked by another process, unreadable or unreachable.
+        StoreError: the store is locked by another process, unreadable, unreachable,
+            or its URL scheme is unknown (kind ``invalid``).
+        StoreMissing: ``read_only`` and no store at that path (kind ``not_found``).
     """
     return GraphStore(settings, read_only=read_only)
 
 
-__all__ = ["GraphStore", "open_store", "ONTOLOGY_GRAPH", "TOPICS_GRAPH", "file_iri"]
+__all__ = ["GraphStore", "open_store", "check_location", "ONTOLOGY_GRAPH", "TOPICS_GRAPH",
+           "BUILD", "file_iri"]

@@ -6,31 +6,34 @@ vectors)::
     <store>/vectors/<model-slug>/index.json        rows: (iri, kind, document, text hash)
     <store>/vectors/<model-slug>/vectors-<gen>.npy  float32 matrix, one row per index row
 
+    <store>/vectors/<model-slug>/pending/<n>.npz   documents embedded since (checkpoints)
+
 For a remote store the directory is
 ``$XDG_CACHE_HOME/policykg/vectors/<hash of the store URL>/<model-slug>``.
-Each write goes to a temporary file renamed into place (``os.replace``); the
-index names its matrix file, and is replaced last, so a reader sees the old
-pair or the new pair, never a mix. A text already embedded (same content
-hash, same model) is never embedded again.
+Each write goes to a temporary file renamed into place; the index names its
+matrix file, and is replaced last, so a reader sees the old pair or the new
+pair, never a mix. While a build embeds, every group of documents it finishes
+is written at once as a pending file (their rows and vectors), so a build
+killed at any moment keeps those documents; opening the index applies the
+pending files, and the next update folds them into the matrix. A text
+already embedded (same content hash, same model) is never embedded again.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import sys
-import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from .cache import cache_dir
-from .embeddings import Embedder, get_embedder
+from .embeddings import Embedder
 from .errors import StoreError
+from .files import atomic_write
 from .iris import entity_iri, sentence_iri, unit_iri
 
 #: Kinds of vector row.
@@ -44,10 +47,8 @@ ENTITY_CONTEXT_CHARS = 120
 
 #: Texts embedded per call while updating (a few documents' worth).
 GROUP_TEXTS = 512
-#: Seconds between saves of the cache during a long update.
-CHECKPOINT_SECONDS = 300.0
-
 _INDEX = "index.json"
+_PENDING = "pending"
 
 
 @dataclass(frozen=True)
@@ -80,18 +81,9 @@ def model_slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "model"
 
 
-def vectors_dir(kg: Any, embedder: Embedder) -> Path:
-    """The directory holding the vectors of ``kg`` for ``embedder``'s model."""
-    return cache_dir(kg, "vectors") / model_slug(embedder.name)
-
-
-def embedder_for(kg: Any) -> Embedder:
-    """The embedder of ``kg``, loaded once per KnowledgeGraph and kept on it."""
-    embedder = getattr(kg, "_embedder", None)
-    if embedder is None:
-        embedder = get_embedder(kg.settings)
-        kg._embedder = embedder
-    return embedder
+def vectors_dir(store: Any, embedder: Embedder) -> Path:
+    """The directory holding the vectors of ``store`` (a ``GraphStore``) for ``embedder``'s model."""
+    return cache_dir(store, "vectors") / model_slug(embedder.name)
 
 
 # -- what gets embedded -------------------------------------------------------
@@ -205,7 +197,12 @@ def derived_units(doc_iri: str, extraction: Any) -> list[tuple[str, list[str]]]:
 
 # -- the cache ----------------------------------------------------------------
 class VectorIndex:
-    """The rows and matrix of one store and model; loaded with mmap, never re-embedded."""
+    """The rows and matrix of one store and model; loaded with mmap, never re-embedded.
+
+    Args:
+        directory: where the index lives (:func:`vectors_dir`).
+        embedder: the model whose vectors these are (a cache of another model is ignored).
+    """
 
     def __init__(self, directory: Path, embedder: Embedder):
         self.directory = Path(directory)
@@ -216,30 +213,51 @@ class VectorIndex:
         self._load()
 
     @classmethod
-    def open(cls, kg: Any) -> "VectorIndex":
-        """The vector index of ``kg`` for its configured embedder."""
-        embedder = embedder_for(kg)
-        return cls(vectors_dir(kg, embedder), embedder)
+    def of_store(cls, store: Any, embedder: Embedder) -> "VectorIndex":
+        """The vector index of ``store`` (a ``GraphStore``) for ``embedder``."""
+        return cls(vectors_dir(store, embedder), embedder)
 
     def _load(self) -> None:
         index = self.directory / _INDEX
-        if not index.is_file():
-            return
-        try:
-            data = json.loads(index.read_text(encoding="utf-8"))
-            if data.get("model") != self.embedder.name or int(data["dim"]) != self.embedder.dim:
-                return  # another model's vectors: start afresh
-            rows = [VectorRow(*row) for row in data["rows"]]
-            matrix = np.load(self.directory / data["matrix"], mmap_mode="r") if rows \
-                else np.zeros((0, self.embedder.dim), dtype=np.float32)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise StoreError(f"{index}: the vector cache cannot be read ({exc}); "
-                             f"delete {self.directory} and rebuild") from None
-        if matrix.shape != (len(rows), self.embedder.dim):
-            raise StoreError(f"{index}: the vector cache is inconsistent "
-                             f"({len(rows)} rows, matrix {matrix.shape}); "
-                             f"delete {self.directory} and rebuild")
-        self.rows, self.matrix = rows, matrix
+        if index.is_file():
+            try:
+                data = json.loads(index.read_text(encoding="utf-8"))
+                if data.get("model") != self.embedder.name or int(data["dim"]) != self.embedder.dim:
+                    return  # another model's vectors: start afresh
+                rows = [VectorRow(*row) for row in data["rows"]]
+                matrix = np.load(self.directory / data["matrix"], mmap_mode="r") if rows \
+                    else np.zeros((0, self.embedder.dim), dtype=np.float32)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise StoreError(f"{index}: the vector cache cannot be read ({exc}); "
+                                 f"delete {self.directory} and rebuild") from None
+            if matrix.shape != (len(rows), self.embedder.dim):
+                raise StoreError(f"{index}: the vector cache is inconsistent "
+                                 f"({len(rows)} rows, matrix {matrix.shape}); "
+                                 f"delete {self.directory} and rebuild")
+            self.rows, self.matrix = rows, matrix
+        self._apply_pending()
+
+    def _pending_files(self) -> list[Path]:
+        return sorted((self.directory / _PENDING).glob("*.npz"))
+
+    def _apply_pending(self) -> None:
+        """Apply the checkpoints an interrupted update left (documents it finished)."""
+        for path in self._pending_files():
+            try:
+                with np.load(path, allow_pickle=False) as data:
+                    head = json.loads(str(data["head"]))
+                    matrix = np.asarray(data["matrix"], dtype=np.float32)
+                if head.get("model") != self.embedder.name or \
+                        matrix.shape != (len(head["rows"]), self.embedder.dim):
+                    continue
+                rows = [VectorRow(*row) for row in head["rows"]]
+                documents = set(head["documents"])
+            except (OSError, ValueError, KeyError, TypeError):  # cut short by a crash
+                continue
+            keep = [i for i, row in enumerate(self.rows) if row.document not in documents]
+            self.rows = [self.rows[i] for i in keep] + rows
+            self.matrix = np.vstack([np.asarray(self.matrix[keep], dtype=np.float32)
+                                     .reshape(len(keep), self.embedder.dim), matrix])
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -251,16 +269,25 @@ class VectorIndex:
             counts[row.kind] = counts.get(row.kind, 0) + 1
         return counts
 
+    def missing(self, documents: Mapping[str, str]) -> list[str]:
+        """The keys of ``documents`` ({source: document IRI}) whose document has no vectors.
+
+        A build interrupted while embedding (or run with ``--no-embed``) leaves
+        documents in the graph without vectors; the next build skips their
+        unchanged files, so it asks here which of them still need embedding.
+        """
+        have = {row.document for row in self.rows}
+        return [src for src, doc in documents.items() if doc not in have]
+
     def update(self, built: Iterable[tuple[str, Any]], removed: Iterable[str] = (), *,
-               base_iri: str, progress: bool = False,
-               checkpoint_seconds: float = CHECKPOINT_SECONDS) -> int:
+               base_iri: str, progress: bool = False) -> int:
         """Replace the rows of rebuilt documents, drop removed ones; returns texts embedded.
 
         Texts whose hash is already in the cache are reused, so rebuilding an
         unchanged document embeds nothing. Documents are embedded a group at a
-        time and the cache is saved every ``checkpoint_seconds``, so an
-        interrupted run keeps the documents it finished (a later build embeds
-        the rest).
+        time and each finished group is written at once (a pending file), so an
+        interrupted or killed run keeps the documents it finished (a later
+        build embeds the rest).
         """
         built = list(built)
         drop = set(removed) | {doc for doc, _ in built}
@@ -280,36 +307,46 @@ class VectorIndex:
         total = len({text_hash(t) for _d, items, _u in plans for _i, _k, t in items} - set(known))
         bar = _bar(total, progress)
         fresh: dict[str, np.ndarray] = {}  # text hash → vector embedded by this call
-        last_save = time.monotonic()
-        group: list[tuple[str, list, list]] = []
-        waiting: dict[str, str] = {}  # text hash → text, to embed for the group
         try:
-            for number, plan in enumerate(plans, 1):
-                group.append(plan)
-                for _iri, _kind, text in plan[1]:
-                    digest = text_hash(text)
-                    if digest not in known and digest not in fresh:
-                        waiting.setdefault(digest, text)
-                if len(waiting) < GROUP_TEXTS and number < len(plans):
-                    continue
+            self._write_pending(sorted(set(removed)), [], [])
+            for group in _groups(plans, known):
+                waiting = _waiting(group, known, fresh)
                 if waiting:
                     digests = list(waiting)
                     vectors = self.embedder.embed_passages([waiting[d] for d in digests])
                     fresh.update(zip(digests, vectors))
                     bar.update(len(digests))
                     self.embedded += len(digests)
+                group_rows, group_chunks = [], []
                 for doc, items, units in group:
                     doc_rows, doc_vectors = _assemble(doc, items, units, known, old, fresh)
-                    rows += doc_rows
-                    chunks.append(doc_vectors)
-                group, waiting = [], {}
-                if time.monotonic() - last_save >= checkpoint_seconds and number < len(plans):
-                    self._commit(rows, chunks)
-                    last_save = time.monotonic()
+                    group_rows += doc_rows
+                    group_chunks.append(doc_vectors)
+                self._write_pending([doc for doc, _i, _u in group], group_rows, group_chunks)
+                rows += group_rows
+                chunks += group_chunks
         finally:  # also when interrupted: the documents finished are kept
             bar.close()
             self._commit(rows, chunks)
         return len(fresh)
+
+    def _write_pending(self, documents: list[str], rows: list[VectorRow],
+                       chunks: list[np.ndarray]) -> None:
+        """Write one checkpoint: ``documents`` now have exactly ``rows`` (vectors ``chunks``)."""
+        if not documents:
+            return
+        directory = self.directory / _PENDING
+        done = [int(p.stem) for p in self._pending_files() if p.stem.isdigit()]
+        number = max(done, default=-1) + 1
+        matrix = np.vstack(chunks) if chunks else np.zeros((0, self.embedder.dim), np.float32)
+        head = json.dumps({"model": self.embedder.name, "documents": documents,
+                           "rows": [[r.iri, r.kind, r.document, r.text_hash] for r in rows]},
+                          ensure_ascii=False)
+        try:
+            atomic_write(directory / f"{number:08d}.npz",
+                         lambda f: np.savez(f, head=np.array(head), matrix=matrix))
+        except OSError as exc:
+            raise StoreError(f"{self.directory}: cannot write the vector cache: {exc}") from None
 
     def _commit(self, rows: list[VectorRow], chunks: list[np.ndarray]) -> None:
         """Make ``rows`` (and their vectors, ``chunks`` stacked) the cache, and save it."""
@@ -328,18 +365,45 @@ class VectorIndex:
                 digest.update(f"{row.iri}\t{row.text_hash}\n".encode("utf-8"))
             matrix_name = f"vectors-{digest.hexdigest()[:16]}.npy"
             if not (self.directory / matrix_name).exists():
-                _atomic_write(self.directory / matrix_name,
-                              lambda f: np.save(f, np.ascontiguousarray(self.matrix)))
+                atomic_write(self.directory / matrix_name,
+                             lambda f: np.save(f, np.ascontiguousarray(self.matrix)))
             data = {"model": self.embedder.name, "dim": self.embedder.dim,
                     "matrix": matrix_name, "counts": self.counts(),
                     "rows": [[r.iri, r.kind, r.document, r.text_hash] for r in self.rows]}
             payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
-            _atomic_write(self.directory / _INDEX, lambda f: f.write(payload))
+            atomic_write(self.directory / _INDEX, lambda f: f.write(payload))
             for old in self.directory.glob("vectors-*.npy"):
                 if old.name != matrix_name:
                     old.unlink(missing_ok=True)
+            for pending in self._pending_files():  # folded into the matrix just saved
+                pending.unlink(missing_ok=True)
         except OSError as exc:
             raise StoreError(f"{self.directory}: cannot write the vector cache: {exc}") from None
+
+
+def _groups(plans: list, known: dict[str, int]):
+    """The plans in groups of about ``GROUP_TEXTS`` texts to embed (whole documents)."""
+    group: list = []
+    waiting: set[str] = set()
+    for plan in plans:
+        group.append(plan)
+        waiting.update(d for d in (text_hash(t) for _i, _k, t in plan[1]) if d not in known)
+        if len(waiting) >= GROUP_TEXTS:
+            yield group
+            group, waiting = [], set()
+    if group:
+        yield group
+
+
+def _waiting(group: list, known: dict[str, int], fresh: dict[str, np.ndarray]) -> dict[str, str]:
+    """text hash → text of the group's texts that are neither cached nor embedded yet."""
+    waiting: dict[str, str] = {}
+    for _doc, items, _units in group:
+        for _iri, _kind, text in items:
+            digest = text_hash(text)
+            if digest not in known and digest not in fresh:
+                waiting.setdefault(digest, text)
+    return waiting
 
 
 def _assemble(doc: str, items, units, known: dict[str, int], old: np.ndarray,
@@ -374,36 +438,3 @@ def _bar(total: int, enabled: bool):
 
     return tqdm(total=total, desc="embedding", unit="text", file=sys.stderr,
                 dynamic_ncols=True, disable=not enabled or total == 0)
-
-
-def _atomic_write(path: Path, write) -> None:
-    """Write a file through a temporary file in the same directory and rename it."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def update_vectors(kg: Any, built: Iterable[tuple[str, Any]] = (),
-                   removed: Iterable[str] = (), *, progress: bool = False) -> int:
-    """Embed what changed after a build batch; returns the number of texts newly embedded.
-
-    Args:
-        kg: the KnowledgeGraph (its settings and store say where vectors live).
-        built: (document IRI, ``ingest.records.Extraction`` or its :class:`DocumentTexts`)
-            of each document stored.
-        removed: IRIs of documents removed from the store.
-        progress: show a progress bar while embedding many texts.
-
-    Raises:
-        ModelError: the embedding model cannot be loaded.
-        StoreError: the vector cache cannot be read or written.
-    """
-    index = VectorIndex.open(kg)
-    return index.update(built, removed, base_iri=kg.settings.base_iri, progress=progress)

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import io
 import json
-from types import SimpleNamespace
 
 import pytest
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, RDF, RDFS, SDO, SKOS
 
-from policykg.kg.analytics import communities, entity_graph, neighbourhood, shortest_connection, stats
+from policykg.kg.analytics import communities, neighbourhood, shortest_connection, stats
+from policykg.kg.entity_graph import entity_graph
 from policykg.kg.errors import NotFound, PolicyKGError
 from policykg.kg.export import export
 from policykg.kg.vocab import POL, PREFIXES, TOPIC_IRI
@@ -99,12 +99,18 @@ def _dataset() -> Dataset:
 
 
 @pytest.fixture(scope="module")
-def kg():
-    return SimpleNamespace(store=_Store(_dataset()), settings=SimpleNamespace(base_iri=BASE))
+def store():
+    return _Store(_dataset())
+
+
+@pytest.fixture(scope="module")
+def kg(store):
+    """The entity–task graph of the hand-made store."""
+    return entity_graph(store)
 
 
 def test_entity_graph_holds_documents_units_entities_and_linked_topics_only(kg):
-    graph = entity_graph(kg)
+    graph = kg
     types = dict(graph.nodes(data="type"))
     assert types[str(D1)] == "document" and types[str(S1)] == "section"
     assert types[str(T1)] == "task"
@@ -151,7 +157,7 @@ def test_neighbourhood_depth_two_reaches_further_than_depth_one(kg):
 def test_neighbourhood_of_the_whole_graph_has_a_stable_layout_in_the_unit_square(kg):
     view = neighbourhood(kg)
     assert {"nodes", "links"} <= set(view)
-    assert len(view["nodes"]) == entity_graph(kg).number_of_nodes()
+    assert len(view["nodes"]) == kg.number_of_nodes()
     for node in view["nodes"]:
         assert set(node) == {"id", "label", "type", "x", "y", "highlight"}
         assert -1.0 <= node["x"] <= 1.0 and -1.0 <= node["y"] <= 1.0
@@ -202,7 +208,7 @@ def test_communities_are_deterministic_and_group_tasks_with_their_entities(kg):
     groups = [{n["iri"] for n in c} for c in found]
     assert {str(T4), str(E["南沙区"])} in groups
     assert {str(T3), str(E["长宁区政府"])} in groups
-    graph = entity_graph(kg)
+    graph = kg
     for community in found:
         assert community[0]["type"] == "task"  # units first, then entities
         members = {n["iri"] for n in community}
@@ -213,82 +219,82 @@ def test_communities_are_deterministic_and_group_tasks_with_their_entities(kg):
 
 
 @pytest.mark.parametrize("fmt", ["trig", "nq"])
-def test_export_keeps_named_graphs(kg, fmt):
+def test_export_keeps_named_graphs(store, fmt):
     out = io.BytesIO()
-    export(kg, fmt, out)
+    export(fmt, out, store=store, entity_graph=lambda: entity_graph(store))
     ds = Dataset()
     ds.parse(data=out.getvalue().decode("utf-8"), format={"nq": "nquads"}.get(fmt, fmt))
     assert {str(g.identifier) for g in ds.graphs()} >= {str(D1), str(D2)}
 
 
-def test_export_graphml_and_node_link_json_for_gephi(kg):
+def test_export_graphml_and_node_link_json_for_gephi(store):
     import networkx as nx
 
     out = io.BytesIO()
-    export(kg, "graphml", out)
+    export("graphml", out, store=store, entity_graph=lambda: entity_graph(store))
     out.seek(0)
     graph = nx.read_graphml(out)
     assert graph.number_of_nodes() == 13
     assert graph.nodes[str(E["虹桥机场"])]["label"] == "虹桥机场"
     out = io.BytesIO()
-    export(kg, "json", out)
+    export("json", out, store=store, entity_graph=lambda: entity_graph(store))
     data = json.loads(out.getvalue().decode("utf-8"))
     assert len(data["nodes"]) == 13 and data["links"]
 
 
-def test_export_refuses_an_unknown_format(kg):
+def test_export_refuses_an_unknown_format(store):
     with pytest.raises(PolicyKGError, match="xlsx"):
-        export(kg, "xlsx", io.BytesIO())
+        export("xlsx", io.BytesIO(), store=store, entity_graph=lambda: entity_graph(store))
 
 
 def test_the_entity_graph_is_saved_beside_the_store_and_read_back_the_same(
         kg_seed_store, tmp_path, monkeypatch):
     import shutil
 
-    import policykg.kg.analytics as analytics
+    import policykg.kg.entity_graph as module
     from policykg.kg import KnowledgeGraph
 
     store = tmp_path / "store"
     shutil.copytree(kg_seed_store, store)
     shutil.rmtree(store / "graph", ignore_errors=True)
-    with KnowledgeGraph.open({"store": str(store)}) as graph:
-        read = analytics._graph_of(graph)
-        view = neighbourhood(graph, "东华大学", depth=2)
-        path = shortest_connection(graph, "东华大学", "进博会")
+    with KnowledgeGraph.open({"store": str(store)}) as kg:
+        read = kg.entity_graph()
+        view = kg.neighbourhood("东华大学", depth=2)
+        path = kg.connection("东华大学", "进博会")
     assert len(list((store / "graph").glob("*.json"))) == 1
 
-    def no_store(kg):
+    def no_store(store):
         raise AssertionError("read the store although the graph is saved")
 
-    monkeypatch.setattr(analytics, "entity_graph", no_store)
-    with KnowledgeGraph.open({"store": str(store)}) as graph:
-        saved = analytics._graph_of(graph)
+    monkeypatch.setattr(module, "entity_graph", no_store)
+    with KnowledgeGraph.open({"store": str(store)}) as kg:
+        saved = kg.entity_graph()
         assert list(saved.nodes(data=True)) == list(read.nodes(data=True))
         assert list(saved.edges(data=True)) == list(read.edges(data=True))
-        assert neighbourhood(graph, "东华大学", depth=2) == view
-        assert shortest_connection(graph, "东华大学", "进博会") == path
+        assert kg.neighbourhood("东华大学", depth=2) == view
+        assert kg.connection("东华大学", "进博会") == path
 
 
 def test_threads_asking_at_once_load_the_entity_graph_and_searcher_once(kg_seed_store,
                                                                          monkeypatch):
     import threading
 
-    import policykg.kg.analytics as analytics
+    import policykg.kg.entity_graph as module
     import policykg.kg.search as search
     from policykg.kg import KnowledgeGraph
 
     loads = {"graph": 0, "search": 0}
-    read_graph, searcher_init = analytics._read_graph, search.Searcher.__init__
+    read_graph, searcher_init = module.load_entity_graph, search.Searcher.__init__
 
-    def counted_graph(kg):
+    def counted_graph(*args, **kwargs):
         loads["graph"] += 1
-        return read_graph(kg)
+        return read_graph(*args, **kwargs)
 
-    def counted_searcher(self, kg):
+    def counted_searcher(self, *args, **kwargs):
         loads["search"] += 1
-        searcher_init(self, kg)
+        searcher_init(self, *args, **kwargs)
 
-    monkeypatch.setattr(analytics, "_read_graph", counted_graph)
+    monkeypatch.setattr(module, "load_entity_graph", counted_graph)
     monkeypatch.setattr(search.Searcher, "__init__", counted_searcher)
     answers, errors = [], []
 

@@ -1,0 +1,244 @@
+"""The entity–task graph of a store as a networkx graph, and its saved table.
+
+The graph is read from the store with one SPARQL query. Its nodes are the
+documents, their structural units, the entities they mention and the topics
+they are linked to; its edges are ``dcterms:isPartOf`` (unit → parent),
+``pol:mentions`` (unit or document → entity), the typed relations
+(``pol:reliesOn`` …), ``dcterms:publisher`` and ``dcterms:subject`` (→ topic).
+Sentences and annotations are left out. The graph is undirected; each edge
+remembers the predicate and the direction of the triple it comes from.
+"""
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import TYPE_CHECKING, Any, Iterable
+
+from .cache import Tables
+from .vocab import PREFIXES, curie
+
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
+
+__all__ = ["entity_graph", "load_entity_graph", "TABLE_NAME", "TABLE_VERSION",
+           "NODE_TYPES", "ENTITY_NODE_TYPES", "UNIT_NODE_TYPES"]
+
+_P = PREFIXES
+_POL, _DCT, _SKOS, _SDO, _ORG = _P["pol"], _P["dcterms"], _P["skos"], _P["schema"], _P["org"]
+
+#: Node type of each class (a node with several classes takes the first in this order).
+_CLASS_TYPES: tuple[tuple[str, str], ...] = (
+    (_POL + "PolicyDocument", "document"),
+    (_POL + "Part", "part"),
+    (_POL + "Chapter", "chapter"),
+    (_POL + "Section", "section"),
+    (_POL + "Task", "task"),
+    (_POL + "Principle", "principle"),
+    (_POL + "Goal", "goal"),
+    (_POL + "Article", "article"),
+    (_POL + "Item", "item"),
+    (_POL + "Paragraph", "paragraph"),
+    (_POL + "StructuralUnit", "unit"),
+    (_SKOS + "Concept", "topic"),
+    (_POL + "DocumentReference", "reference"),
+    (_POL + "Programme", "programme"),
+    (_SDO + "Event", "event"),
+    (_SDO + "Place", "place"),
+    (_SDO + "GovernmentOrganization", "organization"),
+    (_SDO + "CollegeOrUniversity", "organization"),
+    (_SDO + "Organization", "organization"),
+    (_ORG + "Organization", "organization"),
+)
+_TYPE_RANK = {cls: i for i, (cls, _t) in enumerate(_CLASS_TYPES)}
+
+UNIT_NODE_TYPES = ("part", "chapter", "section", "task", "principle", "goal", "article",
+                   "item", "paragraph", "unit")
+ENTITY_NODE_TYPES = ("organization", "place", "event", "reference", "programme")
+#: Every node type, as used in ``types`` filters and in the ``type`` of nodes.
+NODE_TYPES = ("document", *UNIT_NODE_TYPES, *ENTITY_NODE_TYPES, "topic")
+
+#: Edge predicates, most specific first (the one kept when a pair has several).
+_EDGE_PREDICATES = (
+    "pol:reliesOn", "pol:hosts", "pol:develops", "pol:cooperatesWith", "pol:implements",
+    "pol:issuedBy", "dcterms:publisher", "dcterms:isPartOf", "dcterms:subject", "pol:mentions",
+)
+_LABEL_PREDICATES = ("rdfs:label", "skos:prefLabel", "skos:altLabel", "dcterms:title")
+_HUB_TYPES = ("document", "topic")  # edges touching these cost more in shortest paths
+
+def _expand(curie: str) -> str:
+    prefix, local = curie.split(":", 1)
+    return PREFIXES[prefix] + local
+
+
+_RDF_TYPE = PREFIXES["rdf"] + "type"
+_EDGE_RANK = {_expand(p): i for i, p in enumerate(_EDGE_PREDICATES)}
+_LABEL_OF = {_expand(p): p for p in _LABEL_PREDICATES}
+_PART_OF = _expand("dcterms:isPartOf")
+
+
+def _query() -> str:
+    """The one query reading the entity–task graph: typed nodes, labels and edges.
+
+    Each row also says whether the object is an IRI (``?oi``) and its language
+    (``?lang``), so that rows can be read as plain strings.
+    """
+    # pol:StructuralUnit is left out: every unit also has its specific class.
+    classes = " ".join(f"<{cls}>" for cls, t in _CLASS_TYPES if t != "unit")
+    predicates = " ".join(f"<{_expand(p)}>" for p in (*_EDGE_PREDICATES, *_LABEL_PREDICATES)
+                          if p != "dcterms:isPartOf")
+    # Sentences are dcterms:isPartOf units too; only units have a pol:position.
+    return (
+        "SELECT ?s ?p ?o ?oi ?lang WHERE {\n"
+        f"  {{ VALUES ?o {{ {classes} }} ?s a ?o . BIND(<{PREFIXES['rdf']}type> AS ?p) }}\n"
+        f"  UNION {{ ?s <{_expand('dcterms:isPartOf')}> ?o ; <{_expand('pol:position')}> ?n .\n"
+        f"           BIND(<{_expand('dcterms:isPartOf')}> AS ?p) }}\n"
+        f"  UNION {{ VALUES ?p {{ {predicates} }} ?s ?p ?o . }}\n"
+        "  FILTER (isIRI(?s))\n"
+        "  BIND (isIRI(?o) AS ?oi) BIND (LANG(?o) AS ?lang)\n"
+        "}"
+    )
+
+
+def entity_graph(store: Any) -> "nx.Graph":
+    """The entity–task graph of ``store`` (a ``GraphStore``) as an undirected networkx graph.
+
+    Nodes are keyed by IRI with attributes ``label`` (Chinese first), ``label_en``,
+    ``aliases`` ("|"-joined), ``type`` (one of ``NODE_TYPES``), ``title`` and
+    ``parent`` (the IRI the unit is part of, or ""). Edges carry ``predicate``
+    (a CURIE such as ``pol:mentions``), ``source`` (the subject of the triple)
+    and ``weight`` for shortest paths (3 for edges touching documents and
+    topics, which are hubs; 1.5 for ``dcterms:isPartOf``; 1 for mentions and
+    typed relations, so shared entities connect before shared outline).
+    Topics nobody is linked to are left out.
+    """
+    import networkx as nx
+
+    read = _read_rows(store)
+    types = {iri: _CLASS_TYPES[rank][1] for iri, rank in read.ranks.items()}
+    linked = {iri for pair in read.edges for iri in pair if pair[0] in types and pair[1] in types}
+    nodes = sorted(iri for iri, t in types.items() if t != "topic" or iri in linked)
+    keep = set(nodes)
+
+    graph = nx.Graph()
+    for iri in nodes:
+        parent = read.parent.get(iri, "")
+        graph.add_node(iri, type=types[iri], parent=parent if parent in keep else "",
+                       **_labels(iri, read.labels.get(iri, {})))
+    for (a, b), (_rank, predicate, source) in sorted(read.edges.items()):
+        if a in keep and b in keep:
+            if types[a] in _HUB_TYPES or types[b] in _HUB_TYPES:
+                weight = 3.0
+            elif predicate == "dcterms:isPartOf":
+                weight = 1.5
+            else:
+                weight = 1.0
+            graph.add_edge(a, b, predicate=predicate, source=source, weight=weight)
+    return graph
+
+
+class _Rows:
+    """What :func:`_read_rows` gathers: type ranks, labels, parents and best edges."""
+
+    def __init__(self) -> None:
+        self.ranks: dict[str, int] = {}
+        self.labels: dict[str, dict[str, list[tuple[str, str | None]]]] = {}
+        self.edges: dict[tuple[str, str], tuple[int, str, str]] = {}
+        self.parent: dict[str, str] = {}
+
+
+def _read_rows(store: Any) -> _Rows:
+    """Read the rows of :func:`_query` into a :class:`_Rows`, one row at a time."""
+    read = _Rows()
+    same: dict[str, str] = {}  # one string object per IRI, however many edges name it
+    # streamed when the store can: a corpus answers ~10⁶ rows
+    stream = getattr(store, "stream_rows", None)
+    with stream(_query()) if stream else nullcontext(store.select_rows(_query())) as rows:
+        for row in rows:
+            _add_row(read, same.setdefault(row["s"], row["s"]), row, same)
+    return read
+
+
+def _add_row(read: _Rows, s: str, row: dict, same: dict[str, str]) -> None:
+    """Add one row of :func:`_query` (subject ``s``) to ``read``."""
+    p, o = row["p"], row["o"]
+    if p == _RDF_TYPE:
+        rank = _TYPE_RANK.get(o)
+        if rank is not None and rank < read.ranks.get(s, len(_TYPE_RANK)):
+            read.ranks[s] = rank
+    elif p in _LABEL_OF:
+        if row["oi"] != "true":
+            read.labels.setdefault(s, {}).setdefault(_LABEL_OF[p], []).append(
+                (o, row["lang"] or None))
+    elif row["oi"] == "true" and s != o:
+        o = same.setdefault(o, o)
+        if p == _PART_OF:
+            read.parent.setdefault(s, o)
+        key = (min(s, o), max(s, o))
+        candidate = (_EDGE_RANK[p], curie(p), s)
+        if key not in read.edges or candidate < read.edges[key]:
+            read.edges[key] = candidate
+
+
+def _labels(iri: str, found: dict[str, list[tuple[str, str | None]]]) -> dict[str, str]:
+    """label (zh first), label_en, title and aliases of one node."""
+    def pick(predicates: Iterable[str], langs: Iterable[str | None]) -> str:
+        for lang in langs:
+            for predicate in predicates:
+                values = sorted(v for v, l in found.get(predicate, [])
+                                if (l or "").split("-")[0] == (lang or ""))
+                if values:
+                    return values[0]
+        return ""
+
+    main = ("rdfs:label", "skos:prefLabel", "dcterms:title")
+    label = pick(main, ("zh", None, "en")) or iri.rsplit("/", 1)[-1]
+    label_en = pick(main, ("en",))
+    aliases = sorted({v for v, _l in found.get("skos:altLabel", [])})
+    return {"label": label, "label_en": label_en, "title": pick(("dcterms:title",), ("zh", None)),
+            "aliases": "|".join(aliases)}
+
+
+#: Name of the saved entity graph among the store's tables (:class:`kg.cache.Tables`).
+TABLE_NAME = "graph"
+#: Layout of the saved entity graph (see :func:`_to_table`; change it with the layout).
+TABLE_VERSION = "entity graph v1"
+_NODE_FIELDS = ("type", "parent", "label", "label_en", "title", "aliases")
+
+
+def _to_table(graph: "nx.Graph") -> dict[str, list]:
+    """The entity graph as JSON data: node rows, and edges by node number."""
+    number = {n: i for i, n in enumerate(graph)}
+    return {"nodes": [[n, *(d[f] for f in _NODE_FIELDS)] for n, d in graph.nodes(data=True)],
+            "edges": [[number[a], number[b], d["predicate"], int(d["source"] == a), d["weight"]]
+                      for a, b, d in sorted((min(a, b), max(a, b), d)  # as entity_graph adds them
+                                            for a, b, d in graph.edges(data=True))]}
+
+
+def _from_table(table: dict[str, list]) -> "nx.Graph | None":
+    """The graph :func:`_to_table` saved, or ``None`` when the data does not fit."""
+    import networkx as nx
+
+    try:
+        graph = nx.Graph()
+        names = [row[0] for row in table["nodes"]]
+        graph.add_nodes_from((row[0], dict(zip(_NODE_FIELDS, row[1:], strict=True)))
+                             for row in table["nodes"])
+        graph.add_edges_from(
+            (names[a], names[b], {"predicate": p, "source": names[a] if forward else names[b],
+                                  "weight": w})
+            for a, b, p, forward, w in table["edges"])
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    return graph
+
+
+def load_entity_graph(store: Any, tables: Tables | None = None) -> "nx.Graph":
+    """The entity graph of ``store``: from its saved table when there is one, else read from
+    the store (and then saved for the next process)."""
+    tables = tables or Tables(None)
+    table = tables.saved(TABLE_NAME, TABLE_VERSION)
+    graph = _from_table(table) if table is not None else None
+    del table
+    if graph is None:
+        graph = entity_graph(store)
+        tables.save(TABLE_NAME, TABLE_VERSION, _to_table(graph))
+    return graph
