@@ -15,9 +15,11 @@ from .errors import (
     StoreError,
     TooLarge,
 )
+from .filters import date_bound
 from .graph import KnowledgeGraph
+from .iris import entity_iri
 from .settings import SETTINGS, Setting, Settings
-from .vocab import PREFIXES, curie, sparql_prologue
+from .vocab import PREFIXES, TOPIC_IRI, curie, sparql_prologue
 
 __all__ = [
     "KnowledgeGraph",
@@ -27,6 +29,9 @@ __all__ = [
     "PREFIXES",
     "sparql_prologue",
     "curie",
+    "entity_iri",
+    "TOPIC_IRI",
+    "date_bound",
     "PolicyKGError",
     "IngestError",
     "StoreError",

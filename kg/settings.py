@@ -126,10 +126,17 @@ def _read_config(path: Path) -> dict[str, Any]:
     return data
 
 
+#: Settings that must be greater than zero (a negative row limit would mean "no rows" or worse).
+_POSITIVE = ("sparql_timeout", "sparql_max_rows", "search_k")
+
+
 def _coerce(name: str, value: Any) -> Any:
     kind = type(_BY_NAME[name].default)
     try:
-        return kind(value)
+        coerced = kind(value)
     except (TypeError, ValueError):
         raise PolicyKGError(
             f"setting {name}: expected {kind.__name__}, got {value!r}") from None
+    if name in _POSITIVE and not coerced > 0:
+        raise PolicyKGError(f"setting {name}: must be greater than 0, got {value!r}")
+    return coerced

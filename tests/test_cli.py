@@ -2,12 +2,21 @@
 from __future__ import annotations
 
 import json
-import shutil
+import os
+from pathlib import Path
 
 import pytest
 from rdflib import Dataset
 
 from policykg.web.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def seed_path() -> Path:
+    """The bundled sample (the seed document), so these tests need no shared data."""
+    return REPO / "data" / "changning-2022-12-09.txt"
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +92,94 @@ def test_export_trig_keeps_document_graph(tmp_path, built_store):
     ds.parse(out, format="trig")
     names = {str(g.identifier) for g in ds.graphs()}
     assert any("/doc/" in n for n in names)
+
+
+def test_export_says_what_it_wrote(tmp_path, capsys, built_store):
+    out = tmp_path / "kg.nt"
+    assert main(["export", "--store", built_store, "--format", "nt", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(f"policykg: wrote {out} (nt, ") and err.count("\n") == 1
+    assert out.stat().st_size > 1000
+
+
+def _one_line_error(capsys, *needles: str) -> str:
+    captured = capsys.readouterr()
+    err = captured.err
+    assert err.startswith("policykg: error:") and err.count("\n") == 1, err
+    assert "Traceback" not in err and "usage:" not in err
+    for needle in needles:
+        assert needle in err, err
+    return err
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["search", "航空", "--from", "2022-13-45"], "2022-13-45"),
+    (["search", "航空", "--from", "yesterday"], "yesterday"),
+    (["search", "航空", "--to", "2022-02-30"], "2022-02-30"),
+    (["documents", "--from", "2022-02-30"], "2022-02-30"),
+    (["documents", "--to", "12/09/2022"], "12/09/2022"),
+    (["search", "航空", "-k", "0"], "-k"),
+    (["search", "航空", "-k", "-5"], "-k"),
+    (["search", "航空", "-k", "many"], "-k"),
+    (["serve", "--port", "99999"], "--port"),
+    (["serve", "--port", "0"], "--port"),
+])
+def test_bad_arguments_are_one_line_errors(capsys, tmp_path, argv, needle):
+    store = tmp_path / "never-made"
+    assert main([*argv, "--store", str(store)]) == 2
+    _one_line_error(capsys, needle)
+    assert not store.exists()  # refused before anything opened (or created) the store
+
+
+def test_good_dates_are_accepted(capsys, built_store):
+    assert main(["documents", "--store", built_store, "--from", "2022", "--to", "2022-12"]) == 0
+    assert "2022-12-09" in capsys.readouterr().out
+    assert main(["documents", "--store", built_store, "--from", "2022-12-10"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_negative_row_limit_setting_is_refused(capsys, monkeypatch, built_store):
+    monkeypatch.setenv("POLICYKG_SPARQL_MAX_ROWS", "-1")
+    assert main(["sparql", "--store", built_store, "ASK { ?s ?p ?o }"]) == 1
+    _one_line_error(capsys, "sparql_max_rows")
+    monkeypatch.setenv("POLICYKG_SPARQL_MAX_ROWS", "0")
+    assert main(["documents", "--store", built_store]) == 1
+    _one_line_error(capsys, "sparql_max_rows")
+
+
+@pytest.mark.parametrize("argv", [
+    ["search", "航空"], ["sparql", "ASK { ?s ?p ?o }"], ["documents"], ["graph", "stats"],
+    ["export", "--format", "nt"],
+])
+def test_readers_refuse_a_store_that_does_not_exist(capsys, tmp_path, argv):
+    store = tmp_path / "mistyped-store"
+    assert main([*argv, "--store", str(store)]) == 1
+    _one_line_error(capsys, str(store))
+    assert not store.exists()  # a typo does not leave an empty store behind
+
+
+def test_export_to_a_directory_or_an_unwritable_path(capsys, tmp_path, built_store):
+    assert main(["export", "--store", built_store, "-o", str(tmp_path)]) == 1
+    _one_line_error(capsys, "directory")
+    target = "/proc/nope/x.trig"
+    assert main(["export", "--store", built_store, "-o", target]) == 1
+    _one_line_error(capsys, target)
+    if os.geteuid() != 0:  # root writes anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        assert main(["export", "--store", built_store, "-o", str(locked / "kg.trig")]) == 1
+        _one_line_error(capsys, "cannot write")
+
+
+def test_graph_stats_is_a_table_and_json_on_request(capsys, built_store):
+    assert main(["graph", "stats", "--store", built_store]) == 0
+    out = capsys.readouterr().out
+    assert not out.lstrip().startswith("{")
+    lines = out.splitlines()
+    assert lines[0].split() == ["figure", "value"] and set(lines[1].replace(" ", "")) == {"-"}
+    assert any(line.split()[:1] == ["nodes"] for line in lines)
+    assert "degree" in out and "task" in out
+    assert main(["graph", "stats", "--store", built_store, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["nodes"] > 0 and data["top_degree"]
+    assert f"{data['nodes']}" in out

@@ -293,7 +293,8 @@ def test_query_page_renders_results_as_a_linked_table(client):
 
 
 def test_every_example_query_runs_on_the_seed(app):
-    kg = get_kg.__wrapped__(app) if hasattr(get_kg, "__wrapped__") else app.extensions["policykg"]
+    with app.app_context():
+        kg = get_kg()
     for example in kg.example_queries():
         answer = kg.query(example["query"])
         assert answer.kind == "select", example["name"]
@@ -318,7 +319,6 @@ def test_entity_page_pages_its_mentions_and_lists_its_documents(app, client, mon
     import re
 
     from policykg.kg import resource as kg_resource
-    from policykg.web.views import pages as web_pages
 
     with app.app_context():
         rows = get_kg().store.select_rows(
@@ -326,8 +326,7 @@ def test_entity_page_pages_its_mentions_and_lists_its_documents(app, client, mon
             "GROUP BY ?e HAVING (COUNT(DISTINCT ?m) >= 5) ORDER BY DESC(?n) ?e LIMIT 1")
         [row] = list(rows)
     iri, total = row["e"], int(row["n"])
-    for module in (kg_resource, web_pages):
-        monkeypatch.setattr(module, "MENTIONS_PER_PAGE", 2)
+    monkeypatch.setattr(kg_resource, "MENTIONS_PER_PAGE", 2)
     monkeypatch.setattr(kg_resource, "VALUES_PER_PROPERTY", 1)
     url = f"/resource?iri={quote(iri)}"
 
@@ -359,3 +358,139 @@ def test_entity_page_pages_its_mentions_and_lists_its_documents(app, client, mon
     for bad in ("0", "-1", "abc", "1e3"):
         assert client.get(f"{url}&page={bad}").status_code == 400
         assert client.get(f"/api/resource?iri={quote(iri)}&page={bad}").status_code == 400
+
+
+# -- the workspace: task view, passages, lists, exports ---------------------------
+TASK2 = "/part-3/section-1/task-2"
+
+
+def test_task_page_shows_its_text_in_order_and_its_entities_by_type(client, documents):
+    import re
+
+    doc = _doc(documents, "国际精品城区")
+    page = client.get(_path(doc["iri"] + TASK2), headers=HTML).get_data(as_text=True)
+    assert '<nav class="breadcrumb"' in page and "三、主攻方向和重点任务" in page
+    assert "<h1>打造航空服务新优势</h1>" in page and '<span class="number">2</span>' in page
+    text = re.search(r'<div class="doc-text unit-text" id="unit-text">(.*?)</div>', page, re.S)[1]
+    plain = re.sub(r"<[^>]+>", "", text)
+    assert plain.startswith("2.打造航空服务新优势。全面落实")
+    starts = [int(s) for s in re.findall(r'class="sent" id="s-(\d+)-\d+"', text)]
+    assert len(starts) >= 5 and starts == sorted(starts)  # every sentence, in reading order
+    places = re.search(r'<section class="entity-group" data-type="Place">(.*?)</section>', page, re.S)[1]
+    assert "上海虹桥临空经济示范区" in places and "建设" in places and "develops" in places
+    assert 'data-type="DocumentReference"' in page and "落实" in page
+    assert "isPartOf" not in page and "起始位置" not in page  # no raw RDF terms or offsets
+    assert re.search(r'href="/doc/[0-9a-f]+#s-\d+-\d+"[^>]*>¶1', page)  # evidence links
+    assert "航空" in page and "相关任务" in page
+
+
+def test_sentence_iris_open_the_document_at_the_sentence(client, documents):
+    doc = _doc(documents, "国际精品城区")
+    sentence = doc["iri"] + "/sentence/2875-2986"
+    response = client.get(_path(sentence), headers=HTML)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(_path(doc["iri"]) + "#s-2875-2986")
+    via_resource = client.get("/resource?iri=" + quote(sentence), headers=HTML).get_data(as_text=True)
+    assert "#s-2875-2986" not in via_resource or "无法加载" not in via_resource
+    rdf = client.get(_path(sentence), headers={"Accept": "text/turtle"})
+    assert rdf.status_code == 200 and rdf.mimetype == "text/turtle"  # machines still get RDF
+    page = client.get(_path(doc["iri"]), headers=HTML).get_data(as_text=True)
+    assert 'id="s-2875-2986"' in page  # the anchor exists in the document page
+
+
+def test_every_evidence_link_uses_a_passage_anchor(client, documents):
+    import re
+
+    doc = _doc(documents, "国际精品城区")
+    for url in ("/search?q=航空", _path(doc["iri"] + TASK2), "/entities?type=Organization",
+                "/entity/东华大学"):
+        page = client.get(url, headers=HTML).get_data(as_text=True)
+        assert "/sentence/" not in page and "/mention/" not in page, url
+        assert re.search(r'href="/doc/[0-9a-f]+#s-\d+-\d+"', page), url
+
+
+def test_entity_lists_by_type_with_counts(client):
+    import re
+
+    page = client.get("/entities?type=Organization", headers=HTML).get_data(as_text=True)
+    rows = re.findall(r"<tr>\s*<td><a href=\"(/entity/[^\"]+)\"", page)
+    assert len(rows) == 12 and "东华大学" in page and "中共长宁区委" in page
+    assert "单位 <small lang=\"en\">Organisations</small> (12)" in page
+    for kind in ("Place", "Event", "Programme", "DocumentReference"):
+        assert client.get(f"/entities?type={kind}", headers=HTML).status_code == 200
+    assert client.get("/entities?type=Nonsense", headers=HTML).status_code == 400
+    filtered = client.get("/entities?type=Organization&q=长宁", headers=HTML).get_data(as_text=True)
+    assert "中共长宁区委" in filtered and "东华大学" not in filtered
+    nav = client.get("/", headers=HTML).get_data(as_text=True)
+    assert 'href="/entities"' in nav and 'href="/topics"' in nav
+    topics = client.get("/topics", headers=HTML).get_data(as_text=True)
+    assert "航空" in topics and "Aviation" in topics
+
+
+def test_exports_match_the_page(client):
+    import re
+
+    from openpyxl import load_workbook
+
+    page = client.get("/entities?type=Organization", headers=HTML).get_data(as_text=True)
+    shown = re.findall(r"<tr>\s*<td><a href=\"/entity/[^\"]+\">([^<]+)", page)
+    got = client.get("/entities?type=Organization&format=csv")
+    assert got.mimetype == "text/csv" and "attachment" in got.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(got.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][0] == "名称 Name" and [r[0] for r in rows[1:]] == [s.strip() for s in shown]
+    assert all(r[8].startswith("[") and "#s-" in r[9] for r in rows[1:])  # evidence location
+    book = load_workbook(io.BytesIO(client.get("/entities?type=Organization&format=xlsx").data))
+    sheet = [list(r) for r in book.active.iter_rows(values_only=True)]
+    assert [r[0] for r in sheet[1:]] == [r[0] for r in rows[1:]]
+    assert isinstance(sheet[1][4], int)  # numbers stay numbers
+    search = client.get("/search?q=航空&format=csv")
+    found = list(csv.reader(io.StringIO(search.get_data(as_text=True).lstrip("\ufeff"))))
+    assert found[1][3] == "2. 打造航空服务新优势" and "#s-" in found[1][9] and found[1][7]
+    xlsx = load_workbook(io.BytesIO(client.get("/search?q=航空&format=xlsx").data)).active
+    assert xlsx.cell(2, 4).value == "2. 打造航空服务新优势"
+    assert client.get("/search?q=航空&format=pdf").status_code == 400
+
+
+def test_bad_dates_are_a_400_with_a_message(client):
+    for url in ("/search?q=航空&from=abc", "/documents?from=2022-13-45", "/api/search?q=航空&to=2022-02-30"):
+        response = client.get(url, headers=HTML)
+        assert response.status_code == 400, url
+        assert "Traceback" not in response.get_data(as_text=True)
+    assert "abc" in client.get("/search?q=航空&from=abc", headers=HTML).get_data(as_text=True)
+
+
+def test_favicon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert b"<svg" in response.data
+
+
+def test_closing_the_app_releases_the_store(store):
+    from policykg.kg import KnowledgeGraph
+
+    app = create_app({"POLICYKG": {"store": store + "-copy"}, "TESTING": True})
+    close_app(app)
+    close_app(app)  # twice is fine
+    with KnowledgeGraph.open({"store": store + "-copy"}):  # not locked any more
+        pass
+    app = create_app({"POLICYKG": {"store": store + "-copy"}, "TESTING": True})
+    del app  # an app dropped without close_app releases its store too
+    import gc
+
+    gc.collect()
+    with KnowledgeGraph.open({"store": store + "-copy"}):
+        pass
+
+
+def test_base_iri_comes_from_the_settings(tmp_path):
+    app = create_app({"POLICYKG": {"store": str(tmp_path / "s"), "base_iri": "http://example.org/kg/"},
+                      "TESTING": True})
+    try:
+        with app.test_request_context():
+            from policykg.web.urls import resource_url
+
+            assert resource_url("http://example.org/kg/doc/abc") == "/doc/abc"
+            assert resource_url("http://example.org/kg/doc/abc/sentence/1-5") == "/doc/abc#s-1-5"
+            assert resource_url("https://w3id.org/policykg/doc/abc").startswith("/resource?iri=")
+    finally:
+        close_app(app)

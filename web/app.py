@@ -8,15 +8,18 @@ Settings are layered: defaults → ``policykg.toml`` → the instance file
 """
 from __future__ import annotations
 
-import atexit
 import os
+import sys
 from typing import Any, Mapping
 
-from flask import Flask, current_app
+from flask import Flask
 
 from ..kg import KnowledgeGraph, Settings
+from . import context, errors, templating
+from .context import close_app, get_kg
+from .views import api, pages, sparql
 
-_EXTENSION = "policykg"
+__all__ = ["create_app", "get_kg", "close_app", "ensure_sample"]
 
 
 def _settings(app: Flask, config: Mapping[str, Any] | None) -> Settings:
@@ -35,6 +38,9 @@ def _settings(app: Flask, config: Mapping[str, Any] | None) -> Settings:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Make the web app over the graph the settings name (opened once, here).
 
+    The graph is closed by :func:`close_app` (the server does it when it
+    stops), or when the app is garbage collected.
+
     Args:
         config: Flask settings; ``POLICYKG`` is a ``kg.Settings`` or a dict of
             settings (``{"store": path}``). Without it the instance file and
@@ -51,33 +57,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update({k: v for k, v in config.items() if k != "POLICYKG"})
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    settings = _settings(app, config)
-    kg = KnowledgeGraph.open(settings)
-    app.extensions[_EXTENSION] = kg
-    atexit.register(close_app, app)
-
-    from . import errors
-    from .views import api, pages, sparql
-
+    context.init_app(app, _settings(app, config))
     errors.init_app(app)
+    templating.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
-    app.jinja_env.globals["base_iri"] = settings.base_iri
-    pages.init_app(app)
     return app
-
-
-def get_kg() -> KnowledgeGraph:
-    """The graph of the current app."""
-    return current_app.extensions[_EXTENSION]
-
-
-def close_app(app: Flask) -> None:
-    """Close the app's graph (its store lock and query workers); safe to call twice."""
-    kg = app.extensions.pop(_EXTENSION, None)
-    if kg is not None:
-        kg.close()
 
 
 def ensure_sample(settings: Settings) -> bool:
@@ -88,8 +74,6 @@ def ensure_sample(settings: Settings) -> bool:
     with KnowledgeGraph.open(settings) as kg:
         if not kg.is_empty():
             return False
-        import sys
-
         print(f"policykg: the store is empty; building the sample from {settings.sample}",
               file=sys.stderr)
         report = kg.build([settings.sample], progress=True)

@@ -13,11 +13,44 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from ..kg import KnowledgeGraph, PolicyKGError, Settings
+from ..kg import KnowledgeGraph, PolicyKGError, Settings, date_bound
+from .render import search_text
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (``policykg: error: …``) and exit 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"policykg: error: {self.prog.removeprefix('policykg ')}: {message}\n"
+                  if self.prog != "policykg" else f"policykg: error: {message}\n")
+
+
+def _date(text: str) -> str:
+    """A date argument: YYYY, YYYY-MM or YYYY-MM-DD naming a real period."""
+    try:
+        date_bound(text)
+    except PolicyKGError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text.strip()
+
+
+def _bounded(low: int, high: int | None = None):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            span = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"must be {span}, not {value}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
 
 
 def _store_parent() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = _Parser(add_help=False)
     parent.add_argument("--store", metavar="DIR",
                         help="the store: a directory or sparql+http://host:port/path "
                              "(default: $POLICYKG_STORE, else ~/.local/share/policykg/store)")
@@ -27,7 +60,7 @@ def _store_parent() -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``policykg`` (also used to document the CLI)."""
     store = _store_parent()
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="policykg",
         description="Chinese policy documents as a knowledge graph: parse, build, search, "
                     "query with SPARQL, explore on the web.")
@@ -47,10 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query")
     p.add_argument("--type", choices=["task", "entity", "sentence", "document"],
                    help="result type (default: from the question's intent)")
-    p.add_argument("-k", type=int, default=None, help="most results (default: setting search_k)")
+    p.add_argument("-k", type=_bounded(1), default=None,
+                   help="most results, at least 1 (default: setting search_k)")
     p.add_argument("--document", help="only this document (IRI or title)")
-    p.add_argument("--from", dest="date_from", metavar="DATE", help="documents issued on or after")
-    p.add_argument("--to", dest="date_to", metavar="DATE", help="documents issued on or before")
+    p.add_argument("--from", dest="date_from", metavar="DATE", type=_date,
+                   help="documents issued on or after (YYYY, YYYY-MM or YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", type=_date,
+                   help="documents issued on or before (YYYY, YYYY-MM or YYYY-MM-DD)")
     p.add_argument("--kind", help="only documents of this kind (意见, 通知, 条例, 报告 …)")
     p.add_argument("--json", action="store_true", help="print results as JSON")
 
@@ -68,12 +104,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--grep", metavar="TEXT", help="only titles, issuers or files containing TEXT")
     p.add_argument("--kind", help="only documents of this kind (意见, 通知, 条例, 报告 …)")
-    p.add_argument("--from", dest="date_from", metavar="DATE", help="issued on or after DATE")
-    p.add_argument("--to", dest="date_to", metavar="DATE", help="issued on or before DATE")
+    p.add_argument("--from", dest="date_from", metavar="DATE", type=_date,
+                   help="issued on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", type=_date,
+                   help="issued on or before DATE (YYYY, YYYY-MM or YYYY-MM-DD)")
+
+    p = sub.add_parser("duties", parents=[store], help="who leads or cooperates on which task, due when (督办)")
+    p.add_argument("--unit", metavar="NAME", help="only this unit (any of its names, or part of one)")
+    p.add_argument("--due-before", metavar="DATE", type=_date,
+                   help="only tasks due on or before DATE (YYYY, YYYY-MM or YYYY-MM-DD)")
+    p.add_argument("--csv", action="store_true", help="CSV for a spreadsheet instead of a table")
 
     p = sub.add_parser("graph", parents=[store], help="entity–task graph analytics")
     gsub = p.add_subparsers(dest="graph_command", required=True, metavar="WHAT")
-    gsub.add_parser("stats", parents=[store], help="sizes and the most central entities")
+    g = gsub.add_parser("stats", parents=[store], help="sizes and the most central entities")
+    g.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     g = gsub.add_parser("path", parents=[store], help="the shortest connection between two entities")
     g.add_argument("a")
     g.add_argument("b")
@@ -81,13 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", parents=[store], help="run the web app (builds the sample on first run)")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--port", type=_bounded(1, 65535), default=5000, help="1–65535 (default 5000)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``policykg`` command; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or a bad argument (already said in one line)
+        return exc.code if isinstance(exc.code, int) else 2
     # jieba announces building its prefix dictionary on every start (its import
     # sets its logger to DEBUG); a CLI user only needs to hear about problems.
     import jieba
@@ -139,7 +187,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_json())
     else:
-        print(result.to_text())
+        print(search_text(result))
     return 0
 
 
@@ -178,22 +226,39 @@ def cmd_sparql(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    output = Path(args.output) if args.output else None
+    if output is not None and output.is_dir():
+        raise PolicyKGError(f"{output}: is a directory; give a file name, e.g. {output / 'kg.trig'}")
     with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
-        if args.output:
-            with open(args.output, "wb") as out:
-                kg.export(args.format, out)
-        else:
+        if output is None:
             kg.export(args.format, sys.stdout.buffer)
+            return 0
+        try:
+            with open(output, "wb") as out:
+                kg.export(args.format, out)
+        except OSError as exc:
+            raise PolicyKGError(f"{output}: cannot write: {exc.strerror or exc}") from None
+    size = output.stat().st_size
+    print(f"policykg: wrote {output} ({args.format}, {_size(size)})", file=sys.stderr)
     return 0
 
 
-def cmd_documents(args: argparse.Namespace) -> int:
-    from ..kg.resource import filter_documents
+def _size(n: int) -> str:
+    """A byte count for people: 812 bytes, 14.2 kB, 3.1 MB."""
+    if n < 1000:
+        return f"{n} bytes"
+    for unit in ("kB", "MB", "GB"):
+        n /= 1000
+        if n < 1000 or unit == "GB":
+            return f"{n:.1f} {unit}"
+    return f"{n:.1f} GB"  # pragma: no cover
 
+
+def cmd_documents(args: argparse.Namespace) -> int:
     with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
-        docs = kg.documents()
-    docs = filter_documents(docs, text=args.grep, kind=args.kind, date_from=args.date_from,
+        docs = kg.documents(text=args.grep, kind=args.kind, date_from=args.date_from,
                             date_to=args.date_to)
+
     if args.json:
         _print_json([d.to_json() for d in docs])
     else:
@@ -202,10 +267,36 @@ def cmd_documents(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_duties(args: argparse.Namespace) -> int:
+    with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
+        rows = kg.duties(unit=args.unit, due_before=args.due_before)
+    roles = {"lead": "牵头", "cooperating": "配合", "responsible": "责任"}
+    table = [[a.unit_label, roles[a.role], a.due or "", a.task_label, a.document_title, a.evidence]
+             for a in rows]
+    headers = ["单位 unit", "职责 role", "时限 due", "任务 task", "文件 document", "依据 evidence"]
+    if args.csv:
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["unit", "role", "due", "task", "document", "evidence", "task_iri", "unit_iri"])
+        for a, row in zip(rows, table):
+            writer.writerow([a.unit_label, a.role, a.due or "", a.task_label, a.document_title, a.evidence,
+                             a.task, a.unit])
+    elif rows:
+        print(_table(headers, [[c if len(c) <= 40 else c[:39] + "…" for c in r] for r in table]))
+    else:
+        print("no duties found", file=sys.stderr)
+    return 0
+
+
 def cmd_graph(args: argparse.Namespace) -> int:
     with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
         if args.graph_command == "stats":
-            _print_json(kg.graph_stats())
+            stats = kg.graph_stats()
+            if args.json:
+                _print_json(stats)
+            else:
+                print(_stats_table(stats))
         elif args.graph_command == "path":
             steps = kg.connection(args.a, args.b)
             print(" → ".join(f"{s['label']} [{s['type']}]" if "type" in s else s["label"]
@@ -214,6 +305,42 @@ def cmd_graph(args: argparse.Namespace) -> int:
             for i, community in enumerate(kg.communities(), 1):
                 print(f"{i}. " + "、".join(n["label"] for n in community))
     return 0
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain text table, columns padded to their widest cell (CJK counted double)."""
+    import unicodedata
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(width(r[i]) for r in cells) for i in range(len(headers))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(c + " " * (w - width(c)) for c, w in zip(row, widths)).rstrip()
+
+    return "\n".join([line(cells[0]), line(["-" * w for w in widths]),
+                      *(line(r) for r in cells[1:])])
+
+
+def _stats_table(stats: dict) -> str:
+    """``graph stats`` for people: sizes, then nodes by type, edges by predicate, rankings."""
+    parts = [_table(["figure", "value"],
+                    [("nodes", stats.get("nodes", 0)), ("edges", stats.get("edges", 0)),
+                     ("components", stats.get("components", 0)),
+                     ("betweenness", stats.get("betweenness", ""))])]
+    parts.append(_table(["node type", "nodes"], sorted(
+        (stats.get("nodes_by_type") or {}).items(), key=lambda kv: (-kv[1], kv[0]))))
+    parts.append(_table(["edge predicate", "edges"], sorted(
+        (stats.get("edges_by_predicate") or {}).items(), key=lambda kv: (-kv[1], kv[0]))))
+    for key, title in (("top_degree", "degree"), ("top_betweenness", "betweenness")):
+        rows = [(i, n.get("label", ""), n.get("type", ""),
+                 f"{n[title]:.4f}" if isinstance(n.get(title), float) else n.get(title, ""))
+                for i, n in enumerate(stats.get(key) or (), 1)]
+        if rows:
+            parts.append(_table(["#", "entity", "type", title], rows))
+    return "\n\n".join(parts)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -234,6 +361,7 @@ _COMMANDS = {
     "sparql": cmd_sparql,
     "export": cmd_export,
     "documents": cmd_documents,
+    "duties": cmd_duties,
     "graph": cmd_graph,
     "serve": cmd_serve,
 }

@@ -3,36 +3,23 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
-from ..app import get_kg
-from .pages import page_arg, resource_url, search_filters
+from ..context import get_kg
+from ..params import int_arg, list_arg, page_arg, search_filters, text_arg
+from ..urls import resource_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
-def _int(name: str, default: int | None, low: int, high: int) -> int | None:
-    value = request.args.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        abort(400, f"parameter {name} must be an integer, not {value!r}")
-    if not low <= number <= high:
-        abort(400, f"parameter {name} must be between {low} and {high}")
-    return number
-
-
 @bp.get("/search")
 def search():
-    query = request.args.get("q", "")
-    result = get_kg().search(query, type=request.args.get("type") or None,
-                             k=_int("k", None, 1, 200), **search_filters())
+    result = get_kg().search(request.args.get("q", ""), type=text_arg("type") or None,
+                             k=int_arg("k", None, 1, 200), **search_filters())
     return jsonify(result.to_json())
 
 
 @bp.get("/resource")
 def resource():
-    iri = request.args.get("iri", "").strip()
+    iri = text_arg("iri")
     if not iri:
         abort(400, "missing parameter iri")
     return jsonify(get_kg().resource(iri, page=page_arg()).to_json())
@@ -40,11 +27,9 @@ def resource():
 
 @bp.get("/graph")
 def graph():
-    types = [t for t in request.args.get("types", "").split(",") if t.strip()] or None
-    data = get_kg().neighbourhood(request.args.get("iri") or None,
-                                  depth=_int("depth", 1, 1, 2), types=types,
-                                  area=request.args.get("area") or None,
-                                  query=request.args.get("q", "").strip() or None)
+    data = get_kg().neighbourhood(text_arg("iri") or None, depth=int_arg("depth", 1, 1, 2),
+                                  types=list_arg("types"), area=text_arg("area") or None,
+                                  query=text_arg("q") or None)
     for node in data.get("nodes", []):
         node.setdefault("url", resource_url(node["id"]))
     return jsonify(data)

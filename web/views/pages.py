@@ -1,94 +1,52 @@
 """HTML pages: search, documents, resource pages (with content negotiation) and the graph view."""
 from __future__ import annotations
 
-from urllib.parse import quote
+from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
+                   send_from_directory, url_for)
 
-from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
-
-from ...kg import curie
-from ...kg.iris import entity_iri
-from ...kg.resource import MENTIONS_PER_PAGE
-from ...kg.vocab import TOPIC_IRI
-
-from ..app import get_kg
+from ...kg import NotFound
+from ..context import get_kg
 from ..errors import error_response
-from ..highlight import link_spans, mark_spans, term_spans
+from ..exports import table_response, wanted_format
+from ..highlight import Span, annotate, mark_spans, term_spans
+from ..params import date_arg, page_arg, search_filters, text_arg
+from ..templating import ENTITY_TYPE_NAMES, TYPE_NAMES
+from ..urls import (doc_iri, entity_iri_of, passage_anchor, passage_of, passage_url, resource_url,
+                    topic_iri_of)
 
 bp = Blueprint("pages", __name__)
 
-#: Result and node types, with their Chinese and English names.
-TYPE_NAMES = {
-    "task": "任务 Tasks", "entity": "实体 Entities", "sentence": "句子 Sentences",
-    "document": "文档 Documents",
-}
 #: Media types a resource URL answers with; HTML first.
 RESOURCE_TYPES = ["text/html", "text/turtle", "application/ld+json", "application/n-triples"]
 _RDF_ALIASES = {"application/json": "application/ld+json", "text/n-triples": "application/n-triples",
                 "application/x-turtle": "text/turtle", "text/plain": "application/n-triples"}
 
 
-def resource_url(iri: str) -> str:
-    """The page of an IRI: a pretty path under the base IRI, else ``/resource?iri=``."""
-    base = current_app.jinja_env.globals.get("base_iri", "")
-    for prefix, route in ((f"{base}doc/", "doc"), (f"{base}entity/", "entity"),
-                          (TOPIC_IRI, "topic")):
-        if iri.startswith(prefix) and len(iri) > len(prefix):
-            return f"/{route}/{iri[len(prefix):]}"
-    return url_for("pages.resource", iri=iri)
-
-
-def page_arg() -> int:
-    """The ``page`` parameter (1 when absent); 400 unless a positive integer."""
-    value = (request.args.get("page") or "1").strip()
-    if not value.isdecimal() or not 1 <= int(value) <= 10 ** 6:
-        abort(400, f"参数 page 须为正整数 · parameter page must be a positive integer, not {value!r}")
-    return int(value)
-
-
-def init_app(app: Flask) -> None:
-    """Template helpers shared by every page."""
-    app.jinja_env.globals.update(resource_url=resource_url, short_iri=curie,
-                                 TYPE_NAMES=TYPE_NAMES)
-    app.jinja_env.filters["resource_url"] = resource_url
-    app.jinja_env.filters["short_iri"] = curie
-
-
 # -- search -------------------------------------------------------------------
 def _evidence_html(evidence: dict, query: str):
     """An evidence sentence with the matched words in ``<mark>``."""
     text = evidence.get("text", "")
-    spans = []
-    for h in evidence.get("highlights") or ():
-        if isinstance(h, dict):
-            spans.append((int(h.get("start", 0)), int(h.get("end", 0))))
-        elif isinstance(h, (list, tuple)) and len(h) == 2:
-            spans.append((int(h[0]), int(h[1])))
-        elif isinstance(h, str):
-            spans.extend(term_spans(text, [h]))
+    spans = [(int(h[0]), int(h[1])) for h in evidence.get("highlights") or ()]
     if not spans:
         spans = term_spans(text, [query, *query.split()])
     return mark_spans(text, spans)
 
 
-def search_filters() -> dict[str, str | None]:
-    """The search filters of a request: document (IRI or title), from/to dates, kind."""
-    return {"document": request.args.get("document") or None,
-            "date_from": request.args.get("from") or None,
-            "date_to": request.args.get("to") or None,
-            "kind": request.args.get("kind") or None}
-
-
 @bp.get("/")
 @bp.get("/search")
 def search():
-    query = (request.args.get("q") or "").strip()
-    kind = request.args.get("type") or None
+    query = text_arg("q")
+    kind = text_arg("type") or None
     if kind and kind not in TYPE_NAMES:
         kind = None
+    filters = search_filters()
+    fmt = wanted_format()
     groups: list[tuple[str, list[dict]]] = []
     result = None
     if query:
-        result = get_kg().search(query, type=kind, **search_filters()).to_json()
+        result = get_kg().search(query, type=kind, **filters).to_json()
+        if fmt:
+            return _search_table(result, fmt)
         by_type: dict[str, list[dict]] = {}
         for hit in result.get("results", []):
             for ev in hit.get("evidence", []) or []:
@@ -96,19 +54,39 @@ def search():
             by_type.setdefault(hit.get("type") or "other", []).append(hit)
         groups = list(by_type.items())
     return render_template("search.html", query=query, kind=kind, result=result, groups=groups,
-                           filters=search_filters())
+                           filters=filters)
+
+
+_SEARCH_HEADERS = ["排名 Rank", "类型 Type", "编号 Number", "名称 Name", "文档 Document", "日期 Date",
+                   "得分 Score", "证据 Evidence", "位置 Location", "链接 Link"]
+
+
+def _search_table(result: dict, fmt: str) -> Response:
+    """Search results as a table: one row per evidence sentence (or per hit without evidence)."""
+    root = request.host_url.rstrip("/")
+    rows = []
+    for rank, hit in enumerate(result.get("results", []), 1):
+        head = [rank, hit.get("type") or "", hit.get("number") or "", hit.get("label") or hit["iri"],
+                hit.get("title") or "", hit.get("date") or "", hit.get("score")]
+        evidence = hit.get("evidence") or [{}]
+        for ev in evidence:
+            where = link = ""
+            if ev.get("document") and ev.get("start") is not None:
+                where = f"[{ev['start']}, {ev['end']})"
+                link = root + passage_url(ev["document"], ev["start"], ev["end"])
+            rows.append(head + [ev.get("text") or "", where, link or root + resource_url(hit["iri"])])
+    return table_response("search", _SEARCH_HEADERS, rows, fmt)
 
 
 # -- documents ------------------------------------------------------------------
 @bp.get("/documents")
 def documents():
-    from ...kg.resource import filter_documents
-
-    every = get_kg().documents()
-    wanted = {key: (request.args.get(key) or "").strip()[:200]
-              for key in ("q", "kind", "from", "to")}
-    docs = filter_documents(every, text=wanted["q"], kind=wanted["kind"],
-                            date_from=wanted["from"], date_to=wanted["to"])
+    wanted = {"q": text_arg("q"), "kind": text_arg("kind"),
+              "from": date_arg("from") or "", "to": date_arg("to") or ""}
+    kg = get_kg()
+    every = kg.documents()
+    docs = kg.documents(text=wanted["q"], kind=wanted["kind"], date_from=wanted["from"],
+                        date_to=wanted["to"])
     kinds = sorted({d.kind for d in every if d.kind})
     return render_template("documents.html", documents=[d.to_json() for d in docs],
                            total=len(every), kinds=kinds, wanted=wanted)
@@ -144,8 +122,11 @@ def _resource_response(iri: str):
         response.headers["Vary"] = "Accept"
         return response
     data = kg.resource(iri, page=page_arg()).to_json()
-    html = render_template("document.html" if _is_document(data) else "resource.html",
-                           r=data, iri=iri, hidden=_DOCUMENT_HIDDEN, **_page_parts(data))
+    if _is_document(data):
+        html = render_template("document.html", r=data, iri=iri, hidden=_DOCUMENT_HIDDEN,
+                               **_document_parts(data, kg.passages(iri)))
+    else:
+        html = render_template("resource.html", r=data, iri=iri, **_page_parts(data))
     response = Response(html, mimetype="text/html")
     response.headers["Vary"] = "Accept"
     return response
@@ -161,36 +142,47 @@ def _is_document(data: dict) -> bool:
         t.get("iri", "").endswith("#PolicyDocument") for t in data.get("types") or ())
 
 
-def _page_parts(data: dict) -> dict:
-    """Pre-rendered safe HTML of the text parts of a resource page.
+def _mention_spans(mentions) -> list[Span]:
+    """Entity mentions as marked links, classed by entity type."""
+    return [Span(m["start"], m["end"], resource_url(m["entity"]) if m.get("entity") else None,
+                 css=f"t-{(m.get('type') or 'entity').lower()}", title=m.get("label") or "")
+            for m in mentions]
 
-    The document text with every entity mention linked and marked (escaped
-    segments, markup only at the stored offsets), and each mention of the
-    resource in its sentence with the span marked.
-    """
+
+def _document_parts(data: dict, sentences: list[tuple[int, int]]) -> dict:
+    """A document's text as safe HTML: every sentence anchored (``#s-START-END``), every
+    entity mention linked and marked (escaped segments, markup only at stored offsets)."""
+    return {"text_html": annotate(data["text"], sentences=sentences,
+                                  spans=_mention_spans(data.get("spans") or ()))}
+
+
+def _page_parts(data: dict) -> dict:
+    """Pre-rendered safe HTML of a resource page: each mention of the resource in its
+    sentence with the span marked, and the pager of the mentions."""
     parts: dict = {}
-    text = data.get("text")
-    if text:
-        spans = [(s["start"], s["end"], resource_url(s["entity"]) if s.get("entity") else None)
-                 for s in data.get("spans") or ()]
-        parts["text_html"] = link_spans(text, spans)
     contexts = []
+    seen: set[tuple] = set()
     for m in data.get("mentions") or ():
+        place = (m.get("document"), m.get("start"), m.get("end"))
+        if place in seen:  # one passage asserted twice (a topic by two of its labels)
+            continue
+        seen.add(place)
         if m.get("sentence"):
             span = m.get("highlight")
             contexts.append((m, mark_spans(m["sentence"], [tuple(span)] if span else [])))
         else:
             contexts.append((m, mark_spans(m.get("exact") or "", [(0, len(m.get("exact") or ""))])))
     parts["mention_contexts"] = contexts
+    per_page = data.get("mentions_per_page") or 50
     total, page = data.get("mention_total") or 0, data.get("mention_page") or 1
-    pages = max(1, -(-total // MENTIONS_PER_PAGE))
+    pages = max(1, -(-total // per_page))
     args = {**(request.view_args or {}), **request.args.to_dict()}
 
     def url(number: int) -> str:
         return url_for(request.endpoint, **{**args, "page": number})
 
     parts["pager"] = {"page": page, "pages": pages,
-                      "first": (page - 1) * MENTIONS_PER_PAGE + 1,
+                      "first": (page - 1) * per_page + 1,
                       "prev": url(min(page - 1, pages)) if page > 1 else None,
                       "next": url(page + 1) if page < pages else None}
     return parts
@@ -198,7 +190,7 @@ def _page_parts(data: dict) -> dict:
 
 @bp.get("/resource")
 def resource():
-    iri = (request.args.get("iri") or "").strip()
+    iri = text_arg("iri")
     if not iri:
         abort(400, "缺少参数 iri · missing parameter iri")
     return _resource_response(iri)
@@ -206,28 +198,96 @@ def resource():
 
 @bp.get("/doc/<path:rest>")
 def doc_page(rest: str):
-    return _resource_response(f"{current_app.jinja_env.globals['base_iri']}doc/{rest}")
+    passage = passage_of(rest)
+    html = _negotiate_resource() == "text/html"
+    if passage and html:
+        # a sentence, mention or evidence: the document, scrolled to that passage
+        document, start, end = passage
+        return redirect(f"{url_for('pages.doc_page', rest=document)}#{passage_anchor(start, end)}",
+                        code=303)
+    if html and "/" in rest.strip("/"):
+        try:
+            return _unit_page(get_kg().unit_view(doc_iri(rest)).to_json())
+        except NotFound:
+            pass  # not a unit (an annotation, a selector …): its linked-data page
+    return _resource_response(doc_iri(rest))
+
+
+def _unit_page(view: dict) -> Response:
+    """A task, section or article: breadcrumb, its text with entities marked, entities by type."""
+    text_html = annotate(view["text"], offset=view["start"],
+                         sentences=[(s["start"], s["end"]) for s in view["sentences"]],
+                         spans=_mention_spans(view["mentions"]))
+    response = Response(render_template("unit.html", u=view, text_html=text_html),
+                        mimetype="text/html")
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 @bp.get("/entity/<path:rest>")
 def entity_page(rest: str):
-    # The path arrives %-decoded; the IRI scheme re-encodes it the same way it minted it.
-    return _resource_response(entity_iri(current_app.jinja_env.globals["base_iri"], rest))
+    return _resource_response(entity_iri_of(rest))
 
 
 @bp.get("/topic/<path:slug>")
 def topic_page(slug: str):
-    return _resource_response(f"{TOPIC_IRI}{quote(slug, safe='-_.~/')}")
+    return _resource_response(topic_iri_of(slug))
+
+
+# -- lists ------------------------------------------------------------------------
+_ENTITY_HEADERS = ["名称 Name", "英文名 English name", "别名 Aliases", "类型 Type", "提及 Mentions",
+                   "文档 Documents", "单元 Units", "首次提及 First mention", "位置 Location",
+                   "链接 Link"]
+
+
+@bp.get("/entities")
+def entities():
+    kind = text_arg("type") or None
+    if kind and kind not in ENTITY_TYPE_NAMES:
+        abort(400, f"类型须为 · type must be one of {', '.join(ENTITY_TYPE_NAMES)}, not {kind!r}")
+    needle = text_arg("q")
+    kg = get_kg()
+    rows = [r.to_json() for r in kg.entities(kind, text=needle or None)]
+    fmt = wanted_format()
+    if fmt:
+        root = request.host_url.rstrip("/")
+        table = []
+        for r in rows:
+            ex = r.get("example") or {}
+            table.append([r["zh"], r["en"], "、".join(r["aliases"]), r["type"], r["mentions"],
+                          r["documents"], r["units"], ex.get("text") or "",
+                          f"[{ex['start']}, {ex['end']})" if ex else "",
+                          root + (passage_url(ex["document"], ex["start"], ex["end"]) if ex
+                                  else resource_url(r["iri"]))])
+        return table_response(f"entities-{kind or 'all'}", _ENTITY_HEADERS, table, fmt)
+    return render_template("entities.html", rows=rows, kind=kind, q=needle,
+                           counts=kg.entity_type_counts())
+
+
+_TOPIC_HEADERS = ["主题 Topic", "英文 English", "单元 Units", "文档 Documents", "链接 Link"]
+
+
+@bp.get("/topics")
+def topics():
+    rows = [t.to_json() for t in get_kg().topics()]
+    fmt = wanted_format()
+    if fmt:
+        root = request.host_url.rstrip("/")
+        return table_response("topics", _TOPIC_HEADERS,
+                              [[t["zh"], t["en"], t["units"], t["documents"],
+                                root + resource_url(t["iri"])] for t in rows], fmt)
+    return render_template("topics.html", rows=rows)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml",
+                               max_age=86400)
 
 
 # -- graph ----------------------------------------------------------------------
 @bp.get("/graph")
 def graph():
-    params = {
-        "iri": request.args.get("iri", ""),
-        "depth": request.args.get("depth", "1"),
-        "types": request.args.get("types", ""),
-        "area": request.args.get("area", ""),
-        "q": request.args.get("q", ""),
-    }
+    params = {key: text_arg(key, default) for key, default in
+              (("iri", ""), ("depth", "1"), ("types", ""), ("area", ""), ("q", ""))}
     return render_template("graph.html", params=params)

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from ...kg import PolicyKGError, QueryRefused, sparql_prologue
 
-from ..app import get_kg
+from ..context import get_kg
 from ..errors import status_of
 
 bp = Blueprint("sparql", __name__)

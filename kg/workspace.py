@@ -1,0 +1,390 @@
+"""What the workspace pages show people: a unit's text and its entities, lists of entities and topics.
+
+Services layer: each function receives the store (``kg.store.GraphStore``) and
+runs a fixed handful of SELECT queries; answers are plain dataclasses with
+``to_json``. Names come Chinese first, English second.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .errors import NotFound, PolicyKGError
+from .vocab import POL_IRI
+
+__all__ = ["ENTITY_TYPES", "Name", "Passage", "EntityRole", "UnitView", "EntityRow", "TopicRow",
+           "unit_view", "entity_list", "entity_type_counts", "topic_list", "document_passages",
+           "suggest_names"]
+
+#: The entity types of the lists (``/entities?type=``), as ``pol:entityType`` values.
+ENTITY_TYPES = {"Organization": "Organization", "Place": "Place", "Event": "Event",
+                "Programme": "Programme", "DocumentReference": "Document"}
+_TYPE_OF_VALUE = {v: k for k, v in ENTITY_TYPES.items()}
+#: Relations of a unit shown as a mere mention when nothing more specific links the pair.
+_MENTIONS = POL_IRI + "mentions"
+_UNIT_CLASSES = ("Part", "Chapter", "Section", "Task", "Principle", "Goal", "Article", "Item",
+                 "Paragraph", "Annex")
+_MAX_RELATED = 12
+_MAX_SUGGESTIONS = 50
+
+
+def _node(iri: str) -> str:
+    """``<iri>`` for a query; an IRI that cannot be one is not in the graph."""
+    if not iri or any(ch in iri for ch in '<>"{}|^`\\ \n\t'):
+        raise NotFound(f"not a valid IRI: {iri!r}")
+    return f"<{iri}>"
+
+
+def _literal(text: str) -> str:
+    """A SPARQL string literal."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
+def _rows(store, query: str) -> list[dict[str, str | None]]:
+    # read to the end here: a half-read pyoxigraph answer dropped by another thread logs an error
+    return list(store.select_rows(query))
+
+
+@dataclass
+class Name:
+    """Something with a Chinese and an English name (either may be empty)."""
+
+    iri: str
+    zh: str
+    en: str = ""
+    type: str = ""
+
+    @property
+    def label(self) -> str:
+        """The name to show first: Chinese, else English, else the IRI's last segment."""
+        return self.zh or self.en or self.iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _names(store, iris: set[str], *, predicates: str = "rdfs:label skos:prefLabel dcterms:title",
+           ) -> dict[str, Name]:
+    """Chinese and English names of ``iris`` (pref/rdfs labels, then titles)."""
+    names = {iri: Name(iri, "") for iri in iris}
+    if not iris:
+        return names
+    values = " ".join(_node(i) for i in sorted(iris))
+    for row in _rows(store, f"""
+            SELECT ?s ?l (LANG(?l) AS ?lang) WHERE {{ VALUES ?s {{ {values} }}
+              VALUES ?p {{ {predicates} }} ?s ?p ?l FILTER (isLiteral(?l)) }}"""):
+        name, lang, text = names[row["s"]], (row["lang"] or "").split("-")[0], row["l"] or ""
+        if lang == "en":
+            name.en = name.en or text
+        elif lang in ("zh", ""):
+            name.zh = name.zh or text
+    return names
+
+
+@dataclass
+class Passage:
+    """A place in a document's text: ``[start, end)`` offsets and the words there."""
+
+    document: str
+    start: int
+    end: int
+    text: str = ""
+
+
+@dataclass
+class EntityRole:
+    """An entity of a unit with what the unit does with it (roles), and where the text says so."""
+
+    entity: Name
+    roles: list[Name] = field(default_factory=list)  # predicates, labelled 依托/relies on …
+    evidence: list[Passage] = field(default_factory=list)
+
+
+@dataclass
+class UnitView:
+    """A structural unit (task, section, article …) as people read it."""
+
+    iri: str
+    kind: str  # Task, Section, Article …
+    number: str
+    title: str
+    label: str
+    document: Name
+    breadcrumb: list[Name]  # document → part → section (the unit itself last)
+    start: int
+    end: int
+    text: str  # the unit's text in reading order (the document's clean text [start, end))
+    sentences: list[Passage]
+    mentions: list[dict[str, Any]]  # {start, end, entity, type} relative to the document
+    entities: dict[str, list[EntityRole]]  # by type (ENTITY_TYPES keys), roles first
+    topics: list[Name]
+    related: list[dict[str, Any]]  # units sharing entities: {unit: Name, document: Name, shared}
+    parts: list[Name] = field(default_factory=list)  # the units directly inside it
+
+    def to_json(self) -> dict[str, Any]:
+        """The view as a JSON object."""
+        return asdict(self)
+
+
+def unit_view(store, iri: str) -> UnitView:
+    """The unit ``iri`` with its text, entities by type and role, topics and related units.
+
+    Raises:
+        NotFound: ``iri`` is not a structural unit of a document in the graph.
+    """
+    node = _node(iri)
+    found = _rows(store, f"""
+        SELECT ?type ?number ?title ?label ?start ?end ?doc WHERE {{
+          {node} a pol:StructuralUnit ; a ?type ; pol:inDocument ?doc ;
+                 pol:startOffset ?start ; pol:endOffset ?end .
+          FILTER (?type != pol:StructuralUnit && STRSTARTS(STR(?type), "{POL_IRI}"))
+          OPTIONAL {{ {node} pol:number ?number }} OPTIONAL {{ {node} dcterms:title ?title }}
+          OPTIONAL {{ {node} rdfs:label ?label }} }} LIMIT 1""")
+    if not found:
+        raise NotFound(f"{iri} is not a unit of a document in the graph")
+    row = found[0]
+    doc, start, end = row["doc"] or "", int(row["start"] or 0), int(row["end"] or 0)
+    ancestors = _rows(store, f"""
+        SELECT DISTINCT ?a ?start ?end WHERE {{ {node} dcterms:isPartOf+ ?a .
+          ?a a pol:StructuralUnit ; pol:startOffset ?start ; pol:endOffset ?end }}""")
+    ancestors.sort(key=lambda a: (int(a["start"] or 0), -int(a["end"] or 0)))
+    parts = _rows(store, f"""
+        SELECT ?u ?pos WHERE {{ ?u dcterms:isPartOf {node} ; a pol:StructuralUnit ;
+          pol:position ?pos }}""")
+    parts.sort(key=lambda p: int(p["pos"] or 0))
+    text_rows = _rows(store, f"SELECT ?text WHERE {{ GRAPH {_node(doc)} {{ {_node(doc)} pol:cleanText ?text }} }}")
+    text = (text_rows[0]["text"] or "") if text_rows else ""
+    sentences = [Passage(doc, int(s["start"]), int(s["end"]), s["value"] or "") for s in _rows(store, f"""
+        SELECT ?start ?end ?value WHERE {{ GRAPH {_node(doc)} {{
+          ?s a pol:Sentence ; pol:startOffset ?start ; pol:endOffset ?end ; rdf:value ?value .
+          FILTER (?start >= {start} && ?end <= {end}) }} }} ORDER BY ?start""")]
+    mentions = [{"start": int(m["s"]), "end": int(m["e"]), "entity": m["entity"], "type": m["type"]}
+                for m in _rows(store, f"""
+        SELECT DISTINCT ?s ?e ?entity ?type WHERE {{ GRAPH {_node(doc)} {{
+          ?m a pol:Mention ; pol:mentionOf ?entity ; oa:hasTarget/oa:hasSelector ?sel .
+          ?sel oa:start ?s ; oa:end ?e . FILTER (?s >= {start} && ?e <= {end})
+          OPTIONAL {{ ?entity pol:entityType ?type }} }} }} ORDER BY ?s ?e""")]
+    entities = _unit_entities(store, node, doc, mentions)
+    topics = [r["t"] for r in _rows(store, f"SELECT DISTINCT ?t WHERE {{ {node} dcterms:subject ?t }}")]
+    related = _rows(store, f"""
+        SELECT ?other ?doc (COUNT(DISTINCT ?e) AS ?n) WHERE {{
+          {node} pol:mentions ?e . ?other pol:mentions ?e ; a pol:Task ; pol:inDocument ?doc .
+          FILTER (?other != {node}) }} GROUP BY ?other ?doc ORDER BY DESC(?n) ?other
+        LIMIT {_MAX_RELATED}""")
+    names = _names(store, {doc, iri, *(a["a"] for a in ancestors), *topics,
+                           *(r["other"] for r in related), *(r["doc"] for r in related),
+                           *(p["u"] for p in parts)},
+                   predicates="rdfs:label skos:prefLabel dcterms:title")
+    titled = _names(store, {doc, *(r["doc"] for r in related)}, predicates="dcterms:title")
+    document = titled[doc] if titled[doc].zh or titled[doc].en else names[doc]
+    return UnitView(
+        iri=iri, kind=(row["type"] or "").rsplit("#", 1)[-1], number=row["number"] or "",
+        title=row["title"] or "", label=row["label"] or row["title"] or "",
+        document=document, breadcrumb=[document] + [names[a["a"]] for a in ancestors] + [names[iri]],
+        start=start, end=end, text=text[start:end], sentences=sentences, mentions=mentions,
+        entities=entities, topics=sorted((names[t] for t in topics), key=lambda n: n.label),
+        related=[{"unit": names[r["other"]], "document": titled.get(r["doc"]) or names[r["doc"]],
+                  "shared": int(r["n"])} for r in related],
+        parts=[names[p["u"]] for p in parts])
+
+
+def _unit_entities(store, node: str, doc: str,
+                   mentions: list[dict[str, Any]]) -> dict[str, list[EntityRole]]:
+    """The entities a unit (or a unit inside it) names or relates to, by type, with their roles."""
+    links = _rows(store, f"""
+        SELECT DISTINCT ?p ?e ?type WHERE {{
+          ?u dcterms:isPartOf* {node} ; a pol:StructuralUnit ; ?p ?e . ?e pol:entityType ?type }}""")
+    evidence = _rows(store, f"""
+        SELECT DISTINCT ?p ?e ?s ?end WHERE {{
+          ?u dcterms:isPartOf* {node} ; a pol:StructuralUnit .
+          ?ann a pol:RelationEvidence ; pol:evidenceFor ?u ; pol:assertedPredicate ?p ;
+               pol:assertedObject ?e ; oa:hasTarget/oa:hasSelector ?sel .
+          ?sel oa:start ?s ; oa:end ?end }} ORDER BY ?s""")
+    by_entity: dict[str, tuple[str, set[str]]] = {}
+    for link in links:
+        by_entity.setdefault(link["e"], (link["type"] or "", set()))[1].add(link["p"])
+    roles = _names(store, {p for _t, ps in by_entity.values() for p in ps}, predicates="rdfs:label")
+    names = _names(store, set(by_entity))
+    grouped: dict[str, list[EntityRole]] = {}
+    for entity, (type_value, predicates) in by_entity.items():
+        specific = sorted(p for p in predicates if p != _MENTIONS)
+        passages = [Passage(doc, int(e["s"]), int(e["end"])) for e in evidence
+                    if e["e"] == entity and e["p"] in specific]
+        passages += [Passage(doc, m["start"], m["end"]) for m in mentions if m["entity"] == entity]
+        seen: set[tuple[int, int]] = set()
+        unique = [p for p in passages if (p.start, p.end) not in seen and not seen.add((p.start, p.end))]
+        name = names[entity]
+        name.type = _TYPE_OF_VALUE.get(type_value, type_value)
+        grouped.setdefault(name.type, []).append(EntityRole(
+            name, [roles[p] for p in specific] or [roles.get(_MENTIONS) or Name(_MENTIONS, "提及", "mentions")],
+            unique))
+    order = list(ENTITY_TYPES)
+    for group in grouped.values():  # related by a role before merely mentioned, then by name
+        group.sort(key=lambda r: (r.roles[0].iri == _MENTIONS, r.entity.label))
+    return {t: grouped[t] for t in sorted(grouped, key=lambda t: (order.index(t) if t in order
+                                                                  else len(order), t))}
+
+
+def document_passages(store, doc: str) -> list[tuple[int, int]]:
+    """The ``[start, end)`` of every sentence of a document, in reading order (anchors of its page)."""
+    node = _node(doc)
+    return [(int(r["start"]), int(r["end"])) for r in _rows(store, f"""
+        SELECT ?start ?end WHERE {{ GRAPH {node} {{ ?s a pol:Sentence ; pol:startOffset ?start ;
+          pol:endOffset ?end }} }} ORDER BY ?start""")]
+
+
+@dataclass
+class EntityRow:
+    """One line of an entity list: names, type, how often and where it is named, and a first example."""
+
+    iri: str
+    zh: str
+    en: str
+    aliases: list[str]
+    type: str
+    mentions: int
+    documents: int
+    units: int
+    example: Passage | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The row as a JSON object."""
+        return asdict(self)
+
+
+def entity_type_counts(store) -> dict[str, int]:
+    """How many entities of each list type (``ENTITY_TYPES``) the graph holds; every type present."""
+    counts = {t: 0 for t in ENTITY_TYPES}
+    for row in _rows(store, "SELECT ?t (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e pol:entityType ?t } "
+                            "GROUP BY ?t"):
+        kind = _TYPE_OF_VALUE.get(row["t"] or "")
+        if kind:
+            counts[kind] = int(row["n"] or 0)
+    return counts
+
+
+def entity_list(store, type: str | None = None, *, text: str | None = None) -> list[EntityRow]:
+    """The entities of one type (or all), whose names contain ``text``, most mentioned first.
+
+    Each row has its Chinese and English names, aliases, counts of mentions,
+    documents and units, and its first mention (document order) as an example.
+
+    Raises:
+        PolicyKGError: (kind ``invalid``) ``type`` is not one of ``ENTITY_TYPES``.
+    """
+    if type and type not in ENTITY_TYPES:
+        raise PolicyKGError(f"unknown entity type {type!r}; choose from {', '.join(ENTITY_TYPES)}")
+    wanted = f'VALUES ?t {{ {_literal(ENTITY_TYPES[type])} }}' if type else ""
+    # one count per query: OPTIONALs side by side would multiply mentions by units per entity
+    rows = _rows(store, f"SELECT DISTINCT ?e ?t WHERE {{ {wanted} ?e pol:entityType ?t }}")
+    counts: dict[str, dict[str, int]] = {r["e"]: {} for r in rows}
+    for key, pattern in (("mentions", "?x pol:mentionOf ?e"),
+                         ("docs", "?e pol:mentionedIn ?x . ?x a pol:PolicyDocument"),
+                         ("units", "?e pol:mentionedIn ?x . ?x a pol:StructuralUnit")):
+        for row in _rows(store, f"SELECT ?e (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {wanted} "
+                                f"?e pol:entityType ?t . {pattern} }} GROUP BY ?e"):
+            counts.setdefault(row["e"], {})[key] = int(row["n"] or 0)
+    for row in rows:
+        row.update({k: str(v) for k, v in counts.get(row["e"], {}).items()})
+    iris = {r["e"] for r in rows}
+    names = _names(store, iris, predicates="rdfs:label skos:prefLabel")
+    aliases: dict[str, list[str]] = {}
+    if iris:
+        values = " ".join(_node(i) for i in sorted(iris))
+        for row in _rows(store, f"SELECT ?e ?a WHERE {{ VALUES ?e {{ {values} }} ?e skos:altLabel ?a }} "
+                                "ORDER BY ?a"):
+            aliases.setdefault(row["e"], []).append(row["a"] or "")
+    needle = (text or "").strip().casefold()
+    out = []
+    for row in rows:
+        name = names[row["e"]]
+        if needle and not any(needle in n.casefold() for n in (name.zh, name.en, *aliases.get(row["e"], ()))):
+            continue
+        out.append(EntityRow(row["e"], name.zh or name.label, name.en, aliases.get(row["e"], []),
+                             _TYPE_OF_VALUE.get(row["t"] or "", row["t"] or ""),
+                             int(row.get("mentions") or 0), int(row.get("docs") or 0),
+                             int(row.get("units") or 0)))
+    out.sort(key=lambda r: (-r.mentions, r.zh))
+    _add_examples(store, out)
+    return out
+
+
+def _add_examples(store, rows: list[EntityRow]) -> None:
+    """Give each row its first mention: document, offsets and the sentence around it."""
+    if not rows:
+        return
+    values = " ".join(_node(r.iri) for r in rows)
+    first: dict[str, Passage] = {}
+    for row in _rows(store, f"""
+            SELECT ?e ?doc ?s ?end ?text WHERE {{ VALUES ?e {{ {values} }}
+              ?m pol:mentionOf ?e ; oa:hasTarget ?t . ?t oa:hasSource ?doc ; oa:hasSelector ?sel .
+              ?sel oa:start ?s ; oa:end ?end . OPTIONAL {{ ?m oa:hasScope/rdf:value ?text }}
+            }} ORDER BY ?e ?doc ?s"""):
+        first.setdefault(row["e"], Passage(row["doc"] or "", int(row["s"]), int(row["end"]),
+                                           row["text"] or ""))
+    for r in rows:
+        r.example = first.get(r.iri)
+
+
+@dataclass
+class TopicRow:
+    """One topic of the scheme with its names and how many units and documents it is linked to."""
+
+    iri: str
+    zh: str
+    en: str
+    broader: str | None
+    units: int
+    documents: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The row as a JSON object."""
+        return asdict(self)
+
+
+def topic_list(store) -> list[TopicRow]:
+    """Every topic linked to at least one unit or document, most linked first."""
+    rows = _rows(store, """
+        SELECT ?t ?broader (COUNT(DISTINCT ?u) AS ?units) (COUNT(DISTINCT ?d) AS ?docs) WHERE {
+          ?x dcterms:subject ?t . ?t a skos:Concept .
+          OPTIONAL { ?x a pol:StructuralUnit BIND (?x AS ?u) }
+          OPTIONAL { ?x a pol:PolicyDocument BIND (?x AS ?d) }
+          OPTIONAL { ?t skos:broader ?broader }
+        } GROUP BY ?t ?broader""")
+    names = _names(store, {r["t"] for r in rows}, predicates="skos:prefLabel rdfs:label")
+    out = [TopicRow(r["t"], names[r["t"]].zh, names[r["t"]].en, r["broader"],
+                    int(r["units"] or 0), int(r["docs"] or 0)) for r in rows]
+    out.sort(key=lambda r: (-r.units, -r.documents, r.zh))
+    return out
+
+
+def suggest_names(store, text: str, *, limit: int = 10) -> list[Name]:
+    """Entities and units whose name or alias contains ``text`` (names starting with it first).
+
+    Raises:
+        PolicyKGError: (kind ``invalid``) an empty ``text``.
+    """
+    needle = (text or "").strip()
+    if not needle:
+        raise PolicyKGError("give a few characters of a name to look for")
+    limit = max(1, min(limit, _MAX_SUGGESTIONS))
+    rows = _rows(store, f"""
+        SELECT DISTINCT ?s ?l ?kind WHERE {{
+          {{ ?s pol:entityType ?kind }} UNION {{ ?s a pol:Task BIND ("Task" AS ?kind) }}
+          ?s rdfs:label|skos:prefLabel|skos:altLabel ?l .
+          FILTER (CONTAINS(LCASE(STR(?l)), LCASE({_literal(needle)}))) }} LIMIT 500""")
+    best: dict[str, tuple[int, int, str, str]] = {}
+    folded = needle.casefold()
+    for row in rows:
+        label = row["l"] or ""
+        rank = (0 if label.casefold() == folded else 1 if label.casefold().startswith(folded) else 2,
+                len(label))
+        if row["s"] not in best or rank < best[row["s"]][:2]:
+            best[row["s"]] = (*rank, label, row["kind"] or "")
+    chosen = sorted(best, key=lambda s: (best[s][:2], s))[:limit]
+    names = _names(store, set(chosen))
+    out = []
+    for s in chosen:
+        name = names[s]
+        name.type = _TYPE_OF_VALUE.get(best[s][3], best[s][3])
+        out.append(name)
+    return out
+
