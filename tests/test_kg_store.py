@@ -1,10 +1,16 @@
 """The graph store: atomic graph writes, the build index, locking, serialisation, remote servers."""
 from __future__ import annotations
 
+import gc
+import io
+import json
 import shutil
 import socket
 import subprocess
+import sys
+import threading
 import time
+from pathlib import Path
 
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -145,3 +151,149 @@ def test_unreachable_remote_store(tmp_path):
     port = _free_port()
     with pytest.raises(StoreError, match="unreachable"):
         open_store(Settings.load({"store": f"sparql+http://127.0.0.1:{port}"}))
+
+
+def test_unreachable_remote_store_says_so_in_one_line_naming_the_url():
+    port = _free_port()
+    with pytest.raises(StoreError) as caught:
+        open_store(Settings.load({"store": f"sparql+http://127.0.0.1:{port}/db"}))
+    message = str(caught.value)
+    assert f"http://127.0.0.1:{port}/db/query" in message and "nothing answers" in message
+    assert "\n" not in message and "formulating" not in message
+
+
+def test_a_reader_never_creates_a_missing_store(tmp_path):
+    from policykg.kg.errors import StoreMissing
+
+    missing = tmp_path / "typo"
+    with pytest.raises(StoreMissing, match="does not exist") as caught:
+        KnowledgeGraph.open({"store": str(missing)}, read_only=True)
+    assert caught.value.kind == "not_found" and not missing.exists()
+
+
+@pytest.mark.parametrize("url", ["sparql+ftp://example.org/x", "http://example.org/sparql",
+                                 "file:///tmp/store"])
+def test_unknown_store_url_schemes_are_refused_without_a_folder(tmp_path, monkeypatch, url):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StoreError, match="unknown store URL scheme") as caught:
+        open_store(Settings.load({"store": url}))
+    assert caught.value.kind == "invalid" and list(tmp_path.iterdir()) == []
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "changning-2022-12-09.txt"
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory) -> Path:
+    """The bundled sample built without embeddings (read it only)."""
+    store = tmp_path_factory.mktemp("sample-store") / "store"
+    with KnowledgeGraph.open({"store": str(store)}) as kg:
+        assert kg.build([SAMPLE], embed=False).ok
+    return store
+
+
+def test_local_paths_stay_out_of_pages_and_exports(sample_store):
+    from policykg.kg import NotFound
+
+    path = str(SAMPLE.resolve())
+    with KnowledgeGraph.open({"store": str(sample_store)}, read_only=True) as kg:
+        assert list(kg.store.document_index()) == [path]  # the builder still knows its files
+        [doc] = kg.documents()
+        page = kg.resource(doc.iri)
+        shown = json.dumps(page.to_json(), ensure_ascii=False)
+        assert "file:" not in shown and path not in shown
+        assert not any(i.subject.startswith(kg.store.index_graph) for i in page.incoming)
+        for fmt in ("text/turtle", "application/ld+json", "application/n-triples"):
+            body, _type = kg.resource_rdf(doc.iri, fmt)
+            assert b"file:" not in body and path.encode() not in body
+        for fmt in ("trig", "nq", "ttl"):
+            out = io.BytesIO()
+            kg.export(fmt, out)
+            assert b"file:" not in out.getvalue() and path.encode() not in out.getvalue()
+        [entry] = [r["e"] for r in kg.store.select_rows(
+            f"SELECT ?e WHERE {{ GRAPH <{kg.store.index_graph}> {{ ?e ?p ?o }} "
+            f"FILTER (?e != <{kg.store.index_graph}>) }} LIMIT 1")]
+        for private in (SAMPLE.resolve().as_uri(), entry, kg.store.index_graph):
+            with pytest.raises(NotFound):
+                kg.resource(private)
+            with pytest.raises(NotFound):
+                kg.resource_rdf(private, "text/turtle")
+        # wasDerivedFrom points at the document, never at a file
+        targets = {r["o"] for r in kg.store.select_rows(
+            "SELECT DISTINCT ?o WHERE { ?s prov:wasDerivedFrom ?o }")}
+        assert targets == {doc.iri}
+
+
+@pytest.mark.parametrize("iri", ["abc", "http://x/\x00", "http://x/a b", "<http://x/>", ""])
+def test_bad_iris_are_invalid_requests_not_crashes(sample_store, iri):
+    from policykg.kg import PolicyKGError
+
+    with KnowledgeGraph.open({"store": str(sample_store)}, read_only=True) as kg:
+        for call in (lambda: kg.resource(iri), lambda: kg.resource_rdf(iri, "text/turtle")):
+            with pytest.raises(PolicyKGError) as caught:
+                call()
+            assert caught.value.kind == "invalid" and "\n" not in str(caught.value)
+
+
+def test_reads_from_many_threads_leave_no_engine_result_to_another_thread(sample_store,
+                                                                          monkeypatch):
+    """pyoxigraph's answers are dropped by the thread that made them, even when a reader
+    stops half-way (otherwise: 'PyQuerySolutions is unsendable' tracebacks in a server's log)."""
+    seen: list[str] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: seen.append(f"{u.exc_value}"))
+    errors: list[BaseException] = []
+    with KnowledgeGraph.open({"store": str(sample_store)}, read_only=True) as kg:
+        [doc] = kg.documents()
+        entity = next(p.value for p in kg.resource(doc.iri).properties
+                      if p.predicate.endswith("#mentions"))
+
+        def read() -> None:
+            try:
+                for _ in range(3):
+                    kg.resource(doc.iri)
+                    kg.resource(entity)
+                    kg.documents()
+                    rows = kg.store.select_rows("SELECT ?s WHERE { ?s a pol:Sentence }")
+                    next(iter(rows))  # abandoned after one row
+                    with kg.store.stream_rows("SELECT ?s ?p ?o WHERE { ?s ?p ?o }") as stream:
+                        next(stream)  # abandoned inside the block
+                    answer = kg.store.query("SELECT ?s WHERE { ?s ?p ?o }")
+                    next(iter(answer))
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=read) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        collector = threading.Thread(target=gc.collect)
+        collector.start()
+        collector.join()
+        gc.collect()
+    assert not errors
+    assert not [m for m in seen if "unsendable" in m], seen[:3]
+
+
+def test_an_index_of_an_older_version_is_upgraded_and_its_files_stay_skipped(tmp_path):
+    """Stores built before the private index (``<doc> prov:wasDerivedFrom <file:…>``) keep
+    their incremental builds: the next build rewrites the entries and skips unchanged files."""
+    from policykg.kg.store import BUILD
+
+    store_dir = tmp_path / "store"
+    with KnowledgeGraph.open({"store": str(store_dir)}) as kg:
+        assert kg.build([SAMPLE], embed=False).ok
+        store = kg.store
+        [(path, (doc, sha))] = store.document_index().items()
+        index, file = f"<{store.index_graph}>", f"<{SAMPLE.resolve().as_uri()}>"
+        store._update(  # what an older version wrote
+            f"DELETE WHERE {{ GRAPH {index} {{ ?e <{BUILD}path> ?p ; ?x ?y }} }} ;\n"
+            f"INSERT DATA {{ GRAPH {index} {{ <{doc}> <http://www.w3.org/ns/prov#wasDerivedFrom>"
+            f" {file} . {file} <http://www.w3.org/2000/01/rdf-schema#label> \"{path}\" ; "
+            f"<http://purl.org/dc/terms/identifier> \"{sha}\" }} }}")
+        assert store.document_index() == {path: (doc, sha)}  # still read
+        report = kg.build([SAMPLE], embed=False)
+        assert report.skipped == [path] and not report.built
+        assert store.document_index() == {path: (doc, sha)}
+        assert not store.select_rows(f"SELECT ?o WHERE {{ GRAPH {index} {{ ?s "
+                                     "<http://www.w3.org/ns/prov#wasDerivedFrom> ?o } }")
