@@ -228,3 +228,81 @@ def test_an_interrupted_update_keeps_the_documents_it_finished(tmp_path, corpus_
     # only the third document's texts were embedded again (the rest came from the cache)
     third = {t for _i, _k, t in vectors.extraction_texts(built[2][0], built[2][1], base)}
     assert set(rest.texts) <= third
+
+
+_SLOW_BUILD = """
+import hashlib, sys, time
+import numpy as np
+from policykg.kg import KnowledgeGraph, vectors
+
+class SlowHash:
+    name, dim = "test-hash", 16
+    def embed_queries(self, texts):
+        return self.embed_passages(texts)
+    def embed_passages(self, texts, *, progress=False):
+        time.sleep(0.5)
+        rows = [np.frombuffer(hashlib.sha256(t.encode()).digest()[:16], dtype=np.uint8)
+                .astype(np.float32) - 127.5 for t in texts]
+        m = np.vstack(rows)
+        return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+vectors.GROUP_TEXTS = 10  # about one document per group
+with KnowledgeGraph.open({"store": sys.argv[1]}, embedder=SlowHash()) as kg:
+    kg.build([sys.argv[2]])
+"""
+
+
+def _small_documents(directory: Path, count: int) -> list[Path]:
+    """``count`` short plans with texts of their own (no sentence shared between them)."""
+    directory.mkdir()
+    topics = "航空 会展 教育 养老 医疗 交通 文化 体育 金融 科技".split()
+    files = []
+    for i in range(count):
+        lines = [f"关于推进{topics[i]}工作第{i + 1}号的实施意见", "", "一、主要任务"]
+        lines += [f"{j + 1}. 推进{topics[i]}领域第{i + 1}批第{j + 1}项重点工作。"
+                  f"由市{topics[i]}局牵头，到2025年完成第{j + 1}项目标。" for j in range(8)]
+        path = directory / f"plan-{i + 1}.txt"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        files.append(path)
+    return files
+
+
+def test_a_build_killed_while_embedding_keeps_the_documents_it_wrote(tmp_path):
+    """SIGKILL in the middle of embedding: the rerun embeds only the documents not yet written."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from policykg.kg.vectors import VectorIndex
+
+    files = _small_documents(tmp_path / "docs", 6)
+    store = tmp_path / "store"
+    child = subprocess.Popen([sys.executable, "-c", _SLOW_BUILD, str(store), str(tmp_path / "docs")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pending = store / "vectors" / "test-hash" / "pending"
+    try:
+        deadline = time.monotonic() + 240
+        while len(list(pending.glob("*.npz"))) < 3 and time.monotonic() < deadline:
+            assert child.poll() is None, "the build ended before it could be killed"
+            time.sleep(0.05)
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+    assert (store / "vectors" / "test-hash" / "index.json").exists() is False  # never committed
+    rest = _HashEmbedder()
+    kept = {row.document for row in VectorIndex(store / "vectors" / "test-hash", rest).rows}
+    assert 1 <= len(kept) < len(files)
+    with KnowledgeGraph.open({"store": str(store)}, embedder=rest) as kg:
+        report = kg.build([tmp_path / "docs"])
+        assert report.ok and len(report.skipped) == len(files) and not report.built
+        index = kg.vectors
+        documents = {row.document for row in index.rows}
+        assert len(documents) == len(files)
+        kept_texts = {row.text_hash for row in index.rows if row.document in kept}
+    from policykg.kg.vectors import text_hash
+
+    embedded = {text_hash(t) for t in rest.texts}
+    assert embedded and not embedded & kept_texts  # the documents written were not embedded again
