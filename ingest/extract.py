@@ -5,6 +5,7 @@ import bisect
 from pathlib import Path
 
 from .duties import DutyFinder, Scope, document_scope, load_unit_names, official_name, scoped_name
+from .designations import find_designations, media_candidates, merge
 from .entities import Candidate, EntityExtractor, normalise_key
 from .records import Document, Entity, Extraction, Mention, Node
 from .relations import find_relations
@@ -55,12 +56,17 @@ class Extractor:
     def __init__(self, entities: EntityExtractor | None = None):
         self.entities = entities or EntityExtractor()
         self._unit_endings = load_unit_names(Path(__file__).parent / "data" / "unit_names.tsv")
+        self._places = [name for e in self.entities.aliases if e.type == "Place" for name in (e.label, *e.aliases)]
 
     def __call__(self, doc: Document) -> Extraction:
         """Entities, mentions and relations of ``doc``."""
         cands: list[Candidate] = self.entities.find(doc.text, _context(doc))
+        media, absent_media = media_candidates(doc.text, (doc.metadata.source, doc.metadata.original_source))
+        cands = merge(cands, find_designations(doc.text, self._places) + media)
         node_of = innermost_nodes(doc)
         by_key: dict[str, dict] = {}
+        for name in absent_media:  # the page's source, named only in its header
+            by_key[normalise_key(name)] = {"label": name, "type": "Organization", "label_en": None, "aliases": set()}
         mentions = []
         for c in cands:
             key = normalise_key(c.label)

@@ -206,6 +206,10 @@ class _Builder:
             self.add(d, DCTERMS.identifier, Literal(meta.doc_number))
         if meta.source:
             self.add(d, DCTERMS.source, Literal(meta.source, lang="zh"))
+        for medium in (meta.source, meta.original_source):
+            # The page's source medium (上海长宁文明网, 长宁时报) is an organisation entity.
+            if medium and any(e.key == normalise_key(medium) for e in self.x.entities):
+                self.add(d, SDO.publisher, self.entity(normalise_key(medium)))
         if meta.original_source:
             self.add(d, POL.originalSource, Literal(meta.original_source, lang="zh"))
         for keyword in meta.keywords:
