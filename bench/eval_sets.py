@@ -132,7 +132,7 @@ class Corpus:
 
 
 def vector_index(kg: Any) -> Any:
-    """The store's vector cache (``kg.vectors.VectorIndex``), whichever way this version opens it."""
+    """The store's vector cache (``kg.vectors.VectorIndex``), however this version opens it."""
     if isinstance(getattr(type(kg), "vectors", None), property):
         return kg.vectors  # the facade's own index (since the core's-shape refactor)
     from policykg.kg.vectors import VectorIndex
@@ -278,6 +278,7 @@ def evaluate_store(store: str, sets: list[str], gold: dict[str, list[dict]],
     from policykg.kg import KnowledgeGraph
 
     records: list[dict] = []
+    skipped: dict[str, int] = {}
     t0 = time.perf_counter()
     with KnowledgeGraph.open({"store": store}, read_only=True) as kg:
         c = load_corpus(kg, {UNIT_TYPE[s] for s in sets if s in UNIT_TYPE})
@@ -292,6 +293,9 @@ def evaluate_store(store: str, sets: list[str], gold: dict[str, list[dict]],
         for set_name in sets:
             utype = UNIT_TYPE.get(set_name)
             for row in gold[set_name]:
+                if row["document"] not in c.doc_of_file:
+                    skipped[set_name] = skipped.get(set_name, 0) + 1
+                    continue  # a store holding part of the corpus: the question is not for it
                 target = resolve(set_name, row, c)
                 if target is None:
                     misses.append(f"{set_name} {row['id']}: gold answer not found in {store}")
@@ -341,6 +345,7 @@ def evaluate_store(store: str, sets: list[str], gold: dict[str, list[dict]],
                                 "method": "dense", "none": 0.0})
     return {"store": store, "sentences": len(c.sentences),
             "units": {k: len(v) for k, v in c.units.items()}, "load_s": round(loaded, 1),
+            "skipped": skipped,
             "records": records}
 
 
@@ -382,7 +387,7 @@ def table(records: list[dict], splits: list[str]) -> list[dict]:
 
 
 def calibrate(records: list[dict]) -> list[dict]:
-    """Thresholds on a signal below which the answer would be "nothing": fit on tune, check on report.
+    """Thresholds on a signal below which the answer is "nothing": fit on tune, check on report.
 
     A threshold refuses a d question when its signal is below it; it costs the answerable
     questions whose first answer was right and whose signal is below it. Fitted per signal
@@ -436,7 +441,8 @@ def calibrate(records: list[dict]) -> list[dict]:
 
 def markdown(rows: list[dict], calib: list[dict]) -> str:
     lines = ["| set | split | lang | n | hybrid hit@1 | R@10 | MRR | bm25 hit@1 | R@10 | MRR "
-             "| dense hit@1 | R@10 | MRR |", "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+             "| dense hit@1 | R@10 | MRR |",
+             "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     keyed = {(r["set"], r["split"], r["lang"], r["method"]): r for r in rows if r["set"] != "d"}
     for (s, split, lang, method), r in keyed.items():
         if method != "hybrid":
@@ -522,7 +528,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     for x in info:
         print(f"store {x['store']}: {x['sentences']} sentences, units {x['units']}, "
-              f"read in {x['load_s']} s")
+              f"read in {x['load_s']} s" + "".join(
+                  f"; {n} questions of {s} skipped (their document is not in the store)"
+                  for s, n in x["skipped"].items()))
     print(markdown(rows, calib))
     unresolved = [m for m in misses if "not found" in m]
     if unresolved:
