@@ -115,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only tasks due on or before DATE (YYYY, YYYY-MM or YYYY-MM-DD)")
     p.add_argument("--csv", action="store_true", help="CSV for a spreadsheet instead of a table")
 
+    p = sub.add_parser("duties", parents=[store], help="who leads or cooperates on which task, due when (督办)")
+    p.add_argument("--unit", metavar="NAME", help="only this unit (any of its names, or part of one)")
+    p.add_argument("--due-before", metavar="DATE", type=_date,
+                   help="only tasks due on or before DATE (YYYY, YYYY-MM or YYYY-MM-DD)")
+    p.add_argument("--csv", action="store_true", help="CSV for a spreadsheet instead of a table")
+
     p = sub.add_parser("graph", parents=[store], help="entity–task graph analytics")
     gsub = p.add_subparsers(dest="graph_command", required=True, metavar="WHAT")
     g = gsub.add_parser("stats", parents=[store], help="sizes and the most central entities")
@@ -289,6 +295,28 @@ def cmd_duties(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_duties(args: argparse.Namespace) -> int:
+    with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
+        rows = kg.duties(unit=args.unit, due_before=args.due_before)
+    roles = {"lead": "牵头", "cooperating": "配合", "responsible": "责任"}
+    table = [[a.unit_label, roles[a.role], a.due or "", a.task_label, a.document_title, a.evidence]
+             for a in rows]
+    headers = ["单位 unit", "职责 role", "时限 due", "任务 task", "文件 document", "依据 evidence"]
+    if args.csv:
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["unit", "role", "due", "task", "document", "evidence", "task_iri", "unit_iri"])
+        for a, row in zip(rows, table):
+            writer.writerow([a.unit_label, a.role, a.due or "", a.task_label, a.document_title, a.evidence,
+                             a.task, a.unit])
+    elif rows:
+        print(_table(headers, [[c if len(c) <= 40 else c[:39] + "…" for c in r] for r in table]))
+    else:
+        print("no duties found", file=sys.stderr)
+    return 0
+
+
 def cmd_graph(args: argparse.Namespace) -> int:
     with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
         if args.graph_command == "stats":
@@ -361,6 +389,7 @@ _COMMANDS = {
     "sparql": cmd_sparql,
     "export": cmd_export,
     "documents": cmd_documents,
+    "duties": cmd_duties,
     "duties": cmd_duties,
     "graph": cmd_graph,
     "serve": cmd_serve,
