@@ -9,13 +9,14 @@ from typing import Iterable, Iterator
 
 from .cleaning import clean_document, looks_like_html
 from .errors import IngestError
+from .formats import LAYOUT_SUFFIXES, attach_layout, read_layout
 from .metadata import extract_metadata
 from .records import Document
 from .sentences import split_sentences
 from .structure import build_structure
 
-#: File suffixes picked up when a directory is walked.
-DOCUMENT_SUFFIXES = (".txt", ".md", ".html", ".htm")
+#: File suffixes picked up when a directory is walked (layout formats: see ``ingest.formats``).
+DOCUMENT_SUFFIXES = (".txt", ".md", ".html", ".htm", *LAYOUT_SUFFIXES)
 
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
@@ -153,7 +154,7 @@ def iter_document_files(paths: Iterable[str | os.PathLike] | str | os.PathLike) 
     """Yield the document files named by ``paths``, walking directories recursively.
 
     Files given explicitly are yielded whatever their suffix; inside directories
-    only ``.txt``, ``.md``, ``.html`` and ``.htm`` files are taken (hidden files and
+    only files with a :data:`DOCUMENT_SUFFIXES` suffix are taken (hidden files and
     folders are skipped), in sorted order. Each file is yielded once.
 
     Raises:
@@ -229,8 +230,14 @@ def parse_file(path: str | os.PathLike) -> Document:
     Raises:
         IngestError: the file cannot be read or decoded, or holds no text.
     """
-    text, encoding = read_text(path)
     name = str(path)
+    laid = read_layout(path)  # PDF, Word, OFD (by content, then suffix); None for text files
+    if laid is not None:
+        doc = parse_text(laid.text, path=name, html=False)
+        if not doc.text.strip():
+            raise IngestError(name, f"no document text in this .{laid.format} file")
+        return attach_layout(doc, laid)
+    text, encoding = read_text(path)
     suffix = Path(path).suffix.lower()
     # A .html file without a single tag is plain text saved under the wrong name.
     html = True if suffix in (".html", ".htm") and re.search(r"<[a-zA-Z!/]", text) else False if suffix in (

@@ -1,0 +1,300 @@
+"""From positioned text on pages to clean running text with page spans.
+
+Every reader that knows where text sits on a page (PDF, OFD, OCR) hands this
+module :class:`Run` objects (a piece of text and its box, top-down coordinates
+in any unit); it groups them into lines, drops running headers, footers and
+page numbers, reads the red header of a 公文 as metadata, and joins the lines
+of a paragraph without inserting a space between Chinese characters.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .model import LaidOutText, PageSpan
+
+
+@dataclass(frozen=True)
+class Run:
+    """A piece of text at a place on the page (top-down coordinates)."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+    @property
+    def height(self) -> float:
+        return max(self.bottom - self.top, 1e-6)
+
+
+@dataclass
+class Line:
+    """One line of a page, runs ordered left to right."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+
+    @property
+    def middle(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+@dataclass
+class PageLayout:
+    """The lines of one page, top to bottom, and how they were obtained."""
+
+    number: int
+    width: float
+    height: float
+    lines: list[Line] = field(default_factory=list)
+    method: str = "text"  # "text" (text layer or markup) or "ocr"
+    confidence: float | None = None
+    image_only: bool = False
+
+
+#: A line that is only a page number: "— 3 —", "-3-", "第3页", "第 3 页 共 9 页", "3/9", "Page 3".
+PAGE_NUMBER = re.compile(
+    r"^[\s\-—–－―_·•]*(?:第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,4}(?:\s*/\s*\d{1,4})?"
+    r"|[Pp]age\s*\d+(?:\s*of\s*\d+)?|[-—–－]\s*[一二三四五六七八九十百]+\s*[-—–－])[\s\-—–－―_·•]*$"
+)
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+_ASCII_WORD_END = re.compile(r"[A-Za-z0-9]$")
+_ASCII_WORD_START = re.compile(r"^[A-Za-z0-9]")
+_HEADING_START = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}\s*[.．、](?!\d)"
+    r"|第[一二三四五六七八九十百零〇\d]+[编章节条]|[①-⑳]|附件)"
+)
+_SENTENCE_END = "。！？；：!?;:”’）)》」』"
+#: 发文字号 such as 沪府发〔2021〕3号, 国办发[2020]12号, 路卫发〔2011〕76号.
+DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d{1,5}\s*号")
+_SIGNER = re.compile(r"签\s*发\s*人\s*[:：]\s*(\S+(?:\s+\S+)*)")
+_ISSUER_MARK = re.compile(r"^(\S{2,40}?)\s*(?:文\s*件|公\s*报|通\s*知|通\s*报)$")
+
+
+def group_lines(runs: list[Run]) -> list[Line]:
+    """Group runs into lines by their vertical middle; reading order top to bottom, left to right.
+
+    Runs whose middles lie within half a line height of each other share a
+    line; a gap wider than two character heights inside a line (a table cell
+    boundary, a tab stop) becomes a tab, a small gap between two Latin words a space.
+    """
+    runs = [r for r in runs if r.text and not r.text.isspace()]
+    if not runs:
+        return []
+    runs.sort(key=lambda r: ((r.top + r.bottom) / 2, r.x0))
+    groups: list[list[Run]] = []
+    for run in runs:
+        middle = (run.top + run.bottom) / 2
+        if groups:
+            last = groups[-1]
+            ref = statistics.median((r.top + r.bottom) / 2 for r in last)
+            size = statistics.median(r.height for r in last)
+            if abs(middle - ref) <= 0.5 * max(size, run.height):
+                last.append(run)
+                continue
+        groups.append([run])
+    lines = []
+    for group in groups:
+        group.sort(key=lambda r: r.x0)
+        size = statistics.median(r.height for r in group)
+        parts: list[str] = []
+        prev: Run | None = None
+        for run in group:
+            if prev is not None:
+                gap = run.x0 - prev.x1
+                if gap > 2.0 * size:
+                    parts.append("\t")
+                elif gap > 0.2 * size and _ASCII_WORD_END.search(prev.text) and _ASCII_WORD_START.match(run.text):
+                    parts.append(" ")
+            parts.append(run.text)
+            prev = run
+        lines.append(Line(
+            text="".join(parts).strip(), x0=min(r.x0 for r in group), x1=max(r.x1 for r in group),
+            top=min(r.top for r in group), bottom=max(r.bottom for r in group), size=size,
+        ))
+    return [line for line in lines if line.text]
+
+
+def _shape(text: str) -> str:
+    """A line with digits and spaces folded, to spot running headers whose page number changes."""
+    return re.sub(r"\d+", "0", re.sub(r"\s+", "", text))
+
+
+def strip_running_lines(pages: list[PageLayout], zone: float = 0.12) -> None:
+    """Drop page numbers and running headers/footers from the top and bottom zones of each page.
+
+    A line in a zone goes when it is a page number, or when the same line
+    (digits folded) stands in a zone on at least half of the pages (two at least).
+    """
+    def zoned(page: PageLayout) -> list[Line]:
+        return [ln for ln in page.lines
+                if ln.bottom <= page.height * zone or ln.top >= page.height * (1 - zone)]
+
+    counts: Counter[str] = Counter()
+    for page in pages:
+        counts.update({_shape(ln.text) for ln in zoned(page)})
+    needed = max(2, (len(pages) + 1) // 2)
+    for page in pages:
+        drop = {id(ln) for ln in zoned(page)
+                if PAGE_NUMBER.match(ln.text) or (len(pages) >= 2 and counts[_shape(ln.text)] >= needed)}
+        page.lines = [ln for ln in page.lines if id(ln) not in drop]
+
+
+def red_header(page: PageLayout) -> dict[str, str]:
+    """Read and remove the red header of a 公文 from its first page.
+
+    The header is what stands above the document's first sentence: the
+    发文机关标志 (a line ending in 文件, in large type), the 发文字号 and the
+    签发人. Returns the fields found (``issuer_mark``, ``doc_number``, ``signer``).
+    """
+    found: dict[str, str] = {}
+    if not page.lines:
+        return found
+    body_size = statistics.median(ln.size for ln in page.lines)
+    taken: set[int] = set()
+    for i, line in enumerate(page.lines[:8]):
+        text = line.text.strip()
+        if text.endswith(("。", "，", "；")) or len(text) > 60:
+            break
+        compact = re.sub(r"\s+", "", text)
+        mark = _ISSUER_MARK.match(compact)
+        if "issuer_mark" not in found and mark and line.size >= 1.3 * body_size and compact.endswith("文件"):
+            found["issuer_mark"] = compact
+            found["issuer"] = mark.group(1)
+            taken.add(i)
+            continue
+        number = DOC_NUMBER.search(text)
+        signer = _SIGNER.search(text)
+        rest = text
+        if number:
+            rest = rest.replace(number.group(0), "")
+        if signer:
+            rest = rest[: rest.find("签")] if "签" in rest else rest
+        if (number or signer) and len(rest.strip(" \t\u3000:：")) <= 2 and "doc_number" not in found:
+            if number:
+                found["doc_number"] = re.sub(r"\s+", "", number.group(0))
+            if signer:
+                found["signer"] = signer.group(1).strip()
+            taken.add(i)
+    if found:
+        page.lines = [ln for i, ln in enumerate(page.lines) if i not in taken]
+    return found
+
+
+def _join(prev: str, nxt: str) -> str:
+    """Join two pieces of one paragraph: no space between Chinese characters, one between Latin words."""
+    if _ASCII_WORD_END.search(prev) and _ASCII_WORD_START.match(nxt):
+        return prev + " " + nxt
+    return prev + nxt
+
+
+def _short(line: Line, left: float, right: float) -> bool:
+    """Whether a line stops short of the right margin as a paragraph's last line does.
+
+    Line breaking keeps punctuation off a line's start, so a line inside a
+    paragraph may stop a character or three early: that counts as short only
+    when the line also ends a sentence, is centred, or stops far earlier.
+    """
+    gap = right - line.x1
+    if gap < 1.5 * line.size:
+        return False
+    return line.text[-1] in _SENTENCE_END or line.x0 > left + 0.8 * line.size or gap > 4.5 * line.size
+
+
+def _ends_paragraph(line: Line, nxt: Line, left: float, right: float) -> bool:
+    """Whether ``line`` is the last line of its paragraph, given the next line on the page."""
+    size = line.size
+    if "\t" in line.text or "\t" in nxt.text:
+        return True  # table rows stay rows
+    if nxt.x0 > left + 0.8 * size:
+        return True  # next line indented: a new paragraph
+    if _short(line, left, right):
+        return True  # paragraph end, heading, centred title
+    if line.text[-1] in _SENTENCE_END and _HEADING_START.match(nxt.text):
+        return True
+    if nxt.top - line.bottom > 1.5 * size:
+        return True  # a blank line's worth of space
+    return False
+
+
+def assemble(pages: list[PageLayout], *, hints: dict[str, str] | None = None) -> LaidOutText:
+    """Join the lines of all pages into running text with one paragraph a line, and page spans.
+
+    A paragraph that runs over a page break is joined; the new page's span
+    starts where its first line's text begins.
+    """
+    hints = dict(hints or {})
+    paragraphs: list[str] = []
+    starts: list[tuple[int, int]] = []  # (paragraph index, offset inside it) where each page begins
+    open_paragraph = False
+    prev_line: Line | None = None
+    prev_geometry: tuple[float, float] | None = None
+    for page in pages:
+        if not page.lines:
+            starts.append((len(paragraphs), -1))
+            continue
+        left = min(ln.x0 for ln in page.lines)
+        right = max(ln.x1 for ln in page.lines)
+        first = page.lines[0]
+        continues = (
+            open_paragraph and prev_line is not None and prev_geometry is not None
+            and not _short(prev_line, *prev_geometry)
+            and first.x0 <= left + 0.8 * first.size
+            and "\t" not in first.text and "\t" not in prev_line.text
+            and not (prev_line.text[-1] in _SENTENCE_END and _HEADING_START.match(first.text))
+        )
+        if continues:
+            starts.append((len(paragraphs) - 1, len(paragraphs[-1])))
+            paragraphs[-1] = _join(paragraphs[-1], first.text)
+        else:
+            starts.append((len(paragraphs), 0))
+            paragraphs.append(first.text)
+        for line, nxt in zip(page.lines, page.lines[1:]):
+            if _ends_paragraph(line, nxt, left, right):
+                paragraphs.append(nxt.text)
+            else:
+                paragraphs[-1] = _join(paragraphs[-1], nxt.text)
+        prev_line = page.lines[-1]
+        prev_geometry = (left, right)
+        open_paragraph = True
+    text = "\n".join(paragraphs)
+    offsets = []
+    pos = 0
+    for p in paragraphs:
+        offsets.append(pos)
+        pos += len(p) + 1
+    page_starts = []
+    for (index, inner) in starts:
+        if inner < 0 or index >= len(paragraphs):
+            page_starts.append(None)
+        else:
+            page_starts.append(offsets[index] + inner)
+    spans = []
+    for i, page in enumerate(pages):
+        start = page_starts[i]
+        if start is None:
+            # A page without text: an empty span where the next text begins.
+            later = [s for s in page_starts[i + 1:] if s is not None]
+            start = later[0] if later else len(text)
+            end = start
+        else:
+            later = [s for s in page_starts[i + 1:] if s is not None]
+            end = later[0] if later else len(text)
+        spans.append(PageSpan(number=page.number, start=start, end=end, method=page.method,
+                              confidence=page.confidence, image_only=page.image_only))
+    return LaidOutText(text=text, pages=tuple(spans), hints=hints)
+
+
+def layout_pages(pages: list[PageLayout]) -> LaidOutText:
+    """Clean positioned pages: running lines out, red header read, lines joined into paragraphs."""
+    strip_running_lines(pages)
+    hints = red_header(pages[0]) if pages else {}
+    return assemble(pages, hints=hints)
