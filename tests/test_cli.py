@@ -142,9 +142,10 @@ def test_negative_row_limit_setting_is_refused(capsys, monkeypatch, built_store)
     monkeypatch.setenv("POLICYKG_SPARQL_MAX_ROWS", "-1")
     assert main(["sparql", "--store", built_store, "ASK { ?s ?p ?o }"]) == 1
     _one_line_error(capsys, "sparql_max_rows")
-    monkeypatch.setenv("POLICYKG_SPARQL_MAX_ROWS", "0")
+    monkeypatch.delenv("POLICYKG_SPARQL_MAX_ROWS")
+    monkeypatch.setenv("POLICYKG_SEARCH_K", "0")
     assert main(["documents", "--store", built_store]) == 1
-    _one_line_error(capsys, "sparql_max_rows")
+    _one_line_error(capsys, "search_k")
 
 
 @pytest.mark.parametrize("argv", [

@@ -83,5 +83,15 @@
   }
 
   window.addEventListener("hashchange", function () { show(location.hash, true); });
-  if (location.hash) show(location.hash, false);
+  if (location.hash) {
+    show(location.hash, false);
+    // the browser scrolls to the fragment's element itself once the page has loaded
+    // (to the top edge); centre the passage again after that
+    window.addEventListener("load", function () {
+      window.requestAnimationFrame(function () {
+        var first = text.querySelector(".sent.target");
+        if (first) first.scrollIntoView({block: "center"});
+      });
+    });
+  }
 })();

@@ -11,7 +11,8 @@
     Task: "#e6762e", Principle: "#c0a000", Goal: "#b8860b", Item: "#f0a868",
     Organization: "#2f74c0", GovernmentOrganization: "#2f74c0", CollegeOrUniversity: "#5c8fd6",
     Place: "#3c9a5f", Event: "#c2407a", Programme: "#8652b8", DocumentReference: "#7a7a7a",
-    Concept: "#17a2b8", Topic: "#17a2b8", Sentence: "#999999", Paragraph: "#c9b79c"
+    Concept: "#17a2b8", Topic: "#17a2b8", Sentence: "#999999", Paragraph: "#c9b79c",
+    Reference: "#7a7a7a", Chapter: "#8d6e63", Article: "#e6762e", Unit: "#c9b79c", Annex: "#9e9e9e"
   };
   var NAMES = {
     PolicyDocument: "文档 Document", Document: "文档 Document", Part: "部分 Part", Section: "领域 Section",
@@ -19,8 +20,12 @@
     Organization: "机构 Organisation", GovernmentOrganization: "政府机构 Government body",
     CollegeOrUniversity: "高校 University", Place: "地点 Place", Event: "活动 Event",
     Programme: "项目 Programme", DocumentReference: "引用文件 Cited document",
-    Concept: "主题 Topic", Topic: "主题 Topic", Sentence: "句子 Sentence"
+    Concept: "主题 Topic", Topic: "主题 Topic", Sentence: "句子 Sentence",
+    Reference: "引用文件 Cited document", Chapter: "章 Chapter", Article: "条 Article", Unit: "单元 Unit",
+    Annex: "附件 Annex"
   };
+  var ENTITY_TYPES = {Organization: 1, GovernmentOrganization: 1, CollegeOrUniversity: 1, Place: 1,
+                      Event: 1, Programme: 1, DocumentReference: 1, Reference: 1};
   var EXTRA = ["#6f9e2f", "#d05050", "#4a6fa5", "#b07aa1", "#9c755f", "#76b7b2", "#edc948"];
 
   function typeKey(t) {
@@ -51,6 +56,7 @@
     this.width = container.clientWidth || 800;
     this.height = container.clientHeight || 500;
     this.small = container.classList.contains("small");
+    this.mode = data.mode || "";
     this.hidden = {};
     var initialTypes = (container.getAttribute("data-types") || "").split(",").filter(Boolean);
     this.only = initialTypes.map(typeKey);
@@ -66,6 +72,7 @@
     var byId = {}, nodes = [], links = [], focus = this.box.getAttribute("data-highlight");
     (data.nodes || []).forEach(function (n) {
       var node = {id: n.id, label: n.label || n.id, type: typeKey(n.type), url: n.url,
+                  en: n.label_en || "", aliases: n.aliases || [], hub: !!n.hub,
                   x: n.x, y: n.y, vx: 0, vy: 0, degree: 0,
                   highlight: !!n.highlight || (focus && n.id === focus)};
       byId[n.id] = node;
@@ -110,14 +117,21 @@
       l.el = el("line", {"class": "link"}, linkLayer);
       var t = el("title", {}, l.el); t.textContent = l.predicate ? typeKey(l.predicate) : "";
     });
-    var manyLabels = this.nodes.length > 80;
+    var manyLabels = this.nodes.length > 80, mapMode = this.mode === "map";
+    // small graphs show whole labels (up to 24 characters); big ones a short form
+    var room = self.small ? (self.nodes.length <= 40 ? 24 : 10) : 16;
     this.nodes.forEach(function (n) {
       var g = n.el = el("g", {"class": "node" + (n.highlight ? " highlight" : ""), "data-id": n.id,
                               "data-type": n.type, tabindex: "0"}, nodeLayer);
       el("circle", {r: n.r, fill: colour(n.type)}, g);
-      var title = el("title", {}, g); title.textContent = n.label + " · " + (NAMES[n.type] || n.type);
-      var text = el("text", {x: n.r + 2, y: 4, "class": "label" + ((manyLabels && !n.highlight && n.degree < 4) ? " minor" : "")}, g);
-      text.textContent = short(n.label, self.small ? 10 : 16);
+      var title = el("title", {}, g);
+      title.textContent = n.label + (n.en ? " · " + n.en : "") + (n.aliases.length ? "（" + n.aliases.join("、") + "）" : "") +
+        " · " + (NAMES[n.type] || n.type);
+      // in a document map every entity keeps its label; elsewhere minor nodes of big views show it on zoom
+      var minor = manyLabels && !n.highlight && n.degree < 4 && !(mapMode && (ENTITY_TYPES[n.type] || n.hub));
+      var text = el("text", {x: n.r + 2, y: 4, "class": "label" + (minor ? " minor" : "")}, g);
+      n.text = short(n.label, room);
+      text.textContent = n.text;
     });
     this.refreshVisibility();
     this.tick();
@@ -182,19 +196,40 @@
     left = 0;
   };
 
+  /* Labels keep their size on screen (11 px, CJK about one em a character), so the scale is
+     chosen such that every label, drawn right of its node, ends inside the box: none is clipped. */
   Graph.prototype.fit = function () {
-    var self = this, minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+    var self = this, minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity, shown = [];
     this.nodes.forEach(function (n) {
       if (!self.visible(n)) return;
-      minX = Math.min(minX, n.x - n.r); maxX = Math.max(maxX, n.x + n.r + 60);
+      shown.push(n);
+      minX = Math.min(minX, n.x - n.r); maxX = Math.max(maxX, n.x + n.r);
       minY = Math.min(minY, n.y - n.r); maxY = Math.max(maxY, n.y + n.r);
     });
     if (!isFinite(minX)) return;
-    var pad = 16, k = Math.min(2, (this.width - 2 * pad) / ((maxX - minX) || 1), (this.height - 2 * pad) / ((maxY - minY) || 1));
-    this.view = {k: k, x: pad - minX * k + ((this.width - 2 * pad) - (maxX - minX) * k) / 2,
-                 y: pad - minY * k + ((this.height - 2 * pad) - (maxY - minY) * k) / 2};
+    var pad = 12, w = this.width - 2 * pad, h = this.height - 2 * pad;
+    var k = Math.min(2, w / ((maxX - minX) || 1), h / ((maxY - minY) || 1));
+    var labelled = this.svg.classList.contains("zoomed");
+    shown.forEach(function (n) {
+      var textEl = n.el.querySelector("text");
+      if (!textEl || (textEl.classList.contains("minor") && !labelled)) return;
+      var px = labelWidth(n.text || "") + 4;
+      var span = n.x + n.r - minX;
+      if (span > 0 && w - px > 20) k = Math.min(k, (w - px) / span);
+    });
+    k = Math.max(0.05, k);
+    var right = 0;
+    shown.forEach(function (n) { right = Math.max(right, (n.x + n.r - minX) * k + labelWidth(n.text || "") + 4); });
+    this.view = {k: k, x: pad - minX * k + Math.max(0, (w - right) / 2),
+                 y: pad - minY * k + (h - (maxY - minY) * k) / 2};
     this.applyView();
   };
+
+  function labelWidth(text) {
+    var px = 0;
+    for (var i = 0; i < text.length; i++) px += text.charCodeAt(i) > 0x2e7f ? 11 : 6.5;
+    return px;
+  }
 
   Graph.prototype.applyView = function () {
     var v = this.view;
@@ -288,13 +323,25 @@
       return r.json().then(function (body) { if (!r.ok) throw new Error((body.error && body.error.message) || r.statusText); return body; });
     }).then(function (data) {
       var graph = new Graph(container, data);
+      container.graph = graph;
       container.setAttribute("data-state", "ready");
+      container.setAttribute("data-mode", data.mode || "");
+      if (data.centre) container.setAttribute("data-centre", data.centre);
       var legend = document.querySelector("#legend ul");
       if (legend && container.id === "graph") {
         graph.legend(legend);
         areaOptions(document.getElementById("area-select"), graph.nodes);
         var status = document.getElementById("graph-status");
         if (status) status.textContent = graph.nodes.length + " 个节点 nodes · " + graph.links.length + " 条边 links";
+        var more = document.getElementById("show-more");
+        if (more && data.more > 0) {
+          var url = new URL(window.location.href);
+          var limit = parseInt(url.searchParams.get("limit") || "80", 10);
+          url.searchParams.set("limit", String(Math.min(400, limit + 60)));
+          more.href = url.pathname + url.search;
+          more.textContent = "显示更多 show more (+" + Math.min(60, data.more) + " / " + data.more + ")";
+          more.hidden = false;
+        }
       }
       if (!data.nodes || !data.nodes.length) container.innerHTML = '<p class="empty">没有可显示的节点。Nothing to show.</p>';
     }).catch(function (err) {
@@ -303,5 +350,78 @@
     });
   }
 
+  /* The drawn graph as a standalone SVG (styles inlined), and as a PNG drawn from it. */
+  function standaloneSvg(container) {
+    var svg = container.querySelector("svg");
+    var copy = svg.cloneNode(true);
+    copy.setAttribute("xmlns", SVG);
+    copy.setAttribute("width", String(container.graph.width));
+    copy.setAttribute("height", String(container.graph.height));
+    var style = document.createElementNS(SVG, "style");
+    style.textContent = "line.link{stroke:#b8c1ca;stroke-width:1} g.node circle{stroke:#fff;stroke-width:1.5}" +
+      " g.node.highlight circle{stroke:#111;stroke-width:3} text{font-family:sans-serif;font-size:11px;fill:#2b333b;" +
+      "paint-order:stroke;stroke:#fff;stroke-width:3px} text.minor{display:none} g.node.highlight text{font-weight:bold}";
+    copy.insertBefore(style, copy.firstChild);
+    copy.querySelector("g.viewport").setAttribute("style", container.graph.viewport.getAttribute("style") || "");
+    copy.querySelectorAll("[style*='display: none']").forEach(function (e) { e.parentNode.removeChild(e); });
+    var bg = document.createElementNS(SVG, "rect");
+    bg.setAttribute("width", "100%"); bg.setAttribute("height", "100%"); bg.setAttribute("fill", "#fff");
+    copy.insertBefore(bg, style.nextSibling);
+    return new XMLSerializer().serializeToString(copy);
+  }
+  function download(blob, name) {
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(blob); a.download = name;
+    document.body.appendChild(a); a.click(); document.body.removeChild(a);
+    setTimeout(function () { URL.revokeObjectURL(a.href); }, 1000);
+  }
+  function bindExports() {
+    var container = document.getElementById("graph");
+    var svgButton = document.getElementById("export-svg"), pngButton = document.getElementById("export-png");
+    if (!container || !svgButton) return;
+    svgButton.addEventListener("click", function () {
+      if (!container.graph) return;
+      download(new Blob([standaloneSvg(container)], {type: "image/svg+xml"}), "policykg-graph.svg");
+    });
+    pngButton.addEventListener("click", function () {
+      if (!container.graph) return;
+      var image = new Image(), g = container.graph;
+      image.onload = function () {
+        var canvas = document.createElement("canvas");
+        canvas.width = g.width * 2; canvas.height = g.height * 2;
+        var ctx = canvas.getContext("2d");
+        ctx.scale(2, 2); ctx.drawImage(image, 0, 0);
+        canvas.toBlob(function (blob) { download(blob, "policykg-graph.png"); }, "image/png");
+      };
+      image.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(standaloneSvg(container));
+    });
+  }
+  /* The centre box suggests names (labels and aliases) as one types. */
+  function bindSuggestions() {
+    var input = document.getElementById("centre-input"), list = document.getElementById("centre-names");
+    if (!input || !list) return;
+    var timer = null, last = "";
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var q = input.value.trim();
+        if (!q || q === last || q.indexOf("://") >= 0) return;
+        last = q;
+        fetch("/api/suggest?q=" + encodeURIComponent(q), {headers: {Accept: "application/json"}})
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (names) {
+            list.innerHTML = "";
+            names.forEach(function (n) {
+              var o = document.createElement("option");
+              o.value = n.label; o.label = n.label + (n.en ? " · " + n.en : "") + " · " + (NAMES[n.type] || n.type);
+              list.appendChild(o);
+            });
+          }).catch(function () {});
+      }, 150);
+    });
+  }
+
   document.querySelectorAll("[data-graph-src]").forEach(load);
+  bindExports();
+  bindSuggestions();
 })();

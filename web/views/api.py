@@ -27,12 +27,38 @@ def resource():
 
 @bp.get("/graph")
 def graph():
-    data = get_kg().neighbourhood(text_arg("iri") or None, depth=int_arg("depth", 1, 1, 2),
-                                  types=list_arg("types"), area=text_arg("area") or None,
-                                  query=text_arg("q") or None)
+    """Around ``iri`` (a name, alias or IRI; bounded by ``limit``), the nodes of a section
+    (``area``), or else the task–entity map of ``document``; ``q`` highlights."""
+    kg = get_kg()
+    depth, query = int_arg("depth", 1, 1, 2), text_arg("q") or None
+    if text_arg("area"):
+        data = kg.neighbourhood(text_arg("iri") or None, depth=depth, types=list_arg("types"),
+                                area=text_arg("area"), query=query)
+    else:
+        data = kg.graph_view(text_arg("iri") or None, document=text_arg("document") or None,
+                             depth=depth, limit=int_arg("limit", None, 1, 400),
+                             types=list_arg("types"), query=query)
     for node in data.get("nodes", []):
         node.setdefault("url", resource_url(node["id"]))
     return jsonify(data)
+
+
+@bp.get("/suggest")
+def suggest():
+    """Names of entities and tasks containing ``q``, for the graph's centre box."""
+    return jsonify([{"iri": n.iri, "label": n.label, "en": n.en, "type": n.type}
+                    for n in get_kg().suggest(text_arg("q"), limit=int_arg("limit", 10, 1, 50))])
+
+
+@bp.get("/entities")
+def entities():
+    return jsonify([r.to_json() for r in get_kg().entities(text_arg("type") or None,
+                                                           text=text_arg("q") or None)])
+
+
+@bp.get("/topics")
+def topics():
+    return jsonify([t.to_json() for t in get_kg().topics()])
 
 
 @bp.get("/documents")

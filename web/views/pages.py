@@ -289,5 +289,8 @@ def favicon():
 @bp.get("/graph")
 def graph():
     params = {key: text_arg(key, default) for key, default in
-              (("iri", ""), ("depth", "1"), ("types", ""), ("area", ""), ("q", ""))}
-    return render_template("graph.html", params=params)
+              (("iri", ""), ("depth", "1"), ("types", ""), ("area", ""), ("q", ""),
+               ("document", ""), ("limit", ""))}
+    api_params = {k: v for k, v in params.items() if v}
+    return render_template("graph.html", params=params, api_params=api_params,
+                           documents=[d.to_json() for d in get_kg().documents()])
