@@ -333,3 +333,28 @@ class KnowledgeGraph:
         from .workspace import document_passages
 
         return document_passages(self.store, document)
+
+    def graph_view(self, iri: str | None = None, *, document: str | None = None, depth: int = 1,
+                   limit: int | None = None, types: Iterable[str] | None = None,
+                   query: str | None = None) -> dict:
+        """A readable graph view (``kg.maps``): around ``iri`` (an IRI, name or alias), bounded
+        to ``limit`` nodes, or else the task–entity map of ``document`` (default: the largest).
+
+        ``query`` marks the nodes whose names or aliases contain it and the nodes its
+        search results point at.
+
+        Raises:
+            NotFound: no node or document by that name.
+            PolicyKGError: ``depth`` not 1 or 2, ``limit`` out of range.
+        """
+        from .maps import DEFAULT_LIMIT, document_map, ego_view, names_matching
+
+        graph = self.entity_graph()
+        marked: set[str] = set()
+        if query and query.strip():
+            marked |= names_matching(graph, query)
+            marked |= {hit["iri"] for hit in self.search(query, k=20).to_json()["results"]}
+        if iri:
+            return ego_view(graph, iri, depth=depth, limit=limit or DEFAULT_LIMIT, types=types,
+                            highlight=marked)
+        return document_map(graph, document, highlight=marked)
