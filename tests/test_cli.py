@@ -184,3 +184,12 @@ def test_graph_stats_is_a_table_and_json_on_request(capsys, built_store):
     data = json.loads(capsys.readouterr().out)
     assert data["nodes"] > 0 and data["top_degree"]
     assert f"{data['nodes']}" in out
+
+
+def test_search_prints_rank_apart_from_the_task_number(capsys, built_store):
+    import re
+
+    assert main(["search", "航空", "--store", built_store, "-k", "3"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^#1\s+2\. 打造航空服务新优势", out, re.M), out
+    assert not re.search(r"^\s*1\. 2\.", out, re.M)

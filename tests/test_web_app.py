@@ -497,3 +497,56 @@ def test_base_iri_comes_from_the_settings(tmp_path):
             assert resource_url("https://w3id.org/policykg/doc/abc").startswith("/resource?iri=")
     finally:
         close_app(app)
+
+
+def test_first_run_answers_at_once_with_a_progress_page(tmp_path):
+    import threading
+
+    from werkzeug.test import Client
+
+    from policykg.kg import Settings
+    from policykg.web.startup import Starting, needs_sample
+
+    settings = Settings.load({"store": str(tmp_path / "store"), "sample": str(REPO / "data")})
+    assert needs_sample(settings)
+    go = threading.Event()
+
+    def build(s):  # the real build, held until the test has seen the progress page
+        go.wait(60)
+        with KnowledgeGraph.open(s) as kg:
+            return kg.build([s.sample], embed=False).summary()
+
+    made = []
+    starting = Starting(settings, lambda: made.append(create_app({"POLICYKG": settings,
+                                                                   "TESTING": True})) or made[-1],
+                        build=build)
+    client = Client(starting)
+    waiting = client.get("/search?q=航空", headers=HTML)
+    assert waiting.status_code == 503 and waiting.headers["Retry-After"] == "3"
+    body = waiting.get_data(as_text=True)
+    assert 'data-state="building"' in body and "正在构建示例" in body and "<progress" in body
+    assert 'http-equiv="refresh"' in body
+    assert client.get("/favicon.ico").status_code == 200
+    go.set()
+    assert starting.wait(120)
+    ready = client.get("/search?q=航空", headers=HTML)
+    assert ready.status_code == 200 and "打造航空服务新优势" in ready.get_data(as_text=True)
+    close_app(made[0])
+    assert not needs_sample(settings)
+
+
+def test_a_failed_first_build_is_shown_not_hidden(tmp_path):
+    from werkzeug.test import Client
+
+    from policykg.kg import Settings
+    from policykg.web.startup import Starting
+
+    settings = Settings.load({"store": str(tmp_path / "store")})
+
+    def build(s):
+        raise OSError("disk full")
+
+    starting = Starting(settings, lambda: None, build=build)
+    assert not starting.wait(10)
+    page = Client(starting).get("/").get_data(as_text=True)
+    assert 'data-state="error"' in page and "disk full" in page

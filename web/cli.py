@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..kg import KnowledgeGraph, PolicyKGError, Settings, date_bound
-from .render import search_text
+from .render import document_line, search_text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -115,12 +115,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only tasks due on or before DATE (YYYY, YYYY-MM or YYYY-MM-DD)")
     p.add_argument("--csv", action="store_true", help="CSV for a spreadsheet instead of a table")
 
-    p = sub.add_parser("duties", parents=[store], help="who leads or cooperates on which task, due when (督办)")
-    p.add_argument("--unit", metavar="NAME", help="only this unit (any of its names, or part of one)")
-    p.add_argument("--due-before", metavar="DATE", type=_date,
-                   help="only tasks due on or before DATE (YYYY, YYYY-MM or YYYY-MM-DD)")
-    p.add_argument("--csv", action="store_true", help="CSV for a spreadsheet instead of a table")
-
     p = sub.add_parser("graph", parents=[store], help="entity–task graph analytics")
     gsub = p.add_subparsers(dest="graph_command", required=True, metavar="WHAT")
     g = gsub.add_parser("stats", parents=[store], help="sizes and the most central entities")
@@ -133,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[store], help="run the web app (builds the sample on first run)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=_bounded(1, 65535), default=5000, help="1–65535 (default 5000)")
+    p.add_argument("--debug", action="store_true",
+                   help="werkzeug's development server with its debugger (never on a network)")
     return parser
 
 
@@ -209,25 +205,54 @@ def _read_query(text: str) -> str:
     return text
 
 
-_SPARQL_FORMATS = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "turtle": "text/turtle",
-    "nt": "application/n-triples",
-    "jsonld": "application/ld+json",
-}
+def _sparql_text(table) -> str:
+    """A SPARQL answer (``kg.sparql.Table``) as a plain-text table, IRIs as prefixed names."""
+    import unicodedata
+
+    from ..kg import curie
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    def cell(term: dict | None) -> str:
+        if term is None:
+            return ""
+        if term["type"] == "uri":
+            short = curie(term["value"])
+            return short if short != term["value"] else f"<{short}>"
+        if term["type"] == "bnode":
+            return f"_:{term['value']}"
+        text = str(term["value"]).replace("\n", " ")
+        text = text if len(text) <= 60 else text[:59] + "…"
+        return f'"{text}"@{term["xml:lang"]}' if "xml:lang" in term else text
+
+    if table.kind == "ask":
+        return "true" if table.boolean else "false"
+    header = list(table.columns)
+    lines = [[cell(c) for c in row] for row in table.rows]
+    widths = [max([width(h)] + [width(r[i]) for r in lines]) for i, h in enumerate(header)]
+
+    def pad(text: str, w: int) -> str:
+        return text + " " * (w - width(text))
+
+    out = [" | ".join(pad(h, w) for h, w in zip(header, widths)),
+           "-+-".join("-" * w for w in widths)]
+    out += [" | ".join(pad(c, w) for c, w in zip(r, widths)) for r in lines]
+    out.append(f"({len(table.rows)} {'triples' if table.kind == 'graph' else 'rows'})")
+    return "\n".join(out)
 
 
 def cmd_sparql(args: argparse.Namespace) -> int:
+    fmt = None if args.format == "table" else args.format
     with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
-        answer = kg.query(_read_query(args.query), accept=_SPARQL_FORMATS.get(args.format))
-    if args.format == "table":
-        print(answer.to_text())
-    else:
-        sys.stdout.buffer.write(answer.body)
-        sys.stdout.flush()
+        answer = kg.query(_read_query(args.query), results_format=fmt or "json",
+                          graph_format=fmt or "nt")
+        if fmt is None:
+            print(_sparql_text(answer.table()))
+        else:
+            for chunk in answer.chunks:
+                sys.stdout.buffer.write(chunk)
+            sys.stdout.flush()
     return 0
 
 
@@ -269,29 +294,7 @@ def cmd_documents(args: argparse.Namespace) -> int:
         _print_json([d.to_json() for d in docs])
     else:
         for d in docs:
-            print(d.to_text())
-    return 0
-
-
-def cmd_duties(args: argparse.Namespace) -> int:
-    with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
-        rows = kg.duties(unit=args.unit, due_before=args.due_before)
-    roles = {"lead": "牵头", "cooperating": "配合", "responsible": "责任"}
-    table = [[a.unit_label, roles[a.role], a.due or "", a.task_label, a.document_title, a.evidence]
-             for a in rows]
-    headers = ["单位 unit", "职责 role", "时限 due", "任务 task", "文件 document", "依据 evidence"]
-    if args.csv:
-        import csv
-
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["unit", "role", "due", "task", "document", "evidence", "task_iri", "unit_iri"])
-        for a, row in zip(rows, table):
-            writer.writerow([a.unit_label, a.role, a.due or "", a.task_label, a.document_title, a.evidence,
-                             a.task, a.unit])
-    elif rows:
-        print(_table(headers, [[c if len(c) <= 40 else c[:39] + "…" for c in r] for r in table]))
-    else:
-        print("no duties found", file=sys.stderr)
+            print(document_line(d))
     return 0
 
 
@@ -375,10 +378,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .app import create_app, ensure_sample
 
     settings = _settings(args)
-    ensure_sample(settings)
-    app = create_app({"POLICYKG": settings})
+    if args.debug:
+        ensure_sample(settings)
+        app = create_app({"POLICYKG": settings})
+    else:
+        from .startup import Starting, needs_sample
+
+        if needs_sample(settings):  # answer at once: a progress page until the sample is built
+            app = Starting(settings, lambda: create_app({"POLICYKG": settings}))
+        else:
+            app = create_app({"POLICYKG": settings})
     print(f"policykg: serving {settings.store} on http://{args.host}:{args.port}/", file=sys.stderr)
-    app.run(host=args.host, port=args.port, threaded=True)
+    if args.debug:  # werkzeug's development server: reloader off, tracebacks in the browser
+        app.run(host=args.host, port=args.port, threaded=True, debug=True, use_reloader=False)
+        return 0
+    import os
+
+    import waitress
+
+    # I/O-bound threads (SPARQL runs in worker processes, numpy releases the GIL): a few per core
+    waitress.serve(app, host=args.host, port=args.port, threads=max(8, 4 * (os.cpu_count() or 2)),
+                   ident="policykg")
     return 0
 
 
@@ -389,7 +409,6 @@ _COMMANDS = {
     "sparql": cmd_sparql,
     "export": cmd_export,
     "documents": cmd_documents,
-    "duties": cmd_duties,
     "duties": cmd_duties,
     "graph": cmd_graph,
     "serve": cmd_serve,

@@ -32,6 +32,17 @@ KIND_NAMES = {
     "Annex": ("附件", "Annex"), "PolicyDocument": ("文档", "Document"),
     "Sentence": ("句子", "Sentence"), "Concept": ("主题", "Topic"),
 }
+#: Classes of entities and topics by local name (units are in KIND_NAMES).
+CLASS_NAMES = {
+    "Organization": ("单位", "Organisation"), "GovernmentOrganization": ("政府机构", "Government body"),
+    "CollegeOrUniversity": ("高校", "University"), "Place": ("地点", "Place"),
+    "Event": ("活动", "Event"), "Programme": ("项目", "Programme"),
+    "DocumentReference": ("引用文件", "Cited document"), "CreativeWork": ("作品", "Creative work"),
+    "Legislation": ("法规文件", "Legislation"), "StructuralUnit": ("结构单元", "Structural unit"),
+    "Annotation": ("标注", "Annotation"), "Mention": ("提及", "Mention"),
+    "RelationEvidence": ("关系证据", "Relation evidence"), "TopicEvidence": ("主题证据", "Topic evidence"),
+    "ConceptScheme": ("主题方案", "Concept scheme"), "CollectiveUnit": ("集体单位", "Collective unit"),
+}
 #: Property labels the graph does not label itself (vocabularies outside pol:).
 PROPERTY_NAMES = {
     "http://purl.org/dc/terms/title": ("标题", "title"),
@@ -75,6 +86,16 @@ def entity_type_name(kind: str, plural: bool = True) -> Markup:
     return zh_en(zh, many if plural else one)
 
 
+def class_name(iri: str, label: str | None = None) -> Markup:
+    """A class's bilingual name by its local name (``schema:Place`` → 地点 Place)."""
+    local = iri.rstrip("/").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    if local in CLASS_NAMES:
+        return zh_en(*CLASS_NAMES[local])
+    if local in KIND_NAMES:
+        return zh_en(*KIND_NAMES[local])
+    return zh_en(label or local)
+
+
 def property_name(iri: str, label: str | None = None) -> Markup:
     """A property's bilingual label: the table above, else the graph's own label."""
     if iri in PROPERTY_NAMES:
@@ -94,6 +115,7 @@ def init_app(app: Flask) -> None:
         resource_url=resource_url, passage_url=passage_url, short_iri=curie,
         TYPE_NAMES=TYPE_NAMES, ENTITY_TYPE_NAMES=ENTITY_TYPE_NAMES, zh_en=zh_en,
         kind_name=kind_name, entity_type_name=entity_type_name, property_name=property_name,
+        class_name=class_name,
         download_url=download_url)
     app.jinja_env.filters["resource_url"] = resource_url
     app.jinja_env.filters["short_iri"] = curie
