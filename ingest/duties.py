@@ -38,14 +38,18 @@ _CLAUSE = re.compile(
     r"(?:(?<=[。；;，,：:\n])|^|(?<=由))(?P<lead>[^\s，,。；;：:、“”《》由]{2,24}?)牵头(?:负责)?"
     r"(?:[，,]\s*(?P<coop>[^，,。；;：:“”《》]{2,60}?)(?:配合|协助|参与)(?:落实|推进|实施)?(?=[，,。；;]|$))?"
 )
+_BUSINESS = ("集团", "公司", "银行")
+#: Words of the shape of a unit that name none (由政府牵头).
+_GENERIC_UNITS = frozenset(("政府", "部门", "单位", "企业", "机构", "机关", "社会", "协会", "中心", "公司", "集团"))
 _COLLECTIVE = re.compile(
-    r"^(?:各|有关|相关|其他|全市|全区|所有|市区|区镇)"
+    r"^(?:各|有关|相关|其他|全市|全区|所有|市区|区镇)[^，。]{0,12}"
+    r"(?:部门|单位|方面|政府|街镇|乡镇|街道|[区县镇]|委|办|局|机构|机关|园区[)）]?|[)）]|成员单位|企业|组织)$"
     r"|(?:成员单位|有关部门|相关部门|有关单位|相关单位|各部门|各单位|党政机关|公共机构|行业主管部门)$"
     r"|^(?:街镇|街道|乡镇)(?:[（(].*[)）])?$"
 )
 _UNIT_SHAPE = re.compile(
     r"(?:局|委|委员会|办|办公室|中心|部|厅|署|院|会|政府|园区[)）]?|街镇|街道|单位|公司|集团|处|所|站|队|社|机构|机关"
-    r"|协会|联合会|妇联|团委|法院|检察院|银行|管委会|总局|科|室|组)$"
+    r"|协会|联合会|妇联|团委|法院|检察院|银行|管委会|总局|科|室|组|科协|海关|开发区|分局|支队)$"
 )
 _TRAILING = re.compile(r"(?:等(?:相关|有关)?(?:部门|单位)|等)$")
 _ALIAS = re.compile(r"^(?P<name>[^（(]+?)\s*[（(](?P<aliases>[^）)]+)[)）]$")
@@ -59,6 +63,7 @@ class Scope:
     city: str | None = None
     district: str | None = None
     national: bool = False
+    issuer: str | None = None  # 市局…处 / …处 in a bureau's text are its divisions
 
 
 _CITY = re.compile(r"(上海市|北京市|天津市|重庆市|广州市|深圳市|[\u4e00-\u9fff]{2,3}市)")
@@ -70,8 +75,8 @@ def document_scope(doc: Document) -> Scope:
     """The city and district a document belongs to, read from its issuer, title and 发文字号.
 
     >>> from policykg.ingest import parse_text
-    >>> document_scope(parse_text("上海市宝山区人民政府办公室关于印发…的通知\\n\\n正文。"))
-    Scope(city='上海市', district='宝山区', national=False)
+    >>> document_scope(parse_text("上海市宝山区人民政府办公室关于印发…的通知\\n\\n正文。")).district
+    '宝山区'
     """
     meta = doc.metadata
     words = " ".join(x for x in (meta.issuer, meta.title) if x)
@@ -87,7 +92,7 @@ def document_scope(doc: Document) -> Scope:
     if city is None and district is None and re.search(r"本市|全市", doc.text[:2000]) and "上海" in doc.text[:2000]:
         city = "上海市"
     national = city is None and bool(re.search(r"国务院|中共中央|部$|部等|总局", words))
-    return Scope(city=city, district=district, national=national)
+    return Scope(city=city, district=district, national=national, issuer=meta.issuer)
 
 
 def is_collective(unit: str) -> bool:
@@ -108,7 +113,16 @@ def scoped_name(unit: str, scope: Scope) -> str:
     '宝山区绿化市容局'
     >>> scoped_name("国家发展改革委", Scope())
     '国家发展改革委'
+    >>> scoped_name("市局特种设备安全监察处", Scope(city="上海市", issuer="上海市市场监督管理局"))
+    '上海市市场监督管理局特种设备安全监察处'
     """
+    if unit.startswith(("市局", "区局")) and scope.issuer:
+        return scope.issuer + unit[2:]  # 市局特种设备安全监察处: a division of the issuing bureau
+    if scope.issuer and unit.endswith(("处", "科", "室")) and not unit.startswith(("市", "区", "县", "省", "国家")) \
+            and scope.issuer.endswith(("局", "委", "委员会", "厅")):
+        return scope.issuer + unit
+    if unit.endswith(_BUSINESS):
+        return unit  # 市北高新集团: 市北 is a place, not 本市
     if unit.startswith("市") and scope.city and not unit.startswith(("市场", "市民")):
         return scope.city + unit[1:]
     if unit.startswith("区") and scope.district and not unit.startswith(("区域", "区块")):
@@ -178,8 +192,8 @@ def split_units(text: str, offset: int) -> Iterator[tuple[str, int, int, tuple[s
 
 def looks_like_unit(piece: str) -> bool:
     """Whether a piece of text is shaped like the name of a unit (or a collective of units)."""
-    return 2 <= len(piece) <= 30 and (is_collective(piece) or bool(_UNIT_SHAPE.search(piece))) \
-        and not re.search(r"[。：:“”《》]", piece)
+    return 2 <= len(piece) <= 30 and piece not in _GENERIC_UNITS \
+        and (is_collective(piece) or bool(_UNIT_SHAPE.search(piece))) and not re.search(r"[。：:“”《》]", piece)
 
 
 def _role_of_label(label: str) -> str:
@@ -241,14 +255,15 @@ class DutyFinder:
         def inside_table(pos: int) -> bool:
             return any(a <= pos < b for a, b in in_table)
 
-        def add(node_id, role, units_text, units_offset, ev_start, ev_end, require_shape=False):
+        def add(node_id, role, units_text, units_offset, ev_start, ev_end, require_shape=False, trust=False):
             pieces = list(split_units(units_text, units_offset))
             if not pieces or (require_shape and not all(looks_like_unit(p[0]) for p in pieces)):
                 return False
             for unit, start, end, aliases in pieces:
-                if not looks_like_unit(unit):
+                if not (looks_like_unit(unit) or (trust and 2 <= len(unit) <= 30
+                                                  and not re.search(r"[。：:“”《》]", unit))):
                     continue
-                key = (node_id, role, unit)
+                key = (node_id, role, unit, ev_start)  # one record per statement: each is evidence
                 if key in seen:
                     continue
                 seen.add(key)
@@ -263,8 +278,12 @@ class DutyFinder:
         for m in _PAREN.finditer(text):
             if inside_table(m.start()):
                 continue
+            labelled = bool(_LABELLED.search(m.group("body")))
             for role, units, at in parenthetical_duties(m.group("body"), m.start("body")):
-                add(node_of(m.start(), m.end()), role, units, at, m.start(), m.end(), require_shape=True)
+                # After 责任单位： every listed name is a unit (上海海关, 开发区); unlabelled forms
+                # (X牵头…) must look like units throughout, or the parenthesis is something else.
+                add(node_of(m.start(), m.end()), role, units, at, m.start(), m.end(), require_shape=not labelled,
+                    trust=labelled)
         for m in _CLAUSE.finditer(text):
             if inside_table(m.start()) or not looks_like_unit(m.group("lead")):
                 continue

@@ -85,7 +85,8 @@ def test_units_resolve_within_the_district_of_a_district_document():
     assert scoped_name("区绿化市容局", Scope(city="上海市", district="宝山区")) == "宝山区绿化市容局"
     assert scoped_name("市场监管局", Scope(city="上海市")) == "市场监管局"  # 市场 is not 市 + 场
     doc = parse_text("上海市宝山区人民政府办公室关于印发某方案的通知\n\n正文。")
-    assert document_scope(doc) == Scope(city="上海市", district="宝山区")
+    scope = document_scope(doc)
+    assert (scope.city, scope.district, scope.issuer) == ("上海市", "宝山区", "上海市宝山区人民政府办公室")
     assert is_collective("各街镇（园区）") and is_collective("各联席会议成员单位") and not is_collective("区委组织部")
     units = [(u, aliases) for u, _s, _e, aliases in split_units("区委宣传部（区文明办、区政府新闻办）、区民政局等", 0)]
     assert units == [("区委宣传部", ("区文明办", "区政府新闻办")), ("区民政局", ())]
@@ -203,3 +204,20 @@ def test_plans_against_their_hand_marked_gold(plan):
         for kind, (pred, gold) in plan_scores(plan(name), prefix).items():
             tp = len(pred & gold)
             assert tp / len(gold) >= floor and tp / len(pred) >= 0.89, (prefix, kind, pred ^ gold)
+
+
+def test_every_plan_of_the_corpus_links_each_unit_of_its_duty_parentheticals(whole_corpus_dir, extractor):
+    """Whole-corpus check: the 24 plans of plans_and_validity/plans."""
+    plans = sorted((whole_corpus_dir / "plans_and_validity" / "plans").iterdir())
+    assert len(plans) >= 20
+    counted = 0
+    for path in plans:
+        x = extractor(parse_file(path))
+        expected = _parenthetical_units(x.document.text)
+        found = [d for d in x.duties if x.document.text[d.evidence_start:d.evidence_end].startswith(("（", "("))
+                 and re.search(r"(?:责任|牵头|配合)(?:单位|部门)[:：]",
+                               x.document.text[d.evidence_start:d.evidence_end])]
+        assert len(found) == len(expected), path.name
+        assert all(d.node_id is not None or not x.document.structure for d in found), path.name
+        counted += len(expected)
+    assert counted > 700
