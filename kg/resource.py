@@ -413,14 +413,6 @@ class DocumentSummary:
         """The summary as a JSON object."""
         return asdict(self)
 
-    def to_text(self) -> str:
-        """One line: date, kind, title, issuer and counts."""
-        head = " ".join(x for x in (self.date or "????-??-??", f"[{self.kind}]" if self.kind else "",
-                                    self.title) if x)
-        issuer = f" — {self.issuer}" if self.issuer else ""
-        return (f"{head}{issuer}\n    {self.iri}  units {self.units}, tasks {self.tasks}, "
-                f"entities {self.entities}, mentions {self.mentions}")
-
 
 def list_documents(store: Any) -> list[DocumentSummary]:
     """Every document in ``store`` with its date, issuer, kind and counts, oldest first."""

@@ -116,7 +116,8 @@ def test_search_aviation_finds_task_2(remote_kg):
 
 def test_sparql_through_the_facade_sees_the_union(remote_kg):
     answer = remote_kg.query("SELECT (COUNT(?t) AS ?n) WHERE { ?t a pol:Task }")
-    assert "10" in answer.to_text()
+    [[count]] = answer.table().rows
+    assert count["value"] == "10"
 
 
 def test_sparql_updates_are_refused_before_reaching_the_server(remote_kg):

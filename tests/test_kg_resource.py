@@ -83,5 +83,7 @@ def test_list_documents(kg):
     [doc] = kg.documents()
     assert doc.iri == kg.doc_iri and doc.kind == "意见" and doc.date == "2022-12-09"
     assert doc.tasks == 10 and doc.entities >= 5 and doc.mentions >= 5 and doc.units > 30
-    assert "2022-12-09 [意见]" in doc.to_text()
+    from policykg.web.render import document_line
+
+    assert "2022-12-09 [意见]" in document_line(doc)
     assert doc.to_json()["issuer"] == "中共长宁区委"
