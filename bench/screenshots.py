@@ -1,9 +1,9 @@
-"""Regenerate the README screenshots: docs/screenshot-{search,document,graph}.png.
+"""Regenerate the screenshots: docs/screenshot-{search,task,document,entities,graph}[-400].png.
 
-    python bench/screenshots.py [--store DIR]
+    python bench/screenshots.py [--store DIR] [--no-embed]
 
 Builds the bundled sample into a temporary store (or uses ``--store``), serves
-the app on a free loopback port and drives headless Chromium.
+the app on a free loopback port and drives headless Chromium at 1400 and 400 px.
 """
 from __future__ import annotations
 
@@ -60,9 +60,21 @@ def wait_for(driver, css: str, attribute: str | None = None, value: str | None =
     return WebDriverWait(driver, timeout).until(ready)
 
 
+#: (name, path or callable of the document path, CSS selector to wait for, wait for the graph)
+PAGES = [
+    ("search", lambda doc: "/search?q=哪些任务涉及航空？", "li.result", False),
+    ("task", lambda doc: doc + "/part-3/section-1/task-2", "#unit-text", False),
+    ("document", lambda doc: doc + "#s-2875-2986", "#doc-text .sent.target", False),
+    ("entities", lambda doc: "/entities?type=Organization", "#entity-table", False),
+    ("graph", lambda doc: "/graph", "#graph", True),
+]
+WIDTHS = {1400: "", 400: "-400"}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", help="an already built store (default: build the sample)")
+    parser.add_argument("--no-embed", action="store_true", help="build the sample without vectors")
     parser.add_argument("--out", default=str(REPO / "docs"))
     args = parser.parse_args(argv)
     from policykg.kg import KnowledgeGraph
@@ -72,32 +84,36 @@ def main(argv=None) -> int:
     store = args.store or str(Path(tmp) / "store")
     if not args.store:
         with KnowledgeGraph.open({"store": store}) as kg:
-            kg.build([str(REPO / "data")])
+            kg.build([str(REPO / "data")], embed=not args.no_embed)
     app = create_app({"POLICYKG": {"store": store}})
     server, base = start_server(app)
     driver = chrome(str(Path(tmp) / "profile"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    written = []
     try:
-        driver.get(f"{base}/search?q=哪些任务涉及航空？")
-        wait_for(driver, "li.result")
-        driver.save_screenshot(str(out / "screenshot-search.png"))
         doc = app.test_client().get("/api/documents").json[0]["iri"]
         with app.test_request_context():
-            from policykg.web.views.pages import resource_url
+            from policykg.web.urls import resource_url
 
-            driver.get(base + resource_url(doc))
-        wait_for(driver, "#doc-text")
-        driver.save_screenshot(str(out / "screenshot-document.png"))
-        driver.get(f"{base}/graph?q=航空")
-        wait_for(driver, "#graph", "data-settled", "true", timeout=60)
-        time.sleep(0.3)
-        driver.save_screenshot(str(out / "screenshot-graph.png"))
+            doc_path = resource_url(doc)
+        for width, suffix in WIDTHS.items():
+            driver.set_window_size(width, 900)
+            for name, path, ready, graph in PAGES:
+                driver.get(base + path(doc_path))
+                if graph:
+                    wait_for(driver, "#graph", "data-settled", "true", timeout=60)
+                else:
+                    wait_for(driver, ready)
+                time.sleep(0.4)  # the scroll to an anchor, the last frame of a layout
+                target = out / f"screenshot-{name}{suffix}.png"
+                driver.save_screenshot(str(target))
+                written.append(target.name)
     finally:
         driver.quit()
         server.shutdown()
         close_app(app)
-    print(f"wrote {out}/screenshot-{{search,document,graph}}.png")
+    print(f"wrote {len(written)} screenshots to {out}: {', '.join(written)}")
     return 0
 
 

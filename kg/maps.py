@@ -22,7 +22,8 @@ MAX_LIMIT = 400
 #: Nodes a depth-2 view shows but does not expand: every unit of a document reaches
 #: every other through them, which is how 东华大学 at depth 2 pulled in the whole document.
 _HUBS = ("document", "topic", "part", "chapter", "section")
-_MAP_UNITS = ("section", "chapter", "part", "task", "principle", "goal", "article")
+#: Units a document map shows (parts, principles and goals would add hubs without tasks).
+_MAP_UNITS = ("section", "chapter", "task", "article")
 _SEED = 42
 
 

@@ -26,7 +26,7 @@ ENTITY_TYPE_NAMES = {
 }
 #: Kinds of structural units and of other resources, for breadcrumbs and headings.
 KIND_NAMES = {
-    "Part": ("部分", "Part"), "Chapter": ("章", "Chapter"), "Section": ("节", "Section"),
+    "Part": ("部分", "Part"), "Chapter": ("章", "Chapter"), "Section": ("领域", "Section"),
     "Task": ("任务", "Task"), "Principle": ("原则", "Principle"), "Goal": ("目标", "Goal"),
     "Article": ("条", "Article"), "Item": ("项", "Item"), "Paragraph": ("段", "Paragraph"),
     "Annex": ("附件", "Annex"), "PolicyDocument": ("文档", "Document"),

@@ -17,7 +17,7 @@
   var NAMES = {
     PolicyDocument: "文档 Document", Document: "文档 Document", Part: "部分 Part", Section: "领域 Section",
     Task: "任务 Task", Principle: "原则 Principle", Goal: "目标 Goal", Item: "条目 Item", Paragraph: "段落 Paragraph",
-    Organization: "机构 Organisation", GovernmentOrganization: "政府机构 Government body",
+    Organization: "单位 Organisation", GovernmentOrganization: "政府机构 Government body",
     CollegeOrUniversity: "高校 University", Place: "地点 Place", Event: "活动 Event",
     Programme: "项目 Programme", DocumentReference: "引用文件 Cited document",
     Concept: "主题 Topic", Topic: "主题 Topic", Sentence: "句子 Sentence",
@@ -65,7 +65,7 @@
     this.draw();
     this.bind();
     this.fit();
-    this.run(this.hasLayout ? 120 : 300);
+    this.run(this.hasLayout ? 200 : 300);
   }
 
   Graph.prototype.prepare = function (data) {
@@ -171,6 +171,7 @@
       var d = Math.sqrt(dx * dx + dy * dy) || 1, k = (d - length) * spring * alpha / d;
       l.source.vx += dx * k; l.source.vy += dy * k; l.target.vx -= dx * k; l.target.vy -= dy * k;
     });
+    this.separateLabels(alpha);
     var cx = this.width / 2, cy = this.height / 2;
     for (i = 0; i < n; i++) {
       a = nodes[i];
@@ -178,6 +179,33 @@
       if (a.fixed) { a.vx = a.vy = 0; continue; }
       a.vx *= 0.6; a.vy *= 0.6;
       a.x += Math.max(-20, Math.min(20, a.vx)); a.y += Math.max(-20, Math.min(20, a.vy));
+    }
+  };
+
+  /* Labels keep their size on screen, so at the current scale each labelled node covers a box
+     to its right; overlapping boxes push their nodes apart, mostly up and down (rows read well). */
+  Graph.prototype.separateLabels = function (alpha) {
+    var k = this.view.k || 1, nodes = this.nodes, boxes = [], i, j;
+    var zoomed = this.svg && this.svg.classList.contains("zoomed");
+    for (i = 0; i < nodes.length; i++) {
+      var n = nodes[i], t = n.el && n.el.querySelector("text");
+      if (!t || (!zoomed && t.classList.contains("minor")) || !this.visible(n)) continue;
+      boxes.push({n: n, w: n.r + (labelWidth(n.text || "") + 6) / k, h: 15 / k});
+    }
+    for (i = 0; i < boxes.length; i++) {
+      var a = boxes[i];
+      for (j = i + 1; j < boxes.length; j++) {
+        var b = boxes[j];
+        var ox = Math.min(a.n.x + a.w, b.n.x + b.w) - Math.max(a.n.x - a.n.r, b.n.x - b.n.r);
+        var oy = Math.min(a.n.y + a.h / 2, b.n.y + b.h / 2) - Math.max(a.n.y - a.h / 2, b.n.y - b.h / 2);
+        if (ox <= 0 || oy <= 0) continue;
+        var push = Math.min(oy, 12 / k) * 0.5 * Math.max(0.2, alpha), dir = a.n.y <= b.n.y ? -1 : 1;
+        if (!a.n.fixed) a.n.vy += dir * push;
+        if (!b.n.fixed) b.n.vy -= dir * push;
+        var side = Math.min(ox, 8 / k) * 0.15 * Math.max(0.2, alpha), h = a.n.x <= b.n.x ? -1 : 1;
+        if (!a.n.fixed) a.n.vx += h * side;
+        if (!b.n.fixed) b.n.vx -= h * side;
+      }
     }
   };
 
