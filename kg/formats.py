@@ -73,7 +73,7 @@ FORMATS: tuple[Format, ...] = (
     Format("jsonld", "graph", "application/ld+json", "jsonld",
            ("json-ld", "ld+json"), "JSON_LD", "json-ld", _W3C + "JSON-LD"),
     Format("rdfxml", "graph", "application/rdf+xml", "rdf",
-           ("rdf+xml", "rdf", "owl"), "RDF_XML", "xml", _W3C + "RDF_XML"),
+           ("rdf+xml", "rdf", "owl", "xml"), "RDF_XML", "xml", _W3C + "RDF_XML"),
     # quads (named graphs kept)
     Format("trig", "dataset", "application/trig", "trig", ("application/x-trig",), "TRIG", "trig",
            _W3C + "TriG"),

@@ -44,6 +44,7 @@ class KnowledgeGraph:
         self._vectors = None  # kg.vectors.VectorIndex, loaded on first use
         self._searcher = None  # kg.search.Searcher, loaded on the first search
         self._entity_graph = None  # networkx graph of kg.entity_graph, read on first use
+        self._sparql = None  # kg.sparql.SparqlService, made on the first query
         # one thread loads them; others asking meanwhile wait (a server's threads)
         self._load_lock = threading.RLock()
 
@@ -133,9 +134,9 @@ class KnowledgeGraph:
 
     def close(self) -> None:
         """Release the store (and its lock on disk) and stop the query workers."""
-        from .sparql import close_pool
-
-        close_pool(self)
+        sparql, self._sparql = self._sparql, None
+        if sparql is not None:
+            sparql.close()
         self.store.close()
 
     def __enter__(self) -> "KnowledgeGraph":
@@ -166,24 +167,38 @@ class KnowledgeGraph:
         return self.store.is_empty()
 
     # -- reading ------------------------------------------------------------
-    def query(self, sparql: str, *, accept: str | None = None,
+    def sparql(self):
+        """The read-only SPARQL service of this graph (``kg.sparql.SparqlService``), made once."""
+        service = self._sparql
+        if service is None:
+            from .sparql import SparqlService
+
+            with self._load_lock:
+                if self._sparql is None:
+                    self._sparql = SparqlService(self.store, self.settings)
+                service = self._sparql
+        return service
+
+    def query(self, sparql: str, *, results_format: Any = "json", graph_format: Any = "turtle",
               default_graph_uris: Iterable[str] = (),
               named_graph_uris: Iterable[str] = ()):
-        """Run a read-only SPARQL query with the configured time and row limits.
+        """Run a read-only SPARQL query with the configured time, memory and row limits.
 
-        Returns a ``kg.sparql.QueryAnswer`` (media type, body, and rows for
-        tables).
+        Returns a ``kg.sparql.QueryAnswer``: the body streams in ``results_format``
+        (SELECT/ASK) or ``graph_format`` (CONSTRUCT/DESCRIBE), format names of
+        ``kg.formats`` (``None``: the caller accepts none of that kind).
 
         Raises:
             QueryError: syntax error (the parser's message).
             QueryRefused: updates, SERVICE, LOAD.
+            NotAcceptable: the answer's kind has no accepted format.
             QueryTimeout: ran past ``sparql_timeout``.
+            TooLarge: past ``sparql_max_rows`` or ``sparql_memory``.
         """
-        from .sparql import run_query
-
-        return run_query(self, sparql, accept=accept,
-                         default_graph_uris=list(default_graph_uris),
-                         named_graph_uris=list(named_graph_uris))
+        return self.sparql().query(sparql, results_format=results_format,
+                                   graph_format=graph_format,
+                                   default_graph_uris=list(default_graph_uris),
+                                   named_graph_uris=list(named_graph_uris))
 
     def example_queries(self) -> list[dict[str, str]]:
         """Example SPARQL queries (``ontology/queries/*.rq``): name, title, query."""

@@ -48,8 +48,21 @@ SETTINGS: tuple[Setting, ...] = (
             "Base of the IRIs minted for documents, units and entities."),
     Setting("sparql_timeout", 30.0,
             "Seconds a SPARQL query may run before it is stopped."),
-    Setting("sparql_max_rows", 10000,
-            "Most rows (or triples) a SPARQL query returns."),
+    Setting("sparql_max_rows", 0,
+            "Most rows (or triples) a SPARQL answer may have; a bigger answer is an error "
+            "(413), never cut short. 0: no limit (answers stream)."),
+    Setting("sparql_workers", 0,
+            "SPARQL query worker processes (each answers one query at a time); "
+            "0: one per CPU core."),
+    Setting("sparql_memory", 1024,
+            "Megabytes of memory one SPARQL query may use; a query needing more is stopped "
+            "with an error (413). 0: no limit."),
+    Setting("sparql_max_bytes", 1048576,
+            "Largest SPARQL request body (or query string) in bytes; a bigger one gets 413."),
+    Setting("cors", "*",
+            "Origins allowed to read /sparql and /api/* from a browser page elsewhere "
+            "(CORS, read-only, no credentials): * for any, or a space-separated list; "
+            "empty turns CORS off."),
     Setting("search_k", 10, "Default number of search results."),
     Setting("sample", str(PACKAGE_DIR / "data"),
             "Files `policykg serve` builds into an empty store on first run."),
@@ -68,6 +81,10 @@ class Settings:
     base_iri: str
     sparql_timeout: float
     sparql_max_rows: int
+    sparql_workers: int
+    sparql_memory: int
+    sparql_max_bytes: int
+    cors: str
     search_k: int
     sample: str
 
@@ -127,7 +144,9 @@ def _read_config(path: Path) -> dict[str, Any]:
 
 
 #: Settings that must be greater than zero (a negative row limit would mean "no rows" or worse).
-_POSITIVE = ("sparql_timeout", "sparql_max_rows", "search_k")
+_POSITIVE = ("sparql_timeout", "search_k", "sparql_max_bytes")
+#: Settings where 0 means "no limit" or "automatic", but a negative value means nothing.
+_NOT_NEGATIVE = ("sparql_max_rows", "sparql_workers", "sparql_memory")
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -139,4 +158,6 @@ def _coerce(name: str, value: Any) -> Any:
             f"setting {name}: expected {kind.__name__}, got {value!r}") from None
     if name in _POSITIVE and not coerced > 0:
         raise PolicyKGError(f"setting {name}: must be greater than 0, got {value!r}")
+    if name in _NOT_NEGATIVE and coerced < 0:
+        raise PolicyKGError(f"setting {name}: must be 0 or more, got {value!r}")
     return coerced

@@ -1,4 +1,4 @@
-"""kg.sparql: validation, negotiation, formats, row cap and timeouts on a small store."""
+"""kg.sparql: checking, formats, dataset rules, limits and the private build index, on a small store."""
 from __future__ import annotations
 
 import csv
@@ -11,149 +11,299 @@ import xml.etree.ElementTree as ET
 import pyoxigraph as ox
 import pytest
 
-from policykg.kg import QueryError, QueryRefused, QueryTimeout, Settings
-from policykg.kg.sparql import NotAcceptable, check_query, close_pool, example_queries, negotiate, run_query
+from policykg.kg import KnowledgeGraph, NotAcceptable, QueryError, QueryRefused, QueryTimeout, TooLarge
+from policykg.kg.sparql import check_query, example_queries
 
 EX = "http://example.org/"
-
-
-class FakeGraph:
-    """Just what run_query needs from a KnowledgeGraph: settings and the store path."""
-
-    def __init__(self, path: str, **settings):
-        self.settings = Settings.load({"store": path, **settings}, environ={})
-        self.store = type("Store", (), {"path": path})()
+INDEX = "https://w3id.org/policykg/graph/index"
 
 
 @pytest.fixture(scope="module")
 def store_dir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("sparql-store")
+    """Two named graphs of 50 triples each, and a build index holding a local path."""
+    path = tmp_path_factory.mktemp("sparql-store") / "store"
     store = ox.Store(str(path))
     for i in range(50):
         graph = ox.NamedNode(f"{EX}g{i % 2}")
         store.add(ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}label"),
                           ox.Literal(f"任务{i}", language="zh"), graph))
         store.add(ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}n"), ox.Literal(i), graph))
+    store.add(ox.Quad(ox.NamedNode("file:///home/someone/data/a.txt"),
+                      ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+                      ox.Literal("/home/someone/data/a.txt"), ox.NamedNode(INDEX)))
     store.flush()
     del store
     return str(path)
 
 
-@pytest.fixture()
+def _open(path: str, *, read_only: bool = True, **settings) -> KnowledgeGraph:
+    """A graph over ``path``; read-only beside the module's graph, which holds the store."""
+    return KnowledgeGraph.open({"store": path, "sparql_timeout": 20, **settings},
+                               read_only=read_only)
+
+
+@pytest.fixture(scope="module")
 def kg(store_dir):
-    graph = FakeGraph(store_dir, sparql_timeout=20, sparql_max_rows=1000)
+    graph = _open(store_dir, read_only=False)
     yield graph
-    close_pool(graph)
+    graph.close()
+
+
+def rows(answer) -> list[list[str | None]]:
+    table = answer.table()
+    return [[None if c is None else c["value"] for c in row] for row in table.rows]
 
 
 def test_select_in_every_results_format(kg):
     q = f"SELECT ?s ?l WHERE {{ ?s <{EX}label> ?l }} ORDER BY ?s LIMIT 3"
-    data = json.loads(run_query(kg, q).body)
+    data = json.loads(kg.query(q).read())
     assert data["head"]["vars"] == ["s", "l"]
     assert data["results"]["bindings"][0]["l"] == {"type": "literal", "value": "任务0",
                                                    "xml:lang": "zh"}
-    root = ET.fromstring(run_query(kg, q, accept="application/sparql-results+xml").body)
+    root = ET.fromstring(kg.query(q, results_format="xml").read())
     assert len(root.findall(".//{http://www.w3.org/2005/sparql-results#}result")) == 3
-    rows = list(csv.reader(io.StringIO(run_query(kg, q, accept="text/csv").body.decode())))
-    assert rows[0] == ["s", "l"] and rows[1] == [f"{EX}s0", "任务0"]
-    tsv = run_query(kg, q, accept="text/tab-separated-values").body.decode().splitlines()
+    table = list(csv.reader(io.StringIO(kg.query(q, results_format="csv").read().decode())))
+    assert table[0] == ["s", "l"] and table[1] == [f"{EX}s0", "任务0"]
+    tsv = kg.query(q, results_format="tsv").read().decode().splitlines()
     assert tsv[0] == "?s\t?l" and tsv[1] == f'<{EX}s0>\t"任务0"@zh'
 
 
-def test_ask_and_construct(kg):
-    assert json.loads(run_query(kg, "ASK { ?s ?p ?o }").body) == {"head": {}, "boolean": True}
+def test_ask_and_construct_in_graph_and_dataset_formats(kg):
+    assert json.loads(kg.query("ASK { ?s ?p ?o }").read()) == {"head": {}, "boolean": True}
     q = f"CONSTRUCT {{ ?s <{EX}label> ?l }} WHERE {{ ?s <{EX}label> ?l }} LIMIT 2"
-    answer = run_query(kg, q)
-    assert answer.media_type == "text/turtle" and answer.kind == "graph" and len(answer.rows) == 2
-    assert len(ox.parse(answer.body, format=ox.RdfFormat.TURTLE).__iter__().__next__().subject.value)
-    nt = run_query(kg, q, accept="application/n-triples").body.decode()
-    assert nt.count(" .\n") == 2
-    jsonld = json.loads(run_query(kg, q, accept="application/ld+json").body)
-    assert len(jsonld) == 2
+    answer = kg.query(q)
+    assert answer.media_type == "text/turtle" and answer.kind == "graph"
+    assert len(answer.table().rows) == 2
+    for name, fmt in (("nt", ox.RdfFormat.N_TRIPLES), ("jsonld", ox.RdfFormat.JSON_LD),
+                      ("rdfxml", ox.RdfFormat.RDF_XML), ("nq", ox.RdfFormat.N_QUADS),
+                      ("trig", ox.RdfFormat.TRIG)):
+        assert len(list(ox.parse(kg.query(q, graph_format=name).read(), format=fmt))) == 2, name
 
 
-def test_prefixes_are_predeclared(kg):
-    answer = run_query(kg, "SELECT (COUNT(*) AS ?n) WHERE { ?s rdfs:label ?l }")
-    assert answer.rows[0][0]["value"] == "0"
+def test_a_kind_without_an_accepted_format_is_not_acceptable(kg):
+    with pytest.raises(NotAcceptable):
+        kg.query("ASK {}", results_format=None)
+    with pytest.raises(NotAcceptable):
+        kg.query("CONSTRUCT WHERE { ?s ?p ?o }", graph_format=None)
 
 
-def test_row_cap_truncates_and_says_so(store_dir):
-    graph = FakeGraph(store_dir, sparql_max_rows=7)
+def test_prefixes_are_predeclared_and_relative_iris_resolve(kg):
+    answer = kg.query("SELECT (COUNT(*) AS ?n) WHERE { ?s rdfs:label ?l }")
+    assert rows(answer) == [["0"]]  # the build index's label is not visible
+    assert rows(kg.query("SELECT ?x WHERE { BIND(<doc/a> AS ?x) }")) == \
+        [["https://w3id.org/policykg/doc/a"]]
+
+
+def test_the_build_index_is_not_queryable(kg):
+    graphs = {r[0] for r in rows(kg.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"))}
+    assert graphs == {f"{EX}g0", f"{EX}g1"}
+    body = kg.query("SELECT * WHERE { ?s ?p ?o }", results_format="tsv").read().decode()
+    assert "file:" not in body and "/home/someone" not in body
+    assert rows(kg.query(f"SELECT * FROM <{INDEX}> WHERE {{ ?s ?p ?o }}")) == []
+    assert rows(kg.query(f"SELECT * WHERE {{ GRAPH <{INDEX}> {{ ?s ?p ?o }} }}")) == []
+    assert rows(kg.query("SELECT * WHERE { ?s ?p ?o }", default_graph_uris=[INDEX])) == []
+
+
+def test_dataset_rules(kg):
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert rows(kg.query(count)) == [["100"]]  # the union of the graphs
+    assert rows(kg.query(count, default_graph_uris=[f"{EX}g0"])) == [["50"]]
+    assert rows(kg.query(f"SELECT (COUNT(*) AS ?n) FROM <{EX}g1> WHERE {{ ?s ?p ?o }}")) == [["50"]]
+    # protocol parameters override FROM
+    assert rows(kg.query(f"SELECT (COUNT(*) AS ?n) FROM <{EX}g1> WHERE {{ ?s ?p ?o }}",
+                         default_graph_uris=[f"{EX}g0", f"{EX}g1"])) == [["100"]]
+    named = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert rows(kg.query(named, named_graph_uris=[f"{EX}g1"])) == [[f"{EX}g1"]]
+    # a lone default-graph-uri: no named graphs; a lone named-graph-uri: an empty default graph
+    assert rows(kg.query(named, default_graph_uris=[f"{EX}g0"])) == []
+    assert rows(kg.query(count, named_graph_uris=[f"{EX}g0"])) == [["0"]]
+    assert rows(kg.query(f"SELECT DISTINCT ?g FROM NAMED <{EX}g0> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}")) \
+        == [[f"{EX}g0"]]
+    assert rows(kg.query(f"ASK FROM <{EX}g0> {{ <{EX}s1> ?p ?o }}")) == [] and \
+        kg.query(f"ASK FROM <{EX}g0> {{ <{EX}s1> ?p ?o }}").table().boolean is False
+
+
+def test_a_row_cap_is_an_error_never_a_cut(store_dir):
+    graph = _open(store_dir, sparql_max_rows=7)
     try:
-        answer = run_query(graph, "SELECT * WHERE { ?s ?p ?o }")
-        assert len(answer.rows) == 7 and answer.truncated
-        assert "7" in answer.note and "note:" in answer.to_text()
-        assert len(json.loads(answer.body)["results"]["bindings"]) == 7
+        with pytest.raises(TooLarge) as info:
+            graph.query("SELECT * WHERE { ?s ?p ?o }", results_format="csv")
+        assert "sparql_max_rows" in str(info.value) and "100" in str(info.value)
+        with pytest.raises(TooLarge):
+            graph.query("CONSTRUCT WHERE { ?s ?p ?o }")
+        assert len(rows(graph.query("SELECT * WHERE { ?s ?p ?o } LIMIT 7"))) == 7
     finally:
-        close_pool(graph)
+        graph.close()
 
 
-def test_dataset_from_protocol_parameters(kg):
-    q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-    assert run_query(kg, q).rows[0][0]["value"] == "100"
-    assert run_query(kg, q, default_graph_uris=[f"{EX}g0"]).rows[0][0]["value"] == "50"
-    named = run_query(kg, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
-                      named_graph_uris=[f"{EX}g1"])
-    assert [r[0]["value"] for r in named.rows] == [f"{EX}g1"]
+def test_big_answers_stream_whole(kg):
+    q = ("SELECT ?a ?b WHERE { ?a ?p ?x . ?b ?q ?y }")  # 10,000 rows, about 1 MB
+    answer = kg.query(q, results_format="tsv")
+    chunks = list(answer.chunks)
+    assert len(chunks) > 1
+    assert b"".join(chunks).count(b"\n") == 10_001
 
 
-@pytest.mark.parametrize("text", [
-    "INSERT DATA { <http://a> <http://b> <http://c> }",
-    "DELETE WHERE { ?s ?p ?o }",
-    "LOAD <http://example.org/data.ttl>",
-    "CLEAR ALL", "DROP GRAPH <http://a>", "CREATE GRAPH <http://a>",
-    "SELECT * WHERE { SERVICE <http://remote/sparql> { ?s ?p ?o } }",
-    "SELECT * WHERE { ?s ?p ?o OPTIONAL { SERVICE SILENT <http://x> { ?s ?q ?r } } }",
-])
-def test_updates_and_service_are_refused(text):
+UPDATES = ["INSERT DATA { <http://a> <http://b> <http://c> }",
+           "DELETE DATA { <http://a> <http://b> <http://c> }",
+           "DELETE WHERE { ?s ?p ?o }",
+           "INSERT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+           "WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+           "LOAD <http://example.org/data.ttl>", "LOAD SILENT <http://x> INTO GRAPH <http://g>",
+           "CLEAR ALL", "CLEAR DEFAULT", "CLEAR NAMED", "CLEAR GRAPH <http://example.org/g0>",
+           "DROP ALL", "DROP SILENT GRAPH <http://example.org/g0>", "CREATE GRAPH <http://a>",
+           "ADD <http://example.org/g0> TO <http://x>", "MOVE DEFAULT TO <http://x>",
+           "COPY <http://example.org/g1> TO DEFAULT"]
+SERVICES = ["SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+            "SELECT * WHERE { ?s ?p ?o OPTIONAL { SERVICE SILENT <http://127.0.0.1:9> { ?s ?q ?r } } }",
+            "ASK { SERVICE ?x { ?s ?p ?o } }",
+            "CONSTRUCT WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+            "SELECT * { { SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } } }",
+            "SELECT * WHERE { ?s ?p ?o FILTER EXISTS { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } }"]
+
+
+def _variants() -> list[str]:
+    """181 spellings: each text as is, lower case, after a prologue, with comments and spaces."""
+    out = []
+    for text in UPDATES + SERVICES:
+        out += [text, text.lower(), "PREFIX ex: <http://example.org/>\n" + text,
+                "# a comment\n" + text.replace(" ", "\n  "), f"BASE <http://example.org/> {text}",
+                text.replace(" ", "\t"), "\n\n" + text + " # SERVICE"]
+    out += [f"{UPDATES[0]} ; {u}" for u in UPDATES[1:]]
+    out += ["SELECT * WHERE { ?s ?p ?o } ; INSERT DATA { <http://a> <http://b> <http://c> }",
+            "PREFIX SERVICE: <http://127.0.0.1:9/> SELECT * { SERVICE:x ?p ?o }",
+            'SELECT * WHERE { ?s ?p ?o } ; LOAD <http://x>',
+            "select * { sErViCe <http://127.0.0.1:9/> { ?s ?p ?o } }"]
+    return out
+
+
+VARIANTS = _variants()
+
+
+def test_181_update_load_clear_service_variants_are_refused_and_nothing_changes(kg):
+    assert len(VARIANTS) == 181
+    before = kg.query("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g ?s ?p ?o",
+                      results_format="tsv").read()
+    for text in VARIANTS:
+        with pytest.raises((QueryRefused, QueryError)) as info:
+            kg.query(text).read()
+        assert info.value.kind in ("refused", "invalid"), text
+    after = kg.query("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g ?s ?p ?o",
+                     results_format="tsv").read()
+    assert before == after
+
+
+@pytest.mark.parametrize("text", UPDATES[:3] + SERVICES[:2])
+def test_updates_and_service_are_refused_as_such(text):
     with pytest.raises(QueryRefused) as info:
         check_query(text)
     assert info.value.kind == "refused"
 
 
-def test_service_in_a_comment_or_string_is_harmless():
-    assert check_query('SELECT * WHERE { ?s ?p "SERVICE <http://x>" } # SERVICE <http://y>') == "select"
+def test_service_in_a_comment_string_or_variable_is_harmless(kg):
+    text = 'SELECT ?SERVICE WHERE { BIND("SERVICE <http://x>" AS ?SERVICE) } # SERVICE <http://y>'
+    assert check_query(text).form == "select"
+    assert rows(kg.query(text)) == [["SERVICE <http://x>"]]
 
 
-def test_syntax_error_has_the_parser_message():
+def test_syntax_error_has_the_parser_message(kg):
     with pytest.raises(QueryError) as info:
-        check_query("SELECT * WHERE { ?s ?p }")
-    assert info.value.kind == "invalid" and "col" in str(info.value)
-
-
-def test_negotiation():
-    assert negotiate("text/csv;q=0.5, application/sparql-results+xml", "select") == \
-        "application/sparql-results+xml"
-    assert negotiate("*/*", "graph") == "text/turtle"
-    assert negotiate("application/json", "graph") == "application/ld+json"
-    with pytest.raises(NotAcceptable):
-        negotiate("image/png", "select")
-    with pytest.raises(NotAcceptable):
-        negotiate("text/turtle", "select")
+        kg.query("SELECT * WHERE { ?s ?p }")
+    assert info.value.kind == "invalid" and "1:25" in str(info.value)
 
 
 def test_example_queries_parse():
     examples = example_queries()
     assert len(examples) >= 4
     for example in examples:
-        assert example["title"] and check_query(example["query"]) == "select"
+        assert example["title"] and check_query(example["query"]).form == "select"
+
+
+def test_deep_and_long_valid_queries_are_accepted(kg):
+    nested = "SELECT ?x WHERE { BIND(" + "(" * 30 + "1" + ")" * 30 + " AS ?x) }"
+    assert rows(kg.query(nested)) == [["1"]]
+    patterns = " . ".join(f"?s <{EX}n> ?o{i}" for i in range(100))
+    assert len(rows(kg.query(f"SELECT ?s WHERE {{ {patterns} }} LIMIT 3"))) == 3
+
+
+def test_a_100000_value_values_block_is_answered_within_the_time_limit(kg):
+    values = " ".join(str(i) for i in range(100_000))
+    started = time.monotonic()
+    answer = kg.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?x {{ {values} }} }}")
+    assert rows(answer) == [["100000"]]
+    assert time.monotonic() - started < 20
+
+
+def test_concurrent_prefixed_queries_all_succeed(kg):
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?s rdfs:label ?l . ?s a ?t }"
+    errors, answers = [], []
+
+    def ask():
+        try:
+            answers.append(rows(kg.query(q)))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted
+            errors.append(exc)
+
+    for _ in range(2):
+        threads = [threading.Thread(target=ask) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not errors and answers == [[["0"]]] * 40
+
+
+def test_a_new_build_is_seen_by_the_next_query(tmp_path):
+    path = tmp_path / "store"
+    store = ox.Store(str(path))
+    store.add(ox.Quad(ox.NamedNode(f"{EX}a"), ox.NamedNode(f"{EX}p"), ox.Literal(1), ox.NamedNode(f"{EX}g")))
+    store.flush()
+    del store
+    with _open(str(path), read_only=False) as graph:
+        count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        assert rows(graph.query(count)) == [["1"]]
+        from rdflib import Graph, Literal, URIRef
+
+        more = Graph()
+        more.add((URIRef(f"{EX}b"), URIRef(f"{EX}p"), Literal(2)))
+        graph.store.replace_graph(f"{EX}h", more)
+        assert rows(graph.query(count)) == [["2"]]
 
 
 def test_a_heavy_query_is_stopped_and_others_still_run(store_dir):
-    graph = FakeGraph(store_dir, sparql_timeout=1)
+    graph = _open(store_dir, sparql_timeout=1, sparql_workers=2)
     heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
     try:
-        run_query(graph, "ASK {}")  # start the workers
+        warm = [threading.Thread(target=lambda: graph.query("ASK {}").read()) for _ in range(2)]
+        for t in warm:  # both workers started (under a 1 s limit, a start must not count)
+            t.start()
+        for t in warm:
+            t.join()
         answers = []
-        side = threading.Thread(target=lambda: answers.append(run_query(graph, "ASK { ?s ?p ?o }")))
+        side = threading.Thread(target=lambda: answers.append(
+            graph.query("ASK { ?s ?p ?o }").table().boolean))
         started = time.monotonic()
         with pytest.raises(QueryTimeout) as info:
             side.start()
-            run_query(graph, heavy)
+            graph.query(heavy)
         side.join()
-        assert info.value.kind == "timeout"
-        assert answers and answers[0].boolean is True
+        assert info.value.kind == "timeout" and "sparql_timeout" in str(info.value)
+        assert answers == [True]
         assert time.monotonic() - started < 30  # generous: it was stopped, not run out
-        assert run_query(graph, "ASK { ?s ?p ?o }").boolean is True
+        assert graph.query("ASK { ?s ?p ?o }").table().boolean is True
     finally:
-        close_pool(graph)
+        graph.close()
+
+
+def test_a_query_needing_too_much_memory_is_stopped_with_a_clear_error(store_dir):
+    graph = _open(store_dir, sparql_memory=150, sparql_timeout=60)
+    try:
+        heavy = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
+        started = time.monotonic()
+        with pytest.raises(TooLarge) as info:
+            graph.query(heavy, results_format="tsv").read()
+        assert "sparql_memory" in str(info.value) and "150 MB" in str(info.value)
+        assert time.monotonic() - started < 60
+        assert graph.query("ASK { ?s ?p ?o }").table().boolean is True
+    finally:
+        graph.close()

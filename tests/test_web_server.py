@@ -1,6 +1,7 @@
-"""Real SPARQL clients against a running server; a heavy query is stopped while others are served."""
+"""/sparql over real HTTP (waitress): every client's defaults, HEAD, CORS, limits, concurrency."""
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import time
@@ -8,86 +9,234 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from policykg.kg import KnowledgeGraph
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
+POL = "https://w3id.org/policykg/ontology#"
+
+
+def _serve(app):
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=16)
+    threading.Thread(target=server.run, daemon=True).start()
+    return server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from werkzeug.serving import make_server
-
-    from policykg.web.app import close_app, create_app
+    from policykg.web.app import create_app
+    from policykg.web.context import close_app
 
     path = str(tmp_path_factory.mktemp("served") / "store")
     with KnowledgeGraph.open({"store": path}) as kg:
         kg.build([str(REPO / "data")], embed=False)
-    app = create_app({"POLICYKG": {"store": path, "sparql_timeout": 2}})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
+    app = create_app({"POLICYKG": {"store": path, "sparql_timeout": 3,
+                                   "sparql_max_bytes": 200_000}})
+    httpd = _serve(app)
+    yield f"http://127.0.0.1:{httpd.effective_port}"
+    httpd.close()
     close_app(app)
 
 
-def test_sparqlwrapper_select_and_construct(server):
+def _get(url: str, headers: dict | None = None, method: str = "GET", data: bytes | None = None):
+    request = urllib.request.Request(url, headers=headers or {}, method=method, data=data)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def _q(server: str, query: str, **params) -> str:
+    return f"{server}/sparql?" + urllib.parse.urlencode({"query": query, **params})
+
+
+QUERIES = {
+    "SELECT": f"SELECT ?t ?title WHERE {{ ?t a <{POL}Task> ; <http://purl.org/dc/terms/title> ?title }} LIMIT 5",
+    "ASK": f"ASK {{ ?t a <{POL}Task> }}",
+    "CONSTRUCT": f"CONSTRUCT {{ ?t a <{POL}Task> }} WHERE {{ ?t a <{POL}Task> }} LIMIT 5",
+    "DESCRIBE": f"DESCRIBE ?t WHERE {{ ?t a <{POL}Task> }} LIMIT 1",
+}
+RETURN_FORMATS = ["JSON", "XML", "CSV", "TSV", "TURTLE", "N3", "RDFXML", "JSONLD"]
+
+
+@pytest.mark.parametrize("form", list(QUERIES))
+@pytest.mark.parametrize("fmt", RETURN_FORMATS)
+def test_sparqlwrapper_with_its_defaults(server, form, fmt):
+    """SPARQLWrapper sends its own format/output parameters; every combination answers."""
     SPARQLWrapper = pytest.importorskip("SPARQLWrapper")
+    import warnings
+
     client = SPARQLWrapper.SPARQLWrapper(f"{server}/sparql")
-    client.setQuery("PREFIX pol: <https://w3id.org/policykg/ontology#> "
-                    "SELECT ?t WHERE { ?t a pol:Task } LIMIT 3")
-    client.setReturnFormat(SPARQLWrapper.JSON)
-    rows = client.query().convert()["results"]["bindings"]
-    assert len(rows) == 3
-    client.setMethod(SPARQLWrapper.POST)
-    client.setQuery("CONSTRUCT { ?t a <https://w3id.org/policykg/ontology#Task> } "
-                    "WHERE { ?t a <https://w3id.org/policykg/ontology#Task> }")
-    client.setReturnFormat(SPARQLWrapper.TURTLE)
-    assert b"a pol:Task" in client.query().convert()
+    client.setQuery(QUERIES[form])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # it warns when a format does not fit the query form
+        client.setReturnFormat(getattr(SPARQLWrapper, fmt))
+        result = client.query()
+        converted = result.convert()
+    assert result.response.status == 200
+    if form == "ASK" and isinstance(converted, dict):
+        assert converted["boolean"] is True
+    elif form == "SELECT" and isinstance(converted, dict):
+        assert len(converted["results"]["bindings"]) == 5
+    elif hasattr(converted, "getElementsByTagName"):  # SPARQL XML results as a DOM
+        found = converted.getElementsByTagName("result") or converted.getElementsByTagName("boolean")
+        assert found
+    else:
+        assert len(converted) > 0
 
 
-def test_rdflib_sparqlstore(server):
-    from rdflib import Graph, URIRef
+def test_rdflib_sparqlstore_sees_every_triple(server):
+    from rdflib import Graph
     from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
+    status, _h, body = _get(_q(server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
+                            {"Accept": "application/sparql-results+json"})
+    expected = int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+    assert status == 200 and expected > 10_000
     graph = Graph(store=SPARQLStore(f"{server}/sparql"))
-    rows = list(graph.query(
-        "SELECT ?t ?title WHERE { ?t a <https://w3id.org/policykg/ontology#Task> ; "
-        "<http://purl.org/dc/terms/title> ?title }"))
+    assert sum(1 for _ in graph.triples((None, None, None))) == expected
+    rows = list(graph.query(f"SELECT ?t ?title WHERE {{ ?t a <{POL}Task> ; "
+                            "<http://purl.org/dc/terms/title> ?title }"))
     assert any("航空" in str(title) for _t, title in rows)
-    task = URIRef(str(rows[0][0]))
-    assert (task, None, None) in graph
+
+
+def test_head_text_plain_and_quad_formats(server):
+    status, headers, body = _get(_q(server, QUERIES["SELECT"]), method="HEAD")
+    assert status == 200 and body == b"" and headers["Content-Type"].startswith(
+        "application/sparql-results+json")
+    status, headers, body = _get(_q(server, QUERIES["SELECT"]), {"Accept": "text/plain"})
+    assert status == 200 and headers["Content-Type"].startswith("text/plain")
+    assert body.decode().splitlines()[0] == "?t\t?title"
+    for media, fmt in (("application/n-quads", ox.RdfFormat.N_QUADS),
+                       ("application/trig", ox.RdfFormat.TRIG)):
+        status, headers, body = _get(_q(server, QUERIES["CONSTRUCT"]), {"Accept": media})
+        assert status == 200 and headers["Content-Type"].startswith(media)
+        assert len(list(ox.parse(body, format=fmt))) == 5
+
+
+def test_format_parameter_wins_when_known_and_is_ignored_otherwise(server):
+    status, headers, _ = _get(_q(server, QUERIES["SELECT"], format="csv"),
+                              {"Accept": "application/sparql-results+json"})
+    assert status == 200 and headers["Content-Type"].startswith("text/csv")
+    status, headers, _ = _get(_q(server, QUERIES["SELECT"], format="no-such-format"),
+                              {"Accept": "application/sparql-results+xml"})
+    assert status == 200 and headers["Content-Type"].startswith("application/sparql-results+xml")
+    status, headers, _ = _get(_q(server, QUERIES["CONSTRUCT"], output="rdf+xml"))
+    assert status == 200 and headers["Content-Type"].startswith("application/rdf+xml")
+
+
+def test_cors_for_sparql_and_the_api(server):
+    status, headers, _ = _get(_q(server, QUERIES["ASK"]), {"Origin": "http://yasgui.example"})
+    assert status == 200 and headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in headers
+    status, headers, _ = _get(f"{server}/sparql", {
+        "Origin": "http://yasgui.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"}, method="OPTIONS")
+    assert status == 200 and "POST" in headers["Access-Control-Allow-Methods"]
+    assert headers["Access-Control-Allow-Headers"] == "content-type"
+    status, headers, _ = _get(f"{server}/api/documents", {"Origin": "http://yasgui.example"})
+    assert status == 200 and headers["Access-Control-Allow-Origin"] == "*"
+    status, headers, _ = _get(f"{server}/documents", {"Origin": "http://yasgui.example"})
+    assert "Access-Control-Allow-Origin" not in headers
+
+
+def test_cors_can_be_turned_off(tmp_path):
+    from policykg.web.app import create_app
+    from policykg.web.context import close_app
+
+    store = ox.Store(str(tmp_path / "store"))
+    store.flush()
+    del store
+    app = create_app({"POLICYKG": {"store": str(tmp_path / "store"), "cors": ""}, "TESTING": True})
+    try:
+        response = app.test_client().get("/sparql?query=ASK%7B%7D",
+                                         headers={"Origin": "http://elsewhere.example"})
+        assert response.status_code == 200
+        assert "Access-Control-Allow-Origin" not in response.headers
+    finally:
+        close_app(app)
+
+
+@pytest.mark.parametrize("media,fmt", [("text/turtle", ox.RdfFormat.TURTLE),
+                                       ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+                                       ("application/ld+json", ox.RdfFormat.JSON_LD),
+                                       ("application/n-triples", ox.RdfFormat.N_TRIPLES)])
+def test_service_description_is_negotiated_and_names_the_default_dataset(server, media, fmt):
+    status, headers, body = _get(f"{server}/sparql", {"Accept": media})
+    assert status == 200 and headers["Content-Type"].startswith(media)
+    triples = list(ox.parse(body, format=fmt))
+    predicates = {t.predicate.value.rsplit("#", 1)[1] for t in triples}
+    assert {"endpoint", "defaultDataset", "defaultGraph", "resultFormat"} <= predicates
+
+
+@pytest.mark.parametrize("params,needle", [
+    ({"query": "ASK {}", "default-graph-uri": "x y"}, b"default-graph-uri"),
+    ({"query": "ASK {}", "named-graph-uri": "abc"}, b"named-graph-uri"),
+    ({"query": "SELECT * WHERE { ?s ?p }"}, b"syntax error"),
+])
+def test_bad_parameters_are_400_with_a_message(server, params, needle):
+    status, _h, body = _get(f"{server}/sparql?" + urllib.parse.urlencode(params),
+                            {"Accept": "application/sparql-results+json"})
+    assert status == 400 and needle in body
+
+
+def test_two_queries_and_oversized_requests(server):
+    status, _h, body = _get(f"{server}/sparql?query=ASK%7B%7D&query=ASK%7B%7D")
+    assert status == 400 and b"exactly one" in body
+    big = ("SELECT * WHERE { VALUES ?x { " + " ".join(str(i) for i in range(40_000)) + " } }")
+    status, _h, body = _get(f"{server}/sparql", {"Content-Type": "application/sparql-query"},
+                            method="POST", data=big.encode())
+    assert status == 413 and b"sparql_max_bytes" in body
+    status, _h, _b = _get(f"{server}/sparql", {"Content-Type": "application/sparql-update"},
+                          method="POST", data=b"CLEAR ALL")
+    assert status == 403
+
+
+def test_20_concurrent_prefixed_queries_all_answer(server):
+    url = _q(server, "SELECT (COUNT(*) AS ?n) WHERE { ?t a pol:Task ; dcterms:title ?x }")
+    statuses = []
+
+    def ask():
+        statuses.append(_get(url, {"Accept": "application/sparql-results+json"})[0])
+
+    for _ in range(2):
+        threads = [threading.Thread(target=ask) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert statuses == [200] * 40
+    for example in KnowledgeGraph.example_queries(None):  # type: ignore[arg-type]
+        status, _h, body = _get(_q(server, example["query"]),
+                                {"Accept": "application/sparql-results+json"})
+        assert status == 200, (example["name"], body[:200])
 
 
 def test_heavy_query_times_out_while_the_server_keeps_answering(server):
     heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
-    url = f"{server}/sparql?" + urllib.parse.urlencode({"query": heavy})
     outcome = {}
 
     def run_heavy():
-        request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
-        try:
-            urllib.request.urlopen(request, timeout=60)
-            outcome["status"] = 200
-        except urllib.error.HTTPError as exc:
-            outcome["status"] = exc.code
-            outcome["body"] = exc.read().decode()
+        status, _h, body = _get(_q(server, heavy), {"Accept": "application/sparql-results+json"})
+        outcome.update(status=status, body=body.decode())
 
     thread = threading.Thread(target=run_heavy)
     thread.start()
     time.sleep(0.3)
     answered = 0
     while thread.is_alive() and answered < 50:
-        with urllib.request.urlopen(f"{server}/api/documents", timeout=30) as response:
-            assert json.load(response)
+        status, _h, body = _get(f"{server}/api/documents")
+        assert status == 200 and json.loads(body)
+        status, _h, _b = _get(_q(server, QUERIES["ASK"]))
+        assert status == 200
         answered += 1
     thread.join()
     assert outcome["status"] == 503 and "sparql_timeout" in outcome["body"]
     assert answered >= 1
-    ask = urllib.request.Request(f"{server}/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D",
-                                 headers={"Accept": "application/sparql-results+json"})
-    with urllib.request.urlopen(ask, timeout=30) as response:
-        assert json.load(response)["boolean"] is True
+    assert _get(_q(server, QUERIES["ASK"]))[0] == 200

@@ -1,0 +1,225 @@
+"""/sparql side by side with ``oxigraph serve-read-only`` on an export of the same store.
+
+    nice -n 10 python bench/bench_sparql_http.py --store /tmp/kg [--runs 20] [--clients 8]
+
+Exports the store (N-Quads, without the build index, which /sparql does not
+show either), loads it into a fresh Oxigraph directory, starts
+``oxigraph serve-read-only --union-default-graph`` and ``policykg serve``
+(waitress) on the store itself, then measures in one run:
+
+- per query, the median over ``--runs`` GETs (JSON results, one keep-alive
+  connection per server) of the example queries and four heavier ones;
+- throughput: ``--clients`` threads cycling through the example queries for
+  ``--seconds``, requests/s and p50/max latency;
+- a runaway query on /sparql (stopped at ``--timeout``) while one client keeps
+  asking a small query: that client's median latency with and without it.
+
+Prints a Markdown table (ratios policykg/Oxigraph).
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+from policykg.kg import KnowledgeGraph, sparql_prologue
+from policykg.kg.sparql import example_queries
+
+HEAVY = {
+    "group-by-all": "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY DESC(?n)",
+    "regex-labels": 'SELECT ?s ?l WHERE { ?s rdfs:label ?l FILTER regex(str(?l), "发展|建设") }',
+    "two-hop-mentions": "SELECT ?e (COUNT(DISTINCT ?other) AS ?n) WHERE { ?m a pol:Mention ; "
+                        "pol:mentionOf ?e ; pol:inDocument ?d . ?m2 pol:inDocument ?d ; "
+                        "pol:mentionOf ?other } GROUP BY ?e ORDER BY DESC(?n) LIMIT 50",
+    "dump-9000": "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 9000",
+}
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, path: str, seconds: float = 300) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", path)
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"no server on port {port} after {seconds:g} s")
+
+
+class Client:
+    """One keep-alive connection asking GET /path?query= with JSON/Turtle accepted."""
+
+    def __init__(self, port: int, path: str):
+        self.port, self.path = port, path
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def ask(self, query: str) -> tuple[int, float, int]:
+        url = f"{self.path}?{urllib.parse.urlencode({'query': query})}"
+        started = time.perf_counter()
+        try:
+            self.conn.request("GET", url, headers={
+                "Accept": "application/sparql-results+json, text/turtle;q=0.9"})
+            response = self.conn.getresponse()
+            body = response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+            return 0, time.perf_counter() - started, 0
+        return response.status, time.perf_counter() - started, len(body)
+
+
+def per_query(servers: dict, queries: dict, runs: int) -> dict:
+    table = {}
+    for name, query in queries.items():
+        row = {}
+        for label, (port, path) in servers.items():
+            client = Client(port, path)
+            status, _, size = client.ask(query)  # warm-up
+            times = [client.ask(query)[1] for _ in range(runs)]
+            row[label] = (statistics.median(times) * 1000, status, size)
+        table[name] = row
+    return table
+
+
+def throughput(port: int, path: str, queries: list[str], clients: int, seconds: float) -> dict:
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def run(offset: int) -> None:
+        client = Client(port, path)
+        i = offset
+        mine = []
+        while time.monotonic() < stop:
+            status, elapsed, _ = client.ask(queries[i % len(queries)])
+            i += 1
+            if status != 200:
+                with lock:
+                    errors[0] += 1
+            mine.append(elapsed)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.monotonic() - started
+    latencies.sort()
+    return {"rps": len(latencies) / wall, "p50": latencies[len(latencies) // 2] * 1000,
+            "max": latencies[-1] * 1000, "errors": errors[0], "n": len(latencies)}
+
+
+def runaway(port: int, path: str, small: str, seconds: float) -> dict:
+    client = Client(port, path)
+    base = [client.ask(small)[1] for _ in range(30)]
+    outcome = {}
+
+    def heavy() -> None:
+        status, elapsed, _ = Client(port, path).ask(RUNAWAY)
+        outcome.update(status=status, elapsed=elapsed)
+
+    thread = threading.Thread(target=heavy)
+    thread.start()
+    time.sleep(0.3)
+    during = []
+    while thread.is_alive() and len(during) < 5000:
+        during.append(client.ask(small)[1])
+    thread.join()
+    return {"before_ms": statistics.median(base) * 1000,
+            "during_ms": statistics.median(during) * 1000 if during else float("nan"),
+            "runaway_status": outcome.get("status"), "runaway_s": outcome.get("elapsed", 0)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", required=True)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--timeout", type=float, default=5, help="sparql_timeout for the runaway")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-sparql-http-"))
+    procs = []
+    try:
+        export = work / "export.nq"
+        with KnowledgeGraph.open({"store": args.store}, read_only=True) as kg, \
+                open(export, "wb") as out:
+            kg.export("nq", out)
+        ox_dir = work / "oxigraph"
+        subprocess.run(["oxigraph", "load", "--location", str(ox_dir), "--file", str(export)],
+                       check=True, capture_output=True)
+        ox_port, pk_port = free_port(), free_port()
+        procs.append(subprocess.Popen(
+            ["oxigraph", "serve-read-only", "--location", str(ox_dir), "--union-default-graph",
+             "--bind", f"127.0.0.1:{ox_port}", "--timeout-s", str(int(args.timeout))],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        env = dict(os.environ, POLICYKG_SPARQL_TIMEOUT=str(args.timeout))
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "policykg.web.cli", "serve", "--store", args.store,
+             "--port", str(pk_port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+        wait_for(ox_port, "/query?query=ASK%7B%7D")
+        wait_for(pk_port, "/sparql?query=ASK%7B%7D")
+        servers = {"policykg": (pk_port, "/sparql"), "oxigraph": (ox_port, "/query")}
+        prologue = sparql_prologue()
+        examples = {e["name"]: prologue + e["query"] for e in example_queries()}
+        queries = {**examples, **{k: prologue + v for k, v in HEAVY.items()}}
+        table = per_query(servers, queries, args.runs)
+        print(f"store {args.store}: {len(queries)} queries, median of {args.runs} GETs each\n")
+        print("| query | policykg ms | oxigraph ms | ratio | status | bytes (pk / ox) |")
+        print("|---|---:|---:|---:|---|---|")
+        ratios = []
+        for name, row in table.items():
+            pk, ox = row["policykg"], row["oxigraph"]
+            ratio = pk[0] / ox[0] if ox[0] else float("nan")
+            ratios.append(ratio)
+            print(f"| {name} | {pk[0]:.2f} | {ox[0]:.2f} | {ratio:.2f} | {pk[1]}/{ox[1]} "
+                  f"| {pk[2]} / {ox[2]} |")
+        print(f"\nmedian ratio {statistics.median(ratios):.2f}, worst {max(ratios):.2f}\n")
+        loads = {label: throughput(port, path, list(examples.values()), args.clients, args.seconds)
+                 for label, (port, path) in servers.items()}
+        print(f"| {args.clients} clients × {args.seconds:g} s | requests/s | p50 ms | max ms | errors |")
+        print("|---|---:|---:|---:|---:|")
+        for label, load in loads.items():
+            print(f"| {label} | {load['rps']:.0f} | {load['p50']:.1f} | {load['max']:.0f} "
+                  f"| {load['errors']} |")
+        print(f"\nthroughput ratio {loads['policykg']['rps'] / loads['oxigraph']['rps']:.2f}\n")
+        small = prologue + next(iter(example_queries()))["query"]
+        run = runaway(pk_port, "/sparql", small, args.timeout)
+        print(f"runaway query on /sparql: status {run['runaway_status']} after "
+              f"{run['runaway_s']:.1f} s (sparql_timeout {args.timeout:g}); a small query "
+              f"meanwhile: median {run['during_ms']:.2f} ms (alone: {run['before_ms']:.2f} ms)")
+    finally:
+        for proc in procs:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
