@@ -93,11 +93,14 @@ class _MemoEmbedder:
 
 def evaluate(kg: KnowledgeGraph, gold) -> tuple[dict, list[str]]:
     """Mean metrics per (method, language) and a list of hybrid misses."""
+    from policykg.kg.embeddings import get_embedder
     from policykg.kg.search import Searcher
+    from policykg.kg.vectors import VectorIndex
 
-    searcher = Searcher(kg)
-    searcher.embedder = _MemoEmbedder(searcher.embedder)  # one embedding per question, not three
-    number_of = {u.iri: u.number for u in searcher.targets}
+    embedder = get_embedder(kg.settings)
+    searcher = Searcher(kg.store, _MemoEmbedder(embedder),  # one embedding per question, not three
+                        VectorIndex.of_store(kg.store, embedder))
+    number_of = {u.iri: u.number for u in searcher.corpus.targets}
     table: dict[tuple[str, str], list[dict[str, float]]] = {}
     misses = []
     for lang, question, grades in gold:

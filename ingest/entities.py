@@ -13,6 +13,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .tokenizer import shared_tokenizer
+
 DATA_DIR = Path(__file__).parent / "data"
 
 _SPACE = re.compile(r"\s+")
@@ -173,12 +175,10 @@ class EntityExtractor:
     def tokenizer(self):
         """The jieba tokenizer of this extractor, built on first use with the user dictionary."""
         if self._tokenizer is None:
-            import jieba
             import jieba.posseg
 
-            tok = jieba.Tokenizer()
             userdict = self.data_dir / "userdict.txt"
-            tok.load_userdict(str(userdict))
+            tok = shared_tokenizer(userdict)
             tags = dict(jieba.posseg.POSTokenizer(tok).word_tag_tab)
             for line in userdict.read_text(encoding="utf-8").splitlines():
                 parts = line.split()

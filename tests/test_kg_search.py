@@ -9,6 +9,7 @@ import pytest
 
 from policykg.kg import KnowledgeGraph, SearchError, Settings
 from policykg.kg.embeddings import get_embedder
+from policykg.web.render import search_text
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "changning-2022-12-09.txt"
 
@@ -23,6 +24,24 @@ def kg(seed_store):
     graph = KnowledgeGraph.open({"store": str(seed_store)})
     yield graph
     graph.close()
+
+
+@pytest.fixture(scope="module")
+def embedder(kg):
+    return get_embedder(kg.settings)
+
+
+def _searcher(graph, embedder, *, children: bool = True):
+    """A Searcher of ``graph``'s store wired as the facade wires it (tables kept beside it)."""
+    import dataclasses
+
+    from policykg.kg.cache import Tables
+    from policykg.kg.search import Searcher
+    from policykg.kg.vectors import VectorIndex
+
+    settings = dataclasses.asdict(graph.settings) if children else None
+    return Searcher(graph.store, embedder, VectorIndex.of_store(graph.store, embedder),
+                    Tables(graph.store, child_settings=settings))
 
 
 def _numbers(result):
@@ -79,7 +98,7 @@ def test_json_shape_and_offsets_point_into_the_document(kg):
 
 
 def test_text_output_marks_matched_words(kg):
-    text = kg.search("哪些任务涉及垃圾分类？").to_text(ansi=False)
+    text = search_text(kg.search("哪些任务涉及垃圾分类？"), ansi=False)
     assert "5" in text and "【垃圾分类】" in text
 
 
@@ -98,7 +117,7 @@ def test_huge_query_is_a_clear_error(kg):
 def test_garbage_queries_give_an_empty_answer(kg, query):
     result = kg.search(query)
     assert result.results == []
-    assert result.to_text(ansi=False) and result.to_json()["results"] == []
+    assert search_text(result, ansi=False) and result.to_json()["results"] == []
 
 
 def test_intent_selects_the_result_type(kg):
@@ -149,38 +168,36 @@ def test_sentence_transformers_backend_searches(tmp_path):
                 ).parent.is_dir()
 
 
-def test_bm25_indexes_are_cached_beside_the_store_and_reused(seed_store, tmp_path):
+def test_bm25_indexes_are_cached_beside_the_store_and_reused(seed_store, tmp_path, embedder):
     import shutil
-
-    from policykg.kg.search import Searcher
 
     store = tmp_path / "store"
     shutil.copytree(seed_store, store)
     shutil.rmtree(store / "bm25", ignore_errors=True)
     with KnowledgeGraph.open({"store": str(store)}) as graph:
-        first = Searcher(graph)
+        first = _searcher(graph, embedder)
         cached = sorted(p.name for p in (store / "bm25").iterdir())
         assert len(cached) == 1 and (store / "bm25" / cached[0] / "done").is_file()
-        second = Searcher(graph)  # loads the saved indexes
+        second = _searcher(graph, embedder)  # loads the saved indexes
         question = "哪些任务涉及航空？"
         assert [(h.iri, round(h.score, 6)) for h in first.search(question).results] == \
             [(h.iri, round(h.score, 6)) for h in second.search(question).results]
-        tokens = first._tokens("航空服务")
-        assert np.allclose(first._bm25_sent.get_scores(tokens),
-                           second._bm25_sent.get_scores(tokens))
+        tokens = first.tokenizer.tokens("航空服务")
+        assert np.allclose(first.bm25.sentences.get_scores(tokens),
+                           second.bm25.sentences.get_scores(tokens))
         # a damaged cache is rebuilt, not trusted
         (store / "bm25" / cached[0] / "sentences" / "vocab.index.json").write_text("{")
-        third = Searcher(graph)
-        assert np.allclose(third._bm25_sent.get_scores(tokens),
-                           first._bm25_sent.get_scores(tokens))
+        third = _searcher(graph, embedder)
+        assert np.allclose(third.bm25.sentences.get_scores(tokens),
+                           first.bm25.sentences.get_scores(tokens))
         json.loads((store / "bm25" / cached[0] / "sentences" / "vocab.index.json").read_text())
 
 
 def test_search_tables_are_saved_per_store_generation_and_reused(seed_store, tmp_path,
-                                                                   monkeypatch):
+                                                                   monkeypatch, embedder):
     import shutil
 
-    from policykg.kg.search import Searcher
+    from policykg.kg.search import tables as search_tables
 
     store = tmp_path / "store"
     shutil.copytree(seed_store, store)
@@ -189,28 +206,29 @@ def test_search_tables_are_saved_per_store_generation_and_reused(seed_store, tmp
     with KnowledgeGraph.open({"store": str(store)}) as graph:
         generation = graph.store.generation()
         assert generation == graph.store.generation()  # reading does not change it
-        first = Searcher(graph)
+        first = _searcher(graph, embedder)
         [table] = list((store / "search").glob("*.json"))
         expected = [(h.iri, h.type, round(h.score, 6), [e.text for e in h.evidence])
                     for h in first.search(question).results]
 
-        def no_store(self):
+        def no_store(*_args):
             raise AssertionError("read the store although the tables are saved")
 
         with monkeypatch.context() as patch:
-            patch.setattr(Searcher, "_read_store", no_store)
-            second = Searcher(graph)
+            patch.setattr(search_tables, "read_store", no_store)
+            second = _searcher(graph, embedder)
         assert [(s.iri, s.doc, s.start, s.end, s.text, s.unit, s.target)
-                for s in second.sentences] == \
-            [(s.iri, s.doc, s.start, s.end, s.text, s.unit, s.target) for s in first.sentences]
-        assert [(u.iri, u.text, u.links) for u in second.targets] == \
-            [(u.iri, u.text, u.links) for u in first.targets]
+                for s in second.corpus.sentences] == \
+            [(s.iri, s.doc, s.start, s.end, s.text, s.unit, s.target)
+             for s in first.corpus.sentences]
+        assert [(u.iri, u.text, u.links) for u in second.corpus.targets] == \
+            [(u.iri, u.text, u.links) for u in first.corpus.targets]
         assert [(h.iri, h.type, round(h.score, 6), [e.text for e in h.evidence])
                 for h in second.search(question).results] == expected
         # a damaged file is read from the store again (and saved whole)
         table.write_text('{"docs": [[1, 2', encoding="utf-8")
-        third = Searcher(graph)
-        assert len(third.sentences) == len(first.sentences)
+        third = _searcher(graph, embedder)
+        assert len(third.corpus.sentences) == len(first.corpus.sentences)
         assert json.loads(table.read_text(encoding="utf-8"))["docs"]
         # any write makes a new generation, and the next searcher reads the store
         other = tmp_path / "other.txt"
@@ -219,20 +237,22 @@ def test_search_tables_are_saved_per_store_generation_and_reused(seed_store, tmp
         assert report.ok, report.summary()
         assert graph.store.generation() != generation
         with monkeypatch.context() as patch:
-            patch.setattr(Searcher, "_read_store", no_store)
+            patch.setattr(search_tables, "read_store", no_store)
             with pytest.raises(AssertionError, match="read the store"):
-                Searcher(graph)
-        fourth = Searcher(graph)
-        assert len(fourth.docs) == len(first.docs) + 1
+                _searcher(graph, embedder)
+        fourth = _searcher(graph, embedder)
+        assert len(fourth.corpus.docs) == len(first.corpus.docs) + 1
         assert [p.name for p in (store / "search").glob("*.json")] != [table.name]
 
 
-def test_a_big_store_has_its_tables_read_by_a_child_process(seed_store, tmp_path, monkeypatch):
+def test_a_big_store_has_its_tables_read_by_a_child_process(seed_store, tmp_path, monkeypatch,
+                                                             embedder):
     import shutil
 
-    import policykg.kg.analytics as analytics
     import policykg.kg.cache as cache
-    from policykg.kg.search import Searcher
+    import policykg.kg.entity_graph as entity_graph
+    from policykg.kg.search import bm25 as search_bm25
+    from policykg.kg.search import tables as search_tables
 
     store = tmp_path / "store"
     shutil.copytree(seed_store, store)
@@ -240,42 +260,44 @@ def test_a_big_store_has_its_tables_read_by_a_child_process(seed_store, tmp_path
         shutil.rmtree(store / name, ignore_errors=True)
     monkeypatch.setattr(cache, "CHILD_MIN_SENTENCES", 1)  # the seed counts as big
     built_here = []
-    monkeypatch.setattr(Searcher, "_save_bm25", lambda self, d: built_here.append(d))
+    monkeypatch.setattr(search_bm25, "save_indexes", lambda _indexes, d: built_here.append(d))
 
     def not_here(*_args):
         raise AssertionError("read the store in this process")
 
-    monkeypatch.setattr(Searcher, "_read_store", not_here)
-    monkeypatch.setattr(analytics, "entity_graph", not_here)
+    monkeypatch.setattr(search_tables, "read_store", not_here)
+    monkeypatch.setattr(entity_graph, "entity_graph", not_here)
     with KnowledgeGraph.open({"store": str(store)}) as graph:  # held here, read there
-        searcher = Searcher(graph)
-        assert len(searcher.sentences) > 100 and searcher.targets
+        searcher = _searcher(graph, embedder)
+        assert len(searcher.corpus.sentences) > 100 and searcher.corpus.targets
         assert _numbers(searcher.search("哪些任务涉及航空？"))[0] == "2"
-        view = analytics.neighbourhood(graph, "东华大学")
+        view = graph.neighbourhood("东华大学")
         assert any(n["label"] == "东华大学" for n in view["nodes"])
     assert len(list((store / "search").glob("*.json"))) == 1
     assert len(list((store / "graph").glob("*.json"))) == 1
     assert not built_here and len(list((store / "bm25").glob("*/done"))) == 1  # by the child
 
 
-def test_term_counts_in_sentences_and_targets_match_str_count(kg, monkeypatch):
-    import policykg.kg.search as search_module
+def test_term_counts_in_sentences_and_targets_match_str_count(kg, monkeypatch, embedder):
+    from policykg.kg.search import terms as search_terms
 
-    searcher = kg._searcher or (kg.search("航空") and kg._searcher)
-    monkeypatch.setattr(search_module, "_TERM_CELLS", 40)  # the cache of counts stays this small
-    searcher._term_counts, searcher._term_cells = {}, 0
+    searcher = _searcher(kg, embedder)
+    corpus, counter = searcher.corpus, search_terms.TermCounts(searcher.corpus)
+    monkeypatch.setattr(search_terms, "TERM_CELLS", 40)  # the cache of counts stays this small
     for term in ("航空", "长宁", "的", "。", "国际精品城区", "不存在的词", "a") * 2:
-        in_sentences, in_targets, in_titles = searcher._counts(term)
-        assert searcher._term_cells <= 40 or len(searcher._term_counts) == 1
-        assert in_sentences.tolist() == [float(s.text.count(term)) for s in searcher.sentences]
-        assert in_targets.tolist() == [float(u.text.count(term)) for u in searcher.targets]
+        in_sentences, in_targets, in_titles = counter.counts(term)
+        assert counter.cells <= 40 or len(counter.cache) == 1
+        assert in_sentences.tolist() == [float(s.text.count(term)) for s in corpus.sentences]
+        assert in_targets.tolist() == [float(u.text.count(term)) for u in corpus.targets]
         assert in_titles.tolist() == [float((u.title or "").count(term))
-                                      for u in searcher.targets]
+                                      for u in corpus.targets]
 
 
 def test_a_build_of_a_big_store_saves_the_tables_for_the_server(tmp_path, monkeypatch, capsys):
     import policykg.kg.cache as cache
-    from policykg.kg.search import Searcher
+    from policykg.kg import entity_graph
+    from policykg.kg.search import TABLE_VERSION
+    from policykg.kg.search import tables as search_tables
 
     monkeypatch.setattr(cache, "CHILD_MIN_SENTENCES", 1)  # the sample counts as big
     store = tmp_path / "store"
@@ -283,17 +305,14 @@ def test_a_build_of_a_big_store_saves_the_tables_for_the_server(tmp_path, monkey
         report = graph.build([str(SAMPLE)], embed=False, progress=True)
         assert report.ok and report.timings["tables"] > 0
         assert "saving the search tables" in capsys.readouterr().err
-        from policykg.kg import analytics as kg_analytics
-        from policykg.kg import search as kg_search
-
-        for name, version in (("search", kg_search._TABLE_VERSION),
-                              ("graph", kg_analytics._TABLE_VERSION)):
-            assert cache.load_table(graph, name, version) is not None, name
+        for name, version in (("search", TABLE_VERSION),
+                              ("graph", entity_graph.TABLE_VERSION)):
+            assert cache.Tables(graph.store).load(name, version) is not None, name
 
         def not_here(*_args):
             raise AssertionError("read the store in this process")
 
-        monkeypatch.setattr(Searcher, "_read_store", not_here)
+        monkeypatch.setattr(search_tables, "read_store", not_here)
         assert _numbers(graph.search("哪些任务涉及航空？"))[0] == "2"
         # nothing changed: no new tables, no time spent on them
         again = graph.build([str(SAMPLE)], embed=False)

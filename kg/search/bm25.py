@@ -1,0 +1,109 @@
+"""BM25 over search tokens: one index of sentences, one of targets, cached on disk.
+
+The cache directory is named by a hash of the texts and of the tokenizer, so a
+changed corpus or dictionary never reads a stale index; a damaged one is rebuilt.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..files import atomic_write_bytes
+from .tables import Corpus
+from .text import QueryTokenizer
+
+__all__ = ["Bm25", "load_or_build"]
+
+_EMPTY = "\u2205"  # the token of a text without tokens (bm25s needs one)
+
+
+@dataclass
+class Bm25:
+    """The BM25 indexes of a corpus's sentences and targets."""
+
+    sentences: Any  # bm25s.BM25
+    targets: Any
+
+    def sentence_scores(self, tokens: list[str], n: int) -> np.ndarray:
+        """BM25 of every sentence for ``tokens`` (zeros without tokens or sentences)."""
+        return self._scores(self.sentences, tokens, n)
+
+    def target_scores(self, tokens: list[str], n: int) -> np.ndarray:
+        """BM25 of every target for ``tokens``."""
+        return self._scores(self.targets, tokens, n)
+
+    @staticmethod
+    def _scores(index: Any, tokens: list[str], n: int) -> np.ndarray:
+        out = np.zeros(n, dtype=np.float32)
+        if tokens and n:
+            out += index.get_scores(tokens)
+        return out
+
+
+def load_or_build(corpus: Corpus, tokenizer: QueryTokenizer, cache: Path | None) -> Bm25:
+    """The indexes of ``corpus``: from ``cache`` (a directory) when current, else built and saved."""
+    import bm25s
+
+    sentences = [s.text for s in corpus.sentences]
+    targets = [f"{u.title or ''} {u.title or ''} {u.text}" for u in corpus.targets]
+    directory = cache / cache_key(tokenizer, sentences, targets) if cache is not None else None
+    if directory is not None and (directory / "done").is_file():
+        try:
+            return Bm25(*(bm25s.BM25.load(str(directory / part), mmap=True, show_progress=False,
+                                          verbosity=0) for part in ("sentences", "targets")))
+        except (OSError, ValueError, KeyError):  # a damaged cache is rebuilt
+            shutil.rmtree(directory, ignore_errors=True)
+    built = Bm25(_index(tokenizer, sentences), _index(tokenizer, targets))
+    if directory is not None and sentences and targets:
+        save_indexes(built, directory)
+    return built
+
+
+def _index(tokenizer: QueryTokenizer, texts: list[str]) -> Any:
+    import bm25s
+
+    corpus = [tokenizer.tokens(t) or [_EMPTY] for t in texts]
+    retriever = bm25s.BM25()
+    if corpus:
+        retriever.index(corpus, show_progress=False)
+    return retriever
+
+
+def cache_key(tokenizer: QueryTokenizer, sentences: list[str], targets: list[str]) -> str:
+    """The name of the cache directory of exactly these texts and this tokenizer."""
+    import bm25s
+
+    digest = tokenizer.digest()
+    digest.update(f"bm25 v1 {bm25s.__version__}\n".encode())
+    for kind, texts in (("s", sentences), ("t", targets)):
+        digest.update(f"{kind} {len(texts)}\n".encode())
+        for text in texts:
+            digest.update(text.encode("utf-8"))
+            digest.update(b"\x00")
+    return digest.hexdigest()[:24]
+
+
+def save_indexes(indexes: Bm25, directory: Path) -> None:
+    """Write both indexes to ``directory`` (a temporary directory renamed into place, its
+    ``done`` marker last); older indexes beside it are removed. Failures only cost speed."""
+    try:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=".tmp-"))
+    except OSError:
+        return
+    try:
+        indexes.sentences.save(str(tmp / "sentences"), show_progress=False)
+        indexes.targets.save(str(tmp / "targets"), show_progress=False)
+        atomic_write_bytes(tmp / "done", b"ok\n", fsync=False)
+        tmp.rename(directory)
+    except OSError:  # no room, or another process saved the same index first
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    for old in directory.parent.iterdir():
+        if old != directory and not old.name.startswith(".tmp-"):
+            shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,64 @@
+"""Dense similarity: the question's vector against the stored sentence, unit and entity vectors.
+
+The matrix is the vector index's own (memory-mapped, never copied); one product
+per question gives every similarity, kept for the next caller with the same vector.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .tables import Corpus
+
+__all__ = ["DenseIndex"]
+
+
+class DenseIndex:
+    """Rows of the vector matrix for the corpus's sentences, targets and entities."""
+
+    def __init__(self, corpus: Corpus, rows: list[Any], matrix: np.ndarray):
+        at: dict[tuple[str, str], int] = {}
+        for i, row in enumerate(rows):
+            at.setdefault((row.kind, row.iri), i)
+        self._matrix = matrix
+        self.sentence_rows = np.array([at.get(("sentence", s.iri), -1) for s in corpus.sentences],
+                                      dtype=np.int64)
+        self.target_rows = np.array([at.get(("unit", u.iri), -1) for u in corpus.targets],
+                                    dtype=np.int64)
+        self.entity_row = {iri: i for (kind, iri), i in at.items() if kind == "entity"}
+        self.entity_rows = np.array(sorted(self.entity_row.values()), dtype=np.int64)
+        self._last: tuple[bytes, np.ndarray] = (b"", np.zeros(0, dtype=np.float32))
+
+    def similarities(self, query_vec: np.ndarray) -> np.ndarray:
+        """Cosine similarity of ``query_vec`` with every stored vector (one product)."""
+        key, cached = query_vec.tobytes(), self._last  # one tuple: safe across threads
+        if cached[0] == key:
+            return cached[1]
+        sims = np.asarray(self._matrix @ query_vec.astype(self._matrix.dtype),
+                          dtype=np.float32) if len(self._matrix) else np.zeros(0, np.float32)
+        self._last = (key, sims)
+        return sims
+
+    def sentence_and_target(self, query_vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Similarity of every sentence and every target (0 where one has no vector)."""
+        sims = self.similarities(query_vec)
+        out = []
+        for rows in (self.sentence_rows, self.target_rows):
+            values = np.zeros(len(rows), dtype=np.float32)
+            ok = rows >= 0
+            values[ok] = sims[rows[ok]]
+            out.append(values)
+        return out[0], out[1]
+
+    def entities(self, query_vec: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Similarity of the entities at vector ``rows`` (-1: none) above the entities' mean,
+        scaled to [0, 1] by the best one."""
+        dense = np.zeros(len(rows), dtype=np.float32)
+        if not self.entity_row:
+            return dense
+        sims = self.similarities(query_vec)
+        mean = float(sims[self.entity_rows].mean())
+        span = float(sims[self.entity_rows].max()) - mean
+        raw = np.where(rows >= 0, sims[rows], 0.0) - mean
+        return np.clip(raw, 0, None) / span if span > 0 else dense

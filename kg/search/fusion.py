@@ -1,0 +1,216 @@
+"""The three signals of a question (BM25, dense, concept links), their fusion and the cut-off.
+
+Every sentence and every target gets a raw score per signal (:class:`Signals`);
+:func:`fuse` normalises them and takes a weighted sum, and :func:`shown` keeps
+the hits close enough to the best one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .bm25 import Bm25
+from .dense import DenseIndex
+from .linking import Lexicon, Match
+from .tables import Corpus
+from .terms import TermCounts
+from .text import CJK, QueryTokenizer
+
+__all__ = ["Signals", "SignalSources", "fuse", "shown", "W_BM25", "W_DENSE", "W_CONCEPT",
+           "CUTOFF_RATIO", "MIN_SCORE"]
+
+# Fusion weights and the relevance cut-off, calibrated on bench/gold_search.tsv.
+W_BM25, W_DENSE, W_CONCEPT = 0.30, 0.40, 0.30
+CUTOFF_RATIO = 0.62  # keep hits scoring at least this share of the best hit
+MIN_SCORE = 0.12  # and at least this much in absolute terms
+DENSE_Z_FLOOR = 0.5  # dense similarity counts from this many standard deviations above the mean
+EXPANSION_WEIGHT = 0.6  # BM25 of a linked concept's own words, against the question's words
+
+
+@dataclass
+class Signals:
+    """Raw per-sentence (``*_s``) and per-target (``*_t``) scores of one question."""
+
+    bm25_s: np.ndarray
+    bm25_t: np.ndarray
+    dense_s: np.ndarray
+    dense_t: np.ndarray
+    concept_s: np.ndarray
+    concept_t: np.ndarray
+    lexical_t: np.ndarray  # the question's own words occur in the target
+    direct_t: np.ndarray  # the target holds direct evidence (see SignalSources.signals)
+    mask_s: np.ndarray | None  # sentences of the allowed documents (None: all)
+    terms: list[str]  # words to highlight, longest first
+
+
+@dataclass
+class SignalSources:
+    """What the signals are computed from."""
+
+    corpus: Corpus
+    tokenizer: QueryTokenizer
+    bm25: Bm25
+    dense: DenseIndex
+    lexicon: Lexicon
+    counts: TermCounts
+
+    def signals(self, content: str, query_vec: np.ndarray | None, matches: list[Match],
+                allowed_docs: set[str] | None) -> Signals:
+        """Raw per-sentence and per-target scores of the three signals.
+
+        Besides the scores, ``direct_t`` marks the targets holding direct evidence:
+        the Chinese name of a concept the question names by its preferred label
+        ("aviation" → 航空), or the Chinese label the question itself used (机场).
+        """
+        n_s, n_t = len(self.corpus.sentences), len(self.corpus.targets)
+        tokens = self.tokenizer.tokens(content)
+        concepts = list(dict.fromkeys(index for index, _, _ in matches))
+        expansion, terms = self._expansion(concepts, set(tokens))
+        bm_s = self.bm25.sentence_scores(tokens, n_s)
+        bm_t = self.bm25.target_scores(tokens, n_t)
+        lexical_t = bm_t > 0
+        if expansion:
+            bm_s += EXPANSION_WEIGHT * self.bm25.sentence_scores(sorted(expansion), n_s)
+            bm_t += EXPANSION_WEIGHT * self.bm25.target_scores(sorted(expansion), n_t)
+        if query_vec is not None:
+            dn_s, dn_t = self.dense.sentence_and_target(query_vec)
+        else:
+            dn_s, dn_t = np.zeros(n_s, dtype=np.float32), np.zeros(n_t, dtype=np.float32)
+        cc_s, cc_t = self._concept_scores(concepts, terms)
+        sig = Signals(bm_s, bm_t, dn_s, dn_t, cc_s, cc_t, lexical_t,
+                      self._direct(matches), None,
+                      sorted(terms | set(tokens), key=len, reverse=True))
+        if allowed_docs is not None:
+            self._restrict(sig, allowed_docs)
+        return sig
+
+    def _expansion(self, concepts: list[int], known: set[str]) -> tuple[set[str], set[str]]:
+        """(tokens of the linked concepts not in the question, their Chinese labels)."""
+        expansion: set[str] = set()
+        terms: set[str] = set()
+        for index in concepts:
+            terms.update(self.lexicon.concepts[index].zh_terms)
+            expansion.update(t for t in self.lexicon.concept_tokens(index, self.tokenizer)
+                             if t not in known)
+        return expansion, terms
+
+    def _concept_scores(self, concepts: list[int], terms: set[str]
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """Occurrences of the linked labels per sentence; per target, occurrences in its text
+        and title and the concepts it is linked to."""
+        n_s, n_t = len(self.corpus.sentences), len(self.corpus.targets)
+        cc_s = np.zeros(n_s, dtype=np.float32)
+        cc_t = np.zeros(n_t, dtype=np.float32)
+        if not concepts:
+            return cc_s, cc_t
+        hits_t = np.zeros(n_t, dtype=np.float32)
+        title_t = np.zeros(n_t, dtype=np.float32)
+        for term in terms:
+            in_sentences, in_targets, in_titles = self.counts.counts(term)
+            cc_s += in_sentences
+            hits_t += in_targets
+            title_t += in_titles
+        links = np.zeros(n_t, dtype=np.float32)
+        for index in concepts:
+            linked = self.corpus.targets_of_link.get(self.lexicon.concepts[index].iri)
+            if linked is not None:
+                links[linked] += 1
+        cc_t = np.log1p(hits_t) + 1.5 * np.minimum(title_t, 1) + 1.0 * links
+        return cc_s, cc_t
+
+    def _direct(self, matches: list[Match]) -> np.ndarray:
+        direct_terms: set[str] = set()
+        for index, surface, preferred in matches:
+            if preferred:
+                direct_terms.update(self.lexicon.concepts[index].names_zh)
+            elif CJK.search(surface):
+                direct_terms.add(surface)
+        direct_t = np.zeros(len(self.corpus.targets), dtype=bool)
+        for term in direct_terms:
+            _, in_targets, in_titles = self.counts.counts(term)
+            direct_t |= (in_targets + in_titles) > 0
+        return direct_t
+
+    def _restrict(self, sig: Signals, allowed_docs: set[str]) -> None:
+        """Zero every score outside the allowed documents."""
+        corpus = self.corpus
+        allowed = np.array([corpus.doc_index[d] for d in allowed_docs if d in corpus.doc_index],
+                           dtype=np.int64)
+        mask_s = np.isin(corpus.sent_doc, allowed)
+        mask_t = np.isin(corpus.target_doc, allowed)
+        for arr in (sig.bm25_s, sig.dense_s, sig.concept_s):
+            arr[~mask_s] = 0
+        for arr in (sig.bm25_t, sig.dense_t, sig.concept_t):
+            arr[~mask_t] = 0
+        sig.lexical_t &= mask_t
+        sig.direct_t &= mask_t
+        sig.mask_s = mask_s
+
+
+def norm_pos(values: np.ndarray) -> np.ndarray:
+    """``values`` divided by their maximum (zeros when none is positive)."""
+    top = float(values.max()) if len(values) else 0.0
+    return values / top if top > 0 else np.zeros_like(values)
+
+
+def norm_dense(values: np.ndarray) -> np.ndarray:
+    """Cosines standardised over the corpus; only clear outliers count, scaled to [0, 1].
+
+    Absolute cosines of a small multilingual model sit in a narrow band
+    (0.7–0.9) that differs by language, so the spread is what tells.
+    """
+    if len(values) < 2:
+        return np.ones_like(values) if len(values) else values
+    std = float(values.std())
+    if std <= 0:
+        return np.zeros_like(values)
+    lifted = np.clip((values - float(values.mean())) / std - DENSE_Z_FLOOR, 0, None)
+    top = float(lifted.max())
+    return lifted / top if top > 0 else np.zeros_like(values)
+
+
+def fuse(sig: Signals, corpus: Corpus, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """Fused per-sentence and per-target scores for ``method`` (hybrid, bm25 or dense)."""
+    lift = corpus.lift
+    if method == "bm25":
+        return sig.bm25_s, lift(sig.bm25_s)
+    if method == "dense":
+        return sig.dense_s, np.maximum(lift(sig.dense_s), sig.dense_t)
+    bm_s = norm_pos(sig.bm25_s)
+    dn_s = norm_dense(sig.dense_s)
+    cc_s = norm_pos(np.log1p(sig.concept_s))
+    sentence = W_BM25 * bm_s + W_DENSE * dn_s + W_CONCEPT * cc_s
+    bm_t = norm_pos(0.5 * norm_pos(sig.bm25_t) + 0.5 * lift(bm_s))
+    dn_t = norm_dense(np.maximum(sig.dense_t, lift(sig.dense_s)))
+    cc_t = norm_pos(sig.concept_t)
+    target = W_BM25 * bm_t + W_DENSE * dn_t + W_CONCEPT * cc_t
+    return sentence, target
+
+
+def shown(scores: np.ndarray, direct: np.ndarray | None = None,
+          lexical: np.ndarray | None = None) -> list[int]:
+    """Indices of the hits shown, best first (the relevance cut-off).
+
+    A hit is shown when it scores at least ``CUTOFF_RATIO`` of the best one (and
+    ``MIN_SCORE``). When some hits carry direct evidence (a linked topic or entity
+    label occurs in them, or they are linked to it), every hit with direct evidence
+    above ``MIN_SCORE`` is shown too, and hits that are only similar in meaning
+    (no label, no word of the question) are dropped.
+
+    >>> shown(np.array([0.1, 0.9, 0.5, 0.7]))
+    [1, 3]
+    >>> shown(np.array([0.1, 0.9, 0.3, 0.7]), np.array([0, 1, 1, 0], bool))
+    [1, 2]
+    """
+    if not len(scores):
+        return []
+    top = float(scores.max())
+    if top <= 0:
+        return []
+    keep = scores >= max(MIN_SCORE, CUTOFF_RATIO * top)
+    if direct is not None and direct.any():
+        evidence = direct if lexical is None else direct | lexical
+        keep = (keep & evidence) | (direct & (scores >= MIN_SCORE))
+    candidates = np.flatnonzero(keep)
+    return candidates[np.argsort(-scores[candidates], kind="stable")].tolist()

@@ -1,0 +1,165 @@
+"""Concept linking: question words that name a topic or an entity, in Chinese or English.
+
+Chinese labels are looked up by substring, English labels by their sequence of
+normalised words ("historic neighbourhoods" meets "historic neighborhood").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from .tables import Entity
+from .text import CJK, EN_TOKEN, QueryTokenizer, en_key, nfkc
+
+__all__ = ["Concept", "Lexicon", "Match", "read_topic_labels"]
+
+#: (concept index, matched surface, whether the surface is a preferred label)
+Match = tuple[int, str, bool]
+
+
+@dataclass
+class Concept:
+    """A topic or entity that question words can link to."""
+
+    iri: str
+    zh_terms: tuple[str, ...]  # Chinese labels, searched for in the text
+    is_topic: bool
+    names_zh: tuple[str, ...] = ()  # Chinese preferred labels (every name of an entity)
+
+
+def read_topic_labels(store: Any) -> dict[str, dict[str, set[str]]]:
+    """Topic IRI → {"pref": labels, "alt": labels}: the store's scheme and the bundled file."""
+    topics: dict[str, dict[str, set[str]]] = {}
+    try:
+        for r in store.select_rows("""SELECT ?t ?p ?l WHERE { ?t a skos:Concept .
+                VALUES ?p { skos:prefLabel skos:altLabel } ?t ?p ?l }"""):
+            kind = "pref" if r["p"].endswith("prefLabel") else "alt"
+            topics.setdefault(r["t"], {"pref": set(), "alt": set()})[kind].add(r["l"])
+    except Exception:  # a store without the topic scheme: the file still gives it
+        pass
+    try:
+        from ..topics import load_topics
+
+        for topic in load_topics():
+            labels = topics.setdefault(topic.iri, {"pref": set(), "alt": set()})
+            labels["pref"].update(l for l in (topic.label_zh, topic.label_en) if l)
+            labels["alt"].update(l for l in (*topic.alt_labels_zh, *topic.alt_labels_en) if l)
+    except (ImportError, OSError, ValueError, AttributeError):
+        pass
+    return topics
+
+
+class Lexicon:
+    """Topic and entity labels (zh, en, alternatives) question words can link to."""
+
+    def __init__(self, topics: dict[str, dict[str, set[str]]], entities: dict[str, Entity]):
+        self.concepts: list[Concept] = []
+        # (normalised surface, concept index, whether the surface names the concept itself)
+        surfaces: list[tuple[str, int, bool]] = []
+        for iri in sorted(topics):
+            self._add(surfaces, iri, topics[iri]["pref"], topics[iri]["alt"] - topics[iri]["pref"],
+                      True)
+        for iri in sorted(entities):
+            ent = entities[iri]
+            self._add(surfaces, iri, {ent.label, *ent.aliases}, set(), False)
+        # Chinese surfaces by string, English labels by their normalised word sequence
+        # (so plurals and British/American spellings meet)
+        self._zh: dict[str, list[tuple[int, bool]]] = {}
+        self._en: dict[tuple[str, ...], list[tuple[int, bool]]] = {}
+        for surface, index, pref in surfaces:
+            if CJK.search(surface):
+                bucket = self._zh.setdefault(surface, [])
+            else:
+                key = tuple(en_key(w) for w in EN_TOKEN.findall(surface))
+                if not key:
+                    continue
+                bucket = self._en.setdefault(key, [])
+            if (index, pref) not in bucket:
+                bucket.append((index, pref))
+        self._zh_longest = max((len(s) for s in self._zh), default=0)
+        self._en_longest = max((len(k) for k in self._en), default=0)
+        self._tokens: dict[int, list[str]] = {}
+
+    def _add(self, surfaces: list[tuple[str, int, bool]], iri: str, names: Iterable[str],
+             alternatives: Iterable[str], is_topic: bool) -> None:
+        names = {nfkc(l).strip() for l in names if l and l.strip()}
+        alternatives = {nfkc(l).strip() for l in alternatives if l and l.strip()} - names
+        labels = names | alternatives
+        zh = tuple(sorted(l for l in labels if CJK.search(l) and len(l) >= 2))
+        if not zh:
+            return
+        index = len(self.concepts)
+        own = tuple(sorted(l for l in names if CJK.search(l) and len(l) >= 2))
+        self.concepts.append(Concept(iri, zh, is_topic, own))
+        for label in labels:
+            if CJK.search(label) and len(label) < 2:
+                continue
+            if not CJK.search(label) and len(label) < 3:
+                continue
+            surfaces.append((label, index, label in names))
+
+    def chinese_labels(self) -> list[str]:
+        """Every Chinese surface a question can link by (words for the tokenizer)."""
+        return list(self._zh)
+
+    def matches(self, text: str) -> list[Match]:
+        """(concept index, matched surface, whether it is a preferred label) for the question.
+
+        A longer label covering a shorter one wins (机场东片区 over 机场).
+        """
+        lowered = nfkc(text)
+        found = self._zh_spans(lowered) + self._en_spans(lowered)
+        found.sort(key=lambda m: (m[0] - m[1], m[0]))
+        kept: list[tuple[int, int]] = []
+        out: list[Match] = []
+        for start, end, concepts in found:
+            if any(s <= start and end <= e and (e - s) > (end - start) for s, e in kept):
+                continue
+            kept.append((start, end))
+            out.extend((index, lowered[start:end], pref) for index, pref in concepts)
+        return out
+
+    def _zh_spans(self, lowered: str) -> list[tuple[int, int, list[tuple[int, bool]]]]:
+        spans = []
+        n = len(lowered)
+        for i in range(n if self._zh_longest else 0):
+            if not CJK.match(lowered[i]):
+                continue
+            for size in range(min(self._zh_longest, n - i), 1, -1):
+                found = self._zh.get(lowered[i:i + size])
+                if found:
+                    spans.append((i, i + size, found))
+        return spans
+
+    def _en_spans(self, lowered: str) -> list[tuple[int, int, list[tuple[int, bool]]]]:
+        if not self._en_longest:
+            return []
+        spans = []
+        words = [(m.start(), m.end(), en_key(m.group())) for m in EN_TOKEN.finditer(lowered)]
+        for i in range(len(words)):
+            for size in range(min(self._en_longest, len(words) - i), 0, -1):
+                found = self._en.get(tuple(w[2] for w in words[i:i + size]))
+                if found:
+                    spans.append((words[i][0], words[i + size - 1][1], found))
+        return spans
+
+    def dense_text(self, content: str, matches: list[Match]) -> str:
+        """The text embedded for the question: English concept names get their Chinese name.
+
+        The corpus is Chinese, and a small multilingual model matches "historic
+        neighbourhoods" better with 文化遗产 beside it.
+        """
+        extra = []
+        for index, surface, _ in matches:
+            if not CJK.search(surface):
+                names = self.concepts[index].names_zh or self.concepts[index].zh_terms[:1]
+                extra.extend(n for n in names[:1] if n not in extra)
+        return f"{content} {' '.join(extra)}" if extra else content
+
+    def concept_tokens(self, index: int, tokenizer: QueryTokenizer) -> list[str]:
+        """The search tokens of a concept's Chinese labels (cached)."""
+        tokens = self._tokens.get(index)
+        if tokens is None:
+            tokens = [t for term in self.concepts[index].zh_terms for t in tokenizer.tokens(term)]
+            self._tokens[index] = tokens
+        return tokens

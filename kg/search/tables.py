@@ -1,0 +1,320 @@
+"""The corpus search reads: documents, units, sentences and entities, from the store or a saved table.
+
+Reading a big store takes about a minute; what was read is saved as JSON data
+(:func:`to_table`) through the caller's :class:`SavedTables` and loaded back
+(:func:`from_table`) by the next process.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..iris import local_name
+from .text import CJK
+
+__all__ = ["Corpus", "Doc", "Unit", "Sentence", "Entity", "SavedTables", "TABLE_VERSION",
+           "load_corpus", "read_store", "to_table", "from_table"]
+
+UNIT_TYPES = ("Task", "Principle", "Goal", "Section", "Part", "Chapter", "Article", "Item",
+              "Paragraph")
+#: Layout of the tables :func:`to_table` saves (change it with the layout).
+TABLE_VERSION = "search tables v1"
+#: The units results are made of, per document: the first of these groups it has
+#: (tasks in an implementation opinion, articles in a law, sections in a report).
+TARGET_TIERS = (("Task",), ("Article",), ("Principle", "Goal"), ("Section",), ("Part", "Chapter"))
+
+
+class SavedTables(Protocol):
+    """Files derived from the store, kept for its current generation (``kg.cache`` provides one)."""
+
+    def saved(self, name: str, version: str) -> Any | None:
+        """The saved table, else ``None`` (the caller reads the store and saves it)."""
+
+    def save(self, name: str, version: str, table: Any) -> None:
+        """Keep ``table`` (JSON data) for the store's current generation."""
+
+    def directory(self, name: str) -> Path | None:
+        """A directory for files derived from the store, or ``None`` when there is none."""
+
+
+@dataclass(slots=True)
+class Doc:
+    iri: str
+    title: str = ""
+    date: str | None = None
+    kind: str | None = None
+    text: str = ""
+
+
+@dataclass(slots=True)
+class Unit:
+    iri: str
+    type: str
+    doc: str
+    label: str = ""
+    title: str | None = None
+    number: str | None = None
+    start: int = 0
+    end: int = 0
+    text: str = ""  # kept for targets only
+    links: set[str] | None = None  # topics and entities it is linked to
+
+
+@dataclass(slots=True)
+class Sentence:
+    iri: str
+    doc: str
+    start: int
+    end: int
+    text: str
+    unit: str | None = None
+    target: int | None = None  # index into Corpus.targets
+
+
+@dataclass(slots=True)
+class Entity:
+    iri: str
+    label: str
+    type: str | None = None
+    aliases: set[str] = field(default_factory=set)
+    units: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Corpus:
+    """What search reads once: the four tables, the targets (result units) and arrays over them."""
+
+    docs: dict[str, Doc]
+    units: dict[str, Unit]
+    sentences: list[Sentence]
+    entities: dict[str, Entity]
+    targets: list[Unit] = field(default_factory=list)
+    target_at: dict[str, int] = field(default_factory=dict)  # target IRI → index
+
+    def __post_init__(self) -> None:
+        self._assign_targets()
+        self._index()
+
+    def _assign_targets(self) -> None:
+        """Pick the units results are made of, and map every sentence to one of them."""
+        units_of: dict[str, list[Unit]] = {}
+        for unit in self.units.values():
+            units_of.setdefault(unit.doc, []).append(unit)
+        chosen: list[Unit] = []
+        for units in units_of.values():
+            for tier in TARGET_TIERS:
+                picked = [u for u in units if u.type in tier]
+                if picked:
+                    chosen += picked
+                    break
+        self.targets = sorted(chosen, key=lambda u: (u.doc, u.start, u.iri))
+        is_target = {id(u) for u in chosen}
+        for unit in self.units.values():
+            if id(unit) not in is_target:
+                unit.text = ""  # the clean text of the document holds it
+        by_doc: dict[str, list[tuple[int, int, int]]] = {}
+        for i, unit in enumerate(self.targets):
+            by_doc.setdefault(unit.doc, []).append((unit.start, unit.end, i))
+        for sentence in self.sentences:
+            for start, end, i in by_doc.get(sentence.doc, ()):
+                if start <= sentence.start < end:
+                    sentence.target = i
+                    break
+        self.target_at = {u.iri: i for i, u in enumerate(self.targets)}
+
+    def _index(self) -> None:
+        """Arrays every question reuses: documents, targets and their sentences by number."""
+        self.target_of = np.array([s.target if s.target is not None else -1
+                                   for s in self.sentences], dtype=np.int64)
+        self.has_target = self.target_of >= 0
+        self.doc_list = sorted(set(self.docs) | {s.doc for s in self.sentences}
+                               | {u.doc for u in self.targets})
+        self.doc_index = {iri: i for i, iri in enumerate(self.doc_list)}
+        self.sent_doc = np.array([self.doc_index[s.doc] for s in self.sentences], dtype=np.int64)
+        self.target_doc = np.array([self.doc_index[u.doc] for u in self.targets], dtype=np.int64)
+        self.sentences_of_target = groups(self.target_of, len(self.targets))
+        self.sentences_of_doc = groups(self.sent_doc, len(self.doc_list))
+        targets_of: dict[str, list[int]] = {}
+        for i, unit in enumerate(self.targets):
+            for iri in unit.links or ():
+                targets_of.setdefault(iri, []).append(i)
+        self.targets_of_link = {iri: np.array(v, dtype=np.int64) for iri, v in targets_of.items()}
+
+    def doc_info(self, doc_iri: str) -> tuple[str | None, str | None]:
+        """(title, date) of a document."""
+        doc = self.docs.get(doc_iri)
+        return (doc.title or None, doc.date) if doc else (None, None)
+
+    def lift(self, per_sentence: np.ndarray) -> np.ndarray:
+        """The best sentence score of each target."""
+        out = np.zeros(len(self.targets), dtype=np.float32)
+        if self.has_target.any():
+            np.maximum.at(out, self.target_of[self.has_target], per_sentence[self.has_target])
+        return out
+
+
+def groups(keys: np.ndarray, n: int) -> list[np.ndarray]:
+    """For each key 0 … n-1, the positions holding it, in order (negative keys are dropped).
+
+    >>> [g.tolist() for g in groups(np.array([1, -1, 0, 1]), 3)]
+    [[2], [0, 3], []]
+    """
+    order = np.argsort(keys, kind="stable")
+    bounds = np.searchsorted(keys[order], np.arange(n + 1))
+    return [order[bounds[i]:bounds[i + 1]] for i in range(n)]
+
+
+# -- loading --------------------------------------------------------------------
+def load_corpus(store: Any, tables: SavedTables | None) -> Corpus:
+    """The corpus of ``store``: the saved table when current, else read (and saved)."""
+    table = tables.saved("search", TABLE_VERSION) if tables is not None else None
+    corpus = from_table(table) if table is not None else None
+    del table
+    if corpus is None:
+        corpus = read_store(store)
+        if tables is not None:
+            tables.save("search", TABLE_VERSION, to_table(corpus))
+    return corpus
+
+
+def to_table(corpus: Corpus) -> dict[str, list]:
+    """The four tables as JSON data (IRIs below their document's made relative)."""
+    def rel(iri: str | None, doc: str) -> str | None:
+        return iri[len(doc):] if iri and iri.startswith(doc + "/") else iri
+
+    return {
+        "docs": [[d.iri, d.title, d.date, d.kind, d.text] for d in corpus.docs.values()],
+        "units": [[rel(u.iri, u.doc), u.type, u.doc, u.label, u.title, u.number, u.start,
+                   u.end, sorted(u.links) if u.links else None]
+                  for u in corpus.units.values()],
+        "sentences": [[rel(s.iri, s.doc), s.doc, s.start, s.end, s.text, rel(s.unit, s.doc)]
+                      for s in corpus.sentences],
+        "entities": [[e.iri, e.label, e.type, sorted(e.aliases), sorted(e.units)]
+                     for e in corpus.entities.values()],
+    }
+
+
+def from_table(table: Any) -> Corpus | None:
+    """The corpus :func:`to_table` saved; ``None`` when the data does not fit this code."""
+    def absolute(iri: str | None, doc: str) -> str | None:
+        return doc + iri if iri and iri.startswith("/") else iri
+
+    try:
+        docs = {iri: Doc(iri, title, date, kind, text)
+                for iri, title, date, kind, text in table["docs"]}
+        same = {iri: iri for iri in docs}  # one string object per IRI
+        units = {}
+        for iri, type_, doc, label, title, number, start, end, links in table["units"]:
+            doc = same.get(doc, doc)
+            unit = Unit(absolute(iri, doc), type_, doc, label, title, number, start, end,
+                        links=set(links) if links else None)
+            units[unit.iri] = unit
+        same.update((iri, iri) for iri in units)
+        sentences = []
+        for iri, doc, start, end, text, unit in table["sentences"]:
+            doc = same.get(doc, doc)
+            unit = absolute(unit, doc)
+            sentences.append(Sentence(absolute(iri, doc), doc, start, end, text,
+                                      same.get(unit, unit)))
+        entities = {iri: Entity(iri, label, type_, set(aliases), set(in_units))
+                    for iri, label, type_, aliases, in_units in table["entities"]}
+    except (KeyError, TypeError, ValueError):
+        return None
+    for unit in units.values():
+        doc = docs.get(unit.doc)
+        unit.text = doc.text[unit.start:unit.end] if doc else ""
+    return Corpus(docs, units, sentences, entities)
+
+
+def read_store(store: Any) -> Corpus:
+    """Read documents, units, sentences and entities from the store (slow on a corpus)."""
+    docs = _read_docs(store)
+    units = _read_units(store, docs)
+    sentences = _read_sentences(store, docs, units)
+    entities = _read_entities(store, units)
+    return Corpus(docs, units, sentences, entities)
+
+
+def _read_docs(store: Any) -> dict[str, Doc]:
+    docs: dict[str, Doc] = {}
+    for r in store.select_rows("""SELECT ?d ?title ?issued ?kind ?text WHERE {
+            ?d pol:cleanText ?text .
+            OPTIONAL { ?d dcterms:title ?title } OPTIONAL { ?d dcterms:issued ?issued }
+            OPTIONAL { ?d pol:kind ?kind } }"""):
+        doc = docs.setdefault(r["d"], Doc(r["d"], text=r["text"] or ""))
+        doc.title = doc.title or r.get("title") or ""
+        doc.date = doc.date or (r.get("issued") or None)
+        doc.kind = doc.kind or r.get("kind")
+    return docs
+
+
+def _read_units(store: Any, docs: dict[str, Doc]) -> dict[str, Unit]:
+    types = " ".join(f"pol:{t}" for t in UNIT_TYPES)
+    units: dict[str, Unit] = {}
+    doc_iris = {iri: iri for iri in docs}
+    for r in store.select_rows(f"""SELECT ?u ?type ?doc ?label ?title ?number ?start ?end WHERE {{
+            VALUES ?type {{ {types} }}
+            ?u a ?type ; pol:inDocument ?doc .
+            OPTIONAL {{ ?u rdfs:label ?label }} OPTIONAL {{ ?u dcterms:title ?title }}
+            OPTIONAL {{ ?u pol:number ?number }}
+            OPTIONAL {{ ?u pol:startOffset ?start }} OPTIONAL {{ ?u pol:endOffset ?end }} }}"""):
+        if r["u"] in units:
+            continue
+        unit = Unit(r["u"], local_name(r["type"]), doc_iris.get(r["doc"], r["doc"]),
+                    label=r.get("label") or "", title=r.get("title"), number=r.get("number"),
+                    start=int(r.get("start") or 0), end=int(r.get("end") or 0))
+        doc = docs.get(unit.doc)
+        unit.text = doc.text[unit.start:unit.end] if doc else ""
+        unit.label = unit.label or (unit.title or unit.text[:30])
+        units[unit.iri] = unit
+    for r in store.select_rows("SELECT DISTINCT ?u ?t WHERE { ?u dcterms:subject ?t }"):
+        unit = units.get(r["u"])
+        if unit is not None:
+            unit.links = unit.links or set()
+            unit.links.add(r["t"])
+    return units
+
+
+def _read_sentences(store: Any, docs: dict[str, Doc], units: dict[str, Unit]) -> list[Sentence]:
+    # one string object per IRI: a corpus has 10⁵ sentences naming the same few IRIs
+    same: dict[str, str] = {iri: iri for iri in (*docs, *units)}
+    sentences: list[Sentence] = []
+    for r in store.select_rows("""SELECT ?s ?text ?doc ?start ?end ?unit WHERE {
+            ?s a pol:Sentence ; rdf:value ?text ; pol:inDocument ?doc ;
+               pol:startOffset ?start ; pol:endOffset ?end .
+            OPTIONAL { ?s dcterms:isPartOf ?unit } }"""):
+        unit = r.get("unit")
+        sentences.append(Sentence(
+            r["s"], same.setdefault(r["doc"], r["doc"]), int(r["start"]), int(r["end"]),
+            r["text"] or "", same.setdefault(unit, unit) if unit else None))
+    sentences.sort(key=lambda s: (s.doc, s.start, s.iri))
+    seen: set[str] = set()
+    return [s for s in sentences if not (s.iri in seen or seen.add(s.iri))]
+
+
+def _read_entities(store: Any, units: dict[str, Unit]) -> dict[str, Entity]:
+    entities: dict[str, Entity] = {}
+    # an entity shared by many documents is described in each of their graphs:
+    # DISTINCT, or the union repeats its label once per mention and graph
+    for r in store.select_rows("""SELECT DISTINCT ?e ?label ?etype WHERE {
+            { SELECT DISTINCT ?e WHERE { ?x pol:mentions ?e } }
+            ?e rdfs:label ?label . OPTIONAL { ?e pol:entityType ?etype } }"""):
+        ent = entities.setdefault(r["e"], Entity(r["e"], r["label"] or ""))
+        ent.type = ent.type or r.get("etype")
+        if r["label"] and CJK.search(r["label"]) is None:
+            ent.aliases.add(r["label"])
+    for r in store.select_rows("""SELECT DISTINCT ?e ?alt WHERE {
+            { SELECT DISTINCT ?e WHERE { ?x pol:mentions ?e } } ?e skos:altLabel ?alt }"""):
+        if r["e"] in entities and r["alt"]:
+            entities[r["e"]].aliases.add(r["alt"])
+    for r in store.select_rows("SELECT DISTINCT ?u ?e WHERE { ?u pol:mentions ?e }"):
+        if r["e"] in entities:
+            entities[r["e"]].units.add(r["u"])
+            unit = units.get(r["u"])
+            if unit is not None:
+                unit.links = unit.links or set()
+                unit.links.add(r["e"])
+    return entities

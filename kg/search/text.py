@@ -1,0 +1,123 @@
+"""Text normalisation and tokenising for search: jieba (ingest's dictionary) plus English words.
+
+The tokenizer is a private copy of ingest's shared one (:mod:`ingest.tokenizer`):
+search adds the labels of topics and entities to it, which entity extraction
+must not see.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from typing import Iterable
+
+from ...ingest.tokenizer import dictionary_digest, private_tokenizer
+
+__all__ = ["QueryTokenizer", "nfkc", "stem", "en_key", "gibberish", "CJK", "EN_TOKEN"]
+
+EN_STOP = frozenset("""
+a an the of in on at to for from by with about and or not no is are was were be been being
+do does did which what who whom whose where when why how that this these those it its any all
+some there their they them we our us you your i me my involve involves involving concern
+concerns concerning mention mentions mentioned relate relates related relating regarding
+deal deals dealing cover covers covering address addresses talk talks say says tasks task
+measures measure actions action initiatives initiative documents document policy policies
+organisations organizations organisation organization events event places place area areas
+sentences sentence list show find give tell me please can could should would will shall
+more most much many other into than then so as also such only own same both each few via
+""".split())
+ZH_STOP = frozenset("""
+的 了 和 与 及 或 在 是 有 哪些 哪个 什么 怎么 如何 是否 关于 有关 涉及 相关 方面 提到 提及
+任务 举措 措施 工作 文件 政策 单位 机构 部门 企业 活动 地方 区域 一些 那些 这些 中 对 把 被 等
+为 以 之 其 并 将 要 上 下 个 吗 呢 吧 啊 也 都 就 还 又 及其 进行 方面的 有关的 问题
+""".split())
+
+PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
+EN_WORD = re.compile(r"[a-z][a-z0-9'-]*")
+CJK = re.compile(r"[\u3400-\u9fff]")
+EN_TOKEN = re.compile(r"[a-z0-9][a-z0-9&]*(?:['-][a-z0-9]+)*")
+#: Labels at least this long and at most :data:`WORD_MAX` are added to the tokenizer.
+WORD_MIN, WORD_MAX = 2, 12
+
+
+def nfkc(text: str) -> str:
+    """``text`` in NFKC and lower case (full-width letters and digits become ASCII)."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+class QueryTokenizer:
+    """jieba with ingest's user dictionary and the linkable labels as words, minus stop words."""
+
+    def __init__(self, words: Iterable[str] = ()):
+        self._jieba = private_tokenizer()
+        self.words = sorted({w for w in words if WORD_MIN <= len(w) <= WORD_MAX})
+        for word in self.words:
+            self._jieba.add_word(word, freq=2000)
+
+    def digest(self) -> hashlib._Hash:
+        """A hash of everything that decides how text is cut (dictionary and added words)."""
+        digest = hashlib.sha256(f"tokenizer {dictionary_digest()}\n".encode())
+        for word in self.words:
+            digest.update(f"w {word}\n".encode())
+        return digest
+
+    def tokens(self, text: str) -> list[str]:
+        """The search tokens of ``text``: normalised, stop words and punctuation dropped."""
+        out = []
+        for token in self._jieba.cut_for_search(nfkc(text), HMM=False):
+            token = token.strip()
+            if not token or PUNCT.match(token) or token in ZH_STOP or token in EN_STOP:
+                continue
+            if EN_WORD.fullmatch(token):
+                token = stem(token)
+            elif not CJK.search(token) and not token.isalnum():
+                continue
+            out.append(token)
+        return out
+
+
+def gibberish(text: str) -> bool:
+    """True when no word of ``text`` looks like language (keyboard mashing, symbols).
+
+    >>> gibberish("asdfqwer"), gibberish("ballet"), gibberish("养老"), gibberish("%%%")
+    (True, False, False, True)
+    """
+    if CJK.search(text):
+        return False
+    words = re.findall(r"[a-z]+", nfkc(text))
+    if not words:
+        return True
+    return all(not re.search(r"[aeiouy]", w) or re.search(r"[^aeiouy]{5,}", w)
+               or re.search(r"(sdf|qwe|wer|zxc|xcv|jkl|asd|dfg|hjk|uio|iop)", w)
+               for w in words)
+
+
+def stem(word: str) -> str:
+    """A light English stem so that "airports" meets "airport".
+
+    >>> stem("airports"), stem("cities"), stem("process"), stem("taxes"), stem("campus")
+    ('airport', 'city', 'process', 'tax', 'campus')
+    """
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("ches", "shes", "xes", "sses", "zes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def en_key(word: str) -> str:
+    """An English word normalised for label matching: stemmed, one spelling.
+
+    >>> en_key("neighbourhoods"), en_key("neighborhood"), en_key("organisations")
+    ('neighborhood', 'neighborhood', 'organization')
+    >>> en_key("centres"), en_key("R&D")
+    ('center', 'r&d')
+    """
+    word = stem(word.lower())
+    if len(word) > 5:
+        word = re.sub(r"our(hood|ite|ed|ing)?$", r"or\1", word)
+        word = re.sub(r"(?<=[a-z]{3})is(e|ed|ing|ation)$", r"iz\1", word)
+        word = re.sub(r"(?<=[a-z]{2})tre$", "ter", word)
+    return word

@@ -1,0 +1,57 @@
+"""Text renderings for the terminal: search results with the matched words marked."""
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+__all__ = ["document_line", "search_text"]
+
+
+def search_text(result: Any, *, ansi: bool | None = None) -> str:
+    """A ``kg.search.SearchResult`` as plain text: number, title, score and evidence.
+
+    Matched words are bold on a terminal (``ansi``; default: when stdout is one),
+    else in 【】.
+    """
+    if ansi is None:
+        ansi = sys.stdout.isatty()
+    mark = ("\033[1m", "\033[0m") if ansi else ("【", "】")
+    lines = [f"{result.query} → {result.type}: {len(result.results)} result(s)"]
+    if not result.results:
+        lines.append(f"  {result.message or 'nothing relevant found'}")
+    for rank, hit in enumerate(result.results, 1):
+        head = hit.label if not hit.number or hit.label.startswith(hit.number) \
+            else f"{hit.number}. {hit.label}"
+        # "#1  2. 打造…": the rank apart from the task's own number
+        lines.append(f"#{rank:<2} {head}  [{hit.type}, score {hit.score:.2f}]")
+        if hit.title and hit.type != "document":
+            lines.append(f"    《{hit.title}》" + (f" {hit.date}" if hit.date else ""))
+        for ev in hit.evidence:
+            lines.append(f"    … {mark_text(ev.text, ev.highlights, mark)}")
+    return "\n".join(lines)
+
+
+def mark_text(text: str, spans: list[tuple[int, int]], mark: tuple[str, str]) -> str:
+    """``text`` with each span wrapped in ``mark`` (an overlapping span is skipped).
+
+    >>> mark_text("航空服务", [(0, 2)], ("【", "】"))
+    '【航空】服务'
+    """
+    out, last = [], 0
+    for start, end in sorted(spans):
+        if start < last:
+            continue
+        out += [text[last:start], mark[0], text[start:end], mark[1]]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def document_line(doc: Any) -> str:
+    """A ``kg.resource.DocumentSummary`` as two lines: date, kind, title, issuer; IRI and counts."""
+    head = " ".join(x for x in (doc.date or "????-??-??", f"[{doc.kind}]" if doc.kind else "",
+                                doc.title) if x)
+    issuer = f" — {doc.issuer}" if doc.issuer else ""
+    return (f"{head}{issuer}\n    {doc.iri}  units {doc.units}, tasks {doc.tasks}, "
+            f"entities {doc.entities}, mentions {doc.mentions}")
+
