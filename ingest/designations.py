@@ -6,6 +6,8 @@ slogans built on a place, and the page's source media.
 - national designations: ``全国居家和社区养老服务改革试点``, ``国家智慧健康养老应用试点示范基地``;
 - ``平安<place>`` (平安长宁, 平安中国), ``15分钟社区生活圈`` and 国家…战略 as programmes; a quoted
   nickname of the zones just listed (…街区“时尚金三角”建设) as a place;
+- the places of a list closed by 等重点区域 (临港新片区、南大地区、吴淞创新城…等重点区域), …新城, and
+  observance days (世界城市日) as events;
 - the page's own source (文档来源:上海长宁文明网, (来源:长宁时报)) as an organisation.
 """
 from __future__ import annotations
@@ -30,6 +32,11 @@ _CIRCLE = re.compile(r"(?P<name>\d{1,2}分钟[\u4e00-\u9fff]{2,8}圈)")
 _STRATEGY = re.compile(r"国家(?P<name>[\u4e00-\u9fff]{2,10}战略)")
 # 环东华…集聚区、…街区“时尚金三角”建设: the quoted nickname of the zones just listed.
 _ZONE_NICKNAME = re.compile(r"(?:区|街区|园|圈)“(?P<name>[^“”\n，,、]{2,10})”(?=建设|片区)")
+# A list closed by 等重点区域 / 等地区 names places: 临港新片区、南大地区、吴淞创新城、桃浦智创城等重点区域.
+_PLACE_LIST = re.compile(r"(?:在|对|聚焦|推进)?(?P<items>[^，。；：:\n]{4,200}?)等(?:重点|重要|核心)?(?:区域|地区|片区|板块)")
+_PLACE_ITEM = re.compile(r"^[\u4e00-\u9fff]{2,20}(?:片区|地区|新城|创新城|智创城|城|示范区|新区|园区|岛|湾)$")
+_DAY = re.compile(r"(?P<name>(?:世界|国际|全国|中国)[\u4e00-\u9fff]{2,6}日)(?=[等，。、;；,]|活动|期间|主题)")
+_NEW_TOWN = re.compile(r"(?<![\u4e00-\u9fff\d])(?P<name>[\u4e00-\u9fff]{2}新城)(?=建设|[，。、；,;]|[0-9])")
 _GENERIC_HEADS = ("一批", "若干", "各类", "相关", "重点", "功能", "产业", "城市", "区域", "特色")
 
 
@@ -46,6 +53,18 @@ def find_designations(text: str, places: Iterable[str] = ()) -> list[Candidate]:
             # 国家公共文化服务体系示范区建设: a national designation to earn, not a place yet
             kind = "Programme" if pattern is _ZONE_BUILT and name.startswith(("国家", "全国")) else etype
             out.append(Candidate(m.start("name"), m.end("name"), name, name, kind, "designation"))
+    for m in _PLACE_LIST.finditer(text):
+        offset = m.start("items")
+        for item in re.finditer(r"[^、]+", m.group("items")):
+            name = item.group().strip()
+            if _PLACE_ITEM.match(name) and not re.search(r"[和与及个]", name) and not name.startswith(("重点", "有关")):
+                out.append(Candidate(offset + item.start(), offset + item.end(), name, name, "Place", "designation"))
+    for pattern, etype in ((_DAY, "Event"), (_NEW_TOWN, "Place")):
+        for m in pattern.finditer(text):
+            name = m.group("name")
+            if re.search(r"[个等各的和新]", name[:2]):
+                continue
+            out.append(Candidate(m.start("name"), m.end("name"), name, name, etype, "designation"))
     names = sorted({p for p in places if len(p) >= 2}, key=len, reverse=True)
     if names:
         for m in re.finditer("平安(?:" + "|".join(map(re.escape, names)) + ")", text):
