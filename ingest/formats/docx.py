@@ -79,6 +79,12 @@ class _Numbering:
         """The label of a numbered paragraph ('' for none), advancing its list's counters."""
         ppr = paragraph._p.pPr
         numpr = ppr.numPr if ppr is not None else None
+        style = paragraph.style
+        while (numpr is None or numpr.numId is None) and style is not None:
+            # List styles ("List Number", 标题 styles of 公文 templates) carry the numbering.
+            sppr = style.element.pPr
+            numpr = sppr.numPr if sppr is not None else None
+            style = style.base_style
         if numpr is None or numpr.numId is None:
             return ""
         num_id = str(numpr.numId.val)

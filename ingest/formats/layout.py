@@ -68,6 +68,8 @@ PAGE_NUMBER = re.compile(
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 _ASCII_WORD_END = re.compile(r"[A-Za-z0-9]$")
 _ASCII_WORD_START = re.compile(r"^[A-Za-z0-9]")
+_LATIN_END = re.compile(r"[A-Za-z]$")
+_LATIN_START = re.compile(r"^[A-Za-z]")
 _HEADING_START = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}\s*[.．、](?!\d)"
     r"|第[一二三四五六七八九十百零〇\d]+[编章节条]|[①-⑳]|附件)"
@@ -86,6 +88,7 @@ def group_lines(runs: list[Run]) -> list[Line]:
     line; a gap wider than two character heights inside a line (a table cell
     boundary, a tab stop) becomes a tab, a small gap between two Latin words a space.
     """
+    spaces = [r for r in runs if r.text.isspace()]
     runs = [r for r in runs if r.text and not r.text.isspace()]
     if not runs:
         return []
@@ -101,23 +104,38 @@ def group_lines(runs: list[Run]) -> list[Line]:
                 last.append(run)
                 continue
         groups.append([run])
+    # A space glyph of the text layer ("第一条 为了…", "1998年2月22日 国务院批准") is kept,
+    # on the line its middle falls in: the structure steps read it.
+    for space in spaces:
+        middle = (space.top + space.bottom) / 2
+        for group in groups:
+            if min(r.top for r in group) <= middle <= max(r.bottom for r in group):
+                group.append(Run(" ", space.x0, space.x0, space.top, space.bottom))
+                break
     lines = []
     for group in groups:
-        group.sort(key=lambda r: r.x0)
+        group.sort(key=lambda r: (r.x0, r.text == " "))
         size = statistics.median(r.height for r in group)
         parts: list[str] = []
         prev: Run | None = None
         for run in group:
+            if run.text == " ":
+                if parts and not parts[-1].isspace():
+                    parts.append(" ")
+                continue
             if prev is not None:
                 gap = run.x0 - prev.x1
                 if gap > 2.0 * size:
+                    if parts and parts[-1] == " ":
+                        parts.pop()
                     parts.append("\t")
-                elif gap > 0.2 * size and _ASCII_WORD_END.search(prev.text) and _ASCII_WORD_START.match(run.text):
+                elif (gap > 0.2 * size and parts and parts[-1] != " " and _ASCII_WORD_END.search(prev.text)
+                      and _ASCII_WORD_START.match(run.text)):
                     parts.append(" ")
             parts.append(run.text)
             prev = run
         lines.append(Line(
-            text="".join(parts).strip(), x0=min(r.x0 for r in group), x1=max(r.x1 for r in group),
+            text="".join(parts).strip(" "), x0=min(r.x0 for r in group), x1=max(r.x1 for r in group),
             top=min(r.top for r in group), bottom=max(r.bottom for r in group), size=size,
         ))
     return [line for line in lines if line.text]
@@ -149,17 +167,21 @@ def strip_running_lines(pages: list[PageLayout], zone: float = 0.12) -> None:
 
 
 def red_header(page: PageLayout) -> dict[str, str]:
-    """Read and remove the red header of a 公文 from its first page.
+    """Read the red header of a 公文 from its first page.
 
     The header is what stands above the document's first sentence: the
     发文机关标志 (a line ending in 文件, in large type), the 发文字号 and the
-    签发人. Returns the fields found (``issuer_mark``, ``doc_number``, ``signer``).
+    签发人. Returns the fields found (``issuer_mark``, ``issuer``, ``doc_number``,
+    ``signer``). The header's lines leave the text when they stand above the
+    title (they would pass for it); a 发文字号 line under the title stays, as it
+    does in any text file.
     """
     found: dict[str, str] = {}
     if not page.lines:
         return found
     body_size = statistics.median(ln.size for ln in page.lines)
     taken: set[int] = set()
+    above_title = True
     for i, line in enumerate(page.lines[:8]):
         text = line.text.strip()
         if text.endswith(("。", "，", "；")) or len(text) > 60:
@@ -183,15 +205,18 @@ def red_header(page: PageLayout) -> dict[str, str]:
                 found["doc_number"] = re.sub(r"\s+", "", number.group(0))
             if signer:
                 found["signer"] = signer.group(1).strip()
-            taken.add(i)
+            if above_title:
+                taken.add(i)
+            continue
+        above_title = False
     if found:
         page.lines = [ln for i, ln in enumerate(page.lines) if i not in taken]
     return found
 
 
 def _join(prev: str, nxt: str) -> str:
-    """Join two pieces of one paragraph: no space between Chinese characters, one between Latin words."""
-    if _ASCII_WORD_END.search(prev) and _ASCII_WORD_START.match(nxt):
+    """Join two pieces of one paragraph: no space between Chinese characters (nor digits), one between Latin words."""
+    if _LATIN_END.search(prev) and _LATIN_START.match(nxt):
         return prev + " " + nxt
     return prev + nxt
 
@@ -209,11 +234,18 @@ def _short(line: Line, left: float, right: float) -> bool:
     return line.text[-1] in _SENTENCE_END or line.x0 > left + 0.8 * line.size or gap > 4.5 * line.size
 
 
-def _ends_paragraph(line: Line, nxt: Line, left: float, right: float) -> bool:
+def _centred(line: Line, left: float, right: float) -> bool:
+    return line.x0 > left + line.size and abs((line.x0 + line.x1) - (left + right)) < 2 * line.size
+
+
+def _ends_paragraph(line: Line, nxt: Line, left: float, right: float, body: float) -> bool:
     """Whether ``line`` is the last line of its paragraph, given the next line on the page."""
     size = line.size
     if "\t" in line.text or "\t" in nxt.text:
         return True  # table rows stay rows
+    if (size > 1.15 * body and abs(nxt.size - size) < 0.1 * size and _centred(nxt, left, right)
+            and nxt.top - line.bottom < size):
+        return False  # a title set in large type over two or three centred lines
     if nxt.x0 > left + 0.8 * size:
         return True  # next line indented: a new paragraph
     if _short(line, left, right):
@@ -237,12 +269,17 @@ def assemble(pages: list[PageLayout], *, hints: dict[str, str] | None = None) ->
     open_paragraph = False
     prev_line: Line | None = None
     prev_geometry: tuple[float, float] | None = None
+    # Margins as fractions of the page width, from the pages with enough lines:
+    # a last page of two short lines cannot tell where the margins are by itself.
+    full = [p for p in pages if len(p.lines) >= 5 and p.width > 0] or [p for p in pages if p.lines and p.width > 0]
+    left_frac = statistics.median(min(ln.x0 for ln in p.lines) / p.width for p in full) if full else 1.0
+    right_frac = statistics.median(max(ln.x1 for ln in p.lines) / p.width for p in full) if full else 0.0
     for page in pages:
         if not page.lines:
             starts.append((len(paragraphs), -1))
             continue
-        left = min(ln.x0 for ln in page.lines)
-        right = max(ln.x1 for ln in page.lines)
+        left = min(min(ln.x0 for ln in page.lines), left_frac * page.width)
+        right = max(max(ln.x1 for ln in page.lines), right_frac * page.width)
         first = page.lines[0]
         continues = (
             open_paragraph and prev_line is not None and prev_geometry is not None
@@ -257,8 +294,9 @@ def assemble(pages: list[PageLayout], *, hints: dict[str, str] | None = None) ->
         else:
             starts.append((len(paragraphs), 0))
             paragraphs.append(first.text)
+        body = statistics.median(ln.size for ln in page.lines)
         for line, nxt in zip(page.lines, page.lines[1:]):
-            if _ends_paragraph(line, nxt, left, right):
+            if _ends_paragraph(line, nxt, left, right, body):
                 paragraphs.append(nxt.text)
             else:
                 paragraphs[-1] = _join(paragraphs[-1], nxt.text)

@@ -123,12 +123,11 @@ def _text_runs(content, runs: list[Run]) -> None:
             advances = deltas(code.get("DeltaX"))
             for i, ch in enumerate(text):
                 width = advances[i] if i < len(advances) else size * hscale
-                if not ch.isspace():
-                    left = bx + a * x + c * y + e
-                    baseline = by + b * x + d * y + f
-                    glyph = min(width, size * hscale) * abs(a or 1.0)
-                    runs.append(Run(ch, left, left + glyph, baseline - 0.88 * size * scale,
-                                    baseline + 0.12 * size * scale))
+                left = bx + a * x + c * y + e
+                baseline = by + b * x + d * y + f
+                glyph = min(width, size * hscale) * abs(a or 1.0)
+                runs.append(Run(" " if ch.isspace() else ch, left, left + glyph, baseline - 0.88 * size * scale,
+                                baseline + 0.12 * size * scale))
                 x += width
 
 

@@ -22,8 +22,12 @@ def _page_runs(page, pdfium_c) -> tuple[list[Run], int]:
         raw = textpage.raw
         for i in range(n):
             code = pdfium_c.FPDFText_GetUnicode(raw, i)
-            if code in (0, 0xFFFE, 0xFFFF) or chr(code).isspace():
+            if code in (0, 0xFFFE, 0xFFFF):
                 continue
+            if chr(code).isspace():
+                # Spaces pdfium made up to separate words are dropped; drawn ones are kept.
+                if code != 0x20 or pdfium_c.FPDFText_IsGenerated(raw, i):
+                    continue
             if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, ctypes.byref(rect)):
                 continue
             if rect.right <= rect.left or rect.top <= rect.bottom:
