@@ -127,6 +127,8 @@ def document_map(graph: "nx.Graph", document: str | None = None, *,
     for e in kept:
         group[e] = min((group[u] for u in graph.adj[e] if u in units), default="")
     view = graph.subgraph(units | set(kept))
+    # a section without tasks or entities (指导思想, 总体目标) would only float alone
+    view = view.subgraph([n for n in view if view.degree(n) > 0 or len(view) == 1])
     result = _node_link(view, set(highlight), group=group, hubs=units)
     result.update(document=doc, more=len(ranked) - len(kept), mode="map")
     return result

@@ -118,6 +118,7 @@
       var t = el("title", {}, l.el); t.textContent = l.predicate ? typeKey(l.predicate) : "";
     });
     var manyLabels = this.nodes.length > 80, mapMode = this.mode === "map";
+    var narrow = this.width < 560 && this.nodes.length > 40;
     // small graphs show whole labels (up to 24 characters); big ones a short form
     var room = self.small ? (self.nodes.length <= 40 ? 24 : 10) : 16;
     this.nodes.forEach(function (n) {
@@ -128,7 +129,9 @@
       title.textContent = n.label + (n.en ? " · " + n.en : "") + (n.aliases.length ? "（" + n.aliases.join("、") + "）" : "") +
         " · " + (NAMES[n.type] || n.type);
       // in a document map every entity keeps its label; elsewhere minor nodes of big views show it on zoom
-      var minor = manyLabels && !n.highlight && n.degree < 4 && !(mapMode && (ENTITY_TYPES[n.type] || n.hub));
+      // (on a phone-sized canvas a map labels its hubs; the rest show on zoom or hover)
+      var minor = (manyLabels && !n.highlight && n.degree < 4 && !(mapMode && (ENTITY_TYPES[n.type] || n.hub))) ||
+                  (narrow && !n.hub && !n.highlight);
       var text = el("text", {x: n.r + 2, y: 4, "class": "label" + (minor ? " minor" : "")}, g);
       n.text = short(n.label, room);
       text.textContent = n.text;
@@ -264,9 +267,9 @@
     this.viewport.setAttribute("transform", "translate(" + v.x + "," + v.y + ") scale(" + v.k + ")");
     this.svg.classList.toggle("zoomed", v.k > 1.6);
     // labels and strokes keep their size on screen whatever the zoom
-    this.viewport.style.setProperty("--label", (11 / Math.max(0.25, v.k)).toFixed(2) + "px");
-    this.viewport.style.setProperty("--hl-label", (13 / Math.max(0.25, v.k)).toFixed(2) + "px");
-    this.viewport.style.setProperty("--stroke", (1 / Math.max(0.25, v.k)).toFixed(2));
+    this.viewport.style.setProperty("--label", (11 / Math.max(0.05, v.k)).toFixed(2) + "px");
+    this.viewport.style.setProperty("--hl-label", (13 / Math.max(0.05, v.k)).toFixed(2) + "px");
+    this.viewport.style.setProperty("--stroke", (1 / Math.max(0.05, v.k)).toFixed(2));
   };
 
   Graph.prototype.toGraph = function (evt) {
