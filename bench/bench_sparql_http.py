@@ -44,6 +44,7 @@ HEAVY = {
     "dump-9000": "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 9000",
 }
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+HEAVY_MEMORY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"
 
 
 def free_port() -> int:
@@ -153,6 +154,55 @@ def runaway(port: int, path: str, small: str, seconds: float) -> dict:
             "runaway_status": outcome.get("status"), "runaway_s": outcome.get("elapsed", 0)}
 
 
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo += children.get(current, [])
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total
+
+
+def memory_guard(port: int, server_pid: int, queries: int) -> dict:
+    """``queries`` heavy ORDER BY queries at once: statuses, time, and the peak RSS of the server tree."""
+    peak, stop, outcomes = [tree_rss(server_pid)], threading.Event(), []
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak.append(tree_rss(server_pid))
+            time.sleep(0.1)
+
+    def heavy() -> None:
+        status, elapsed, size = Client(port, "/sparql").ask(sparql_prologue() + HEAVY_MEMORY)
+        outcomes.append((status, elapsed))
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    threads = [threading.Thread(target=heavy) for _ in range(queries)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    sampler.join()
+    return {"before": peak[0], "peak": max(peak), "statuses": sorted({s for s, _ in outcomes}),
+            "slowest": max(e for _, e in outcomes)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", required=True)
@@ -211,6 +261,11 @@ def main() -> None:
         print(f"runaway query on /sparql: status {run['runaway_status']} after "
               f"{run['runaway_s']:.1f} s (sparql_timeout {args.timeout:g}); a small query "
               f"meanwhile: median {run['during_ms']:.2f} ms (alone: {run['before_ms']:.2f} ms)")
+        for heavy_count in (1, 20):
+            guard = memory_guard(pk_port, procs[1].pid, heavy_count)
+            print(f"{heavy_count} × `{HEAVY_MEMORY}`: statuses {guard['statuses']}, slowest "
+                  f"{guard['slowest']:.1f} s; server + workers RSS {guard['before'] / 2**20:.0f} MB "
+                  f"before, peak {guard['peak'] / 2**20:.0f} MB")
     finally:
         for proc in procs:
             proc.terminate()

@@ -54,7 +54,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sparql_workers", 0,
             "SPARQL query worker processes (each answers one query at a time); "
             "0: one per CPU core."),
-    Setting("sparql_memory", 1024,
+    Setting("sparql_memory", 512,
             "Megabytes of memory one SPARQL query may use; a query needing more is stopped "
             "with an error (413). 0: no limit."),
     Setting("sparql_max_bytes", 1048576,

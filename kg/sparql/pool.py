@@ -280,28 +280,7 @@ class WorkerPool:
         return kind, self._stream(worker, deadline, timeout)
 
     def _stream(self, worker: _Worker, deadline: float, timeout: float) -> Iterator[bytes]:
-        done = False
-        try:
-            while True:
-                try:
-                    tag, payload = worker.read(deadline)
-                except (EOFError, OSError) as exc:
-                    raise self._death(worker, timeout) from exc
-                if tag == b"D":
-                    yield payload
-                elif tag == b"E":
-                    done = True
-                    return
-                elif tag == b"X":
-                    raise error_of(**json.loads(payload))
-                else:
-                    raise QueryTimeout(f"the answer was still streaming after {timeout:g} s "
-                                       "and was cut (setting sparql_timeout)")
-        finally:
-            if done:
-                self._release(worker)
-            else:  # stopped early (client gone, error, time): the worker may be mid-answer
-                self._discard(worker)
+        return _Stream(self, worker, deadline, timeout)
 
     def _death(self, worker: _Worker, timeout: float) -> PolicyKGError:
         """The error for a worker that died while answering."""
@@ -336,6 +315,55 @@ def _signature(path: str) -> tuple:
                 else 0
             entries.append((name, size))
     return tuple(sorted(entries))
+
+
+class _Stream:
+    """The rest of an answer, read frame by frame; gives its worker back when done or closed.
+
+    A class rather than a generator so that ``close()`` frees the worker even when
+    iteration never started (a client gone before the first byte).
+    """
+
+    def __init__(self, pool: WorkerPool, worker: _Worker, deadline: float, timeout: float):
+        self.pool, self.worker, self.deadline, self.timeout = pool, worker, deadline, timeout
+        self.finished = False
+
+    def __iter__(self) -> "_Stream":
+        return self
+
+    def __next__(self) -> bytes:
+        if self.finished:
+            raise StopIteration
+        try:
+            tag, payload = self.worker.read(self.deadline)
+        except (EOFError, OSError):
+            self._finish(ok=False)
+            raise self.pool._death(self.worker, self.timeout) from None
+        if tag == b"D":
+            return payload
+        if tag == b"E":
+            self._finish(ok=True)
+            raise StopIteration
+        self._finish(ok=False)
+        if tag == b"X":
+            raise error_of(**json.loads(payload))
+        raise QueryTimeout(f"the answer was still streaming after {self.timeout:g} s and was cut "
+                           "(setting sparql_timeout)")
+
+    def close(self) -> None:
+        """Stop reading: a worker still mid-answer is killed and replaced."""
+        if not self.finished:
+            self._finish(ok=False)
+
+    def _finish(self, *, ok: bool) -> None:
+        self.finished = True
+        if ok:
+            self.pool._release(self.worker)
+        else:
+            self.pool._discard(self.worker)
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def _remove_stale(folder: Path, prefix: str) -> None:
