@@ -373,3 +373,9 @@ class KnowledgeGraph:
             return ego_view(graph, iri, depth=depth, limit=limit or DEFAULT_LIMIT, types=types,
                             highlight=marked)
         return document_map(graph, document, highlight=marked)
+
+    def entity_tasks(self, iri: str) -> list[dict]:
+        """What an entity does in which tasks and units, grouped by document (``kg.workspace``)."""
+        from .workspace import entity_tasks
+
+        return entity_tasks(self.store, iri)

@@ -10,11 +10,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .errors import NotFound, PolicyKGError
-from .vocab import POL_IRI
+from .vocab import POL_IRI, PREFIXES
 
 __all__ = ["ENTITY_TYPES", "Name", "Passage", "EntityRole", "UnitView", "EntityRow", "TopicRow",
            "unit_view", "entity_list", "entity_type_counts", "topic_list", "document_passages",
-           "suggest_names"]
+           "suggest_names", "entity_tasks"]
 
 #: The entity types of the lists (``/entities?type=``), as ``pol:entityType`` values.
 ENTITY_TYPES = {"Organization": "Organization", "Place": "Place", "Event": "Event",
@@ -68,9 +68,17 @@ def _names(store, iris: set[str], *, predicates: str = "rdfs:label skos:prefLabe
     if not iris:
         return names
     values = " ".join(_node(i) for i in sorted(iris))
-    for row in _rows(store, f"""
-            SELECT ?s ?l (LANG(?l) AS ?lang) WHERE {{ VALUES ?s {{ {values} }}
-              VALUES ?p {{ {predicates} }} ?s ?p ?l FILTER (isLiteral(?l)) }}"""):
+    order = {p: i for i, p in enumerate(predicates.split())}
+    rows = _rows(store, f"""
+            SELECT ?s ?p ?l (LANG(?l) AS ?lang) WHERE {{ VALUES ?s {{ {values} }}
+              VALUES ?p {{ {predicates} }} ?s ?p ?l FILTER (isLiteral(?l)) }}""")
+    prefix = {f"{k}:": v for k, v in PREFIXES.items()}
+
+    def rank(row: dict) -> tuple:  # the predicates in the order given, then the text itself
+        short = next((k + row["p"][len(v):] for k, v in prefix.items() if row["p"].startswith(v)), "")
+        return order.get(short, len(order)), row["l"] or ""
+
+    for row in sorted(rows, key=rank):
         name, lang, text = names[row["s"]], (row["lang"] or "").split("-")[0], row["l"] or ""
         if lang == "en":
             name.en = name.en or text
@@ -388,3 +396,54 @@ def suggest_names(store, text: str, *, limit: int = 10) -> list[Name]:
         out.append(name)
     return out
 
+
+
+def entity_tasks(store, iri: str) -> list[dict[str, Any]]:
+    """What an entity does in which units, grouped by document (newest first).
+
+    Returns ``[{"document": Name, "date": str | None, "units": [{"unit": Name, "kind": str,
+    "roles": [Name], "evidence": [Passage]}]}]``; units in reading order, roles
+    (依托 relies on …, 提及 mentions when nothing more specific) and the passages naming it.
+    """
+    node = _node(iri)
+    links = _rows(store, f"""
+        SELECT DISTINCT ?u ?p ?doc ?start ?end ?type WHERE {{
+          ?u ?p {node} ; a pol:StructuralUnit ; pol:inDocument ?doc ;
+             pol:startOffset ?start ; pol:endOffset ?end ; a ?type .
+          FILTER (?type != pol:StructuralUnit && STRSTARTS(STR(?type), "{POL_IRI}")) }}""")
+    if not links:
+        return []
+    places = _rows(store, f"""
+        SELECT DISTINCT ?doc ?s ?e WHERE {{
+          {{ ?a pol:mentionOf {node} }} UNION {{ ?a a pol:RelationEvidence ; pol:assertedObject {node} }}
+          ?a oa:hasTarget ?t . ?t oa:hasSource ?doc ; oa:hasSelector ?sel . ?sel oa:start ?s ; oa:end ?e }}""")
+    units: dict[str, dict[str, Any]] = {}
+    for row in links:
+        unit = units.setdefault(row["u"], {"doc": row["doc"], "start": int(row["start"]),
+                                           "end": int(row["end"]), "kind": row["type"].rsplit("#", 1)[-1],
+                                           "predicates": set()})
+        unit["predicates"].add(row["p"])
+    docs = {u["doc"] for u in units.values()}
+    names = _names(store, set(units) | docs)
+    titles = _names(store, docs, predicates="dcterms:title")
+    roles = _names(store, {p for u in units.values() for p in u["predicates"]}, predicates="rdfs:label")
+    dates = {r["d"]: r["date"] for r in _rows(store, "SELECT ?d ?date WHERE { VALUES ?d { "
+                                                     + " ".join(_node(d) for d in sorted(docs))
+                                                     + " } ?d dcterms:issued ?date }")}
+    by_doc: dict[str, list[dict[str, Any]]] = {}
+    for iri_u, u in sorted(units.items(), key=lambda kv: (kv[1]["start"], -kv[1]["end"])):
+        # a passage belongs to the smallest unit that holds it
+        inside = [Passage(p["doc"], int(p["s"]), int(p["e"])) for p in places
+                  if p["doc"] == u["doc"] and u["start"] <= int(p["s"]) < u["end"]
+                  and not any(o is not u and o["doc"] == u["doc"] and u["start"] <= o["start"]
+                              and o["end"] <= u["end"] and (o["end"] - o["start"]) < (u["end"] - u["start"])
+                              and o["start"] <= int(p["s"]) < o["end"] for o in units.values())]
+        specific = sorted(p for p in u["predicates"] if p != _MENTIONS)
+        by_doc.setdefault(u["doc"], []).append({
+            "unit": names[iri_u], "kind": u["kind"],
+            "roles": [roles[p] for p in specific] or [roles.get(_MENTIONS) or Name(_MENTIONS, "提及", "mentions")],
+            "evidence": sorted(inside, key=lambda p: p.start)})
+    out = [{"document": titles[d] if titles[d].zh or titles[d].en else names[d], "date": dates.get(d),
+            "units": us} for d, us in by_doc.items()]
+    out.sort(key=lambda g: g["date"] or "", reverse=True)
+    return out

@@ -377,6 +377,8 @@
       if (!data.nodes || !data.nodes.length) container.innerHTML = '<p class="empty">没有可显示的节点。Nothing to show.</p>';
     }).catch(function (err) {
       container.setAttribute("data-state", "error");
+      var figure = container.closest && container.closest("figure.mini-graph");
+      if (figure) { figure.hidden = true; return; }  // a page's small graph: nothing to draw here
       container.textContent = "无法加载图谱 · cannot load the graph: " + err.message;
     });
   }

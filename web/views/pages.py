@@ -126,7 +126,9 @@ def _resource_response(iri: str):
         html = render_template("document.html", r=data, iri=iri, hidden=_DOCUMENT_HIDDEN,
                                **_document_parts(data, kg.passages(iri)))
     else:
-        html = render_template("resource.html", r=data, iri=iri, **_page_parts(data))
+        # an entity: what it does in which tasks, by document
+        tasks = _jsonable(kg.entity_tasks(iri)) if data.get("documents") else []
+        html = render_template("resource.html", r=data, iri=iri, tasks=tasks, **_page_parts(data))
     response = Response(html, mimetype="text/html")
     response.headers["Vary"] = "Accept"
     return response
@@ -140,6 +142,22 @@ _DOCUMENT_HIDDEN = ("https://w3id.org/policykg/ontology#mentions", "http://purl.
 def _is_document(data: dict) -> bool:
     return bool(data.get("text")) and any(
         t.get("iri", "").endswith("#PolicyDocument") for t in data.get("types") or ())
+
+
+def _jsonable(groups: list[dict]) -> list[dict]:
+    """``kg.entity_tasks`` groups with their dataclasses as plain dicts (for the template)."""
+    from dataclasses import asdict, is_dataclass
+
+    def plain(value):
+        if is_dataclass(value):
+            return asdict(value)
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value
+
+    return plain(groups)
 
 
 def _mention_spans(mentions) -> list[Span]:
@@ -193,6 +211,9 @@ def resource():
     iri = text_arg("iri")
     if not iri:
         abort(400, "缺少参数 iri · missing parameter iri")
+    url = resource_url(iri)
+    if "#s-" in url and _negotiate_resource() == "text/html":  # a passage: open the document there
+        return redirect(url, code=303)
     return _resource_response(iri)
 
 
