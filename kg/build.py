@@ -307,7 +307,7 @@ def _prepare_tables(tables: Any, report: BuildReport, progress: bool) -> None:
     try:
         for name, what in (("search", "search tables and BM25 index"),
                            ("graph", "entity graph")):
-            bar.set_postfix_str(name, refresh=True)
+            bar.set_description(f"saving the {what} for the server", refresh=True)
             if not tables.save_in_child(name):
                 report.notes.append(f"the {what} were not saved: the first search or graph "
                                     "view will read the store")
@@ -372,6 +372,9 @@ class _NoBar:
         pass
 
     def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        pass
+
+    def set_description(self, text: str, refresh: bool = True) -> None:
         pass
 
     def close(self) -> None:

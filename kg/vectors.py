@@ -377,6 +377,8 @@ class VectorIndex:
                     old.unlink(missing_ok=True)
             for pending in self._pending_files():  # folded into the matrix just saved
                 pending.unlink(missing_ok=True)
+            for partial in (self.directory / _PENDING).glob(".*.tmp"):  # cut short by a kill
+                partial.unlink(missing_ok=True)
         except OSError as exc:
             raise StoreError(f"{self.directory}: cannot write the vector cache: {exc}") from None
 
