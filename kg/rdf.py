@@ -65,6 +65,16 @@ class TopicLink:
     exact: str
 
 
+#: Media types of the layout formats, for dcterms:format.
+_MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "doc": "application/msword",
+    "wps": "application/vnd.ms-works",
+    "ofd": "application/ofd",
+}
+
+
 def document_kind(title: str | None) -> str | None:
     """The kind of a document, read from the end of its title.
 
@@ -221,6 +231,10 @@ class _Builder:
         self.add(d, POL.contentHash, Literal(doc.sha256))
         if doc.path:
             self.add(d, POL.sourceFile, Literal(Path(doc.path).name))
+        if doc.source_format:
+            self.add(d, DCTERMS.format, Literal(_MEDIA_TYPES.get(doc.source_format, doc.source_format)))
+        for method in sorted({p.method for p in doc.pages}):
+            self.add(d, POL.extractionMethod, Literal(method))
 
     def issuer_entity(self, name: str) -> URIRef:
         """The issuer as an Organization entity (reusing an extracted one of that name)."""
@@ -251,6 +265,9 @@ class _Builder:
                 self.add(u, RDFS.label, Literal(unit_label(node), lang="zh"))
                 self.add(u, POL.startOffset, Literal(node.start))
                 self.add(u, POL.endOffset, Literal(node.end))
+                page = self.doc.page_of(node.start)
+                if page is not None:
+                    self.add(u, POL.page, Literal(page.number))
 
     def sentence_triples(self) -> None:
         d = self.doc_iri
@@ -261,6 +278,13 @@ class _Builder:
             self.add(iri, POL.startOffset, Literal(s.start))
             self.add(iri, POL.endOffset, Literal(s.end))
             self.add(iri, POL.inDocument, d)
+            page = self.doc.page_of(s.start)
+            if page is not None:
+                self.add(iri, POL.page, Literal(page.number))
+                if page.method == "ocr":  # recognised text may be wrong: say so where it is read
+                    self.add(iri, POL.extractionMethod, Literal("ocr"))
+                    if page.confidence is not None:
+                        self.add(iri, POL.extractionConfidence, Literal(round(page.confidence, 4), datatype=XSD.decimal))
             node = _innermost(self.nodes, s.start, s.end)
             self.add(iri, DCTERMS.isPartOf, d if node is None else self.unit(node.id))
 

@@ -59,6 +59,9 @@ class POL(DefinedNamespace):
     startOffset: URIRef  # start of a unit or sentence in the clean text
     endOffset: URIRef  # end of a unit or sentence in the clean text
     entityType: URIRef  # the extraction type of an entity, as a literal
+    page: URIRef  # unit/sentence → page number of the PDF/Word/OFD file where it starts
+    extractionMethod: URIRef  # document/sentence → "text" (text layer, markup) or "ocr"
+    extractionConfidence: URIRef  # sentence → mean OCR confidence of its page (0–1)
 
     # Mentions
     mentions: URIRef  # unit/sentence/document → entity it names

@@ -329,3 +329,43 @@ def test_build_takes_every_format_skips_unchanged_and_refuses_one_line(tmp_path,
     assert len(refused) == 1 and "encrypted PDF" in refused[0]
     assert main(["build", "--store", str(store), "--no-embed", str(folder)]) == 1
     assert re.search(r"skipped 3 unchanged", capsys.readouterr().out)
+
+
+# --- the graph -----------------------------------------------------------------------------------
+
+
+def _graph(doc):
+    from policykg.ingest import extract
+    from policykg.kg.rdf import document_graph
+
+    return document_graph(extract(doc), base_iri="https://w3id.org/policykg/")
+
+
+def test_sentences_and_units_know_their_page_in_the_graph():
+    from rdflib import DCTERMS, Literal
+    from policykg.kg.vocab import POL
+
+    doc = parse_file(FORMATS / "regulation.pdf")
+    graph = _graph(doc)
+    pages = {int(p) for p in graph.objects(None, POL.page)}
+    assert pages == {1, 2}
+    for sentence in graph.subjects(POL.startOffset, Literal(doc.sentences[-1].start)):
+        assert set(graph.objects(sentence, POL.page)) == {Literal(2)}
+    assert (None, DCTERMS.format, Literal("application/pdf")) in graph
+    assert set(graph.objects(None, POL.extractionMethod)) == {Literal("text")}
+
+
+def test_ocr_text_is_marked_with_its_confidence_in_the_graph():
+    import dataclasses
+
+    from rdflib import Literal
+    from policykg.kg.vocab import POL
+
+    doc = parse_file(FORMATS / "regulation.pdf")
+    recognised = (dataclasses.replace(doc.pages[0], method="ocr", confidence=0.93), doc.pages[1])
+    graph = _graph(dataclasses.replace(doc, pages=recognised))
+    marked = set(graph.subjects(POL.extractionMethod, Literal("ocr")))
+    on_page_one = set(graph.subjects(POL.page, Literal(1))) & set(graph.subjects(POL.endOffset, None))
+    sentences = {s for s in marked if (s, POL.extractionConfidence, None) in graph}
+    assert sentences and sentences <= on_page_one
+    assert {float(c) for c in graph.objects(None, POL.extractionConfidence)} == {0.93}
