@@ -23,6 +23,8 @@ _INVISIBLE = dict.fromkeys(
     None,
 )
 _LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n", "\x0b": "\n", "\x0c": "\n", "\x85": "\n"})
+_INVISIBLE_RE = re.compile("[" + re.escape("".join(map(chr, _INVISIBLE))) + "]")
+_LINE_BREAKS_RE = re.compile("[" + re.escape("".join(map(chr, _LINE_BREAKS))) + "]")
 _WS = " \t\u3000\u00a0\u2002\u2003\u2009\u202f"
 
 #: Header labels and the metadata field they feed.
@@ -50,6 +52,7 @@ _NAV_WORDS = {
     "联系我们", "友情链接", "打印", "关闭", "打印本页", "关闭窗口", "返回顶部", "分享", "收藏", "大", "中", "小",
     "|", "｜", "", "移动版", "微信", "微博", "长者模式", "退出",
 }
+_NAV_SPLIT = re.compile(r"[\s|｜/]+")
 _CHROME = re.compile(
     r"""^(?:
         [^。<]{0,40}(?:->|>>|»|＞|\s>)[^。<]{0,40}(?:->|>>|»|＞|\s>)[^。<]{0,40}$  # breadcrumbs a->b->c, 首页 > 新闻 > 要闻
@@ -109,7 +112,9 @@ def normalise(text: str) -> str:
     >>> normalise("a\\u200bb\\r\\nc\\rd\\ufeff")
     'ab\\nc\\nd'
     """
-    return text.translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_BREAKS)
+    # Regular expressions, not str.translate: translate looks every character up in a dict.
+    text = _INVISIBLE_RE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    return _LINE_BREAKS_RE.sub("\n", text)
 
 
 def looks_like_html(text: str) -> bool:
@@ -145,7 +150,7 @@ def is_chrome(line: str) -> bool:
     """Whether a line is site navigation rather than document text."""
     if _CHROME.match(line):
         return True
-    tokens = re.split(r"[\s|｜/]+", line)
+    tokens = _NAV_SPLIT.split(line)
     return len(line) <= 60 and all(t in _NAV_WORDS for t in tokens)
 
 
@@ -174,62 +179,11 @@ def clean_document(raw: str, *, html: bool = False) -> CleanText:
     else:
         lines = raw.split("\n")
     lines = [line.strip() for line in lines]
-
-    # Markdown: heading markers go, the heading text stays; an INFO END comment
-    # closes the block of adoption/amendment lines under the title.
-    info_end = None
-    for i, line in enumerate(lines):
-        m = _MD_HEADING.match(line)
-        if m:
-            lines[i] = m.group(1)
-        elif _MD_COMMENT.match(line):
-            if "INFO END" in line.upper() and info_end is None:
-                info_end = i
-            lines[i] = ""
-
-    # Page footer: cut from the first footer marker that follows some text.
-    seen_text = 0
-    for i, line in enumerate(lines):
-        if line and seen_text >= 1 and ((_FOOTER.match(line) and len(line) <= 60) or _LICENCE.match(line)):
-            lines = lines[:i]
-            break
-        if line and not is_chrome(line):
-            seen_text += 1
-
-    # Header: metadata lines in the first lines of the page become fields; the
-    # title is the last real line above them, and everything above it is chrome.
-    nonblank = [i for i, line in enumerate(lines) if line]
-    head_zone = nonblank[:15]
-    meta_rows = []
-    for i in head_zone:
-        found = parse_meta_line(lines[i])
-        if found is not None:
-            fields.update({k: v for k, v in found.items() if k not in fields})
-            meta_rows.append(i)
-    for i in meta_rows:
-        lines[i] = ""
-    for i in nonblank:
-        if lines[i] and is_chrome(lines[i]):
-            lines[i] = ""
-
-    title_index = None
-    candidates = [i for i in nonblank if lines[i]]
-    if fields.get("title"):
-        title_index = next((i for i in candidates[:15] if _key(lines[i]) == _key(fields["title"])), None)
-    if title_index is None and title_hint:
-        title_index = next((i for i in candidates[:15] if _key(lines[i]) == _key(title_hint)), None)
-        if title_index is None:
-            title_index = next(
-                (i for i in candidates[:15] if len(lines[i]) >= 4 and (lines[i] in title_hint or title_hint in lines[i])),
-                None,
-            )
-    if title_index is None and meta_rows:
-        above = [i for i in candidates if i < meta_rows[0] and _is_title_like(lines[i])]
-        if above:
-            title_index = above[-1]
-    if title_index is None and candidates and _is_title_like(lines[candidates[0]]):
-        title_index = candidates[0]
-    head_lines = []
+    info_end = _strip_markdown(lines)
+    lines = _cut_footer(lines)
+    nonblank, meta_rows = _take_header(lines, fields)
+    title_index = _title_index(lines, nonblank, meta_rows, fields, title_hint)
+    head_lines: list[str] = []
     if title_index is not None:
         head_lines = [line for line in lines[:title_index] if line]
         lines = lines[title_index:]
@@ -240,27 +194,14 @@ def clean_document(raw: str, *, html: bool = False) -> CleanText:
         title_index = 0
         if info_end is not None:
             info_end += 2
-    title = lines[0] if title_index is not None and lines else None
-    # A title broken before its last character or two ("政府工作报" / "告") is one title.
-    if (title and len(lines) > 1 and 1 <= len(lines[1]) <= 2 and re.fullmatch(r"\w+", lines[1])
-            and lines[1] not in ("目录", "前言", "序言", "附件", "总则", "正文")):
-        title += lines[1]
-
+    title = _whole_title(lines) if title_index is not None and lines else None
     info_lines = []
     if info_end is not None and info_end > 0:
         info_lines = [line for line in lines[1:info_end] if line]
 
-    lines = _join_soft_breaks(lines)
-    # Drop blank runs: at most one blank line between paragraphs.
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    while out and not out[-1]:
-        out.pop()
+    out = _paragraphs(_join_soft_breaks(lines))
     text = "\n".join(out)
     body_start = len(out[0]) if title is not None and out else 0
-
     if "original_source" not in fields:
         for line in reversed(out[-40:]):
             m = _ORIGINAL_SOURCE.search(line)
@@ -270,6 +211,102 @@ def clean_document(raw: str, *, html: bool = False) -> CleanText:
     return CleanText(
         text=text, fields=fields, title=title, body_start=body_start, info_lines=info_lines, head_lines=head_lines
     )
+
+
+def _strip_markdown(lines: list[str]) -> int | None:
+    """Drop Markdown heading markers and comments in place; the line of an INFO END comment.
+
+    The heading text stays; an INFO END comment closes the block of
+    adoption/amendment lines under the title.
+    """
+    info_end = None
+    for i, line in enumerate(lines):
+        m = _MD_HEADING.match(line)
+        if m:
+            lines[i] = m.group(1)
+        elif _MD_COMMENT.match(line):
+            if "INFO END" in line.upper() and info_end is None:
+                info_end = i
+            lines[i] = ""
+    return info_end
+
+
+def _cut_footer(lines: list[str]) -> list[str]:
+    """The lines before the page footer: its first marker that follows some text."""
+    seen_text = 0
+    for i, line in enumerate(lines):
+        if line and seen_text >= 1 and ((_FOOTER.match(line) and len(line) <= 60) or _LICENCE.match(line)):
+            return lines[:i]
+        if line and not is_chrome(line):
+            seen_text += 1
+    return lines
+
+
+def _take_header(lines: list[str], fields: dict[str, str]) -> tuple[list[int], list[int]]:
+    """Move metadata lines among the first lines into ``fields`` and blank them and chrome.
+
+    Returns the indexes of the lines that were not blank, and those of the metadata lines.
+    """
+    nonblank = [i for i, line in enumerate(lines) if line]
+    meta_rows = []
+    for i in nonblank[:15]:
+        found = parse_meta_line(lines[i])
+        if found is not None:
+            fields.update({k: v for k, v in found.items() if k not in fields})
+            meta_rows.append(i)
+    for i in meta_rows:
+        lines[i] = ""
+    for i in nonblank:
+        if lines[i] and is_chrome(lines[i]):
+            lines[i] = ""
+    return nonblank, meta_rows
+
+
+def _title_index(lines: list[str], nonblank: list[int], meta_rows: list[int], fields: dict[str, str],
+                 title_hint: str | None) -> int | None:
+    """The title line: the header's title field, the page's title, the last title-like
+    line above the metadata lines, or a title-like first line."""
+    candidates = [i for i in nonblank if lines[i]]
+    first = candidates[:15]
+    if fields.get("title"):
+        found = next((i for i in first if _key(lines[i]) == _key(fields["title"])), None)
+        if found is not None:
+            return found
+    if title_hint:
+        found = next((i for i in first if _key(lines[i]) == _key(title_hint)), None)
+        if found is None:
+            found = next((i for i in first if len(lines[i]) >= 4 and (lines[i] in title_hint or title_hint in lines[i])),
+                         None)
+        if found is not None:
+            return found
+    if meta_rows:
+        above = [i for i in candidates if i < meta_rows[0] and _is_title_like(lines[i])]
+        if above:
+            return above[-1]
+    if candidates and _is_title_like(lines[candidates[0]]):
+        return candidates[0]
+    return None
+
+
+def _whole_title(lines: list[str]) -> str:
+    """The title line, joined with a next line holding its last character or two
+    (a title broken as "政府工作报" / "告")."""
+    title = lines[0]
+    if (title and len(lines) > 1 and 1 <= len(lines[1]) <= 2 and re.fullmatch(r"\w+", lines[1])
+            and lines[1] not in ("目录", "前言", "序言", "附件", "总则", "正文")):
+        title += lines[1]
+    return title
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """The lines with blank runs cut to one blank line and none at the end."""
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return out
 
 
 def _join_soft_breaks(lines: list[str]) -> list[str]:

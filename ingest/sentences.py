@@ -1,12 +1,15 @@
 """Sentence splitting with exact offsets into the clean text."""
 from __future__ import annotations
 
+import re
+
 from .records import Sentence
 
 _TERMINATORS = frozenset("。！？；!?;")
 _PAIRS = {"《": "》", "“": "”", "‘": "’", "「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "〔": "〕",
           "[": "]", "〈": "〉", "［": "］"}
 _CLOSERS = {v: k for k, v in _PAIRS.items()}
+_SPECIAL = re.compile("[\n" + re.escape("".join(_TERMINATORS) + "".join(_PAIRS) + "".join(_CLOSERS)) + "]")
 #: An opening bracket left open this long is a typo, not a quotation.
 _MAX_OPEN = 300
 
@@ -29,7 +32,7 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
     stack: list[tuple[str, int]] = []
     base = 0
     tops: dict[str, list[int]] = {opener: [] for opener in _PAIRS}
-    i, n = 0, len(text)
+    n = len(text)
 
     def emit(end: int) -> None:
         s, e = start, end
@@ -46,7 +49,12 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
             while positions and positions[-1] >= k:
                 positions.pop()
 
-    while i < n:
+    skip_to = 0
+    # Only line breaks, brackets and terminators change anything: jump from one to the next.
+    for found in _SPECIAL.finditer(text):
+        i = found.start()
+        if i < skip_to:
+            continue  # inside a run of terminators already emitted
         ch = text[i]
         if ch == "\n":
             emit(i)
@@ -70,9 +78,6 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
                 while j < n and text[j] in _TERMINATORS:
                     j += 1
                 emit(j)
-                start = j
-                i = j
-                continue
-        i += 1
+                start = skip_to = j
     emit(n)
     return tuple(sentences)

@@ -1,0 +1,247 @@
+"""Fuzz the parser with mutated corpus files: parsed, refused cleanly, crashed or hung.
+
+Usage: nice -n 10 python bench/fuzz_parse.py [-n 2000] [--corpus DIR] [--seed 1]
+       [--limit 10] [--workers 2] [--extract] [--out DIR]
+
+Each mutated file (byte flips, truncation, NULs, re-encodings, duplicated
+headings, 1 MB lines, deep HTML, bracket bombs, splices) is parsed in a child
+process (``ingest.worker.ParseWorker``) with a time limit. A file is *parsed*,
+*refused* cleanly (an ``IngestError`` with a reason), *crashed* (any other
+exception, or the child died) or *hung* (over the limit). Crashes and hangs are
+saved under ``--out`` and shrunk to a small reproducer; the script exits 1 if
+there are any.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+from policykg.ingest import IngestError, iter_document_files  # noqa: E402
+from policykg.ingest.worker import ParserCrash, ParseTimeout, ParseWorker  # noqa: E402
+
+_HEADING = re.compile(rb"^\s*(?:\xe7\xac\xac.{1,12}?(?:\xe6\x9d\xa1|\xe7\xab\xa0)|\S{1,9}\xe3\x80\x81|[(\xef]\S{1,12}[)\xbc])",
+                      re.M)  # 第…条/章, 一、, （一）in UTF-8 bytes
+
+
+def _flip(data: bytes, rng: random.Random) -> bytes:
+    out = bytearray(data)
+    for _ in range(rng.randint(1, 64)):
+        if out:
+            out[rng.randrange(len(out))] ^= 1 << rng.randrange(8)
+    return bytes(out)
+
+
+def _truncate(data: bytes, rng: random.Random) -> bytes:
+    return data[: rng.randrange(len(data) + 1)]
+
+
+def _nuls(data: bytes, rng: random.Random) -> bytes:
+    out = bytearray(data)
+    for _ in range(rng.randint(1, 16)):
+        out.insert(rng.randrange(len(out) + 1), 0)
+    return bytes(out)
+
+
+def _reencode(data: bytes, rng: random.Random) -> bytes:
+    text = data.decode("utf-8", errors="replace")
+    encoding = rng.choice(["gb18030", "utf-16", "utf-16-le", "utf-32", "big5", "latin-1-mojibake", "utf-8-sig"])
+    if encoding == "latin-1-mojibake":
+        return data.decode("latin-1").encode("utf-8")
+    return text.encode(encoding, errors="replace")
+
+
+def _duplicate_headings(data: bytes, rng: random.Random) -> bytes:
+    lines = data.split(b"\n")
+    heads = [i for i, line in enumerate(lines) if _HEADING.match(line)]
+    if not heads:
+        return data + b"\n" + "\n".join(f"{n}、重复标题" for n in "一二三一二三" * 50).encode()
+    times = rng.choice([2, 10, 200, 2000])
+    for i in sorted(rng.sample(heads, min(len(heads), 5)), reverse=True):
+        lines[i:i + 1] = [lines[i]] * times
+    return b"\n".join(lines)
+
+
+def _long_line(data: bytes, rng: random.Random) -> bytes:
+    unit = rng.choice(["政策", "，", "a", " ", "、与", "第一条", "（一）", "《", "“"]).encode()
+    line = unit * (2**20 // len(unit))
+    pos = rng.randrange(len(data) + 1)
+    return data[:pos] + b"\n" + line + b"\n" + data[pos:]
+
+
+def _deep_html(data: bytes, rng: random.Random) -> bytes:
+    tag = rng.choice(["div", "table", "span", "p", "td", "font", "li", "b"])
+    depth = rng.choice([100, 300, 1000, 5000, 20000])
+    pos = rng.randrange(len(data) + 1)
+    inner = data[pos:pos + 2000]
+    bomb = f"<{tag}>".encode() * depth + inner + f"</{tag}>".encode() * rng.choice([0, depth])
+    page = data[:pos] + bomb + data[pos:]
+    return page if page.lstrip()[:1] == b"<" else b"<html><body>" + page + b"</body></html>"
+
+
+def _bomb(data: bytes, rng: random.Random) -> bytes:
+    unit = rng.choice(["(一）", "《", "“", "（", "）", "与", "依托", "第一条", "一是", "# ", "<!--", "、\n",
+                       "\n\n", "。", "\u200b", "发布时间:"])
+    bomb = unit.encode() * rng.choice([1000, 20000, 100000])
+    pos = rng.randrange(len(data) + 1)
+    return data[:pos] + bomb + data[pos:]
+
+
+def _splice(data: bytes, rng: random.Random, other: bytes = b"") -> bytes:
+    a, b = rng.randrange(len(data) + 1), rng.randrange(len(other) + 1)
+    return data[:a] + other[b:]
+
+
+def _chunks(data: bytes, rng: random.Random) -> bytes:
+    if not data:
+        return data
+    a = rng.randrange(len(data))
+    b = min(len(data), a + rng.randint(1, 4096))
+    return data[:b] + data[a:b] * rng.randint(1, 50) + data[b:]
+
+
+MUTATIONS = {
+    "flip": _flip, "truncate": _truncate, "nul": _nuls, "reencode": _reencode,
+    "headings": _duplicate_headings, "long-line": _long_line, "deep-html": _deep_html,
+    "bomb": _bomb, "splice": _splice, "chunks": _chunks,
+}
+
+
+def mutate(data: bytes, rng: random.Random, other: bytes) -> tuple[str, bytes]:
+    """One or two mutations of ``data``: (names, mutated bytes)."""
+    names = rng.sample(sorted(MUTATIONS), rng.choice([1, 1, 1, 2]))
+    for name in names:
+        data = _splice(data, rng, other) if name == "splice" else MUTATIONS[name](data, rng)
+    return "+".join(names), data
+
+
+def classify(worker: ParseWorker, path: Path, extract: bool) -> tuple[str, str]:
+    """(outcome, detail): parsed, refused, crashed or hung."""
+    try:
+        if extract:
+            worker.extract(path)
+        else:
+            worker.parse(path)
+    except ParseTimeout as exc:
+        return "hung", exc.reason
+    except ParserCrash as exc:
+        return "crashed", exc.reason
+    except IngestError as exc:
+        return "refused", exc.reason
+    return "parsed", ""
+
+
+def shrink(worker: ParseWorker, data: bytes, suffix: str, outcome: str, extract: bool, work: Path,
+           budget: int = 40) -> bytes:
+    """A smaller input with the same outcome (cut halves, then quarters …, within ``budget`` tries)."""
+    path = work / f"shrink{suffix}"
+    chunk = len(data) // 2
+    tries = 0
+    while chunk >= 16 and tries < budget:
+        cut = False
+        for start in range(0, len(data), chunk):
+            if tries >= budget:
+                break
+            candidate = data[:start] + data[start + chunk:]
+            path.write_bytes(candidate)
+            tries += 1
+            if classify(worker, path, extract)[0] == outcome:
+                data, cut = candidate, True
+                break
+        if not cut:
+            chunk //= 2
+    return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=2000, help="mutated files to try (default %(default)s)")
+    parser.add_argument("--corpus", default=str(REPO.parent / "shared" / "corpus"),
+                        help="folder of source documents (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--limit", type=float, default=10.0, help="seconds per file (default %(default)s)")
+    parser.add_argument("--workers", type=int, default=1, help="child processes in parallel")
+    parser.add_argument("--extract", action="store_true", help="also extract entities and relations")
+    parser.add_argument("--max-source", type=int, default=200_000,
+                        help="only mutate source files up to this many bytes (default %(default)s)")
+    parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "policykg-fuzz"),
+                        help="where crashing and hanging inputs are saved (default %(default)s)")
+    args = parser.parse_args(argv)
+
+    sources = [p for p in iter_document_files([args.corpus])
+               if p.suffix.lower() in (".txt", ".md", ".html", ".htm") and p.stat().st_size <= args.max_source]
+    if not sources:
+        print(f"error: no source documents under {args.corpus}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(args.seed)
+    jobs = []
+    for i in range(args.n):
+        a, b = rng.choice(sources), rng.choice(sources)
+        jobs.append((i, a, b, rng.randrange(2**32)))
+
+    counts: Counter[str] = Counter()
+    by_mutation: dict[str, Counter[str]] = {}
+    bad: list[tuple[str, str, str, Path]] = []
+    lock = threading.Lock()
+    began = time.monotonic()
+
+    def run(share: list) -> None:
+        with ParseWorker(time_limit=args.limit) as worker, tempfile.TemporaryDirectory() as tmp:
+            for i, src, other, seed in share:
+                names, data = mutate(src.read_bytes(), random.Random(seed), other.read_bytes())
+                path = Path(tmp) / f"m{i}{src.suffix}"
+                path.write_bytes(data)
+                outcome, detail = classify(worker, path, args.extract)
+                with lock:
+                    counts[outcome] += 1
+                    by_mutation.setdefault(names, Counter())[outcome] += 1
+                    done = sum(counts.values())
+                if outcome in ("crashed", "hung"):
+                    saved = out / f"{outcome}-{i}{src.suffix}"
+                    saved.write_bytes(data)
+                    small = shrink(worker, data, src.suffix, outcome, args.extract, Path(tmp))
+                    saved.with_name(saved.stem + "-min" + src.suffix).write_bytes(small)
+                    with lock:
+                        bad.append((outcome, names, detail, saved))
+                if done % 100 == 0:
+                    print(f"  {done}/{args.n}: {dict(counts)} ({time.monotonic() - began:.0f} s)",
+                          file=sys.stderr, flush=True)
+
+    shares = [jobs[k::args.workers] for k in range(args.workers)]
+    threads = [threading.Thread(target=run, args=(share,)) for share in shares]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    seconds = time.monotonic() - began
+    print(f"mutated files: {args.n} from {len(sources)} sources (seed {args.seed}, limit {args.limit:g} s, "
+          f"{'parse+extract' if args.extract else 'parse'}, {args.workers} worker(s), {seconds:.0f} s)")
+    for outcome in ("parsed", "refused", "crashed", "hung"):
+        print(f"  {outcome:8} {counts[outcome]:6d}")
+    print("by mutation (parsed/refused/crashed/hung):")
+    for names, c in sorted(by_mutation.items()):
+        print(f"  {names:22} {c['parsed']:5d} {c['refused']:5d} {c['crashed']:5d} {c['hung']:5d}")
+    reasons = Counter()
+    for _outcome, _names, _detail, _saved in bad:
+        reasons[(_outcome, _detail[:100])] += 1
+    if bad:
+        print("crashes and hangs (saved, with a shrunk '-min' copy):")
+        for outcome, names, detail, saved in bad:
+            print(f"  {outcome} [{names}] {saved}: {detail[:160]}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""Parsing and extraction in a child process, with a time limit per file.
+
+A hostile or broken file must not stop a batch: :class:`ParseWorker` parses and
+extracts each file in a long-lived child (``python -m policykg.ingest.worker``),
+and a file that takes longer than the time limit is refused (the child is killed
+and a new one started for the next file). A child that dies (out of memory, a
+crash in a C library) costs only the file it was reading.
+
+    with ParseWorker(time_limit=60) as worker:
+        extraction = worker.extract(path)      # or IngestError naming the file
+        worker.last_timings                   # {"parse": s, "extract": s} in the child
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from .errors import IngestError
+from .records import Document, Extraction
+
+#: Seconds one file may take to parse and extract before it is refused. The
+#: slowest corpus file takes a few seconds; a file over a minute is an attack
+#: or a parser bug.
+PARSE_TIME_LIMIT = 60.0
+#: Seconds a new child may take to start (imports, the tokenizer's dictionary).
+_START_LIMIT = 300.0
+
+
+class ParseTimeout(IngestError):
+    """A file took longer than the time limit to parse and extract."""
+
+    kind = "timeout"
+
+
+class ParserCrash(IngestError):
+    """The parser failed on a file (a bug) or its process died reading it."""
+
+
+class ParseWorker:
+    """Parses and extracts files one at a time in a child process with a time limit.
+
+    Args:
+        time_limit: seconds a file may take (parse and extract together) before
+            it is refused; the clock starts when the child receives the file.
+    """
+
+    def __init__(self, time_limit: float = PARSE_TIME_LIMIT):
+        if not time_limit > 0:
+            raise ValueError(f"time_limit must be positive, not {time_limit!r}")
+        self.time_limit = time_limit
+        self.last_timings: dict[str, float] = {}
+        self._proc: subprocess.Popen | None = None
+        self._send: Connection | None = None
+        self._recv: Connection | None = None
+        self._ready = False
+
+    def __enter__(self) -> "ParseWorker":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start the child now (it loads the tokenizer while the caller does other work)."""
+        if self._proc is not None:
+            return
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "policykg.ingest.worker", str(to_child_r), str(from_child_w)],
+                pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
+            )
+        finally:
+            os.close(to_child_r)
+            os.close(from_child_w)
+        self._send = Connection(to_child_w, readable=False)
+        self._recv = Connection(from_child_r, writable=False)
+        self._ready = False
+
+    def extract(self, path: str | os.PathLike) -> Extraction:
+        """The extraction of the file at ``path`` (its ``document`` is the parsed file).
+
+        Raises:
+            IngestError: the file is refused (unreadable, undecodable, no text);
+                :class:`ParseTimeout` when it took longer than the time limit,
+                :class:`ParserCrash` when it made the parser fail or die.
+        """
+        return self._ask(path, True)
+
+    def parse(self, path: str | os.PathLike) -> Document:
+        """The parsed file at ``path`` (no extraction); raises as :meth:`extract`."""
+        return self._ask(path, False)
+
+    def _ask(self, path: str | os.PathLike, extract: bool):
+        name = str(path)
+        self.start()
+        self._wait_ready(name)
+        self._send.send((name, extract))
+        began = time.monotonic()
+        if not self._recv.poll(self.time_limit):
+            self._stop()
+            raise ParseTimeout(name, f"gave up after {self.time_limit:g} s "
+                                    "(the per-file time limit for parsing and extraction)")
+        try:
+            status, value, timings = self._recv.recv()
+        except (EOFError, OSError):
+            code = self._stop()
+            raise ParserCrash(name, f"the parser process died while reading this file "
+                                    f"({_exit_reason(code)} after {time.monotonic() - began:.1f} s)") from None
+        self.last_timings = timings
+        if status == "ok":
+            return value
+        raise (ParserCrash if status == "crashed" else IngestError)(name, value)
+
+    def close(self) -> None:
+        """Stop the child (it exits when its input closes)."""
+        if self._proc is None:
+            return
+        self._send.close()
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._recv.close()
+        self._proc = None
+
+    def _wait_ready(self, name: str) -> None:
+        if self._ready:
+            return
+        if not self._recv.poll(_START_LIMIT):
+            self._stop()
+            raise IngestError(name, f"the parser process did not start within {_START_LIMIT:g} s")
+        try:
+            self._recv.recv()
+        except (EOFError, OSError):
+            code = self._stop()
+            raise IngestError(name, f"the parser process failed to start ({_exit_reason(code)})") from None
+        self._ready = True
+
+    def _stop(self) -> int | None:
+        """Kill the child at once; the next file starts a new one. Its exit status."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return None
+        proc.kill()
+        code = proc.wait()
+        self._send.close()
+        self._recv.close()
+        return code
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        import signal
+
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
+
+
+def _serve(inbox: Connection, outbox: Connection) -> None:
+    """Answer each path received with ``(status, extraction or reason, timings)``."""
+    from .extract import Extractor
+    from .loading import parse_file, parse_text
+
+    extractor = Extractor()
+    extractor(parse_text("准备\n一、加载分词词典。"))  # loads the dictionary before the first file's clock
+    outbox.send("ready")
+    while True:
+        try:
+            name, extract = inbox.recv()
+        except EOFError:
+            return
+        timings = {"parse": 0.0, "extract": 0.0}
+        stage = "parse"
+        began = time.perf_counter()
+        try:
+            doc = parse_file(Path(name))
+            timings["parse"] = time.perf_counter() - began
+            stage, began = "extract", time.perf_counter()
+            answer = ("ok", extractor(doc) if extract else doc)
+            timings["extract"] = time.perf_counter() - began
+        except IngestError as exc:
+            answer = ("refused", exc.reason)
+        except Exception as exc:  # a parser bug: the file is refused, the batch goes on
+            answer = ("crashed", f"internal error while {stage}: {type(exc).__name__}: {exc}")
+        outbox.send((*answer, timings))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Child entry: ``python -m policykg.ingest.worker READ_FD WRITE_FD``."""
+    args = sys.argv[1:] if argv is None else argv
+    inbox = Connection(int(args[0]), writable=False)
+    outbox = Connection(int(args[1]), readable=False)
+    try:
+        _serve(inbox, outbox)
+    except (BrokenPipeError, KeyboardInterrupt):
+        pass  # the parent went away or the user stopped the build
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
