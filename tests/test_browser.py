@@ -300,3 +300,36 @@ def test_sparql_query_page(wide):
     results = wait_for(driver, "#results")
     assert int(results.get_attribute("data-rows")) >= 1
     assert driver.find_elements(By.CSS_SELECTOR, "table.results-table td a")
+
+
+def test_lists_sort_numbers_as_numbers(wide):
+    from selenium.webdriver.common.by import By
+
+    driver, base, _doc, _p = wide
+    driver.get(base + "/topics")
+    heading = wait_for(driver, "table.topic-list thead th:nth-child(2)")
+    heading.click()
+    units = [int(td.text) for td in driver.find_elements(By.CSS_SELECTOR, "table.topic-list tbody td:nth-child(2)")]
+    assert len(units) > 5 and units == sorted(units) and units[0] < 10 <= units[-1]
+    heading.click()
+    again = [int(td.text) for td in driver.find_elements(By.CSS_SELECTOR, "table.topic-list tbody td:nth-child(2)")]
+    assert again == sorted(units, reverse=True)
+
+
+def test_small_graphs_on_pages_keep_their_labels_whole(wide):
+    driver, base, _doc, _p = wide
+    for page in ("/entity/东华大学", "/topic/aviation", "/entity/中共长宁区委"):
+        driver.get(base + page)
+        wait_for(driver, ".mini-graph .graph-canvas", "data-state", "ready")
+        wait_for(driver, ".mini-graph .graph-canvas", "data-settled", "true", timeout=60)
+        found = driver.execute_script("""
+            var box = document.querySelector('.mini-graph svg').getBoundingClientRect();
+            return Array.from(document.querySelectorAll('.mini-graph g.node text')).filter(function (t) {
+              return getComputedStyle(t).display !== 'none';
+            }).map(function (t) { var r = t.getBoundingClientRect();
+              return [t.textContent, r.left >= box.left - 1 && r.right <= box.right + 1 &&
+                      r.top >= box.top - 1 && r.bottom <= box.bottom + 1]; });""")
+        assert found, page
+        assert all(inside for _text, inside in found), (page, [t for t, inside in found if not inside])
+        # only names too long for the canvas are shortened (a document title), never short ones
+        assert not any(text.endswith("…") for text, _inside in found if len(text) < 15), page

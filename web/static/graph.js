@@ -121,6 +121,8 @@
     var narrow = this.width < 560 && this.nodes.length > 40;
     // small graphs show whole labels (up to 24 characters); big ones a short form
     var room = self.small ? (self.nodes.length <= 40 ? 24 : 10) : 16;
+    // never more characters than the canvas can show beside a node (about 11 px each)
+    room = Math.max(6, Math.min(room, Math.floor((this.width - 60) / 11)));
     this.nodes.forEach(function (n) {
       var g = n.el = el("g", {"class": "node" + (n.highlight ? " highlight" : ""), "data-id": n.id,
                               "data-type": n.type, tabindex: "0"}, nodeLayer);
