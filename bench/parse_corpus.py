@@ -3,7 +3,8 @@
 Usage: python bench/parse_corpus.py [DIR ...]   (default: ../shared/corpus next to the repository)
 
 Prints files parsed, files refused with their reasons, structure nodes by kind,
-total characters and characters per second. Any exception other than
+total characters and characters per second, and pages per second for each
+layout format (PDF, DOCX, OFD …; OCR'd PDF pages apart). Any exception other than
 IngestError is a parser bug: it is reported with its traceback and the script
 exits with status 1.
 """
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     refused: list[tuple[Path, str]] = []
     crashed: list[tuple[Path, str]] = []
     seconds = 0.0
+    layout: dict[str, list[float]] = {}  # format → [files, pages, seconds]
     for path in tqdm(files, desc="parsing", unit="file", file=sys.stderr):
         began = time.perf_counter()
         try:
@@ -58,6 +60,12 @@ def main(argv: list[str] | None = None) -> int:
             seconds += time.perf_counter() - began
         parsed += 1
         chars += len(doc.text)
+        if doc.pages:
+            fmt = doc.source_format + ("+ocr" if any(p.method == "ocr" for p in doc.pages) else "")
+            row = layout.setdefault(fmt, [0, 0, 0.0])
+            row[0] += 1
+            row[1] += len(doc.pages)
+            row[2] += time.perf_counter() - began
         kinds.update(node.kind for node in doc.nodes())
 
     print(f"files found:   {len(files)}")
@@ -71,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'total':10} {sum(kinds.values()):8d}")
     print(f"characters (clean text): {chars}")
     print(f"parse time: {seconds:.2f} s, {chars / seconds if seconds else 0:,.0f} characters/s")
+    if layout:
+        print("layout formats (whole parse: reading, cleaning, structure, sentences):")
+        for fmt, (n, pages, secs) in sorted(layout.items()):
+            print(f"  {fmt:9} {n:4d} files {pages:5d} pages {secs:8.2f} s  {pages / secs if secs else 0:8.1f} pages/s")
     if crashed:
         print(f"CRASHED on {len(crashed)} files (parser bugs):")
         for path, trace in crashed:

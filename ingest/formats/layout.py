@@ -160,9 +160,17 @@ def strip_running_lines(pages: list[PageLayout], zone: float = 0.12) -> None:
     for page in pages:
         counts.update({_shape(ln.text) for ln in zoned(page)})
     needed = max(2, (len(pages) + 1) // 2)
+    sizes = [ln.size for page in pages for ln in page.lines]
+    body = statistics.median(sizes) if sizes else 0.0
     for page in pages:
-        drop = {id(ln) for ln in zoned(page)
-                if PAGE_NUMBER.match(ln.text) or (len(pages) >= 2 and counts[_shape(ln.text)] >= needed)}
+        zone_lines = zoned(page)
+        others = "\n".join(_shape(ln.text) for p in pages for ln in p.lines if ln not in zone_lines)
+        drop = {id(ln) for ln in zone_lines
+                if PAGE_NUMBER.match(ln.text) or (len(pages) >= 2 and counts[_shape(ln.text)] >= needed)
+                # One page cannot show a line repeating: a running header in small
+                # type that repeats the title (or another line) is one all the same.
+                or (ln.size < 0.8 * body and len(_shape(ln.text)) >= 4
+                    and _shape(ln.text) in others.replace("\n", ""))}
         page.lines = [ln for ln in page.lines if id(ln) not in drop]
 
 
@@ -225,17 +233,24 @@ def _short(line: Line, left: float, right: float) -> bool:
     """Whether a line stops short of the right margin as a paragraph's last line does.
 
     Line breaking keeps punctuation off a line's start, so a line inside a
-    paragraph may stop a character or three early: that counts as short only
-    when the line also ends a sentence, is centred, or stops far earlier.
+    paragraph may stop a few characters early (more before an unbreakable
+    "（IMU）"): that counts as short only when the line also ends a sentence,
+    is centred, or stops before the middle of the text width.
     """
     gap = right - line.x1
     if gap < 1.5 * line.size:
         return False
-    return line.text[-1] in _SENTENCE_END or line.x0 > left + 0.8 * line.size or gap > 4.5 * line.size
+    return line.text[-1] in _SENTENCE_END or _centred(line, left, right) or gap > 0.45 * (right - left)
 
 
 def _centred(line: Line, left: float, right: float) -> bool:
-    return line.x0 > left + line.size and abs((line.x0 + line.x1) - (left + right)) < 2 * line.size
+    """Centred: set in from the left by more than a paragraph's two-character indent, as far from both edges."""
+    return line.x0 > left + 2.5 * line.size and abs((line.x0 + line.x1) - (left + right)) < 1.5 * line.size
+
+
+def _balanced(line: Line, left: float, right: float) -> bool:
+    """As far from the left edge as from the right one (centred, or full)."""
+    return abs((line.x0 + line.x1) - (left + right)) < 1.5 * line.size
 
 
 def _ends_paragraph(line: Line, nxt: Line, left: float, right: float, body: float) -> bool:
@@ -243,8 +258,8 @@ def _ends_paragraph(line: Line, nxt: Line, left: float, right: float, body: floa
     size = line.size
     if "\t" in line.text or "\t" in nxt.text:
         return True  # table rows stay rows
-    if (size > 1.15 * body and abs(nxt.size - size) < 0.1 * size and _centred(nxt, left, right)
-            and nxt.top - line.bottom < size):
+    if (size > 1.15 * body and abs(nxt.size - size) < 0.1 * size and _balanced(line, left, right)
+            and _balanced(nxt, left, right) and nxt.top - line.bottom < size):
         return False  # a title set in large type over two or three centred lines
     if nxt.x0 > left + 0.8 * size:
         return True  # next line indented: a new paragraph

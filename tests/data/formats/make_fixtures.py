@@ -48,7 +48,7 @@ def doc_html(text: str, title: str, *, footer: str = FOOTERS[0]) -> str:
         f'@page {{ size: A4; margin: 25mm 22mm; @top-center {{ content: "{short}"; font-size: 9pt }}'
         f" @bottom-center {{ content: {footer}; font-size: 10pt }} }}"
         " body { font-family: 'WenQuanYi Zen Hei', sans-serif; font-size: 15pt; line-height: 1.6 }"
-        " p { margin: 0; text-indent: 2em } p.t { text-align: center; text-indent: 0; font-size: 20pt;"
+        " p { margin: 0; text-indent: 2em; overflow-wrap: anywhere } p.t { text-align: center; text-indent: 0; font-size: 20pt;"
         " margin-bottom: 1em }"
     )
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{short}</title><style>{css}</style>"
