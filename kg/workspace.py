@@ -126,6 +126,8 @@ class UnitView:
     topics: list[Name]
     related: list[dict[str, Any]]  # units sharing entities: {unit: Name, document: Name, shared}
     parts: list[Name] = field(default_factory=list)  # the units directly inside it
+    deadlines: list[str] = field(default_factory=list)  # pol:deadline: 2025, 2019-03 …
+    targets: list[dict[str, str]] = field(default_factory=list)  # {label, indicator}
 
     def to_json(self) -> dict[str, Any]:
         """The view as a JSON object."""
@@ -171,6 +173,11 @@ def unit_view(store, iri: str) -> UnitView:
           ?sel oa:start ?s ; oa:end ?e . FILTER (?s >= {start} && ?e <= {end})
           OPTIONAL {{ ?entity pol:entityType ?type }} }} }} ORDER BY ?s ?e""")]
     entities = _unit_entities(store, node, doc, mentions)
+    deadlines = sorted({r["d"] for r in _rows(store, f"SELECT ?d WHERE {{ {node} pol:deadline ?d }}")})
+    targets = [{"label": r["label"] or "", "indicator": r["indicator"] or ""} for r in _rows(store, f"""
+        SELECT DISTINCT ?label ?indicator WHERE {{ {node} pol:hasTarget ?t .
+          OPTIONAL {{ ?t rdfs:label ?label }} OPTIONAL {{ ?t pol:indicator ?indicator }} }}
+        ORDER BY ?indicator""")]
     topics = [r["t"] for r in _rows(store, f"SELECT DISTINCT ?t WHERE {{ {node} dcterms:subject ?t }}")]
     related = _rows(store, f"""
         SELECT ?other ?doc (COUNT(DISTINCT ?e) AS ?n) WHERE {{
@@ -191,15 +198,17 @@ def unit_view(store, iri: str) -> UnitView:
         entities=entities, topics=sorted((names[t] for t in topics), key=lambda n: n.label),
         related=[{"unit": names[r["other"]], "document": titled.get(r["doc"]) or names[r["doc"]],
                   "shared": int(r["n"])} for r in related],
-        parts=[names[p["u"]] for p in parts])
+        parts=[names[p["u"]] for p in parts], deadlines=deadlines, targets=targets)
 
 
 def _unit_entities(store, node: str, doc: str,
                    mentions: list[dict[str, Any]]) -> dict[str, list[EntityRole]]:
     """The entities a unit (or a unit inside it) names or relates to, by type, with their roles."""
+    # a collective unit (各区政府, 各成员单位) of a duty counts as an organisation
     links = _rows(store, f"""
         SELECT DISTINCT ?p ?e ?type WHERE {{
-          ?u dcterms:isPartOf* {node} ; a pol:StructuralUnit ; ?p ?e . ?e pol:entityType ?type }}""")
+          ?u dcterms:isPartOf* {node} ; a pol:StructuralUnit ; ?p ?e .
+          {{ ?e pol:entityType ?type }} UNION {{ ?e a pol:CollectiveUnit BIND ("Organization" AS ?type) }} }}""")
     evidence = _rows(store, f"""
         SELECT DISTINCT ?p ?e ?s ?end WHERE {{
           ?u dcterms:isPartOf* {node} ; a pol:StructuralUnit .

@@ -562,3 +562,32 @@ def test_entity_page_says_what_it_does_in_which_tasks(client):
     assert "国际精品城区" in section and "2022-12-09" in section
     assert re.search(r'href="/doc/[0-9a-f]+#s-\d+-\d+"', section)
     assert "单位 <small" in page  # its class in Chinese first
+
+
+def test_task_page_shows_duties_deadlines_and_targets(tmp_path):
+    """A plan with duties: the responsible units (a collective one too) with their role,
+    the deadlines and the quantitative targets of a unit."""
+    import re
+
+    plans = REPO / "tests" / "data" / "plans" / "plans"
+    files = [next(plans.glob("*崇明区*农村公路*")), next(plans.glob("*海绵城市*"))]
+    store = str(tmp_path / "plans")
+    with KnowledgeGraph.open({"store": store}) as kg:
+        assert kg.build(files, embed=False).ok
+        duty = next(iter(kg.store.select_rows(
+            "SELECT ?u WHERE { ?u pol:responsibleUnit ?c . ?c a pol:CollectiveUnit } LIMIT 1")))["u"]
+        target = next(iter(kg.store.select_rows(
+            "SELECT ?u WHERE { ?u pol:hasTarget ?t ; pol:deadline ?d } LIMIT 1")))["u"]
+    app = create_app({"POLICYKG": {"store": store}, "TESTING": True})
+    try:
+        client = app.test_client()
+        page = client.get(_path(duty), headers=HTML).get_data(as_text=True)
+        orgs = re.search(r'<section class="entity-group" data-type="Organization">(.*?)</section>',
+                         page, re.S)[1]
+        assert "责任单位" in orgs and "各乡镇政府" in orgs
+        page = client.get(_path(target), headers=HTML).get_data(as_text=True)
+        duties = re.search(r'<section class="duties">(.*?)</section>', page, re.S)[1]
+        assert "期限" in duties and re.search(r"20\d\d", duties)
+        assert "目标" in duties and "海绵城市" in duties
+    finally:
+        close_app(app)
