@@ -591,3 +591,14 @@ def test_task_page_shows_duties_deadlines_and_targets(tmp_path):
         assert "目标" in duties and "海绵城市" in duties
     finally:
         close_app(app)
+
+
+def test_long_lists_show_the_most_mentioned_and_say_so(client, monkeypatch):
+    from policykg.web.views import pages as web_pages
+
+    monkeypatch.setattr(web_pages, "MAX_LIST_ROWS", 3)
+    page = client.get("/entities?type=Place", headers=HTML).get_data(as_text=True)
+    assert page.count('<tr>\n    <td><a href="/entity/') == 3 and "the 3 most mentioned are shown" in page
+    rows = list(csv.reader(io.StringIO(client.get("/entities?type=Place&format=csv")
+                                       .get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) - 1 > 3  # the download holds them all

@@ -256,6 +256,8 @@ def topic_page(slug: str):
 
 
 # -- lists ------------------------------------------------------------------------
+#: Rows a list page shows (a corpus has tens of thousands of entities; downloads hold them all).
+MAX_LIST_ROWS = 1000
 _ENTITY_HEADERS = ["名称 Name", "英文名 English name", "别名 Aliases", "类型 Type", "提及 Mentions",
                    "文档 Documents", "单元 Units", "首次提及 First mention", "位置 Location",
                    "链接 Link"]
@@ -281,8 +283,8 @@ def entities():
                           root + (passage_url(ex["document"], ex["start"], ex["end"]) if ex
                                   else resource_url(r["iri"]))])
         return table_response(f"entities-{kind or 'all'}", _ENTITY_HEADERS, table, fmt)
-    return render_template("entities.html", rows=rows, kind=kind, q=needle,
-                           counts=kg.entity_type_counts())
+    return render_template("entities.html", rows=rows[:MAX_LIST_ROWS], total=len(rows), kind=kind,
+                           q=needle, counts=kg.entity_type_counts())
 
 
 _TOPIC_HEADERS = ["主题 Topic", "英文 English", "单元 Units", "文档 Documents", "链接 Link"]
