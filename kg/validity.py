@@ -166,8 +166,8 @@ SELECT ?doc ?p ?ref ?label ?title ?number ?exact WHERE {
         versions = sorted({d for d in iris if title_key(docs[d].get("title")) == key},
                           key=lambda d: docs[d].get("issued") or "")
         for older, newer in zip(versions, versions[1:]):
-            if (docs[older].get("issued") or "") == (docs[newer].get("issued") or ""):
-                continue
+            if _days_apart(docs[older].get("issued"), docs[newer].get("issued")) <= 31:
+                continue  # one text published twice (the decree and a page reposting it), not two versions
             out.append(DocumentLink(
                 source=newer, predicate="amends", reference=older, reference_label=docs[older].get("title") or "",
                 target=older, derived=True,
@@ -175,6 +175,18 @@ SELECT ?doc ?p ?ref ?label ?title ?number ?exact WHERE {
                          f"{docs[older].get('title')} ({docs[older].get('issued')})"))
     out.sort(key=lambda link: (link.source, link.predicate, link.reference))
     return out
+
+
+def _days_apart(a: str | None, b: str | None) -> int:
+    """Days between two ISO dates (0 when either is missing or not a full date).
+
+    >>> _days_apart("2021-07-27", "2021-07-30"), _days_apart("2019-03-02", None)
+    (3, 0)
+    """
+    try:
+        return abs((date.fromisoformat(b or "") - date.fromisoformat(a or "")).days)
+    except ValueError:
+        return 0
 
 
 def _next_day(iso: str) -> str:
