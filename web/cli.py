@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("parse", help="show a document's metadata and structure")
-    p.add_argument("file", help="a .txt, .md or .html file")
+    p.add_argument("file", help="a .txt, .md, .html, .pdf, .docx, .doc, .wps or .ofd file")
     p.add_argument("--json", action="store_true", help="print the parse as one JSON object")
 
     p = sub.add_parser("build", parents=[store], help="ingest files or directories into the store")
