@@ -62,16 +62,20 @@ class Name:
 
 
 def _names(store, iris: set[str], *, predicates: str = "rdfs:label skos:prefLabel dcterms:title",
-           ) -> dict[str, Name]:
-    """Chinese and English names of ``iris`` (pref/rdfs labels, then titles)."""
+           where: str | None = None) -> dict[str, Name]:
+    """Chinese and English names of ``iris`` (pref/rdfs labels, then titles).
+
+    ``where`` is a graph pattern binding ``?s`` to (a superset of) ``iris``: on
+    thousands of IRIs a pattern is much faster than listing them.
+    """
     names = {iri: Name(iri, "") for iri in iris}
     if not iris:
         return names
-    values = " ".join(_node(i) for i in sorted(iris))
+    subjects = where or f"VALUES ?s {{ {' '.join(_node(i) for i in sorted(iris))} }}"
     order = {p: i for i, p in enumerate(predicates.split())}
-    rows = _rows(store, f"""
-            SELECT ?s ?p ?l (LANG(?l) AS ?lang) WHERE {{ VALUES ?s {{ {values} }}
-              VALUES ?p {{ {predicates} }} ?s ?p ?l FILTER (isLiteral(?l)) }}""")
+    rows = [r for r in _rows(store, f"""
+            SELECT DISTINCT ?s ?p ?l (LANG(?l) AS ?lang) WHERE {{ {subjects}
+              VALUES ?p {{ {predicates} }} ?s ?p ?l FILTER (isLiteral(?l)) }}""") if r["s"] in names]
     prefix = {f"{k}:": v for k, v in PREFIXES.items()}
 
     def rank(row: dict) -> tuple:  # the predicates in the order given, then the text itself
@@ -282,7 +286,7 @@ def entity_list(store, type: str | None = None, *, text: str | None = None) -> l
     """The entities of one type (or all), whose names contain ``text``, most mentioned first.
 
     Each row has its Chinese and English names, aliases, counts of mentions,
-    documents and units, and its first mention (document order) as an example.
+    documents and units, and one of its mentions (the same on every call) as an example.
 
     Raises:
         PolicyKGError: (kind ``invalid``) ``type`` is not one of ``ENTITY_TYPES``.
@@ -290,25 +294,27 @@ def entity_list(store, type: str | None = None, *, text: str | None = None) -> l
     if type and type not in ENTITY_TYPES:
         raise PolicyKGError(f"unknown entity type {type!r}; choose from {', '.join(ENTITY_TYPES)}")
     wanted = f'VALUES ?t {{ {_literal(ENTITY_TYPES[type])} }}' if type else ""
-    # one count per query: OPTIONALs side by side would multiply mentions by units per entity
+    # separate small queries: OPTIONALs side by side would multiply mentions by units per entity,
+    # and a type test on every place an entity is named costs seconds on a corpus
     rows = _rows(store, f"SELECT DISTINCT ?e ?t WHERE {{ {wanted} ?e pol:entityType ?t }}")
-    counts: dict[str, dict[str, int]] = {r["e"]: {} for r in rows}
-    for key, pattern in (("mentions", "?x pol:mentionOf ?e"),
-                         ("docs", "?e pol:mentionedIn ?x . ?x a pol:PolicyDocument"),
-                         ("units", "?e pol:mentionedIn ?x . ?x a pol:StructuralUnit")):
-        for row in _rows(store, f"SELECT ?e (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {wanted} "
-                                f"?e pol:entityType ?t . {pattern} }} GROUP BY ?e"):
-            counts.setdefault(row["e"], {})[key] = int(row["n"] or 0)
+    counts: dict[str, dict[str, int]] = {r["e"]: {"mentions": 0, "docs": 0, "units": 0} for r in rows}
+    for row in _rows(store, f"SELECT ?e (COUNT(DISTINCT ?m) AS ?n) WHERE {{ {wanted} "
+                            "?e pol:entityType ?t . ?m pol:mentionOf ?e } GROUP BY ?e"):
+        counts.setdefault(row["e"], {"mentions": 0, "docs": 0, "units": 0})["mentions"] = int(row["n"] or 0)
+    documents = {r["d"] for r in _rows(store, "SELECT DISTINCT ?d WHERE { ?d a pol:PolicyDocument }")}
+    for row in _rows(store, f"SELECT DISTINCT ?e ?x WHERE {{ {wanted} ?e pol:entityType ?t ; "
+                            "pol:mentionedIn ?x }"):
+        if row["e"] in counts:
+            counts[row["e"]]["docs" if row["x"] in documents else "units"] += 1
     for row in rows:
         row.update({k: str(v) for k, v in counts.get(row["e"], {}).items()})
     iris = {r["e"] for r in rows}
-    names = _names(store, iris, predicates="rdfs:label skos:prefLabel")
+    names = _names(store, iris, predicates="rdfs:label skos:prefLabel",
+                   where=f"{wanted} ?s pol:entityType ?t .")
     aliases: dict[str, list[str]] = {}
-    if iris:
-        values = " ".join(_node(i) for i in sorted(iris))
-        for row in _rows(store, f"SELECT ?e ?a WHERE {{ VALUES ?e {{ {values} }} ?e skos:altLabel ?a }} "
-                                "ORDER BY ?a"):
-            aliases.setdefault(row["e"], []).append(row["a"] or "")
+    for row in _rows(store, f"SELECT DISTINCT ?e ?a WHERE {{ {wanted} ?e pol:entityType ?t ; "
+                            "skos:altLabel ?a } ORDER BY ?a"):
+        aliases.setdefault(row["e"], []).append(row["a"] or "")
     needle = (text or "").strip().casefold()
     out = []
     for row in rows:
@@ -320,25 +326,30 @@ def entity_list(store, type: str | None = None, *, text: str | None = None) -> l
                              int(row.get("mentions") or 0), int(row.get("docs") or 0),
                              int(row.get("units") or 0)))
     out.sort(key=lambda r: (-r.mentions, r.zh))
-    _add_examples(store, out)
+    _add_examples(store, out, wanted)
     return out
 
 
-def _add_examples(store, rows: list[EntityRow]) -> None:
-    """Give each row its first mention: document, offsets and the sentence around it."""
+def _add_examples(store, rows: list[EntityRow], wanted: str) -> None:
+    """Give each row a mention as an example: document, offsets and the sentence around it."""
     if not rows:
         return
-    values = " ".join(_node(r.iri) for r in rows)
-    first: dict[str, Passage] = {}
+    # one mention per entity (the least IRI: stable between runs), then where it is
+    first = {r["e"]: r["m"] for r in _rows(store, f"SELECT ?e (MIN(STR(?x)) AS ?m) WHERE {{ {wanted} "
+                                                  "?e pol:entityType ?t . ?x pol:mentionOf ?e } GROUP BY ?e")}
+    wanted_rows = [r for r in rows if r.iri in first]
+    if not wanted_rows:
+        return
+    values = " ".join(_node(first[r.iri]) for r in wanted_rows)
+    where: dict[str, Passage] = {}
     for row in _rows(store, f"""
-            SELECT ?e ?doc ?s ?end ?text WHERE {{ VALUES ?e {{ {values} }}
-              ?m pol:mentionOf ?e ; oa:hasTarget ?t . ?t oa:hasSource ?doc ; oa:hasSelector ?sel .
-              ?sel oa:start ?s ; oa:end ?end . OPTIONAL {{ ?m oa:hasScope/rdf:value ?text }}
-            }} ORDER BY ?e ?doc ?s"""):
-        first.setdefault(row["e"], Passage(row["doc"] or "", int(row["s"]), int(row["end"]),
+            SELECT ?m ?doc ?s ?end ?text WHERE {{ VALUES ?m {{ {values} }}
+              ?m oa:hasTarget ?t . ?t oa:hasSource ?doc ; oa:hasSelector ?sel .
+              ?sel oa:start ?s ; oa:end ?end . OPTIONAL {{ ?m oa:hasScope/rdf:value ?text }} }}"""):
+        where.setdefault(row["m"], Passage(row["doc"] or "", int(row["s"]), int(row["end"]),
                                            row["text"] or ""))
-    for r in rows:
-        r.example = first.get(r.iri)
+    for r in wanted_rows:
+        r.example = where.get(first[r.iri])
 
 
 @dataclass
