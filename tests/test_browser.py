@@ -235,14 +235,15 @@ def test_highlight_by_alias_marks_the_entity(wide):
     assert "中国国际进口博览会" in marked
 
 
-def test_every_page_fits_400_px_without_horizontal_scroll(site):
+@pytest.mark.parametrize("window", [400, 360])
+def test_every_page_fits_a_phone_without_horizontal_scroll(site, window):
     driver, base, doc, _p = site
-    driver.set_window_size(400, 900)
+    driver.set_window_size(window, 900)
     width = driver.execute_script("return window.innerWidth")
-    assert 360 <= width <= 400
+    assert window - 20 <= width <= window
     pages = ["/", "/search?q=航空", "/documents", doc, doc + TASK2, "/entities?type=Organization",
              "/entities", "/topics", "/topic/aviation", "/entity/东华大学", "/graph", "/sparql",
-             "/graph?iri=东华大学&depth=2"]
+             "/graph?iri=东华大学&depth=2", "/search?q=航空&from=abc"]
     too_wide = {}
     for page in pages:
         driver.get(base + page)
@@ -251,6 +252,9 @@ def test_every_page_fits_400_px_without_horizontal_scroll(site):
         if scroll > width:
             too_wide[page] = scroll
     assert too_wide == {}
+    if window != 400:
+        driver.set_window_size(1400, 900)
+        return
     driver.get(base + doc + TASK2)
     wait_for(driver, "#unit-text")
     _shot(driver, "task-400")
