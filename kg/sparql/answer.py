@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterable
 
 from ..formats import Format
 
@@ -29,14 +29,20 @@ class QueryAnswer:
     """One answer: ``kind`` is ``select``, ``ask`` or ``graph`` (CONSTRUCT/DESCRIBE).
 
     ``chunks`` yields the body, encoded by the engine in ``format``; read it
-    once (:meth:`read` keeps it). ``elapsed`` is the time to the first chunk.
+    once (:meth:`read` keeps it). A small answer arrives whole (a list, see
+    :attr:`complete`); a big one streams. ``elapsed`` is the time to the first chunk.
     """
 
     kind: str
     format: Format
-    chunks: Iterator[bytes]
+    chunks: Iterable[bytes]
     elapsed: float = 0.0
     _body: bytes | None = field(default=None, repr=False)
+
+    @property
+    def complete(self) -> bool:
+        """True when the whole body has already arrived (a small answer): no stream to hold."""
+        return isinstance(self.chunks, (list, tuple)) or self._body is not None
 
     @property
     def media_type(self) -> str:

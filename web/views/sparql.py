@@ -137,7 +137,8 @@ def endpoint():
     answer = kg.query(query, results_format=_negotiate("results", fmt),
                       graph_format=_negotiate("graph", fmt),
                       default_graph_uris=defaults, named_graph_uris=named)
-    body = answer.read() if request.method == "HEAD" else answer.chunks
+    # whole (with a Content-Length) when it is all here already or for HEAD; else it streams
+    body = answer.read() if answer.complete or request.method == "HEAD" else answer.chunks
     media_type = "text/plain" if g.get("sparql_plain") and answer.format.name in ("tsv", "nt") \
         else answer.media_type
     response = Response(body, content_type=f"{media_type}; charset=utf-8")
@@ -203,6 +204,7 @@ def _page(kg, query: str | None, defaults: list[str], named: list[str]):
         first = examples[0]["query"] if examples else "SELECT * WHERE { ?s ?p ?o } LIMIT 10\n"
         query = prologue + "\n" + _strip_comment(first)
     html = render_template("sparql.html", query=query, answer=answer, error=error,
+                           error_status=status_of(error) if error is not None else None,
                            examples=[{**e, "query": prologue + "\n" + _strip_comment(e["query"])}
                                      for e in examples])
     return (html, status_of(error)) if error is not None else html
