@@ -513,6 +513,9 @@ def test_first_run_answers_at_once_with_a_progress_page(tmp_path):
     go = threading.Event()
 
     def build(s):  # the real build, held until the test has seen the progress page
+        import sys
+
+        sys.stderr.write("embedding:  40%|####      | 89/223 [00:30<00:45, 2.9text/s]\r")
         go.wait(60)
         with KnowledgeGraph.open(s) as kg:
             return kg.build([s.sample], embed=False).summary()
@@ -527,6 +530,7 @@ def test_first_run_answers_at_once_with_a_progress_page(tmp_path):
     body = waiting.get_data(as_text=True)
     assert 'data-state="building"' in body and "正在构建示例" in body and "<progress" in body
     assert 'http-equiv="refresh"' in body
+    assert "<strong>embedding</strong> 40%" in body and 'value="40"' in body  # the build's own bar
     assert client.get("/favicon.ico").status_code == 200
     go.set()
     assert starting.wait(120)

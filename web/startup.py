@@ -7,6 +7,7 @@ then it makes the real app and hands every request to it.
 """
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import time
@@ -64,6 +65,10 @@ class Starting:
         self._thread.start()
 
     def _run(self) -> None:
+        # the build's progress bars (tqdm, on standard error) go on to the console and their
+        # last line is kept for the page
+        self._console = _LastLine(sys.stderr)
+        sys.stderr = self._console
         try:
             summary = self._build(self.settings)
             print(summary, file=sys.stderr)
@@ -71,6 +76,9 @@ class Starting:
         except Exception as exc:  # shown on the page and on the console, the server keeps answering
             self.error = f"{type(exc).__name__}: {exc}"
             print(f"policykg: error: building the sample failed: {self.error}", file=sys.stderr)
+        finally:
+            if sys.stderr is self._console:
+                sys.stderr = self._console.stream
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the build to end; True when the real app is ready."""
@@ -99,16 +107,44 @@ class Starting:
                                 body=f'<p class="error">{escape(self.error)}</p>'
                                      "<p>请查看服务器日志 · see the server's console.</p>")
         elapsed = int(time.monotonic() - self.started)
-        done = min(95, int(100 * elapsed / TYPICAL_SECONDS))
+        line = getattr(getattr(self, "_console", None), "last", "")
+        step = re.match(r"\s*([^:|]{1,40}):\s*(\d{1,3})%", line)
+        if step:  # the bar of the step under way: "embedding:  45%|…| 100/223"
+            done = int(step.group(2))
+            stage = (f'<p>当前步骤 <small>step</small>: <strong>{escape(step.group(1).strip())}</strong> '
+                     f"{done}%</p><pre class=\"bar\">{escape(line.strip()[:120])}</pre>")
+        else:
+            done = min(95, int(100 * elapsed / TYPICAL_SECONDS))
+            stage = ""
         return _PAGE.format(
             state="building", heading="正在构建示例数据 · Building the sample",
             body=f"<p>首次运行：正在把示例文件读入知识图谱并计算向量，通常约需 {TYPICAL_SECONDS // 60} 分钟。"
                  f"<br><small>First run: the sample documents are being built into the graph and "
                  f"embedded; this usually takes about {TYPICAL_SECONDS // 60} minutes.</small></p>"
-                 f'<progress max="100" value="{done}"></progress>'
+                 f'<progress max="100" value="{done}"></progress>{stage}'
                  f"<p>已用时 {elapsed} 秒 · {elapsed} s so far · "
                  f"<small>{escape(self.settings.sample)} → {escape(self.settings.store)}</small></p>"
                  "<p><small>本页每 3 秒自动刷新 · this page refreshes itself every 3 s</small></p>")
+
+
+class _LastLine:
+    """A text stream that writes through to ``stream`` and keeps the last line written."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.last = ""
+
+    def write(self, text: str) -> int:
+        parts = [p for p in re.split(r"[\r\n]", text) if p.strip()]
+        if parts:
+            self.last = parts[-1]
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __getattr__(self, name: str):  # isatty, fileno, encoding … of the real stream
+        return getattr(self.stream, name)
 
 
 def _build_sample(settings: Settings) -> str:
