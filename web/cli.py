@@ -393,8 +393,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app.run(host=args.host, port=args.port, threaded=True, debug=True, use_reloader=False)
         return 0
     import os
+    import signal
 
     import waitress
+
+    # SIGTERM (a service manager stopping us) exits normally, so the graph is closed: the
+    # SPARQL workers stop and their snapshot of the store is removed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
     # I/O-bound threads (SPARQL runs in worker processes, numpy releases the GIL): a few per core
     waitress.serve(app, host=args.host, port=args.port, threads=max(8, 4 * (os.cpu_count() or 2)),
