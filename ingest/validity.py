@@ -90,6 +90,57 @@ def _sentences(text: str):
         yield m.start(), m.group(0)
 
 
+def _repealed_before(sentence: str, tail: re.Match):
+    """(title, number, start, end) of each document cited before ``…同时废止`` (offsets in the sentence)."""
+    # Everything cited between the sentence start (or the last 施行 clause) and 同时废止.
+    head = sentence[:tail.start()]
+    cut = max(head.rfind("施行"), head.rfind("实施"), head.rfind("。"))
+    zone_start = cut + 2 if cut >= 0 else 0
+    zone = head[zone_start:]
+    cited = list(_CITED.finditer(zone))
+    for c in cited:
+        yield c.group("title"), c.group("number"), zone_start + c.start(), tail.end()
+    if cited:
+        return
+    prefix = None
+    for n in _NUMBER_RE.finditer(zone):
+        number = n.group("number")
+        if number.startswith(("〔", "[", "［")) and prefix:
+            number = prefix + number  # 穗民规字〔2018〕10号、〔2018〕11号: the second shares the prefix
+        else:
+            prefix = re.sub(r"[〔\[［].*$", "", number)
+        yield None, number, zone_start + n.start(), tail.end()
+
+
+def _implemented_after(sentence: str, head: re.Match):
+    """(title, number, start, end) of the documents listed right after 根据/贯彻落实 … (offsets in the sentence)."""
+    pos = head.end()
+    # A list of cited documents right after the verb: 《A》（号）和《B》（号）等
+    while c := _CITED.match(sentence, pos):
+        if "修改" not in c.group("title") or not _AMEND_TITLE.search(c.group("title")):
+            yield c.group("title"), c.group("number"), head.start(), c.end()
+        pos = c.end()
+        sep = re.match(r"\s*(?:、|和|及|以及|，)\s*", sentence[pos:])
+        if not sep:
+            break
+        pos += sep.end()
+
+
+def _cited_in(sentence: str):
+    """(predicate, title, number, start, end) of each repeal or implement citation of a sentence."""
+    tail = _REPEAL_TAIL.search(sentence)
+    if tail:
+        for cited in _repealed_before(sentence, tail):
+            yield ("repeals", *cited)
+    for h in _REPEAL_HEAD.finditer(sentence):
+        c = _CITED.match(sentence, h.end())
+        if c:
+            yield "repeals", c.group("title"), c.group("number"), h.start(), c.end()
+    for h in _IMPLEMENT_HEAD.finditer(sentence):
+        for cited in _implemented_after(sentence, h):
+            yield ("implements", *cited)
+
+
 def find_document_links(doc: Document, node_of: Callable[[int, int], str | None]) -> list[DocumentLink]:
     """Documents this one repeals, amends or implements, each with its evidence span."""
     text = doc.text
@@ -109,46 +160,8 @@ def find_document_links(doc: Document, node_of: Callable[[int, int], str | None]
                                   exact=text[start:end], node_id=node_of(start, end)))
 
     for s_start, sentence in _sentences(text):
-        tail = _REPEAL_TAIL.search(sentence)
-        if tail:
-            # Everything cited between the sentence start (or the last 施行 clause) and 同时废止.
-            head = sentence[:tail.start()]
-            cut = max(head.rfind("施行"), head.rfind("实施"), head.rfind("。"))
-            zone_start = cut + 2 if cut >= 0 else 0
-            zone = head[zone_start:]
-            cited = list(_CITED.finditer(zone))
-            for c in cited:
-                add("repeals", c.group("title"), c.group("number"), s_start + zone_start + c.start(),
-                    s_start + tail.end())
-            if not cited:
-                prefix = None
-                for n in _NUMBER_RE.finditer(zone):
-                    number = n.group("number")
-                    if number.startswith(("〔", "[", "［")) and prefix:
-                        number = prefix + number
-                    else:
-                        prefix = re.sub(r"[〔\[［].*$", "", number)
-                    add("repeals", None, number, s_start + zone_start + n.start(), s_start + tail.end())
-        for h in _REPEAL_HEAD.finditer(sentence):
-            c = _CITED.match(sentence, h.end())
-            if c:
-                add("repeals", c.group("title"), c.group("number"), s_start + h.start(), s_start + c.end())
-        for h in _IMPLEMENT_HEAD.finditer(sentence):
-            rest = sentence[h.end():]
-            pos = h.end()
-            # A list of cited documents right after the verb: 《A》（号）和《B》（号）等
-            while True:
-                c = _CITED.match(sentence, pos)
-                if not c:
-                    break
-                if "修改" not in c.group("title") or not _AMEND_TITLE.search(c.group("title")):
-                    add("implements", c.group("title"), c.group("number"), s_start + h.start(), s_start + c.end())
-                pos = c.end()
-                sep = re.match(r"\s*(?:、|和|及|以及|，)\s*", sentence[pos:])
-                if not sep:
-                    break
-                pos += sep.end()
-            del rest
+        for predicate, title, number, start, end in _cited_in(sentence):
+            add(predicate, title, number, s_start + start, s_start + end)
     title = doc.metadata.title or ""
     m = _AMEND_TITLE.search(title)
     if m:
