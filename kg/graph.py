@@ -208,8 +208,12 @@ class KnowledgeGraph:
 
     def search(self, text: str, *, type: str | None = None, k: int | None = None,
                document: str | None = None, date_from: str | None = None,
-               date_to: str | None = None, kind: str | None = None):
+               date_to: str | None = None, kind: str | None = None,
+               all_matches: bool = False, offset: int = 0):
         """Answer a question in Chinese or English; returns a ``kg.search.SearchResult``.
+
+        ``all_matches``: every sentence, task or document holding the question's words
+        verbatim, ``k`` of them from ``offset`` (``result.total`` counts them all).
 
         Raises:
             SearchError: an empty or oversized query.
@@ -217,7 +221,8 @@ class KnowledgeGraph:
         searcher = self.searcher()
         return searcher.search(text, type=type, k=k or self.settings.search_k,
                                document=document, date_from=date_from,
-                               date_to=date_to, kind=kind)
+                               date_to=date_to, kind=kind, all_matches=all_matches,
+                               offset=offset)
 
     def resource(self, iri: str, *, page: int = 1):
         """Everything the graph says about one IRI; returns ``kg.resource.Resource``.

@@ -19,6 +19,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SDO, SKOS, XSD
 
 from ..ingest.entities import normalise_key
+from ..ingest.names import PINYIN_LANG, english_name, pinyin_name
 from ..ingest.records import Extraction, Node
 
 from . import iris
@@ -68,7 +69,7 @@ _MEDIA_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "doc": "application/msword",
-    "wps": "application/vnd.ms-works",
+    "wps": "application/msword",  # WPS 文字 files are Word-compatible OLE documents
     "ofd": "application/ofd",
 }
 
@@ -298,6 +299,10 @@ class _Builder:
         if label_en:
             self.add(iri, RDFS.label, Literal(label_en, lang="en"))
             self.add(iri, SKOS.prefLabel, Literal(label_en, lang="en"))
+        elif english_name(label, etype):  # by rule (…大学 → … University): a label, not preferred
+            self.add(iri, RDFS.label, Literal(english_name(label, etype), lang="en"))
+        for name in {pinyin_name(n) for n in (label, *aliases)} - {None}:
+            self.add(iri, SKOS.altLabel, Literal(name, lang=PINYIN_LANG))
         self.add(iri, POL.entityType, Literal(etype))
 
     def entities(self) -> None:

@@ -317,3 +317,96 @@ def test_a_build_of_a_big_store_saves_the_tables_for_the_server(tmp_path, monkey
         # nothing changed: no new tables, no time spent on them
         again = graph.build([str(SAMPLE)], embed=False)
         assert again.skipped and again.timings["tables"] == 0
+
+
+# -- complete answers (issue 13) ----------------------------------------------------------
+def _sentences_with(kg, term):
+    rows = kg.store.select_rows("SELECT ?s ?text WHERE { ?s a pol:Sentence ; rdf:value ?text }")
+    return {r["s"] for r in rows if term in r["text"]}
+
+
+def test_a_literal_term_returns_every_sentence_holding_it(kg):
+    expected = _sentences_with(kg, "航空")
+    assert len(expected) == 8  # the sample: goal 贸易和航空服务, task 1's 航空物流, task 10's …
+    result = kg.search("航空", type="sentence")
+    assert {h.iri for h in result.results} >= expected
+    assert [h.iri for h in result.results[:8]] and set(h.iri for h in result.results[:8]) == expected
+    assert result.total == 8 and result.to_json()["total"] == 8
+
+
+def test_all_matches_are_ranked_and_paged(kg):
+    expected = _sentences_with(kg, "航空")
+    pages = [kg.search("航空", type="sentence", all_matches=True, k=3, offset=o)
+             for o in (0, 3, 6)]
+    assert [len(p.results) for p in pages] == [3, 3, 2]
+    assert all(p.answer == "all" and p.total == 8 for p in pages)
+    seen = [h.iri for p in pages for h in p.results]
+    assert len(seen) == 8 and set(seen) == expected
+    scores = [h.score for p in pages for h in p.results]
+    assert scores == sorted(scores, reverse=True)
+    data = pages[1].to_json()
+    assert data["answer"] == "all" and data["total"] == 8 and data["offset"] == 3
+    tasks = kg.search("航空", type="task", all_matches=True, k=50)
+    assert tasks.total == len(tasks.results) >= 3
+    assert all(any("航空" in e.text for e in h.evidence) for h in tasks.results)
+    assert kg.search("航空", type="sentence", all_matches=True, offset=8).results == []
+
+
+ORGANISATIONS = ("中共长宁区委", "上海市人民政府办公厅", "海关", "中共上海市委")
+
+
+@pytest.mark.parametrize("question", ["哪些单位", "哪些机构", "which organisations are mentioned?",
+                                      "哪些单位？"])
+def test_list_questions_return_every_organisation_with_mentions(kg, question):
+    rows = kg.store.select_rows("""SELECT DISTINCT ?e WHERE { ?x pol:mentions ?e .
+        ?e pol:entityType "Organization" }""")
+    expected = {r["e"] for r in rows}
+    assert len(expected) >= 12  # 12 when the issue was written; the page's 长宁时报 came later
+    result = kg.search(question)
+    assert result.type == "entity" and result.answer == "list" and result.total == len(expected)
+    assert {h.iri for h in result.results} == expected
+    labels = [h.label for h in result.results]
+    assert set(ORGANISATIONS) <= set(labels)
+    mentions = [h.mentions for h in result.results]
+    assert all(m >= 1 for m in mentions) and mentions == sorted(mentions, reverse=True)
+    assert result.to_json()["results"][0]["mentions"] == mentions[0]
+
+
+def test_list_answers_are_scoped_by_document_and_cover_places_and_events(kg):
+    assert kg.search("哪些单位", document="no such title").results == []
+    assert kg.search("哪些单位", document="国际精品城区").total == kg.search("哪些单位").total
+    events = kg.search("which events are mentioned?")
+    assert events.answer == "list" and "中国国际进口博览会" in [h.label for h in events.results]
+    assert all(h.type == "Event" for h in events.results)
+    places = kg.search("哪些地方")
+    assert places.answer == "list" and all(h.type == "Place" for h in places.results)
+    docs = kg.search("哪些文件")
+    assert docs.answer == "list" and docs.type == "document" and len(docs.results) == 1
+
+
+@pytest.mark.parametrize("question, label", [
+    ("进博会", "中国国际进口博览会"),
+    ("东华大学", "东华大学"),
+    ("虹桥临空经济示范区", "上海虹桥临空经济示范区"),
+    ("Donghua University", "东华大学"),
+    ("China International Import Expo", "中国国际进口博览会"),
+])
+def test_a_name_answers_with_the_entity_first_then_the_tasks(kg, question, label):
+    result = kg.search(question)
+    first = result.results[0]
+    assert first.label == label and first.type not in ("task", "sentence", "document")
+    assert first.mentions and first.mentions >= 1 and first.evidence
+    assert any(h.type == "task" for h in result.results[1:])
+
+
+def test_english_and_pinyin_names_link_to_the_chinese_entity(kg):
+    hongqiao = kg.search("Hongqiao")
+    assert "虹桥" in hongqiao.results[0].label
+    assert all(any("虹桥" in e.text for e in h.evidence) for h in hongqiao.results[:3])
+    donghua = kg.search("Donghua University").results[0]
+    assert "Donghua University" in donghua.aliases and "Donghua Daxue" in donghua.aliases
+    rows = kg.store.select_rows("""SELECT ?name WHERE { ?e rdfs:label "东华大学"@zh ;
+        skos:altLabel ?name . FILTER(LCASE(LANG(?name)) = "zh-latn-pinyin") }""")
+    assert [r["name"] for r in rows] == ["Donghua Daxue"]
+    # a task question keeps answering with tasks only
+    assert all(h.type == "task" for h in kg.search("哪些任务涉及虹桥？").results)

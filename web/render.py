@@ -17,13 +17,21 @@ def search_text(result: Any, *, ansi: bool | None = None) -> str:
         ansi = sys.stdout.isatty()
     mark = ("\033[1m", "\033[0m") if ansi else ("【", "】")
     lines = [f"{result.query} → {result.type}: {len(result.results)} result(s)"]
+    total = getattr(result, "total", None)
+    if total is not None and getattr(result, "answer", "ranked") == "ranked":
+        lines[0] += f" ({total} hold the words verbatim)"
+    elif total is not None and total > len(result.results):
+        first = getattr(result, "offset", 0) + 1
+        lines[0] += f" ({first}–{first + len(result.results) - 1} of {total})"
     if not result.results:
         lines.append(f"  {result.message or 'nothing relevant found'}")
     for rank, hit in enumerate(result.results, 1):
         head = hit.label if not hit.number or hit.label.startswith(hit.number) \
             else f"{hit.number}. {hit.label}"
         # "#1  2. 打造…": the rank apart from the task's own number
-        lines.append(f"#{rank:<2} {head}  [{hit.type}, score {hit.score:.2f}]")
+        weight = f"{hit.mentions} mention(s)" if getattr(hit, "mentions", None) is not None \
+            else f"score {hit.score:.2f}"
+        lines.append(f"#{rank:<2} {head}  [{hit.type}, {weight}]")
         if hit.title and hit.type != "document":
             lines.append(f"    《{hit.title}》" + (f" {hit.date}" if hit.date else ""))
         for ev in hit.evidence:

@@ -62,44 +62,53 @@ class Lifter:
 
     def tasks(self, target_score: np.ndarray, sentence_score: np.ndarray, sig: Signals,
               k: int) -> list[Hit]:
-        corpus, hits = self.corpus, []
-        for t in shown(target_score, sig.direct_t, sig.lexical_t)[:k]:
-            unit = corpus.targets[t]
-            title, date = corpus.doc_info(unit.doc)
-            hits.append(Hit(unit.iri, unit.type.lower(), unit.label, unit.number, unit.doc,
-                            float(target_score[t]),
-                            evidence(corpus.sentences, corpus.sentences_of_target[t],
-                                     sentence_score, sig.terms),
-                            title, date))
-        return hits
+        return [self.task_hit(t, target_score, sentence_score, sig.terms)
+                for t in shown(target_score, sig.direct_t, sig.lexical_t)[:k]]
+
+    def task_hit(self, t: int, target_score: np.ndarray, sentence_score: np.ndarray,
+                 terms: list[str]) -> Hit:
+        """Target ``t`` as a hit, with its best sentences as evidence."""
+        corpus, unit = self.corpus, self.corpus.targets[t]
+        title, date = corpus.doc_info(unit.doc)
+        return Hit(unit.iri, unit.type.lower(), unit.label, unit.number, unit.doc,
+                   float(target_score[t]),
+                   evidence(corpus.sentences, corpus.sentences_of_target[t], sentence_score,
+                            terms),
+                   title, date)
 
     def sentences(self, sentence_score: np.ndarray, terms: list[str], k: int) -> list[Hit]:
-        corpus, hits = self.corpus, []
-        for i in shown(sentence_score)[:k]:
-            s = corpus.sentences[i]
-            title, date = corpus.doc_info(s.doc)
-            hits.append(Hit(s.iri, "sentence", s.text[:60], None, s.doc, float(sentence_score[i]),
-                            evidence(corpus.sentences, [int(i)], sentence_score, terms, 1),
-                            title, date))
-        return hits
+        return [self.sentence_hit(i, sentence_score, terms) for i in shown(sentence_score)[:k]]
 
-    def documents(self, sentence_score: np.ndarray, terms: list[str], k: int) -> list[Hit]:
-        corpus = self.corpus
-        scores = np.zeros(len(corpus.doc_list), dtype=np.float32)
-        for d, indices in enumerate(corpus.sentences_of_doc):
+    def sentence_hit(self, i: int, sentence_score: np.ndarray, terms: list[str]) -> Hit:
+        """Sentence ``i`` as a hit, its own evidence."""
+        s = self.corpus.sentences[i]
+        title, date = self.corpus.doc_info(s.doc)
+        return Hit(s.iri, "sentence", s.text[:60], None, s.doc, float(sentence_score[i]),
+                   evidence(self.corpus.sentences, [int(i)], sentence_score, terms, 1),
+                   title, date)
+
+    def document_scores(self, sentence_score: np.ndarray) -> np.ndarray:
+        """Per document: its best sentence score, raised by its next two."""
+        scores = np.zeros(len(self.corpus.doc_list), dtype=np.float32)
+        for d, indices in enumerate(self.corpus.sentences_of_doc):
             if len(indices):
                 best = -np.sort(-sentence_score[indices])[:3]
                 scores[d] = best[0] * 0.6 + 0.4 * float(best.sum()) / 3
-        hits = []
-        for d in shown(scores)[:k]:
-            doc_iri = corpus.doc_list[d]
-            title, date = corpus.doc_info(doc_iri)
-            hits.append(Hit(doc_iri, "document", title or doc_iri, None, doc_iri,
-                            float(scores[d]),
-                            evidence(corpus.sentences, corpus.sentences_of_doc[d],
-                                     sentence_score, terms),
-                            title, date))
-        return hits
+        return scores
+
+    def documents(self, sentence_score: np.ndarray, terms: list[str], k: int) -> list[Hit]:
+        scores = self.document_scores(sentence_score)
+        return [self.document_hit(d, scores, sentence_score, terms) for d in shown(scores)[:k]]
+
+    def document_hit(self, d: int, scores: np.ndarray, sentence_score: np.ndarray,
+                     terms: list[str]) -> Hit:
+        """Document number ``d`` as a hit, with its best sentences as evidence."""
+        corpus = self.corpus
+        doc_iri = corpus.doc_list[d]
+        title, date = corpus.doc_info(doc_iri)
+        return Hit(doc_iri, "document", title or doc_iri, None, doc_iri, float(scores[d]),
+                   evidence(corpus.sentences, corpus.sentences_of_doc[d], sentence_score, terms),
+                   title, date)
 
     def entities(self, sentence_score: np.ndarray, target_score: np.ndarray,
                  vec: np.ndarray, linked: set[str], etype: str | None, sig: Signals,

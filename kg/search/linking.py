@@ -59,9 +59,18 @@ class Lexicon:
         for iri in sorted(topics):
             self._add(surfaces, iri, topics[iri]["pref"], topics[iri]["alt"] - topics[iri]["pref"],
                       True)
+        # the first word of an entity's pinyin name ("hongqiao" of Hongqiao Linkong Jingji
+        # Shifanqu) links to it when no whole label covers that word
+        self._partial: dict[str, list[tuple[int, bool]]] = {}
         for iri in sorted(entities):
             ent = entities[iri]
-            self._add(surfaces, iri, {ent.label, *ent.aliases}, set(), False)
+            index = self._add(surfaces, iri, {ent.label, *ent.aliases}, set(), False)
+            for name in sorted(ent.pinyin) if index is not None else ():
+                words = EN_TOKEN.findall(nfkc(name))
+                if len(words) >= 2 and len(words[0]) >= 4:
+                    bucket = self._partial.setdefault(en_key(words[0]), [])
+                    if (index, False) not in bucket:
+                        bucket.append((index, False))
         # Chinese surfaces by string, English labels by their normalised word sequence
         # (so plurals and British/American spellings meet)
         self._zh: dict[str, list[tuple[int, bool]]] = {}
@@ -81,13 +90,13 @@ class Lexicon:
         self._tokens: dict[int, list[str]] = {}
 
     def _add(self, surfaces: list[tuple[str, int, bool]], iri: str, names: Iterable[str],
-             alternatives: Iterable[str], is_topic: bool) -> None:
+             alternatives: Iterable[str], is_topic: bool) -> int | None:
         names = {nfkc(l).strip() for l in names if l and l.strip()}
         alternatives = {nfkc(l).strip() for l in alternatives if l and l.strip()} - names
         labels = names | alternatives
         zh = tuple(sorted(l for l in labels if CJK.search(l) and len(l) >= 2))
         if not zh:
-            return
+            return None
         index = len(self.concepts)
         own = tuple(sorted(l for l in names if CJK.search(l) and len(l) >= 2))
         self.concepts.append(Concept(iri, zh, is_topic, own))
@@ -97,6 +106,7 @@ class Lexicon:
             if not CJK.search(label) and len(label) < 3:
                 continue
             surfaces.append((label, index, label in names))
+        return index
 
     def chinese_labels(self) -> list[str]:
         """Every Chinese surface a question can link by (words for the tokenizer)."""
@@ -117,6 +127,10 @@ class Lexicon:
                 continue
             kept.append((start, end))
             out.extend((index, lowered[start:end], pref) for index, pref in concepts)
+        for m in EN_TOKEN.finditer(lowered) if self._partial else ():
+            found = self._partial.get(en_key(m.group()))
+            if found and not any(s <= m.start() and m.end() <= e for s, e in kept):
+                out.extend((index, m.group(), pref) for index, pref in found)
         return out
 
     def _zh_spans(self, lowered: str) -> list[tuple[int, int, list[tuple[int, bool]]]]:

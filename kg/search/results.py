@@ -35,27 +35,48 @@ class Hit:
     evidence: list[Evidence] = field(default_factory=list)
     title: str | None = None
     date: str | None = None
+    aliases: list[str] | None = None  # an entity's other names (Chinese, English, pinyin)
+    mentions: int | None = None  # an entity's mentions in the documents searched
 
     def to_json(self) -> dict[str, Any]:
-        return {"iri": self.iri, "type": self.type, "label": self.label, "number": self.number,
+        data = {"iri": self.iri, "type": self.type, "label": self.label, "number": self.number,
                 "document": self.document, "score": round(float(self.score), 4),
                 "title": self.title, "date": self.date,
                 "evidence": [e.to_json() for e in self.evidence]}
+        if self.aliases is not None:
+            data["aliases"] = self.aliases
+        if self.mentions is not None:
+            data["mentions"] = self.mentions
+        return data
 
 
 @dataclass
 class SearchResult:
-    """The answer to one question: its type and the hits above the relevance cut-off."""
+    """The answer to one question: its type and the hits above the relevance cut-off.
+
+    ``answer`` says what kind of answer it is: ``ranked`` (the hits above the cut-off),
+    ``list`` (every entity or document of the type asked for, in scope) or ``all``
+    (every match of the question's words, asked for with ``all_matches``). ``total``
+    counts every item there is (the verbatim matches, for a ranked answer to a
+    question that occurs in the text); ``offset`` is the first one shown.
+    """
 
     query: str
     type: str
     results: list[Hit] = field(default_factory=list)
     message: str | None = None  # why the result is empty, when it is
+    answer: str = "ranked"
+    total: int | None = None
+    offset: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        """``{"query", "type", "results": [{"iri", "type", "label", "number", …}]}``."""
-        data = {"query": self.query, "type": self.type,
+        """``{"query", "type", "answer", "results": [{"iri", "type", "label", "number", …}]}``,
+        with ``total`` and ``offset`` when the items were counted."""
+        data = {"query": self.query, "type": self.type, "answer": self.answer,
                 "results": [h.to_json() for h in self.results]}
+        if self.total is not None:
+            data["total"] = self.total
+            data["offset"] = self.offset
         if self.message:
             data["message"] = self.message
         return data

@@ -10,11 +10,13 @@ from ..errors import SearchError
 from ..filters import DocumentFilter
 from .bm25 import Bm25, load_or_build
 from .dense import DenseIndex
-from .fusion import SignalSources, fuse
+from .answers import LIST_PAGE, Answers
+from .fusion import Signals, SignalSources, fuse
 from .intent import intent
 from .lifting import Lifter
 from .linking import Lexicon, read_topic_labels
-from .results import SearchResult
+from .literal import LiteralMatches
+from .results import Hit, SearchResult
 from .tables import Corpus, SavedTables, load_corpus
 from .terms import TermCounts
 from .text import QueryTokenizer, gibberish
@@ -25,6 +27,8 @@ __all__ = ["Searcher", "save_search_table", "MAX_QUERY_CHARS", "RESULT_TYPES"]
 MAX_QUERY_CHARS = 1000
 #: Result types.
 RESULT_TYPES = ("task", "entity", "sentence", "document")
+#: Questions up to this long are looked for verbatim in a ranked answer (``total``).
+LITERAL_MAX_CHARS = 16
 
 
 def _read_parts(store: Any, tables: SavedTables | None
@@ -64,6 +68,8 @@ class Searcher:
         self.sources = SignalSources(self.corpus, self.tokenizer, self.bm25, self.dense,
                                      self.lexicon, self.counts)
         self.lifter = Lifter(self.corpus, self.dense)
+        self.literal = LiteralMatches(self.counts, self.tokenizer)
+        self.answers = Answers(self.lifter, self.lexicon, self.tokenizer)
 
     def _check(self, text: Any) -> str:
         if not isinstance(text, str):
@@ -89,10 +95,15 @@ class Searcher:
         order = np.argsort(-target, kind="stable")
         return [(self.corpus.targets[i].iri, float(target[i])) for i in order if target[i] > 0]
 
-    def search(self, text: str, *, type: str | None = None, k: int = 10,
-               document: str | None = None, date_from: str | None = None,
-               date_to: str | None = None, kind: str | None = None) -> SearchResult:
+    def search(self, text: str, *, type: str | None = None, k: int = 10, offset: int = 0,
+               all_matches: bool = False, document: str | None = None,
+               date_from: str | None = None, date_to: str | None = None,
+               kind: str | None = None) -> SearchResult:
         """Answer one question; see the package docstring.
+
+        ``all_matches`` answers with every sentence, task or document holding the question's
+        words verbatim (``k`` of them from ``offset``, ranked); a list question answers with
+        every entity or document of the type asked for.
 
         Raises:
             SearchError: empty or oversized query, or an unknown result type.
@@ -102,33 +113,67 @@ class Searcher:
         if type is not None and type not in RESULT_TYPES:
             raise SearchError(f"unknown result type {type!r}: choose one of "
                               f"{', '.join(RESULT_TYPES)}")
-        wanted = DocumentFilter.parse(text=document, kind=kind, date_from=date_from,
-                                      date_to=date_to)
-        rtype, etype, content = intent(text)
-        rtype = type or rtype or ("task" if self.corpus.targets else "sentence")
+        allowed = self._allowed_docs(DocumentFilter.parse(
+            text=document, kind=kind, date_from=date_from, date_to=date_to))
+        asked, etype, content = intent(text)
+        rtype = type or asked or ("task" if self.corpus.targets else "sentence")
         if rtype == "task" and not self.corpus.targets:
             rtype = "sentence"
-        k = max(1, int(k or 10))
+        k, offset = max(1, int(k or 10)), max(0, int(offset or 0))
         query = content or text
+        matches = self.lexicon.matches(content)
+        if rtype in ("entity", "document") and not matches and not self.tokenizer.tokens(content):
+            return self._list(text, rtype, etype, allowed, k, offset)
         if not re.search(r"[\w\u3400-\u9fff]", query):
             return SearchResult(text, rtype, [], "the query has no words to search for")
-        matches = self.lexicon.matches(content)
         concepts = list(dict.fromkeys(index for index, _, _ in matches))
         if not concepts and gibberish(query) and not self._any_bm25(query):
             return SearchResult(text, rtype, [], "the query has no known words")
         vec = self.embedder.embed_queries([self.lexicon.dense_text(query, matches)])[0]
-        sig = self.sources.signals(query, vec, matches, self._allowed_docs(wanted))
-        sentence_score, target_score = fuse(sig, self.corpus, "hybrid")
+        sig = self.sources.signals(query, vec, matches, allowed)
+        scores = fuse(sig, self.corpus, "hybrid")
+        # a term or a name (or any question asking for sentences or for every match) is looked
+        # for verbatim; a long question rarely occurs as written, and each new phrase costs a
+        # scan of the text
+        wants = all_matches or rtype == "sentence" or len(query.strip()) <= LITERAL_MAX_CHARS
+        literal = self.literal.find(text) if rtype != "entity" and wants else None
+        if literal is not None:
+            ranked = self.answers.literal_ranked(rtype, literal, *scores, sig.mask_s)
+            if all_matches:
+                hits = self.answers.literal_hits(rtype, ranked[offset:offset + k], literal,
+                                                 *scores, sig.terms)
+                return SearchResult(text, rtype, hits, None if hits else "no more matches",
+                                    "all", len(ranked), offset)
+        hits = self._ranked(rtype, etype, scores, sig, vec, concepts, k)
+        if literal is not None and rtype == "sentence":  # every verbatim match first
+            first = self.answers.literal_hits(rtype, ranked[:k], literal, *scores, sig.terms)
+            hits = _merged(first, hits, k)
+        if type is None and asked is None and rtype == "task":
+            hits = self.answers.named_entities(content, matches, scores[0], allowed) + hits
+        return SearchResult(text, rtype, hits, None if hits else "nothing relevant found",
+                            total=len(ranked) if literal is not None else None)
+
+    def _ranked(self, rtype: str, etype: str | None, scores: tuple[np.ndarray, np.ndarray],
+                sig: Signals, vec: np.ndarray, concepts: list[int], k: int) -> list[Hit]:
+        """The hits of ``rtype`` above the relevance cut-off."""
+        sentence_score, target_score = scores
         if rtype == "task":
-            hits = self.lifter.tasks(target_score, sentence_score, sig, k)
-        elif rtype == "sentence":
-            hits = self.lifter.sentences(sentence_score, sig.terms, k)
-        elif rtype == "document":
-            hits = self.lifter.documents(sentence_score, sig.terms, k)
-        else:
-            linked = {self.lexicon.concepts[i].iri for i in concepts}
-            hits = self.lifter.entities(sentence_score, target_score, vec, linked, etype, sig, k)
-        return SearchResult(text, rtype, hits, None if hits else "nothing relevant found")
+            return self.lifter.tasks(target_score, sentence_score, sig, k)
+        if rtype == "sentence":
+            return self.lifter.sentences(sentence_score, sig.terms, k)
+        if rtype == "document":
+            return self.lifter.documents(sentence_score, sig.terms, k)
+        linked = {self.lexicon.concepts[i].iri for i in concepts}
+        return self.lifter.entities(sentence_score, target_score, vec, linked, etype, sig, k)
+
+    def _list(self, text: str, rtype: str, etype: str | None, allowed: set[str] | None,
+              k: int, offset: int) -> SearchResult:
+        """Every entity of ``etype`` (or every document) in scope: a list question's answer."""
+        items = self.answers.entity_list(etype, allowed) if rtype == "entity" \
+            else self.answers.document_list(allowed)
+        page = items[offset:offset + max(k, LIST_PAGE)]
+        return SearchResult(text, rtype, page, None if page else "nothing of that kind here",
+                            "list", len(items), offset)
 
     def _any_bm25(self, text: str) -> bool:
         """True when a word of ``text`` occurs in some sentence."""
@@ -142,3 +187,9 @@ class Searcher:
             return None
         return {doc.iri for doc in self.corpus.docs.values()
                 if wanted.accepts(date=doc.date, kind=doc.kind, names=(doc.title,), iri=doc.iri)}
+
+
+def _merged(first: list[Hit], rest: list[Hit], k: int) -> list[Hit]:
+    """``first``, then the hits of ``rest`` not in it, ``k`` in all."""
+    seen = {h.iri for h in first}
+    return (first + [h for h in rest if h.iri not in seen])[:k]

@@ -21,7 +21,7 @@ __all__ = ["Corpus", "Doc", "Unit", "Sentence", "Entity", "SavedTables", "TABLE_
 UNIT_TYPES = ("Task", "Principle", "Goal", "Section", "Part", "Chapter", "Article", "Item",
               "Paragraph")
 #: Layout of the tables :func:`to_table` saves (change it with the layout).
-TABLE_VERSION = "search tables v1"
+TABLE_VERSION = "search tables v2"
 #: The units results are made of, per document: the first of these groups it has
 #: (tasks in an implementation opinion, articles in a law, sections in a report).
 TARGET_TIERS = (("Task",), ("Article",), ("Principle", "Goal"), ("Section",), ("Part", "Chapter"))
@@ -81,6 +81,8 @@ class Entity:
     type: str | None = None
     aliases: set[str] = field(default_factory=set)
     units: set[str] = field(default_factory=set)
+    mentions: dict[str, int] = field(default_factory=dict)  # document → mentions in it
+    pinyin: set[str] = field(default_factory=set)  # its names in pinyin (also in aliases)
 
 
 @dataclass
@@ -192,8 +194,8 @@ def to_table(corpus: Corpus) -> dict[str, list]:
                   for u in corpus.units.values()],
         "sentences": [[rel(s.iri, s.doc), s.doc, s.start, s.end, s.text, rel(s.unit, s.doc)]
                       for s in corpus.sentences],
-        "entities": [[e.iri, e.label, e.type, sorted(e.aliases), sorted(e.units)]
-                     for e in corpus.entities.values()],
+        "entities": [[e.iri, e.label, e.type, sorted(e.aliases), sorted(e.units), e.mentions,
+                      sorted(e.pinyin)] for e in corpus.entities.values()],
     }
 
 
@@ -219,9 +221,11 @@ def from_table(table: Any) -> Corpus | None:
             unit = absolute(unit, doc)
             sentences.append(Sentence(absolute(iri, doc), doc, start, end, text,
                                       same.get(unit, unit)))
-        entities = {iri: Entity(iri, label, type_, set(aliases), set(in_units))
-                    for iri, label, type_, aliases, in_units in table["entities"]}
-    except (KeyError, TypeError, ValueError):
+        entities = {iri: Entity(iri, label, type_, set(aliases), set(in_units),
+                                {str(d): int(n) for d, n in mentions.items()}, set(pinyin))
+                    for iri, label, type_, aliases, in_units, mentions, pinyin
+                    in table["entities"]}
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
     for unit in units.values():
         doc = docs.get(unit.doc)
@@ -306,10 +310,20 @@ def _read_entities(store: Any, units: dict[str, Unit]) -> dict[str, Entity]:
         ent.type = ent.type or r.get("etype")
         if r["label"] and CJK.search(r["label"]) is None:
             ent.aliases.add(r["label"])
-    for r in store.select_rows("""SELECT DISTINCT ?e ?alt WHERE {
-            { SELECT DISTINCT ?e WHERE { ?x pol:mentions ?e } } ?e skos:altLabel ?alt }"""):
+        elif r["label"] and CJK.search(ent.label) is None:  # the Chinese label names it
+            ent.label = r["label"]
+    for r in store.select_rows("""SELECT DISTINCT ?e ?alt ?pinyin WHERE {
+            { SELECT DISTINCT ?e WHERE { ?x pol:mentions ?e } } ?e skos:altLabel ?alt
+            BIND(LCASE(LANG(?alt)) = "zh-latn-pinyin" AS ?pinyin) }"""):
         if r["e"] in entities and r["alt"]:
             entities[r["e"]].aliases.add(r["alt"])
+            if str(r.get("pinyin")).lower() in ("true", "1"):
+                entities[r["e"]].pinyin.add(r["alt"])
+    for r in store.select_rows("""SELECT ?e ?doc (COUNT(DISTINCT ?m) AS ?n) WHERE {
+            ?m pol:mentionOf ?e ; oa:hasTarget ?target . ?target oa:hasSource ?doc }
+            GROUP BY ?e ?doc"""):
+        if r["e"] in entities:
+            entities[r["e"]].mentions[r["doc"]] = int(r["n"] or 0)
     for r in store.select_rows("SELECT DISTINCT ?u ?e WHERE { ?u pol:mentions ?e }"):
         if r["e"] in entities:
             entities[r["e"]].units.add(r["u"])

@@ -76,6 +76,21 @@ class QueryTokenizer:
         return out
 
 
+    def content_runs(self, text: str) -> list[str]:
+        """The runs of content words of ``text`` (case kept), split at stop words, spaces and
+        punctuation; runs of one character are dropped."""
+        runs, run = [], ""
+        for word in self._jieba.cut(text, HMM=False):
+            key = nfkc(word).strip()
+            if not key or PUNCT.match(key) or key in ZH_STOP or key in EN_STOP:
+                runs.append(run)
+                run = ""
+            else:
+                run += word
+        runs.append(run)
+        return [r.strip() for r in runs if len(r.strip()) >= 2]
+
+
 def gibberish(text: str) -> bool:
     """True when no word of ``text`` looks like language (keyboard mashing, symbols).
 
