@@ -28,8 +28,15 @@ REPO = Path(__file__).resolve().parents[1]
 from policykg.ingest import IngestError, iter_document_files  # noqa: E402
 from policykg.ingest.worker import ParserCrash, ParseTimeout, ParseWorker  # noqa: E402
 
-_HEADING = re.compile(rb"^\s*(?:\xe7\xac\xac.{1,12}?(?:\xe6\x9d\xa1|\xe7\xab\xa0)|\S{1,9}\xe3\x80\x81|[(\xef]\S{1,12}[)\xbc])",
-                      re.M)  # 第…条/章, 一、, （一）in UTF-8 bytes
+_HEADING = re.compile(r"^\s*(?:第.{1,6}?[条章节]|[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[)）])")
+
+
+def _text_level(change):
+    """A mutation applied to the decoded text (cuts fall between characters, not inside one)."""
+    def mutation(data: bytes, rng: random.Random) -> bytes:
+        return change(data.decode("utf-8", errors="surrogateescape"), rng).encode("utf-8", errors="surrogateescape")
+    mutation.__doc__ = change.__doc__
+    return mutation
 
 
 def _flip(data: bytes, rng: random.Random) -> bytes:
@@ -59,40 +66,37 @@ def _reencode(data: bytes, rng: random.Random) -> bytes:
     return text.encode(encoding, errors="replace")
 
 
-def _duplicate_headings(data: bytes, rng: random.Random) -> bytes:
-    lines = data.split(b"\n")
+def _duplicate_headings(text: str, rng: random.Random) -> str:
+    lines = text.split("\n")
     heads = [i for i, line in enumerate(lines) if _HEADING.match(line)]
     if not heads:
-        return data + b"\n" + "\n".join(f"{n}、重复标题" for n in "一二三一二三" * 50).encode()
+        return text + "\n" + "\n".join(f"{n}、重复标题" for n in "一二三一二三" * 50)
     times = rng.choice([2, 10, 200, 2000])
     for i in sorted(rng.sample(heads, min(len(heads), 5)), reverse=True):
         lines[i:i + 1] = [lines[i]] * times
-    return b"\n".join(lines)
+    return "\n".join(lines)
 
 
-def _long_line(data: bytes, rng: random.Random) -> bytes:
-    unit = rng.choice(["政策", "，", "a", " ", "、与", "第一条", "（一）", "《", "“"]).encode()
-    line = unit * (2**20 // len(unit))
-    pos = rng.randrange(len(data) + 1)
-    return data[:pos] + b"\n" + line + b"\n" + data[pos:]
+def _long_line(text: str, rng: random.Random) -> str:
+    unit = rng.choice(["政策", "，", "a", " ", "、与", "第一条", "（一）", "《", "“"])
+    pos = rng.randrange(len(text) + 1)
+    return text[:pos] + "\n" + unit * (2**20 // len(unit.encode())) + "\n" + text[pos:]
 
 
-def _deep_html(data: bytes, rng: random.Random) -> bytes:
+def _deep_html(text: str, rng: random.Random) -> str:
     tag = rng.choice(["div", "table", "span", "p", "td", "font", "li", "b"])
-    depth = rng.choice([100, 300, 1000, 5000, 20000])
-    pos = rng.randrange(len(data) + 1)
-    inner = data[pos:pos + 2000]
-    bomb = f"<{tag}>".encode() * depth + inner + f"</{tag}>".encode() * rng.choice([0, depth])
-    page = data[:pos] + bomb + data[pos:]
-    return page if page.lstrip()[:1] == b"<" else b"<html><body>" + page + b"</body></html>"
+    depth = rng.choice([50, 100, 300, 1000, 5000, 20000])
+    pos = rng.randrange(len(text) + 1)
+    bomb = f"<{tag}>" * depth + text[pos:pos + 2000] + f"</{tag}>" * rng.choice([0, depth])
+    page = text[:pos] + bomb + text[pos:]
+    return page if page.lstrip()[:1] == "<" else "<html><body>" + page + "</body></html>"
 
 
-def _bomb(data: bytes, rng: random.Random) -> bytes:
+def _bomb(text: str, rng: random.Random) -> str:
     unit = rng.choice(["(一）", "《", "“", "（", "）", "与", "依托", "第一条", "一是", "# ", "<!--", "、\n",
-                       "\n\n", "。", "\u200b", "发布时间:"])
-    bomb = unit.encode() * rng.choice([1000, 20000, 100000])
-    pos = rng.randrange(len(data) + 1)
-    return data[:pos] + bomb + data[pos:]
+                       "\n\n", "。", "\u200b", "发布时间:", "\U00020000", "😀"])
+    pos = rng.randrange(len(text) + 1)
+    return text[:pos] + unit * rng.choice([1000, 20000, 100000]) + text[pos:]
 
 
 def _splice(data: bytes, rng: random.Random, other: bytes = b"") -> bytes:
@@ -100,18 +104,19 @@ def _splice(data: bytes, rng: random.Random, other: bytes = b"") -> bytes:
     return data[:a] + other[b:]
 
 
-def _chunks(data: bytes, rng: random.Random) -> bytes:
-    if not data:
-        return data
-    a = rng.randrange(len(data))
-    b = min(len(data), a + rng.randint(1, 4096))
-    return data[:b] + data[a:b] * rng.randint(1, 50) + data[b:]
+def _chunks(text: str, rng: random.Random) -> str:
+    if not text:
+        return text
+    a = rng.randrange(len(text))
+    b = min(len(text), a + rng.randint(1, 2000))
+    return text[:b] + text[a:b] * rng.randint(1, 50) + text[b:]
 
 
 MUTATIONS = {
     "flip": _flip, "truncate": _truncate, "nul": _nuls, "reencode": _reencode,
-    "headings": _duplicate_headings, "long-line": _long_line, "deep-html": _deep_html,
-    "bomb": _bomb, "splice": _splice, "chunks": _chunks,
+    "headings": _text_level(_duplicate_headings), "long-line": _text_level(_long_line),
+    "deep-html": _text_level(_deep_html), "bomb": _text_level(_bomb), "splice": _splice,
+    "chunks": _text_level(_chunks),
 }
 
 
@@ -190,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         jobs.append((i, a, b, rng.randrange(2**32)))
 
     counts: Counter[str] = Counter()
+    refusals: Counter[str] = Counter()  # reasons without numbers, to group them
     by_mutation: dict[str, Counter[str]] = {}
     bad: list[tuple[str, str, str, Path]] = []
     lock = threading.Lock()
@@ -205,12 +211,12 @@ def main(argv: list[str] | None = None) -> int:
                 with lock:
                     counts[outcome] += 1
                     by_mutation.setdefault(names, Counter())[outcome] += 1
+                    if outcome == "refused":
+                        refusals[re.sub(r"[\d.]+", "N", detail)[:90]] += 1
                     done = sum(counts.values())
                 if outcome in ("crashed", "hung"):
                     saved = out / f"{outcome}-{i}{src.suffix}"
                     saved.write_bytes(data)
-                    small = shrink(worker, data, src.suffix, outcome, args.extract, Path(tmp))
-                    saved.with_name(saved.stem + "-min" + src.suffix).write_bytes(small)
                     with lock:
                         bad.append((outcome, names, detail, saved))
                 if done % 100 == 0:
@@ -224,17 +230,36 @@ def main(argv: list[str] | None = None) -> int:
     for thread in threads:
         thread.join()
 
+    # A file over the limit while other work shared the machine is tried again alone:
+    # hung means over the limit twice.
+    hung = [entry for entry in bad if entry[0] == "hung"]
+    if hung:
+        with ParseWorker(time_limit=args.limit) as worker:
+            for entry in hung:
+                outcome, detail = classify(worker, entry[3], args.extract)
+                if outcome != "hung":
+                    bad.remove(entry)
+                    counts["hung"] -= 1
+                    counts[outcome] += 1
+                    counts["slow"] += 1
+    if bad:
+        with ParseWorker(time_limit=args.limit) as worker, tempfile.TemporaryDirectory() as tmp:
+            for outcome, _names, _detail, saved in bad:
+                small = shrink(worker, saved.read_bytes(), saved.suffix, outcome, args.extract, Path(tmp),
+                               budget=40 if outcome == "crashed" else 12)
+                saved.with_name(saved.stem + "-min" + saved.suffix).write_bytes(small)
     seconds = time.monotonic() - began
     print(f"mutated files: {args.n} from {len(sources)} sources (seed {args.seed}, limit {args.limit:g} s, "
           f"{'parse+extract' if args.extract else 'parse'}, {args.workers} worker(s), {seconds:.0f} s)")
     for outcome in ("parsed", "refused", "crashed", "hung"):
         print(f"  {outcome:8} {counts[outcome]:6d}")
+    print(f"  (over the limit once, then within it alone: {counts['slow']})")
     print("by mutation (parsed/refused/crashed/hung):")
     for names, c in sorted(by_mutation.items()):
         print(f"  {names:22} {c['parsed']:5d} {c['refused']:5d} {c['crashed']:5d} {c['hung']:5d}")
-    reasons = Counter()
-    for _outcome, _names, _detail, _saved in bad:
-        reasons[(_outcome, _detail[:100])] += 1
+    print("most common refusals:")
+    for reason, count in refusals.most_common(8):
+        print(f"  {count:5d}  {reason}")
     if bad:
         print("crashes and hangs (saved, with a shrunk '-min' copy):")
         for outcome, names, detail, saved in bad:

@@ -33,7 +33,7 @@ META_LABELS = {
     "公布日期": "published", "印发日期": "published", "更新时间": "updated",
     "成文日期": "written", "成文时间": "written",
     "发文机关": "issuer", "发布机构": "issuer", "发布机关": "issuer", "制发机关": "issuer",
-    "发文单位": "issuer",
+    "发文单位": "issuer", "发布单位": "publisher", "状态": "status",
     "发文字号": "doc_number", "文号": "doc_number",
     "主题分类": "subject", "主题类别": "subject",
     "文档来源": "source", "信息来源": "source", "来源": "source", "稿源": "source",
@@ -73,7 +73,6 @@ _FOOTER = re.compile(
 )
 #: Wikisource licence templates that close scraped documents.
 _LICENCE = re.compile(r"^(?:本作品是中华人民共和国的|本作品来自|本作品在|这部作品在|Public domain$)")
-_MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*$")
 _MD_COMMENT = re.compile(r"^<!--.*?-->$")
 _BARE_ENUMERATOR = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}\s*[.．、])$"
@@ -221,14 +220,29 @@ def _strip_markdown(lines: list[str]) -> int | None:
     """
     info_end = None
     for i, line in enumerate(lines):
-        m = _MD_HEADING.match(line)
-        if m:
-            lines[i] = m.group(1)
+        heading = _markdown_heading(line)
+        if heading is not None:
+            lines[i] = heading
         elif _MD_COMMENT.match(line):
             if "INFO END" in line.upper() and info_end is None:
                 info_end = i
             lines[i] = ""
     return info_end
+
+
+def _markdown_heading(line: str) -> str | None:
+    """The text of a Markdown heading line (``## 总则 ##`` → ``总则``), else ``None``.
+
+    The same as matching ``^#{1,6}\\s+(.*?)\\s*#*$``, without that pattern's
+    quadratic time on a long line with long runs of spaces.
+
+    >>> _markdown_heading("## 第一章 总则 ##"), _markdown_heading("#######  x"), _markdown_heading("#x")
+    ('第一章 总则', None, None)
+    """
+    rest = line.lstrip("#")
+    if not 1 <= len(line) - len(rest) <= 6 or not rest[:1].isspace():
+        return None
+    return rest.lstrip().rstrip("#").rstrip()
 
 
 def _cut_footer(lines: list[str]) -> list[str]:
@@ -321,7 +335,7 @@ def _join_soft_breaks(lines: list[str]) -> list[str]:
     nonblank = sum(1 for line in lines if line)
     ends = sum(1 for i, line in enumerate(lines) if line and (i + 1 == len(lines) or not lines[i + 1]))
     blank_separated = nonblank > 0 and ends >= 0.5 * nonblank
-    out: list[str] = []
+    out: list[_Joined | str] = []
     pending_blank = False
     for line in lines:
         if not line:
@@ -329,21 +343,53 @@ def _join_soft_breaks(lines: list[str]) -> list[str]:
             continue
         prev = out[-1] if out else None
         join = False
-        if prev is not None and _BARE_ENUMERATOR.match(prev):
+        if prev is not None and prev.is_bare_enumerator():
             join = not _HEADING_START.match(line)
         elif prev is not None and not pending_blank and blank_separated and len(out) > 1:
-            if line[0] in _CONTINUATION_START or prev[-1] in _OPENERS_AT_END:
+            if line[0] in _CONTINUATION_START or prev.last in _OPENERS_AT_END:
                 join = True
-            elif prev[-1] not in _SENTENCE_END and not _HEADING_START.match(line) and not _HEADING_START.match(prev):
+            elif prev.last not in _SENTENCE_END and not _HEADING_START.match(line) and not prev.starts_heading():
                 join = True
         if join:
-            out[-1] = prev + line
+            prev.add(line)
         else:
             if pending_blank and out:
                 out.append("")
-            out.append(line)
+            out.append(_Joined(line))
         pending_blank = False
-    return out
+    return [line if isinstance(line, str) else line.text() for line in out]
+
+
+class _Joined:
+    """A line being joined from stripped lines, without copying it at every join
+    (a scrape broken into thousands of lines would take quadratic time)."""
+
+    __slots__ = ("parts", "head", "last")
+    #: How much of the start a heading number is looked for in. A numbering longer
+    #: than this (第 and 250 numerals) is no heading.
+    HEAD = 256
+
+    def __init__(self, line: str):
+        self.parts = [line]
+        self.head = line[: self.HEAD]
+        self.last = line[-1]
+
+    def add(self, line: str) -> None:
+        self.parts.append(line)
+        self.last = line[-1]
+        if len(self.head) < self.HEAD:
+            self.head = (self.head + line)[: self.HEAD]
+
+    def is_bare_enumerator(self) -> bool:
+        # A bare enumerator has at most five characters besides spaces ("(十二)"), and
+        # every part brings at least one: more parts than that are never one.
+        return len(self.parts) <= 5 and bool(_BARE_ENUMERATOR.match("".join(self.parts)))
+
+    def starts_heading(self) -> bool:
+        return bool(_HEADING_START.match(self.head))
+
+    def text(self) -> str:
+        return "".join(self.parts)
 
 
 _DROP_TAGS = (
@@ -481,7 +527,8 @@ def html_to_lines(page: str) -> tuple[list[str], dict[str, str], str | None]:
     # The content is the element holding the most paragraph text directly.
     best, best_score = None, 0
     for element in body.find_all(["div", "td", "article", "section", "main"]):
-        score = sum(len(p.get_text(strip=True)) for p in element.find_all("p", recursive=False))
+        # the children by hand: find_all(recursive=False) costs a filter object per element
+        score = sum(len(p.get_text(strip=True)) for p in element.children if getattr(p, "name", None) == "p")
         if score > best_score:
             best, best_score = element, score
     container = best if best is not None and best_score >= 80 else body

@@ -148,7 +148,8 @@ def _collect(paths: Iterable[str | Path], report: BuildReport) -> tuple[list[Pat
 
 def build_paths(store: Any, paths: list[str | Path], *, base_iri: str,
                 vectors: Callable[[], Any] | None = None, tables: Any | None = None,
-                prune: bool = False, progress: bool = False) -> BuildReport:
+                prune: bool = False, progress: bool = False,
+                parse_time_limit: float | None = None) -> BuildReport:
     """Build the files and directories in ``paths`` into ``store``.
 
     Args:
@@ -161,6 +162,8 @@ def build_paths(store: Any, paths: list[str | Path], *, base_iri: str,
             search and graph tables are saved for the next server at the end.
         prune: remove documents whose files are gone from the directories in ``paths``.
         progress: show progress bars with an ETA on standard error.
+        parse_time_limit: seconds a file may take to parse and extract (in a child
+            process) before it is refused; ``None``: ``ingest.worker.PARSE_TIME_LIMIT``.
 
     Returns:
         A :class:`BuildReport`; refused files are listed there, never raised.
@@ -168,7 +171,7 @@ def build_paths(store: Any, paths: list[str | Path], *, base_iri: str,
     Raises:
         StoreError: the store cannot be written.
     """
-    builder = _Builder(store, base_iri, embed=vectors is not None)
+    builder = _Builder(store, base_iri, embed=vectors is not None, parse_time_limit=parse_time_limit)
     report, clock = builder.report, builder.clock
     with clock("store"):
         load_vocabularies(store)
@@ -185,6 +188,7 @@ def build_paths(store: Any, paths: list[str | Path], *, base_iri: str,
             bar.update(1)
     finally:
         bar.close()
+        builder.parser.close()
     if prune:
         builder.prune({str(f) for f in files}, directories)
     if vectors is not None and report.skipped:
@@ -203,13 +207,16 @@ def build_paths(store: Any, paths: list[str | Path], *, base_iri: str,
 class _Builder:
     """The state of one build: the store's index, who uses which document, what was built."""
 
-    def __init__(self, store: Any, base_iri: str, *, embed: bool):
+    def __init__(self, store: Any, base_iri: str, *, embed: bool, parse_time_limit: float | None = None):
         from ..ingest import Extractor
+        from ..ingest.worker import PARSE_TIME_LIMIT, ParseWorker
 
         self.store, self.base, self.embed = store, base_iri, embed
         self.report = BuildReport()
         self.clock = _Clock(self.report)
         self.extract = Extractor()  # one for the whole build: its tokenizer is built once
+        # parse + extract each file in a child: a file over the time limit is refused, the build goes on
+        self.parser = ParseWorker(parse_time_limit or PARSE_TIME_LIMIT)
         self.index: dict[str, tuple[str, str]] = {}  # path → (document IRI, sha256)
         self.users: dict[str, set[str]] = {}  # document → its source files (identical texts)
         self.built: list[tuple[str, Any]] = []  # (document, DocumentTexts) to embed
@@ -257,18 +264,17 @@ class _Builder:
 
     def _graph(self, file: Path):
         """(document, extraction, RDF graph) of one file, or ``None`` when it is refused."""
-        from ..ingest import parse_file
-
         from .rdf import document_graph
         from .topics import link_topics
 
         src, clock, stage = str(file), self.clock, "parse"
         try:
-            with clock("parse"):
-                doc = parse_file(file)
+            extraction = self.parser.extract(file)
+            doc = extraction.document
+            for name, seconds in self.parser.last_timings.items():  # measured in the child
+                self.report.timings[name] += seconds
             stage = "extract"
             with clock("extract"):
-                extraction = self.extract(doc)
                 links = link_topics(doc)
             stage = "rdf"
             with clock("rdf"):

@@ -236,19 +236,21 @@ def test_interrupted_build_resumes(tmp_path, seed_path, monkeypatch):
     folder.mkdir()
     shutil.copy(seed_path, folder / "a.txt")
     (folder / "b.txt").write_text("关于开展测试的通知\n\n一、工作目标\n\n完成测试。\n", encoding="utf-8")
-    real = ingest.parse_file
+    from policykg.ingest.worker import ParseWorker  # the build parses in its child
 
-    def parse_then_interrupt(path, *args, **kwargs):
+    real = ParseWorker.extract
+
+    def parse_then_interrupt(self, path, *args, **kwargs):
         if Path(path).name == "b.txt":
             raise KeyboardInterrupt
-        return real(path, *args, **kwargs)
+        return real(self, path, *args, **kwargs)
 
     with KnowledgeGraph.open({"store": str(tmp_path / "store")}) as kg:
-        monkeypatch.setattr(ingest, "parse_file", parse_then_interrupt)
+        monkeypatch.setattr(ParseWorker, "extract", parse_then_interrupt)
         with pytest.raises(KeyboardInterrupt):
             kg.build([folder], embed=False)
         assert len(kg.documents()) == 1
-        monkeypatch.setattr(ingest, "parse_file", real)
+        monkeypatch.setattr(ParseWorker, "extract", real)
         report = kg.build([folder], embed=False)
         assert [Path(p).name for p in report.skipped] == ["a.txt"]
         assert [Path(p).name for p in report.built] == ["b.txt"]
