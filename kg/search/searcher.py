@@ -149,7 +149,8 @@ class Searcher:
             first = self.answers.literal_hits(rtype, ranked[:k], literal, *scores, sig.terms)
             hits = _merged(first, hits, k)
         if type is None and asked is None and rtype == "task":
-            hits = self.answers.named_entities(content, matches, scores[0], allowed) + hits
+            hits = _merged(self.answers.named_entities(content, matches, scores[0], allowed),
+                           hits, k)
         return SearchResult(text, rtype, hits, None if hits else "nothing relevant found",
                             total=len(ranked) if literal is not None else None)
 
