@@ -238,7 +238,11 @@ def test_highlight_by_alias_marks_the_entity(wide):
 @pytest.mark.parametrize("window", [400, 360])
 def test_every_page_fits_a_phone_without_horizontal_scroll(site, window):
     driver, base, doc, _p = site
+    from selenium.webdriver.support.ui import WebDriverWait
+
     driver.set_window_size(window, 900)
+    driver.get(base + "/")
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return window.innerWidth") <= window)
     width = driver.execute_script("return window.innerWidth")
     assert window - 20 <= width <= window
     pages = ["/", "/search?q=航空", "/documents", doc, doc + TASK2, "/entities?type=Organization",
