@@ -227,9 +227,10 @@ def main() -> None:
              "--bind", f"127.0.0.1:{ox_port}", "--timeout-s", str(int(args.timeout))],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         env = dict(os.environ, POLICYKG_SPARQL_TIMEOUT=str(args.timeout))
+        log = open(work / "serve.log", "wb")  # noqa: SIM115 - closed with the work folder
         procs.append(subprocess.Popen(
             [sys.executable, "-m", "policykg.web.cli", "serve", "--store", args.store,
-             "--port", str(pk_port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+             "--port", str(pk_port)], env=env, stdout=subprocess.DEVNULL, stderr=log))
         wait_for(ox_port, "/query?query=ASK%7B%7D")
         wait_for(pk_port, "/sparql?query=ASK%7B%7D")
         servers = {"policykg": (pk_port, "/sparql"), "oxigraph": (ox_port, "/query")}
@@ -266,6 +267,9 @@ def main() -> None:
             print(f"{heavy_count} × `{HEAVY_MEMORY}`: statuses {guard['statuses']}, slowest "
                   f"{guard['slowest']:.1f} s; server + workers RSS {guard['before'] / 2**20:.0f} MB "
                   f"before, peak {guard['peak'] / 2**20:.0f} MB")
+        text = (work / "serve.log").read_text(encoding="utf-8", errors="replace")
+        print(f"\nserver log: {text.count('Traceback')} tracebacks, "
+              f"{text.count('unsendable')} 'unsendable' lines")
     finally:
         for proc in procs:
             proc.terminate()

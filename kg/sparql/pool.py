@@ -237,8 +237,9 @@ class WorkerPool:
                     worker.stop()
 
     # -- workers ----------------------------------------------------------------
-    def _acquire(self, deadline: float) -> tuple[_Worker, bool]:
-        """A free worker (``True`` with one just started), waiting for one until ``deadline``."""
+    def _acquire(self, deadline: float) -> tuple[_Worker, float]:
+        """A free worker and the seconds it took to start (0 for a warm one), waiting for one
+        until ``deadline``."""
         snapshot = self._current_snapshot()
         with self._cond:
             while True:
@@ -247,7 +248,7 @@ class WorkerPool:
                 while self._idle:
                     worker = self._idle.pop()
                     if worker.alive() and worker.snapshot.generation == snapshot.generation:
-                        return worker, False
+                        return worker, 0.0
                     self._count -= 1
                     worker.stop()
                 if self._count < self.size:
@@ -258,10 +259,11 @@ class WorkerPool:
                     raise QueryTimeout(f"all {self.size} query workers stayed busy past the time "
                                        "limit (settings sparql_workers, sparql_timeout)")
                 self._cond.wait(remaining)
+        begun = time.monotonic()
         worker = self._start(snapshot)
         for _ in range(self.size - 1):  # the others start in the background, for the next ones
             threading.Thread(target=self._spare, daemon=True).start()
-        return worker, True
+        return worker, time.monotonic() - begun
 
     def _start(self, snapshot: _Snapshot) -> _Worker:
         snapshot.acquire()
@@ -320,9 +322,8 @@ class WorkerPool:
             PolicyKGError: what the worker reported (syntax, refused, not acceptable …).
         """
         deadline = time.monotonic() + timeout
-        worker, fresh = self._acquire(deadline)
-        if fresh:  # starting a process is not query time
-            deadline = time.monotonic() + timeout
+        worker, started = self._acquire(deadline)
+        deadline += started  # a worker's start-up (seconds on a busy machine) is not query time
         try:
             worker.send(request)
             tag, payload = worker.read(deadline)
