@@ -131,7 +131,9 @@ def extract_metadata(clean: CleanText, *, path: str | None = None) -> Metadata:
     if date is None:
         date = written
 
-    issuer = fields.get("issuer") or issuer_from_title(title)
+    # 发布单位 of a front matter is the body that put the text online (上海市应急管理局 for a text of
+    # 上海市安全生产委员会, 区政府办公室 for 上海市嘉定区人民政府办公室): the issuer only when the title names none.
+    issuer = fields.get("issuer") or issuer_from_title(title) or fields.get("publisher")
     if issuer is None:
         for line in clean.info_lines:
             m = _ISSUER_IN_INFO.search(re.sub(r"^\S*\d+日\s*", "", line))
@@ -163,4 +165,5 @@ def extract_metadata(clean: CleanText, *, path: str | None = None) -> Metadata:
         source=fields.get("source"),
         original_source=fields.get("original_source"),
         keywords=keywords,
+        status=fields.get("status"),
     )

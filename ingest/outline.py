@@ -13,6 +13,7 @@ _META_LABELS = (
     ("subject", "主题分类 subject"),
     ("source", "来源 source"),
     ("original_source", "原始来源 original source"),
+    ("status", "状态 status"),
 )
 _LABEL = {
     "part": "{}、",

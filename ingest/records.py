@@ -100,6 +100,7 @@ class Metadata:
     source: str | None = None  # 文档来源 (site)
     original_source: str | None = None  # (来源:长宁时报)
     keywords: tuple[str, ...] = ()
+    status: str | None = None  # 状态 as the header states it (有效, 废止 …)
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,8 @@ class DutyTriples:
 
     def validity(self) -> None:
         b, v = self.b, self.b.x.validity
+        if b.doc.metadata.status:  # 状态 of a front matter: what the publishing site says, no span in the text
+            b.add(b.doc_iri, POL.statedStatus, Literal(b.doc.metadata.status, lang="zh"))
         for value, start, end, predicate in ((v.in_force_from, v.from_start, v.from_end, POL.inForceFrom),
                                              (v.in_force_until, v.until_start, v.until_end, POL.inForceUntil)):
             if value and ISO_DATE.match(value):

@@ -7,7 +7,9 @@ Versions of one instrument in the store (道路运输条例 2019, 2022, 2023: sa
 different dates) are chained: each newer version amends the one before it.
 The status follows: repealed (by a document of the store), amended (a newer version
 is in the store), expired (有效期 over), not yet in force, or in force; each with the
-date it changed and the evidence.
+date it changed, the evidence and its basis. Evidence in the store comes first; a status
+the document's header states (``pol:statedStatus``, 状态: 废止) counts when the store has
+none, a stated 有效 yields to the document's own dates (the header may be older than today).
 
 Services layer: functions take the store and run a few SELECT queries.
 """
@@ -22,10 +24,20 @@ from typing import Any
 from .vocab import POL_IRI
 
 __all__ = ["DocumentLink", "DocumentStatus", "document_links", "document_statuses", "title_key",
-           "number_key", "STATUSES"]
+           "number_key", "stated_status", "STATUSES", "BASES"]
 
 #: The statuses a document can have.
 STATUSES = ("in force", "repealed", "amended", "expired", "not yet in force")
+#: What a status rests on: a document of the store repealing or amending it (``link``), a newer
+#: version in the store (``version``), the status its header states (``stated``), its own
+#: 施行/有效期 dates (``dates``), or nothing (``default``: in force).
+BASES = ("link", "version", "dates", "stated", "default")
+#: Stated statuses (状态 of a front matter or header) and the status each means.
+_STATED = {"有效": "in force", "现行有效": "in force", "现行": "in force", "生效": "in force",
+           "废止": "repealed", "已废止": "repealed", "废除": "repealed", "已废除": "repealed",
+           "失效": "expired", "已失效": "expired", "修改": "amended", "已修改": "amended", "已被修改": "amended",
+           "修订": "amended", "已修订": "amended", "尚未生效": "not yet in force", "未生效": "not yet in force",
+           "尚未施行": "not yet in force"}
 _PREDICATES = {POL_IRI + "repeals": "repeals", POL_IRI + "amends": "amends", POL_IRI + "implements": "implements"}
 _NOTICE = re.compile(r"(?:印发|转发|发布|公布)(?:修订后的)?《(?P<inner>[^《》]+)》")
 
@@ -90,6 +102,8 @@ class DocumentStatus:
     by: str | None = None  # the document that repealed or amended it
     in_force_from: str | None = None
     in_force_until: str | None = None
+    basis: str = "default"  # one of BASES: what the status rests on
+    stated: str | None = None  # the status the document's header states, as written
 
     def to_json(self) -> dict[str, Any]:
         """The status as a JSON object."""
@@ -98,13 +112,14 @@ class DocumentStatus:
 
 def _documents(store) -> dict[str, dict[str, str | None]]:
     rows = store.select_rows("""
-SELECT ?doc ?title ?number ?issued ?from ?until WHERE {
+SELECT ?doc ?title ?number ?issued ?from ?until ?stated WHERE {
   ?doc a pol:PolicyDocument .
   OPTIONAL { ?doc dcterms:title ?title }
   OPTIONAL { ?doc dcterms:identifier ?number }
   OPTIONAL { ?doc dcterms:issued ?issued }
   OPTIONAL { ?doc pol:inForceFrom ?from }
   OPTIONAL { ?doc pol:inForceUntil ?until }
+  OPTIONAL { ?doc pol:statedStatus ?stated }
 }""")
     docs: dict[str, dict[str, str | None]] = {}
     for row in rows:
@@ -193,33 +208,54 @@ def _next_day(iso: str) -> str:
     return (date.fromisoformat(iso) + timedelta(days=1)).isoformat()
 
 
+def stated_status(stated: str | None) -> str | None:
+    """The status (one of STATUSES) a stated 状态 means, ``None`` when unknown.
+
+    >>> stated_status("有效"), stated_status(" 已废止 "), stated_status("失效"), stated_status("待定")
+    ('in force', 'repealed', 'expired', None)
+    """
+    return _STATED.get(re.sub(r"\s+", "", stated or ""))
+
+
+def _status_of(iri: str, doc: dict[str, str | None], docs: dict[str, dict[str, str | None]],
+               links: list[DocumentLink], today: str) -> DocumentStatus:
+    frm, until, stated = doc.get("from"), doc.get("until"), doc.get("stated")
+    status = DocumentStatus(document=iri, title=doc.get("title") or "", identifier=doc.get("number") or "",
+                            status="in force", since=frm or doc.get("issued"), evidence="", in_force_from=frm,
+                            in_force_until=until, stated=stated)
+    said = stated_status(stated)
+    repealed = [link for link in links if link.target == iri and link.predicate == "repeals"]
+    amended = [link for link in links if link.target == iri and link.predicate == "amends"]
+    if repealed or amended:
+        link = (repealed or amended)[0]
+        source = docs.get(link.source, {})
+        # A repeal takes effect when the repealing text does; a newer version replaces the
+        # older one when it is issued (its 施行 line may still be the first version's).
+        since = (source.get("from") or source.get("issued")) if repealed else (source.get("issued") or source.get("from"))
+        status.status = "repealed" if repealed else "amended"
+        status.since, status.by, status.evidence = since, link.source, link.evidence
+        status.basis = "version" if link.derived else "link"
+    elif said is not None and said != "in force":
+        # The header says it is no longer (or not yet) in force, and the store has no document saying why.
+        status.status, status.since, status.basis = said, None, "stated"
+        status.evidence = f"状态：{stated}"
+    elif until and until < today:
+        status.status, status.since, status.basis = "expired", _next_day(until), "dates"
+        status.evidence = f"有效期至{until}"
+    elif frm and frm > today:
+        status.status, status.since, status.basis = "not yet in force", frm, "dates"
+    elif said == "in force":
+        status.basis, status.evidence = "stated", f"状态：{stated}"
+    elif frm or until:
+        status.basis = "dates"
+    return status
+
+
 def document_statuses(store, *, today: str | None = None) -> list[DocumentStatus]:
     """The status of every document of the store on ``today`` (ISO; default: the real today)."""
     today = today or date.today().isoformat()
     docs = _documents(store)
     links = document_links(store)
-    out = []
-    for iri, doc in docs.items():
-        title, number = doc.get("title") or "", doc.get("number") or ""
-        frm, until = doc.get("from"), doc.get("until")
-        status = DocumentStatus(document=iri, title=title, identifier=number, status="in force",
-                                since=frm or doc.get("issued"), evidence="", in_force_from=frm,
-                                in_force_until=until)
-        repealed = [link for link in links if link.target == iri and link.predicate == "repeals"]
-        amended = [link for link in links if link.target == iri and link.predicate == "amends"]
-        if repealed or amended:
-            link = (repealed or amended)[0]
-            source = docs.get(link.source, {})
-            # A repeal takes effect when the repealing text does; a newer version replaces the
-            # older one when it is issued (its 施行 line may still be the first version's).
-            since = (source.get("from") or source.get("issued")) if repealed else (source.get("issued") or source.get("from"))
-            status.status = "repealed" if repealed else "amended"
-            status.since, status.by, status.evidence = since, link.source, link.evidence
-        elif until and until < today:
-            status.status, status.since = "expired", _next_day(until)
-            status.evidence = f"有效期至{until}"
-        elif frm and frm > today:
-            status.status, status.since = "not yet in force", frm
-        out.append(status)
+    out = [_status_of(iri, doc, docs, links, today) for iri, doc in docs.items()]
     out.sort(key=lambda s: (s.title, s.document))
     return out

@@ -95,6 +95,7 @@ class POL(DefinedNamespace):
     # Validity and links between documents
     inForceFrom: URIRef  # document → 施行日期
     inForceUntil: URIRef  # document → 有效期至 (last day)
+    statedStatus: URIRef  # document → 状态 as its header states it (有效, 废止 …)
     repeals: URIRef  # document → document (reference) it repeals (废止)
     amends: URIRef  # document → document (reference) it amends (修改, 修订)
     assertedPredicate: URIRef  # RelationEvidence → the predicate it supports

@@ -34,6 +34,19 @@ def test_front_matter_gives_metadata_not_text():
     assert doc.metadata.date == "2024-02-05"
     assert doc.metadata.issuer == "上海市人民政府办公厅"
     assert "文号:" not in doc.text and "状态:" not in doc.text and "官方链接" not in doc.text
+    assert doc.metadata.status == "有效"
+
+
+def test_front_matter_status_and_publishing_unit():
+    front = "---\n标题: {title}\n文号: 沪发改规〔2023〕1号\n发布单位: {unit}\n发布日期: 2023-03-01\n状态: 废止\n---\n\n"
+    body = "# {title}\n\n各区人民政府：\n\n一、总体要求\n\n推进工作。\n"
+    doc = parse_text((front + body).format(title="关于印发《上海市零碳园区建设工作方案》的通知", unit="上海市发展和改革委员会"))
+    assert (doc.metadata.issuer, doc.metadata.status) == ("上海市发展和改革委员会", "废止")
+    assert "发布单位" not in doc.text and "状态" not in doc.text
+    # the title names the issuer (发文机关); 发布单位 is only the site's publishing body
+    doc = parse_text((front + body).format(title="上海市嘉定区人民政府办公室关于转发《嘉定区海绵城市建设实施方案》的通知",
+                                           unit="区政府办公室"))
+    assert doc.metadata.issuer == "上海市嘉定区人民政府办公室"
 
 
 def _doc(body: str, title: str = "上海市人民政府办公厅印发《关于进一步减少本市道路交通事故的意见》的通知"):

@@ -25,6 +25,10 @@ QUERIES = REPO / "ontology" / "queries"
 CITING = ("上海市某区人民政府办公室关于印发某区道路安全工作方案的通知\n\n"
           "为贯彻落实《关于进一步减少本市道路交通事故的意见》（沪府办规〔2020〕13号），制定本方案。\n"
           "一、工作任务\n1.加强管理。开展检查。（牵头单位：区交通委；配合单位：区公安分局）\n")
+#: A document whose front matter says it is repealed, with no repealing text in the store.
+STATED = ("---\n标题: 上海市某局关于印发《某项管理暂行办法》的通知\n文号: 沪某规〔2018〕3号\n发布单位: 上海市某局\n"
+          "发布日期: 2018-05-02\n状态: 已废止\n---\n\n# 上海市某局关于印发《某项管理暂行办法》的通知\n\n"
+          "各区有关部门：\n\n一、总则\n\n本办法自2018年6月1日起施行。\n")
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +37,13 @@ def plans_store(tmp_path_factory) -> Path:
     source = require_test_data(TEST_DATA / "plans")
     extra = tmp_path_factory.mktemp("citing") / "citing.txt"
     extra.write_text(CITING, encoding="utf-8")
+    stated = extra.parent / "stated.md"
+    stated.write_text(STATED, encoding="utf-8")
     location = tmp_path_factory.mktemp("plans-store")
     settings = Settings.load({"store": str(location)})
     store = open_store(settings)
     try:
-        build_paths(store, [source, extra], base_iri=settings.base_iri)
+        build_paths(store, [source, extra, stated], base_iri=settings.base_iri)
     finally:
         store.close()
     return location
@@ -142,6 +148,24 @@ def test_statuses_with_the_date_they_changed(kg):
     later = {s.document: s for s in document_statuses(kg.store, today="2031-01-01")}
     assert (later[experts.document].status, later[experts.document].since) == ("expired", "2030-09-01")
     assert title_key("中华人民共和国道路运输条例") == title_key("道路运输条例(2022-03-29)")
+
+
+def test_a_stated_status_counts_when_the_store_has_no_evidence(kg):
+    status = {s.document: s for s in document_statuses(kg.store, today="2026-12-01")}
+    # 状态: 已废止 in the front matter, no repealing document in the store
+    stated = status[_doc_iri(kg, "沪某规〔2018〕3号")]
+    assert (stated.status, stated.basis, stated.stated, stated.by) == ("repealed", "stated", "已废止", None)
+    assert stated.evidence == "状态：已废止" and stated.since is None
+    # 状态: 废止, and the store holds the document that repeals it: the link is the basis
+    old = status[_doc_iri(kg, "沪府办规〔2020〕13号")]
+    assert (old.status, old.basis, old.stated) == ("repealed", "link", "废止")
+    # 状态: 有效 and nothing against it
+    new = status[_doc_iri(kg, "沪府办发〔2024〕33号")]
+    assert (new.status, new.basis, new.evidence) == ("in force", "stated", "状态：有效")
+    assert status[_doc_by_file(kg, "道路运输条例(2019-03-02)")].basis == "version"
+    assert status[_doc_by_file(kg, "科技专家库管理办法")].basis == "dates"
+    rows = kg.store.select_rows(f"SELECT ?s WHERE {{ <{stated.document}> pol:statedStatus ?s }}")
+    assert [r["s"] for r in rows] == ["已废止"]
 
 
 def _query(name: str) -> str:
