@@ -32,8 +32,8 @@ META_LABELS = {
     "发布时间": "published", "发布日期": "published", "发稿时间": "published", "发表时间": "published",
     "公布日期": "published", "印发日期": "published", "更新时间": "updated",
     "成文日期": "written", "成文时间": "written",
-    "发文机关": "issuer", "发布机构": "issuer", "发布机关": "issuer", "制发机关": "issuer",
-    "发文单位": "issuer", "发布单位": "publisher", "状态": "status",
+    "发文机关": "issuer", "发布机关": "issuer", "制发机关": "issuer",
+    "发文单位": "issuer", "发布单位": "publisher", "发布机构": "publisher", "状态": "status",
     "发文字号": "doc_number", "文号": "doc_number",
     "主题分类": "subject", "主题类别": "subject",
     "文档来源": "source", "信息来源": "source", "来源": "source", "稿源": "source",
@@ -41,6 +41,7 @@ META_LABELS = {
     "索引号": "index", "标题": "title", "名称": "title",
     "作者": "ignore", "编辑": "ignore", "责任编辑": "ignore", "浏览次数": "ignore",
     "点击数": "ignore", "访问量": "ignore", "阅读": "ignore", "时效": "ignore", "有效性": "ignore",
+    "原文链接": "ignore", "检索时间": "ignore", "检索关键词": "ignore",  # a scraper's notes, not the text's
 }
 _LABEL_RE = re.compile(
     r"(" + "|".join(sorted(map(re.escape, META_LABELS), key=len, reverse=True)) + r")\s*[:：]\s*"
@@ -74,6 +75,8 @@ _FOOTER = re.compile(
 #: Wikisource licence templates that close scraped documents.
 _LICENCE = re.compile(r"^(?:本作品是中华人民共和国的|本作品来自|本作品在|这部作品在|Public domain$)")
 _MD_COMMENT = re.compile(r"^<!--.*?-->$")
+_MD_STRONG = re.compile(r"\*\*([^*\n]+?)\*\*")  # **一、总体要求** is a heading, **发布日期**: a header label
+_MD_RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,})$")
 _BARE_ENUMERATOR = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}\s*[.．、])$"
 )
@@ -213,7 +216,7 @@ def clean_document(raw: str, *, html: bool = False) -> CleanText:
 
 
 def _strip_markdown(lines: list[str]) -> int | None:
-    """Drop Markdown heading markers and comments in place; the line of an INFO END comment.
+    """Drop Markdown heading and emphasis markers, rules and comments in place; the line of an INFO END comment.
 
     The heading text stays; an INFO END comment closes the block of
     adoption/amendment lines under the title.
@@ -222,11 +225,14 @@ def _strip_markdown(lines: list[str]) -> int | None:
     for i, line in enumerate(lines):
         heading = _markdown_heading(line)
         if heading is not None:
-            lines[i] = heading
-        elif _MD_COMMENT.match(line):
+            lines[i] = line = heading
+        elif _MD_COMMENT.match(line) or _MD_RULE.match(line):
             if "INFO END" in line.upper() and info_end is None:
                 info_end = i
             lines[i] = ""
+            continue
+        if "**" in line:
+            lines[i] = _MD_STRONG.sub(r"\1", line).strip()
     return info_end
 
 

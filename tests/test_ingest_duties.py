@@ -92,6 +92,29 @@ def test_units_resolve_within_the_district_of_a_district_document():
     assert units == [("区委宣传部", ("区文明办", "区政府新闻办")), ("区民政局", ())]
 
 
+def test_bold_markdown_headings_are_structure_and_hold_their_duties(extractor):
+    # the huace files: a bold header block, a rule, bold headings indented with ideographic spaces
+    raw = ("# 上海市人民政府办公厅印发《关于加快某服务业发展的若干意见》\n\n**发布日期**: 2025-05-27\n"
+           "**发布机构**: 上海市科学技术委员会\n**检索关键词**: 测绘, 卫星\n\n---\n\n沪府办发〔2025〕11号\n\n"
+           "各区人民政府：\n\n\u3000**一、提升服务供给质量**\n\n**（一）推动资源开放**\n\n"
+           "加大开放力度。（责任单位：市科委、市发展改革委）\n\n\u3000\u3000**（二）创新建设运营模式**\n\n"
+           "支持概念验证中心建设。（责任单位：市科委）\n\n**二、强化要素保障**\n\n**（三）壮大人才队伍**\n\n"
+           "培养一批人才。（责任单位：市人力资源社会保障局）\n")
+    x = extractor(parse_text(raw))
+    doc = x.document
+    assert "*" not in doc.text and "---" not in doc.text and "发布机构" not in doc.text and "检索" not in doc.text
+    assert (doc.metadata.date, doc.metadata.issuer) == ("2025-05-27", "上海市人民政府办公厅")
+    sections = [n for n in doc.nodes() if n.kind == "section"]
+    assert [n.title for n in sections] == ["推动资源开放", "创新建设运营模式", "壮大人才队伍"]
+    assert [n.kind for n in doc.structure] == ["part", "part"]
+    for node in doc.nodes():
+        assert doc.text[node.start:node.end] == node.text
+    by_id = {n.id: n for n in doc.nodes()}
+    assert [(by_id[d.node_id].title, d.unit) for d in x.duties] == [
+        ("推动资源开放", "市科委"), ("推动资源开放", "市发展改革委"), ("创新建设运营模式", "市科委"),
+        ("壮大人才队伍", "市人力资源社会保障局")]
+
+
 # -- real plans -------------------------------------------------------------------------------
 
 def _parenthetical_units(text: str) -> list[str]:
