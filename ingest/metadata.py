@@ -19,10 +19,10 @@ _DOC_NUMBER = re.compile(
     r"[\u4e00-\u9fff]{1,15}\s*[〔\[［(（【]\s*\d{4}\s*[〕\]］)）】]\s*第?\s*\d+\s*号"
     r"|[\u4e00-\u9fff]{1,15}令\s*第\s*\d+\s*号"
 )
-_ISSUER_IN_TITLE = re.compile(
-    r"^(.{2,40}?(?:委员会|党委|区委|市委|省委|县委|中央|国务院|办公厅|办公室|政府|人民代表大会|常委会|会议"
-    r"|部|厅|局|署|委|院|办|中心|总局|银行))\s*(?:关于|印发|转发|联合印发)"
-)
+_BODY_ENDING = (r"(?:委员会|党委|区委|市委|省委|县委|中央|国务院|办公厅|办公室|政府|人民代表大会|常委会|会议"
+                r"|部|厅|局|署|委|院|办|中心|总局|银行)")
+_ISSUER_IN_TITLE = re.compile(rf"^(.{{2,40}}?{_BODY_ENDING})\s*(?:关于|印发|转发|联合印发)")
+_BODY = re.compile(rf"^\S{{2,60}}{_BODY_ENDING}$")
 _ISSUER_IN_INFO = re.compile(r"(.{2,30}?人民代表大会(?:常务委员会)?|国务院)")
 
 
@@ -132,8 +132,10 @@ def extract_metadata(clean: CleanText, *, path: str | None = None) -> Metadata:
         date = written
 
     # 发布单位 of a front matter is the body that put the text online (上海市应急管理局 for a text of
-    # 上海市安全生产委员会, 区政府办公室 for 上海市嘉定区人民政府办公室): the issuer only when the title names none.
-    issuer = fields.get("issuer") or issuer_from_title(title) or fields.get("publisher")
+    # 上海市安全生产委员会, 区政府办公室 for 上海市嘉定区人民政府办公室): the issuer only when the title names
+    # none, and only a body (发布机构: 上海市 names a place).
+    publisher = fields.get("publisher")
+    issuer = fields.get("issuer") or issuer_from_title(title) or (publisher if publisher and _BODY.match(publisher) else None)
     if issuer is None:
         for line in clean.info_lines:
             m = _ISSUER_IN_INFO.search(re.sub(r"^\S*\d+日\s*", "", line))

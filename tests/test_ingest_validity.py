@@ -47,6 +47,9 @@ def test_front_matter_status_and_publishing_unit():
     doc = parse_text((front + body).format(title="上海市嘉定区人民政府办公室关于转发《嘉定区海绵城市建设实施方案》的通知",
                                            unit="区政府办公室"))
     assert doc.metadata.issuer == "上海市嘉定区人民政府办公室"
+    # a publishing unit that names a place, not a body, is no issuer
+    doc = parse_text((front + body).format(title="上海关于贯彻落实某规划的实施意见", unit="上海市"))
+    assert doc.metadata.issuer is None
 
 
 def _doc(body: str, title: str = "上海市人民政府办公厅印发《关于进一步减少本市道路交通事故的意见》的通知"):
