@@ -32,7 +32,10 @@ def sniff_format(path: str | os.PathLike) -> str | None:
             head = fh.read(1024)
     except OSError:
         return None  # the text reader reports missing and unreadable files
-    if head.lstrip(b"\r\n\t \x00")[:5] == b"%PDF-" or b"%PDF-" in head[:1024] and suffix == ".pdf":
+    if not head:
+        return None  # the text reader says "empty file"
+    # Some producers put junk before the header; readers accept it within the first kilobyte.
+    if head.lstrip(b"\r\n\t \x00")[:5] == b"%PDF-" or (suffix == ".pdf" and b"%PDF-" in head):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
         try:
