@@ -3,7 +3,8 @@ slogans built on a place, and the page's source media.
 
 - zones under construction: ``推进机场东片区改造升级``, ``持续推进科技创新人才集聚区建设``,
   ``加快建设上海市“互联网+生活性服务业”创新试验区`` and ``全国首个网络市场监管与服务示范区``;
-- national designations: ``全国居家和社区养老服务改革试点``, ``国家智慧健康养老应用试点示范基地``;
+- national designations: ``全国居家和社区养老服务改革试点``, ``国家智慧健康养老应用试点示范基地``; the
+  national pilot zone of a named place (``加强临港国家海绵城市建设试点区跟踪评估``) as a place;
 - ``平安<place>`` (平安长宁, 平安中国), ``15分钟社区生活圈`` and 国家…战略 as programmes; a quoted
   nickname of the zones just listed (…街区“时尚金三角”建设) as a place;
 - the places of a list closed by 等重点区域 (临港新片区、南大地区、吴淞创新城…等重点区域), …新城, and
@@ -28,6 +29,11 @@ _NATIONAL = re.compile(
     rf"(?P<name>(?:国家|全国){_NAME_CHARS}{{4,20}}?(?:改革试点|试点示范基地|示范基地|试点城市|试点))"
     r"(?=[、，。；,.;]|建设|工作|$)"
 )
+# 加强临港国家海绵城市建设试点区跟踪评估: a national pilot zone of a named place is a place (an existing zone).
+_PLACE_PILOT_ZONE = re.compile(
+    rf"(?:加强|推进|开展|建设|支持|依托|发挥|做好|对|在)(?P<name>[\u4e00-\u9fff]{{2,4}}国家{_NAME_CHARS}{{2,16}}?"
+    r"(?:试点区|示范区|先行区|试验区))"
+)
 _CIRCLE = re.compile(r"(?P<name>\d{1,2}分钟[\u4e00-\u9fff]{2,8}圈)")
 _STRATEGY = re.compile(r"国家(?P<name>[\u4e00-\u9fff]{2,10}战略)")
 # 环东华…集聚区、…街区“时尚金三角”建设: the quoted nickname of the zones just listed.
@@ -44,7 +50,8 @@ def find_designations(text: str, places: Iterable[str] = ()) -> list[Candidate]:
     """Zone, designation and programme names in ``text`` (``places``: place names for 平安<place>)."""
     out: list[Candidate] = []
     for pattern, etype in ((_ZONE_BUILT, "Place"), (_FIRST_OF_ITS_KIND, "Place"), (_NATIONAL, "Programme"),
-                           (_CIRCLE, "Programme"), (_STRATEGY, "Programme"), (_ZONE_NICKNAME, "Place")):
+                           (_CIRCLE, "Programme"), (_STRATEGY, "Programme"), (_ZONE_NICKNAME, "Place"),
+                           (_PLACE_PILOT_ZONE, "Place")):
         for m in pattern.finditer(text):
             name = m.group("name")
             bare = re.sub(r"“[^”]*”", "", name)

@@ -115,6 +115,15 @@ def test_bold_markdown_headings_are_structure_and_hold_their_duties(extractor):
         ("壮大人才队伍", "市人力资源社会保障局")]
 
 
+def test_the_national_pilot_zone_of_a_named_place_is_a_place():
+    from policykg.ingest.designations import find_designations
+
+    found = {(c.label, c.type) for c in find_designations(
+        "加强临港国家海绵城市建设试点区跟踪评估。支持国家级示范区建设。推进国家公共文化服务体系示范区建设。")}
+    assert ("临港国家海绵城市建设试点区", "Place") in found
+    assert not any(label.startswith(("加强", "支持", "推进国家")) for label, _ in found)
+
+
 # -- real plans -------------------------------------------------------------------------------
 
 def _parenthetical_units(text: str) -> list[str]:
