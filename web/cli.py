@@ -11,7 +11,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from ..kg import KnowledgeGraph, PolicyKGError, Settings, date_bound
 from .render import document_line, search_text
@@ -65,7 +65,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Chinese policy documents as a knowledge graph: parse, build, search, "
                     "query with SPARQL, explore on the web.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_building_commands(sub, store)
+    _add_reading_commands(sub, store)
+    _add_listing_commands(sub, store)
+    p = sub.add_parser("serve", parents=[store], help="run the web app (builds the sample on first run)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=_bounded(1, 65535), default=5000, help="1–65535 (default 5000)")
+    p.add_argument("--debug", action="store_true",
+                   help="werkzeug's development server with its debugger (never on a network)")
+    return parser
 
+
+def _add_building_commands(sub: Any, store: argparse.ArgumentParser) -> None:
+    """``parse`` and ``build``."""
     p = sub.add_parser("parse", help="show a document's metadata and structure")
     p.add_argument("file", help="a .txt, .md, .html, .pdf, .docx, .doc, .wps or .ofd file")
     p.add_argument("--json", action="store_true", help="print the parse as one JSON object")
@@ -76,6 +88,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="remove documents whose files are gone from the given directories")
     p.add_argument("--no-embed", action="store_true", help="skip computing embeddings")
 
+
+def _add_date_range(p: argparse.ArgumentParser, what: str) -> None:
+    """``--from`` and ``--to`` as checked dates."""
+    p.add_argument("--from", dest="date_from", metavar="DATE", type=_date,
+                   help=f"{what} on or after (YYYY, YYYY-MM or YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", type=_date,
+                   help=f"{what} on or before (YYYY, YYYY-MM or YYYY-MM-DD)")
+
+
+def _add_reading_commands(sub: Any, store: argparse.ArgumentParser) -> None:
+    """``search``, ``sparql`` and ``export``."""
     p = sub.add_parser("search", parents=[store], help="ask a question in Chinese or English")
     p.add_argument("query")
     p.add_argument("--type", choices=["task", "entity", "sentence", "document"],
@@ -83,10 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=_bounded(1), default=None,
                    help="most results, at least 1 (default: setting search_k)")
     p.add_argument("--document", help="only this document (IRI or title)")
-    p.add_argument("--from", dest="date_from", metavar="DATE", type=_date,
-                   help="documents issued on or after (YYYY, YYYY-MM or YYYY-MM-DD)")
-    p.add_argument("--to", dest="date_to", metavar="DATE", type=_date,
-                   help="documents issued on or before (YYYY, YYYY-MM or YYYY-MM-DD)")
+    _add_date_range(p, "documents issued")
     p.add_argument("--kind", help="only documents of this kind (意见, 通知, 条例, 报告 …)")
     p.add_argument("--json", action="store_true", help="print results as JSON")
 
@@ -100,14 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
                    choices=["trig", "ttl", "nt", "nq", "jsonld", "graphml", "json"])
     p.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
 
+
+def _add_listing_commands(sub: Any, store: argparse.ArgumentParser) -> None:
+    """``documents``, ``duties`` and ``graph``."""
     p = sub.add_parser("documents", parents=[store], help="list the documents in the store")
     p.add_argument("--json", action="store_true")
     p.add_argument("--grep", metavar="TEXT", help="only titles, issuers or files containing TEXT")
     p.add_argument("--kind", help="only documents of this kind (意见, 通知, 条例, 报告 …)")
-    p.add_argument("--from", dest="date_from", metavar="DATE", type=_date,
-                   help="issued on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD)")
-    p.add_argument("--to", dest="date_to", metavar="DATE", type=_date,
-                   help="issued on or before DATE (YYYY, YYYY-MM or YYYY-MM-DD)")
+    _add_date_range(p, "issued")
 
     p = sub.add_parser("duties", parents=[store], help="who leads or cooperates on which task, due when (督办)")
     p.add_argument("--unit", metavar="NAME", help="only this unit (any of its names, or part of one)")
@@ -123,13 +143,6 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("a")
     g.add_argument("b")
     gsub.add_parser("communities", parents=[store], help="communities of tasks and entities")
-
-    p = sub.add_parser("serve", parents=[store], help="run the web app (builds the sample on first run)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=_bounded(1, 65535), default=5000, help="1–65535 (default 5000)")
-    p.add_argument("--debug", action="store_true",
-                   help="werkzeug's development server with its debugger (never on a network)")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
