@@ -164,25 +164,9 @@ def unit_view(store, iri: str) -> UnitView:
         SELECT ?u ?pos WHERE {{ ?u dcterms:isPartOf {node} ; a pol:StructuralUnit ;
           pol:position ?pos }}""")
     parts.sort(key=lambda p: int(p["pos"] or 0))
-    text_rows = _rows(store, f"SELECT ?text WHERE {{ GRAPH {_node(doc)} {{ {_node(doc)} pol:cleanText ?text }} }}")
-    text = (text_rows[0]["text"] or "") if text_rows else ""
-    sentences = [Passage(doc, int(s["start"]), int(s["end"]), s["value"] or "") for s in _rows(store, f"""
-        SELECT ?start ?end ?value WHERE {{ GRAPH {_node(doc)} {{
-          ?s a pol:Sentence ; pol:startOffset ?start ; pol:endOffset ?end ; rdf:value ?value .
-          FILTER (?start >= {start} && ?end <= {end}) }} }} ORDER BY ?start""")]
-    mentions = [{"start": int(m["s"]), "end": int(m["e"]), "entity": m["entity"], "type": m["type"]}
-                for m in _rows(store, f"""
-        SELECT DISTINCT ?s ?e ?entity ?type WHERE {{ GRAPH {_node(doc)} {{
-          ?m a pol:Mention ; pol:mentionOf ?entity ; oa:hasTarget/oa:hasSelector ?sel .
-          ?sel oa:start ?s ; oa:end ?e . FILTER (?s >= {start} && ?e <= {end})
-          OPTIONAL {{ ?entity pol:entityType ?type }} }} }} ORDER BY ?s ?e""")]
+    text, sentences, mentions = _unit_passages(store, doc, start, end)
     entities = _unit_entities(store, node, doc, mentions)
-    deadlines = sorted({r["d"] for r in _rows(store, f"SELECT ?d WHERE {{ {node} pol:deadline ?d }}")})
-    targets = [{"label": r["label"] or "", "indicator": r["indicator"] or ""} for r in _rows(store, f"""
-        SELECT DISTINCT ?label ?indicator WHERE {{ {node} pol:hasTarget ?t .
-          OPTIONAL {{ ?t rdfs:label ?label }} OPTIONAL {{ ?t pol:indicator ?indicator }} }}
-        ORDER BY ?indicator""")]
-    topics = [r["t"] for r in _rows(store, f"SELECT DISTINCT ?t WHERE {{ {node} dcterms:subject ?t }}")]
+    deadlines, targets, topics = _unit_aims(store, node)
     related = _rows(store, f"""
         SELECT ?other ?doc (COUNT(DISTINCT ?e) AS ?n) WHERE {{
           {node} pol:mentions ?e . ?other pol:mentions ?e ; a pol:Task ; pol:inDocument ?doc .
@@ -203,6 +187,35 @@ def unit_view(store, iri: str) -> UnitView:
         related=[{"unit": names[r["other"]], "document": titled.get(r["doc"]) or names[r["doc"]],
                   "shared": int(r["n"])} for r in related],
         parts=[names[p["u"]] for p in parts], deadlines=deadlines, targets=targets)
+
+
+def _unit_passages(store, doc: str, start: int, end: int
+                   ) -> tuple[str, list[Passage], list[dict[str, Any]]]:
+    """The document's clean text, and the sentences and entity mentions within [start, end)."""
+    text_rows = _rows(store, f"SELECT ?text WHERE {{ GRAPH {_node(doc)} {{ {_node(doc)} pol:cleanText ?text }} }}")
+    text = (text_rows[0]["text"] or "") if text_rows else ""
+    sentences = [Passage(doc, int(s["start"]), int(s["end"]), s["value"] or "") for s in _rows(store, f"""
+        SELECT ?start ?end ?value WHERE {{ GRAPH {_node(doc)} {{
+          ?s a pol:Sentence ; pol:startOffset ?start ; pol:endOffset ?end ; rdf:value ?value .
+          FILTER (?start >= {start} && ?end <= {end}) }} }} ORDER BY ?start""")]
+    mentions = [{"start": int(m["s"]), "end": int(m["e"]), "entity": m["entity"], "type": m["type"]}
+                for m in _rows(store, f"""
+        SELECT DISTINCT ?s ?e ?entity ?type WHERE {{ GRAPH {_node(doc)} {{
+          ?m a pol:Mention ; pol:mentionOf ?entity ; oa:hasTarget/oa:hasSelector ?sel .
+          ?sel oa:start ?s ; oa:end ?e . FILTER (?s >= {start} && ?e <= {end})
+          OPTIONAL {{ ?entity pol:entityType ?type }} }} }} ORDER BY ?s ?e""")]
+    return text, sentences, mentions
+
+
+def _unit_aims(store, node: str) -> tuple[list[str], list[dict[str, str]], list[str]]:
+    """A unit's deadlines, quantitative targets and topics."""
+    deadlines = sorted({r["d"] for r in _rows(store, f"SELECT ?d WHERE {{ {node} pol:deadline ?d }}")})
+    targets = [{"label": r["label"] or "", "indicator": r["indicator"] or ""} for r in _rows(store, f"""
+        SELECT DISTINCT ?label ?indicator WHERE {{ {node} pol:hasTarget ?t .
+          OPTIONAL {{ ?t rdfs:label ?label }} OPTIONAL {{ ?t pol:indicator ?indicator }} }}
+        ORDER BY ?indicator""")]
+    topics = [r["t"] for r in _rows(store, f"SELECT DISTINCT ?t WHERE {{ {node} dcterms:subject ?t }}")]
+    return deadlines, targets, topics
 
 
 def _unit_entities(store, node: str, doc: str,
