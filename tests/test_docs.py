@@ -27,3 +27,11 @@ def test_ci_runs_the_readme_test_command():
     assert commands, "README names no test command"
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[0].strip() in ci
+
+
+def test_readme_is_short_and_its_links_resolve():
+    assert len(README) < 12_000, len(README)
+    for target in re.findall(r"\]\(([^)#]+)\)|src=\"([^\"]+)\"", README):
+        path = next(t for t in target if t)
+        if not path.startswith("http"):
+            assert (ROOT / path).exists(), path
