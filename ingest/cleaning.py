@@ -468,20 +468,29 @@ def _depth(root) -> int:
     return deepest
 
 
+def _enclosing_table(tag):
+    """The nearest ``<table>`` around ``tag``, or ``None``."""
+    parent = tag.parent
+    while parent is not None and parent.name != "table":
+        parent = parent.parent
+    return parent
+
+
 def _header_table_fields(soup) -> dict[str, str]:
     """Read and remove gov.cn-style header tables (索引号, 发文机关, 成文日期 …)."""
     found: dict[str, str] = {}
     tables = soup.find_all("table")
     # Tables holding another table, found from the inner ones upwards: asking each
     # table for a nested one costs its whole subtree, quadratic on nested tables.
-    layout = {id(outer) for outer in (table.find_parent("table") for table in tables) if outer is not None}
+    layout = {id(outer) for outer in map(_enclosing_table, tables) if outer is not None}
     for table in tables:
         if id(table) in layout:
             continue  # a layout table around the whole page
         text = table.get_text(" ", strip=True)
         if len(text) > 1500 or sum(label in text for label in _HEADER_TABLE_LABELS) < 2:
             continue
-        cells = [cell.get_text(" ", strip=True) for cell in table.find_all(["td", "th"])]
+        cells = [cell.get_text(" ", strip=True) for cell in table.descendants
+                 if getattr(cell, "name", None) in ("td", "th")]  # find_all's filters cost more
         i = 0
         while i < len(cells):
             cell = cells[i]

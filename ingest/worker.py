@@ -46,12 +46,15 @@ class ParseWorker:
     Args:
         time_limit: seconds a file may take (parse and extract together) before
             it is refused; the clock starts when the child receives the file.
+        preload: load the extractor's dictionary when the child starts (before
+            any file's clock runs); without it the first :meth:`extract` pays for it.
     """
 
-    def __init__(self, time_limit: float = PARSE_TIME_LIMIT):
+    def __init__(self, time_limit: float = PARSE_TIME_LIMIT, *, preload: bool = True):
         if not time_limit > 0:
             raise ValueError(f"time_limit must be positive, not {time_limit!r}")
         self.time_limit = time_limit
+        self.preload = preload
         self.last_timings: dict[str, float] = {}
         self._proc: subprocess.Popen | None = None
         self._send: Connection | None = None
@@ -73,7 +76,8 @@ class ParseWorker:
         from_child_r, from_child_w = os.pipe()
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "policykg.ingest.worker", str(to_child_r), str(from_child_w)],
+                [sys.executable, "-m", "policykg.ingest.worker", str(to_child_r), str(from_child_w),
+                 *(["--preload"] if self.preload else [])],
                 pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
             )
         finally:
@@ -101,7 +105,13 @@ class ParseWorker:
         name = str(path)
         self.start()
         self._wait_ready(name)
-        self._send.send((name, extract))
+        try:
+            self._send.send((name, extract))
+        except OSError:  # the child died since the last file (killed from outside): a new one
+            self._stop()
+            self.start()
+            self._wait_ready(name)
+            self._send.send((name, extract))
         began = time.monotonic()
         if not self._recv.poll(self.time_limit):
             self._stop()
@@ -167,13 +177,14 @@ def _exit_reason(code: int | None) -> str:
     return f"exit status {code}"
 
 
-def _serve(inbox: Connection, outbox: Connection) -> None:
+def _serve(inbox: Connection, outbox: Connection, preload: bool) -> None:
     """Answer each path received with ``(status, extraction or reason, timings)``."""
     from .extract import Extractor
     from .loading import parse_file, parse_text
 
     extractor = Extractor()
-    extractor(parse_text("准备\n一、加载分词词典。"))  # loads the dictionary before the first file's clock
+    if preload:  # the dictionary loads before the first file's clock starts
+        extractor(parse_text("准备\n一、加载分词词典。"))
     outbox.send("ready")
     while True:
         try:
@@ -202,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     inbox = Connection(int(args[0]), writable=False)
     outbox = Connection(int(args[1]), readable=False)
     try:
-        _serve(inbox, outbox)
+        _serve(inbox, outbox, "--preload" in args[2:])
     except (BrokenPipeError, KeyboardInterrupt):
         pass  # the parent went away or the user stopped the build
     return 0
