@@ -180,6 +180,13 @@ def test_text_lines_are_not_page_numbers(text):
     assert not PAGE_NUMBER.match(text)
 
 
+def test_ocr_page_numbers_allow_one_misread_character():
+    from policykg.ingest.formats.layout import OCR_PAGE_NUMBER
+
+    assert OCR_PAGE_NUMBER.match("第1顶页") and OCR_PAGE_NUMBER.match("第 12 页")
+    assert not any(OCR_PAGE_NUMBER.match(t) for t in ("第3条", "2025年", "第一条"))
+
+
 # --- refusals: one line naming the file ---------------------------------------------------------
 
 

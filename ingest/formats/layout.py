@@ -65,6 +65,8 @@ PAGE_NUMBER = re.compile(
     r"^[\s\-—–－―_·•]*(?:第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,4}(?:\s*/\s*\d{1,4})?"
     r"|[Pp]age\s*\d+(?:\s*of\s*\d+)?|[-—–－]\s*[一二三四五六七八九十百]+\s*[-—–－])[\s\-—–－―_·•]*$"
 )
+#: The same, allowing one misread character around the number, for OCR'd pages ("第1顶页").
+OCR_PAGE_NUMBER = re.compile(r"^\s*第\s*\S?\s*\d{1,4}\s*\S?\s*页\s*$")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 _ASCII_WORD_END = re.compile(r"[A-Za-z0-9]$")
 _ASCII_WORD_START = re.compile(r"^[A-Za-z0-9]")
@@ -166,10 +168,11 @@ def strip_running_lines(pages: list[PageLayout], zone: float = 0.12) -> None:
         zone_lines = zoned(page)
         others = "\n".join(_shape(ln.text) for p in pages for ln in p.lines if ln not in zone_lines)
         drop = {id(ln) for ln in zone_lines
-                if PAGE_NUMBER.match(ln.text) or (len(pages) >= 2 and counts[_shape(ln.text)] >= needed)
+                if PAGE_NUMBER.match(ln.text) or (page.method == "ocr" and OCR_PAGE_NUMBER.match(ln.text))
+                or (len(pages) >= 2 and counts[_shape(ln.text)] >= needed)
                 # One page cannot show a line repeating: a running header in small
                 # type that repeats the title (or another line) is one all the same.
-                or (ln.size < 0.8 * body and len(_shape(ln.text)) >= 4
+                or (ln.size < 0.85 * body and len(_shape(ln.text)) >= 4
                     and _shape(ln.text) in others.replace("\n", ""))}
         page.lines = [ln for ln in page.lines if id(ln) not in drop]
 
