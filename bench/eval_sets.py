@@ -330,7 +330,7 @@ def evaluate_store(store: str, sets: list[str], gold: dict[str, list[dict]],
                         continue  # the default type is the set's own: the same answer again
                     records.append({
                         "set": "d", "store": store, "on": set_name, "asked": rtype or "default",
-                        "type": got_type, "id": row["id"], "lang": row["lang"],
+                        "type": got_type, "primary": rtype == SET_TYPE[set_name], "id": row["id"], "lang": row["lang"],
                         "split": row["split"], "method": "hybrid", "none": float(not shown),
                         "top": top, "cos": float(dense_sent.max()),
                         "z": (float(dense_sent.max()) - float(dense_sent.mean()))
@@ -399,7 +399,7 @@ def calibrate(records: list[dict]) -> list[dict]:
     for signal in ("top", "cos", "z"):
         answer = [r for r in records if r["set"] in ("a", "b", "c") and r["method"] == "hybrid"]
         unans = [r for r in records if r["set"] == "d" and r["method"] == "hybrid"
-                 and r["asked"] != "default"]
+                 and r.get("primary", r["asked"] != "default")]  # the type its store's set asks
         if not answer or not unans:
             continue
 
