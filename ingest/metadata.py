@@ -107,6 +107,21 @@ def _title_from_path(path: str | None) -> str | None:
     return stem.strip() or None
 
 
+def _issuer(fields: dict[str, str], title: str | None, info_lines: list[str]) -> str | None:
+    """The issuing body: the header's 发文机关, else the title's, else the publishing unit, else a law's info lines."""
+    # 发布单位 of a front matter is the body that put the text online (上海市应急管理局 for a text of
+    # 上海市安全生产委员会, 区政府办公室 for 上海市嘉定区人民政府办公室): the issuer only when the title names
+    # none, and only a body (发布机构: 上海市 names a place).
+    publisher = fields.get("publisher") or ""
+    issuer = fields.get("issuer") or issuer_from_title(title) or (publisher if _BODY.match(publisher) else None)
+    if issuer is None:
+        for line in info_lines:
+            m = _ISSUER_IN_INFO.search(re.sub(r"^\S*\d+日\s*", "", line))
+            if m:
+                return re.sub(r"第[一二三四五六七八九十]+届", "", m.group(1)).replace("中华人民共和国国务院", "国务院")
+    return issuer
+
+
 def extract_metadata(clean: CleanText, *, path: str | None = None) -> Metadata:
     """Build :class:`~ingest.records.Metadata` from header fields and the text itself."""
     fields = clean.fields
@@ -131,17 +146,7 @@ def extract_metadata(clean: CleanText, *, path: str | None = None) -> Metadata:
     if date is None:
         date = written
 
-    # 发布单位 of a front matter is the body that put the text online (上海市应急管理局 for a text of
-    # 上海市安全生产委员会, 区政府办公室 for 上海市嘉定区人民政府办公室): the issuer only when the title names
-    # none, and only a body (发布机构: 上海市 names a place).
-    publisher = fields.get("publisher")
-    issuer = fields.get("issuer") or issuer_from_title(title) or (publisher if publisher and _BODY.match(publisher) else None)
-    if issuer is None:
-        for line in clean.info_lines:
-            m = _ISSUER_IN_INFO.search(re.sub(r"^\S*\d+日\s*", "", line))
-            if m:
-                issuer = re.sub(r"第[一二三四五六七八九十]+届", "", m.group(1)).replace("中华人民共和国国务院", "国务院")
-                break
+    issuer = _issuer(fields, title, clean.info_lines)
 
     doc_number = find_doc_number(fields.get("doc_number"))
     if doc_number is None:
