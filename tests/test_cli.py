@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,8 @@ def _one_line_error(capsys, *needles: str) -> str:
     (["search", "航空", "-k", "0"], "-k"),
     (["search", "航空", "-k", "-5"], "-k"),
     (["search", "航空", "-k", "many"], "-k"),
+    (["search", "航空", "--all", "--offset", "-1"], "--offset"),
+    (["search", "航空", "--all", "--offset", "three"], "--offset"),
     (["serve", "--port", "99999"], "--port"),
     (["serve", "--port", "0"], "--port"),
 ])
@@ -193,3 +196,48 @@ def test_search_prints_rank_apart_from_the_task_number(capsys, built_store):
     out = capsys.readouterr().out
     assert re.search(r"^#1\s+2\. 打造航空服务新优势", out, re.M), out
     assert not re.search(r"^\s*1\. 2\.", out, re.M)
+
+
+def _sentences_of(out: str) -> list[str]:
+    """The evidence lines of a text answer, without the 【】 marks."""
+    return [line.strip().removeprefix("… ").replace("【", "").replace("】", "")
+            for line in out.splitlines() if line.startswith("    … ")]
+
+
+def test_search_all_lists_every_sentence_holding_the_words(capsys, built_store):
+    assert main(["search", "航空", "--type", "sentence", "--all", "--store", built_store]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("航空 → sentence: 8 result(s)"), out
+    assert re.findall(r"^#(\d+)", out, re.M) == [str(n) for n in range(1, 9)]
+    sentences = _sentences_of(out)
+    assert len(set(sentences)) == 8 and all("航空" in s for s in sentences), sentences
+    # among them the three a ranked answer used to miss
+    for phrase in ("贸易和航空服务", "航空物流", "公务航空服务"):
+        assert any(phrase in s for s in sentences), phrase
+
+
+def test_search_all_pages_with_k_and_offset(capsys, built_store):
+    assert main(["search", "航空", "--type", "sentence", "--all", "-k", "3",
+                 "--store", built_store]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("航空 → sentence: 3 result(s) (1–3 of 8)"), out
+    assert "… 5 more: --offset 3" in out
+    assert main(["search", "航空", "--type", "sentence", "--all", "-k", "3", "--offset", "6",
+                 "--store", built_store]) == 0
+    out = capsys.readouterr().out
+    assert "(7–8 of 8)" in out and re.findall(r"^#(\d+)", out, re.M) == ["7", "8"]
+    assert "more: --offset" not in out  # the last page
+    seen = []
+    for offset in (0, 3, 6):
+        assert main(["search", "航空", "--type", "sentence", "--all", "-k", "3", "--offset",
+                     str(offset), "--json", "--store", built_store]) == 0
+        page = json.loads(capsys.readouterr().out)
+        assert page["answer"] == "all" and page["total"] == 8 and page["offset"] == offset
+        seen += [hit["iri"] for hit in page["results"]]
+    assert len(seen) == len(set(seen)) == 8  # the pages hold every match once
+
+
+def test_a_ranked_answer_says_how_to_see_every_match(capsys, built_store):
+    assert main(["search", "航空", "--type", "sentence", "-k", "3", "--store", built_store]) == 0
+    out = capsys.readouterr().out
+    assert "(8 hold the words verbatim)" in out and "… all 8 matches: --all" in out

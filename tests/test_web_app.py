@@ -606,3 +606,99 @@ def test_long_lists_show_the_most_mentioned_and_say_so(client, monkeypatch):
     rows = list(csv.reader(io.StringIO(client.get("/entities?type=Place&format=csv")
                                        .get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) - 1 > 3  # the download holds them all
+
+
+# -- every match ------------------------------------------------------------------
+def _shown(page: str) -> list[tuple[int, str]]:
+    """(rank, first evidence sentence as text) of each result on a search page."""
+    import html
+    import re
+
+    shown = []
+    for item in re.findall(r'<li class="result">(.*?)</li>', page, re.S):
+        rank = int(re.search(r'class="rank"[^>]*>(\d+)<', item).group(1))
+        quote = re.search(r'<blockquote class="evidence">(.*?)</blockquote>', item, re.S)
+        shown.append((rank, html.unescape(re.sub(r"<[^>]+>", "", quote.group(1))).strip()))
+    return shown
+
+
+def _link(page: str, pattern: str) -> str | None:
+    import html
+    import re
+
+    found = re.search(pattern, page)
+    return html.unescape(found.group(1)) if found else None
+
+
+def test_search_offers_every_match_and_pages_through_them(client):
+    page = client.get("/search?q=航空&type=sentence&k=3", headers=HTML).get_data(as_text=True)
+    assert len(_shown(page)) == 3
+    url = _link(page, r'<a id="show-all" href="([^"]+)">显示全部 8 条匹配 · show all 8 matches</a>')
+    assert url and "all=1" in url, page
+    seen, pages = [], 0
+    while url:
+        page = client.get(url, headers=HTML).get_data(as_text=True)
+        pages += 1
+        assert "共 8 条 · " in page and "show all" not in page
+        seen += _shown(page)
+        url = _link(page, r'<a href="([^"]+)" rel="next">')
+    assert pages == 3 and [rank for rank, _ in seen] == list(range(1, 9))
+    assert len({text for _, text in seen}) == 8 and all("航空" in text for _, text in seen)
+    assert "第 7–8 条，共 8 条 · 7–8 of 8" in page and "page 3 of 3" in page
+    back = client.get(_link(page, r'<a href="([^"]+)" rel="prev">'), headers=HTML)
+    assert [rank for rank, _ in _shown(back.get_data(as_text=True))] == [4, 5, 6]
+
+
+def test_the_all_view_lists_every_sentence_holding_the_words(client):
+    page = client.get("/search?q=航空&type=sentence&all=1", headers=HTML).get_data(as_text=True)
+    shown = _shown(page)
+    assert len(shown) == 8 and all("航空" in text for _, text in shown)
+    assert any("贸易和航空服务" in text for _, text in shown)
+    assert "第 1–8 条，共 8 条" in page and 'rel="next"' not in page
+    # a ranked answer that already holds every match offers nothing more
+    page = client.get("/search?q=航空&type=sentence", headers=HTML).get_data(as_text=True)
+    assert len(_shown(page)) == 8 and 'id="show-all"' not in page
+    # past the end: no results, and a way back
+    page = client.get("/search?q=航空&type=sentence&all=1&offset=50", headers=HTML)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and not _shown(text) and 'rel="prev"' in text
+
+
+def test_api_search_all_pages(client):
+    first = client.get("/api/search?q=航空&type=sentence&all=1&k=3").get_json()
+    assert (first["answer"], first["total"], first["offset"], len(first["results"])) == \
+        ("all", 8, 0, 3)
+    iris = [hit["iri"] for hit in first["results"]]
+    for offset in (3, 6):
+        page = client.get(f"/api/search?q=航空&type=sentence&all=1&k=3&offset={offset}").get_json()
+        assert page["offset"] == offset
+        iris += [hit["iri"] for hit in page["results"]]
+    assert len(iris) == len(set(iris)) == 8
+
+
+def test_bad_offset_or_all_is_a_400_with_a_message(client):
+    for url, said in (("/search?q=航空&all=1&offset=-1", "parameter offset must be"),
+                      ("/search?q=航空&all=1&offset=two", "parameter offset must be"),
+                      ("/api/search?q=航空&all=1&offset=1.5", "parameter offset must be"),
+                      ("/api/search?q=航空&all=maybe", "parameter all must be 1 or 0")):
+        response = client.get(url, headers=HTML)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 400, url
+        assert said in text and "Traceback" not in text, (url, text)
+    message = client.get("/api/search?q=航空&all=1&offset=-1").get_json()["error"]["message"]
+    assert "offset" in message and "-1" in message
+
+
+def test_downloads_of_every_match_hold_every_match(client):
+    from openpyxl import load_workbook
+
+    page = client.get("/search?q=航空&type=sentence&k=3&all=1&offset=3", headers=HTML)
+    csv_url = _link(page.get_data(as_text=True), r'<a id="export-csv" href="([^"]+)"')
+    rows = list(csv.reader(io.StringIO(client.get(csv_url).get_data(as_text=True).lstrip("\ufeff"))))
+    assert [int(r[0]) for r in rows[1:]] == list(range(1, 9))
+    assert all("航空" in r[7] and "#s-" in r[9] for r in rows[1:])
+    book = load_workbook(io.BytesIO(client.get(csv_url.replace("format=csv", "format=xlsx")).data))
+    assert book.active.max_row == 9
+    # without all=1 a download holds the page's answer
+    ranked = client.get("/search?q=航空&type=sentence&k=3&format=csv").get_data(as_text=True)
+    assert len(list(csv.reader(io.StringIO(ranked.lstrip("\ufeff"))))) == 4

@@ -104,7 +104,13 @@ def _add_reading_commands(sub: Any, store: argparse.ArgumentParser) -> None:
     p.add_argument("--type", choices=["task", "entity", "sentence", "document"],
                    help="result type (default: from the question's intent)")
     p.add_argument("-k", type=_bounded(1), default=None,
-                   help="most results, at least 1 (default: setting search_k)")
+                   help="most results, at least 1 (default: setting search_k); with --all, "
+                        "the page size")
+    p.add_argument("--all", dest="all_matches", action="store_true",
+                   help="every sentence, task or document holding the words verbatim, ranked, "
+                        "k at a time")
+    p.add_argument("--offset", type=_bounded(0), default=0, metavar="N",
+                   help="with --all (or a list question): skip the first N (default 0)")
     p.add_argument("--document", help="only this document (IRI or title)")
     _add_date_range(p, "documents issued")
     p.add_argument("--kind", help="only documents of this kind (意见, 通知, 条例, 报告 …)")
@@ -198,12 +204,28 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
         result = kg.search(args.query, type=args.type, k=args.k, document=args.document,
-                           date_from=args.date_from, date_to=args.date_to, kind=args.kind)
+                           date_from=args.date_from, date_to=args.date_to, kind=args.kind,
+                           all_matches=args.all_matches, offset=args.offset)
     if args.json:
         _print_json(result.to_json())
-    else:
-        print(search_text(result))
+        return 0
+    print(search_text(result))
+    more = _more_hint(result)
+    if more:
+        print(more)
     return 0
+
+
+def _more_hint(result: Any) -> str | None:
+    """The flags that show the matches this answer leaves out, or None."""
+    total, shown = getattr(result, "total", None), len(result.results)
+    if total is None:
+        return None
+    if getattr(result, "answer", "ranked") == "ranked":
+        return f"  … all {total} matches: --all" if total > shown else None
+    following = getattr(result, "offset", 0) + shown
+    return f"  … {total - following} more: --offset {following}" \
+        if shown and following < total else None
 
 
 def _read_query(text: str) -> str:

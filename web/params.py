@@ -64,3 +64,28 @@ def search_filters() -> dict[str, str | None]:
             "date_from": date_arg("from"),
             "date_to": date_arg("to"),
             "kind": text_arg("kind") or None}
+
+
+def flag_arg(name: str) -> bool:
+    """A yes/no parameter: ``1``, ``true``, ``yes`` or ``on`` (absent or ``0``: no)."""
+    value = (request.args.get(name) or "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    abort(400, f"参数 {name} 须为 1 或 0 · parameter {name} must be 1 or 0, not {value!r}")
+
+
+def offset_arg() -> int:
+    """The ``offset`` parameter (0 when absent): how many matches to skip, a whole number ≥ 0."""
+    value = (request.args.get("offset") or "0").strip()
+    if not (value.isascii() and value.isdecimal()) or int(value) > 10 ** 9:
+        abort(400, f"参数 offset 须为不小于 0 的整数 · "
+                   f"parameter offset must be a whole number, 0 or more, not {value!r}")
+    return int(value)
+
+
+def search_paging() -> dict[str, int | bool | None]:
+    """The paging of a search request: ``k`` (1–200), ``all`` (every match) and ``offset``."""
+    return {"k": int_arg("k", None, 1, 200), "all_matches": flag_arg("all"),
+            "offset": offset_arg()}

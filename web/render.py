@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-__all__ = ["document_line", "search_text"]
+__all__ = ["document_line", "facts_lines", "search_text", "target_text"]
 
 
 def search_text(result: Any, *, ansi: bool | None = None) -> str:
@@ -25,7 +25,7 @@ def search_text(result: Any, *, ansi: bool | None = None) -> str:
         lines[0] += f" ({first}–{first + len(result.results) - 1} of {total})"
     if not result.results:
         lines.append(f"  {result.message or 'nothing relevant found'}")
-    for rank, hit in enumerate(result.results, 1):
+    for rank, hit in enumerate(result.results, getattr(result, "offset", 0) + 1):
         head = hit.label if not hit.number or hit.label.startswith(hit.number) \
             else f"{hit.number}. {hit.label}"
         # "#1  2. 打造…": the rank apart from the task's own number
@@ -36,7 +36,45 @@ def search_text(result: Any, *, ansi: bool | None = None) -> str:
             lines.append(f"    《{hit.title}》" + (f" {hit.date}" if hit.date else ""))
         for ev in hit.evidence:
             lines.append(f"    … {mark_text(ev.text, ev.highlights, mark)}")
+        lines += [f"    {line}" for line in facts_lines(hit)]
     return "\n".join(lines)
+
+
+def facts_lines(hit: Any) -> list[str]:
+    """One line each for the duties, deadlines and targets a hit carries (issue 15)."""
+    lines = []
+    duties = getattr(hit, "duties", None)
+    if duties is not None:
+        roles: dict[str, list[str]] = {}
+        for duty in duties:
+            roles.setdefault(duty.role, []).append(duty.label)
+        lines.append("duties: " + ("; ".join(f"{role} {'、'.join(names)}"
+                                             for role, names in roles.items()) or "none recorded"))
+    deadlines = getattr(hit, "deadlines", None)
+    if deadlines is not None:
+        lines.append("deadlines: " + ("; ".join(
+            d.value + (f" ({d.evidence})" if d.evidence else "") for d in deadlines)
+            or "none recorded"))
+    targets = getattr(hit, "targets", None)
+    if targets is not None:
+        lines.append("targets: " + ("; ".join(target_text(t) for t in targets)
+                                    or "none recorded"))
+    return lines
+
+
+def target_text(target: Any) -> str:
+    """A target as one phrase: indicator, comparator, value and unit, year.
+
+    >>> from types import SimpleNamespace as T
+    >>> target_text(T(indicator="可渗透地面面积比例", comparator=">=", value=40.0, unit="%",
+    ...               year="2025"))
+    '可渗透地面面积比例 ≥ 40% (2025)'
+    """
+    comparator = {">=": "≥", "<=": "≤", "=": "=", ">": ">", "<": "<"}.get(
+        target.comparator, target.comparator)
+    value = f"{target.value:g}{target.unit}"
+    return (f"{target.indicator} {comparator} {value}".replace("  ", " ")
+            + (f" ({target.year})" if target.year else ""))
 
 
 def mark_text(text: str, spans: list[tuple[int, int]], mark: tuple[str, str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 
 from ..context import get_kg
-from ..params import int_arg, list_arg, page_arg, search_filters, text_arg
+from ..params import int_arg, list_arg, page_arg, search_filters, search_paging, text_arg
 from ..urls import resource_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -12,8 +12,9 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 @bp.get("/search")
 def search():
+    """Ranked hits; with ``all=1`` every verbatim match, ``k`` of them from ``offset``."""
     result = get_kg().search(request.args.get("q", ""), type=text_arg("type") or None,
-                             k=int_arg("k", None, 1, 200), **search_filters())
+                             **search_paging(), **search_filters())
     return jsonify(result.to_json())
 
 

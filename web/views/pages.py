@@ -9,7 +9,7 @@ from ..context import get_kg
 from ..errors import error_response
 from ..exports import table_response, wanted_format
 from ..highlight import Span, annotate, mark_spans, term_spans
-from ..params import date_arg, page_arg, search_filters, text_arg
+from ..params import date_arg, page_arg, search_filters, search_paging, text_arg
 from ..templating import ENTITY_TYPE_NAMES, TYPE_NAMES
 from ..urls import (doc_iri, entity_iri_of, passage_anchor, passage_of, passage_url, resource_url,
                     topic_iri_of)
@@ -39,12 +39,14 @@ def search():
     kind = text_arg("type") or None
     if kind and kind not in TYPE_NAMES:
         kind = None
-    filters = search_filters()
-    fmt = wanted_format()
+    filters, paging, fmt = search_filters(), search_paging(), wanted_format()
     groups: list[tuple[str, list[dict]]] = []
-    result = None
+    result = pager = None
     if query:
-        result = get_kg().search(query, type=kind, **filters).to_json()
+        kg = get_kg()
+        if fmt and paging["all_matches"]:  # a download holds every match, not one page
+            paging = {**paging, "k": EXPORT_MAX, "offset": 0}
+        result = kg.search(query, type=kind, **filters, **paging).to_json()
         if fmt:
             return _search_table(result, fmt)
         by_type: dict[str, list[dict]] = {}
@@ -53,8 +55,39 @@ def search():
                 ev["html"] = _evidence_html(ev, query)
             by_type.setdefault(hit.get("type") or "other", []).append(hit)
         groups = list(by_type.items())
+        pager = _search_pager(result, paging["k"] or kg.settings.search_k)
     return render_template("search.html", query=query, kind=kind, result=result, groups=groups,
-                           filters=filters)
+                           filters=filters, pager=pager)
+
+
+#: The most matches one download of ``all=1`` holds.
+EXPORT_MAX = 10_000
+
+
+def _search_pager(result: dict, size: int) -> dict | None:
+    """Links past this answer: "show all" for a ranked answer that leaves verbatim matches
+    out, previous/next pages for an answer of every match (or a list); None otherwise."""
+    total, shown = result.get("total"), len(result.get("results") or ())
+    offset = result.get("offset") or 0
+    args = {key: value for key, value in request.args.items() if key not in ("offset", "format")}
+    if total is None or (result.get("answer") == "ranked" and total <= shown):
+        return None
+    if result.get("answer") == "ranked":
+        return {"total": total, "all": url_for("pages.search", **{**args, "all": "1"})}
+    if offset == 0 and shown >= total:
+        return {"total": total, "first": 1, "last": total}
+    step = max(size, shown)
+    page = -(-offset // step) + 1  # an offset between pages counts as the next one
+
+    def url(start: int) -> str:
+        return url_for("pages.search", **args, offset=start)
+
+    return {"total": total, "first": offset + 1, "last": offset + shown,
+            "page": page, "pages": max(page, -(-total // step)),
+            # past the end, "previous" is the last page
+            "prev": url(min(max(0, offset - step), (total - 1) // step * step))
+            if offset > 0 and total else None,
+            "next": url(offset + shown) if shown and offset + shown < total else None}
 
 
 _SEARCH_HEADERS = ["排名 Rank", "类型 Type", "编号 Number", "名称 Name", "文档 Document", "日期 Date",
@@ -65,7 +98,7 @@ def _search_table(result: dict, fmt: str) -> Response:
     """Search results as a table: one row per evidence sentence (or per hit without evidence)."""
     root = request.host_url.rstrip("/")
     rows = []
-    for rank, hit in enumerate(result.get("results", []), 1):
+    for rank, hit in enumerate(result.get("results", []), (result.get("offset") or 0) + 1):
         head = [rank, hit.get("type") or "", hit.get("number") or "", hit.get("label") or hit["iri"],
                 hit.get("title") or "", hit.get("date") or "", hit.get("score")]
         evidence = hit.get("evidence") or [{}]
