@@ -210,6 +210,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--timeout", type=float, default=5, help="sparql_timeout for the runaway")
+    parser.add_argument("--queries-only", action="store_true",
+                        help="only the per-query table (no throughput, runaway or memory runs)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-sparql-http-"))
     procs = []
@@ -249,6 +251,8 @@ def main() -> None:
             print(f"| {name} | {pk[0]:.2f} | {ox[0]:.2f} | {ratio:.2f} | {pk[1]}/{ox[1]} "
                   f"| {pk[2]} / {ox[2]} |")
         print(f"\nmedian ratio {statistics.median(ratios):.2f}, worst {max(ratios):.2f}\n")
+        if args.queries_only:
+            return
         loads = {label: throughput(port, path, list(examples.values()), args.clients, args.seconds)
                  for label, (port, path) in servers.items()}
         print(f"| {args.clients} clients × {args.seconds:g} s | requests/s | p50 ms | max ms | errors |")

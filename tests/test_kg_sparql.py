@@ -270,15 +270,96 @@ def test_a_new_build_is_seen_by_the_next_query(tmp_path):
         assert rows(graph.query(count)) == [["2"]]
 
 
+def _warm(graph: KnowledgeGraph, workers: int) -> None:
+    """Run ``workers`` queries at once until all answer: every worker started and idle (a
+    start-up counts against the time limit, so on a busy machine the first tries may time out)."""
+    graph.sparql().warm(wait=True)
+    for _ in range(60):
+        outcomes: list[bool] = []
+
+        def ask() -> None:
+            try:
+                outcomes.append(graph.query("ASK {}").table().boolean is True)
+            except QueryTimeout:
+                outcomes.append(False)
+
+        threads = [threading.Thread(target=ask) for _ in range(workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if all(outcomes):
+            return
+        time.sleep(0.5)
+    raise AssertionError("the query workers never became ready")
+
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+
+
+def _slow_start(path: str, memory_mb: int) -> list[str]:
+    """A worker that takes 4 s to start (a loaded machine, exaggerated)."""
+    import sys
+
+    return [sys.executable, "-c", "import runpy, time; time.sleep(4); "
+            "runpy.run_module('policykg.kg.sparql.worker', run_name='__main__')",
+            path, str(memory_mb)]
+
+
+def test_a_worker_start_up_counts_against_the_time_limit(store_dir, monkeypatch):
+    from policykg.kg.sparql import pool
+
+    monkeypatch.setattr(pool, "_worker_argv", _slow_start)
+    graph = _open(store_dir, sparql_timeout=1, sparql_workers=1)
+    try:
+        started = time.monotonic()
+        with pytest.raises(QueryTimeout) as info:
+            graph.query("ASK {}")
+        assert time.monotonic() - started < 1 + 2.5  # the 4 s start-up was not added to it
+        assert "sparql_timeout" in str(info.value)
+        # the worker finishes starting in the background and serves the next queries
+        _warm(graph, 1)
+        assert graph.query("ASK { ?s ?p ?o }").table().boolean is True
+    finally:
+        graph.close()
+
+
+def test_queries_waiting_for_busy_or_replaced_workers_end_at_the_limit(store_dir):
+    graph = _open(store_dir, sparql_timeout=2, sparql_workers=2)
+    try:
+        _warm(graph, 2)
+        # 8 runaways on 2 workers: 2 run and are killed, 6 wait; then 8 more while the
+        # killed workers are being replaced. Each ends with a timeout near its limit.
+        for _ in range(2):
+            outcomes: list[tuple[str, float]] = []
+
+            def run() -> None:
+                begun = time.monotonic()
+                try:
+                    graph.query(RUNAWAY).read()
+                    what = "answered"
+                except QueryTimeout:
+                    what = "timeout"
+                outcomes.append((what, time.monotonic() - begun))
+
+            threads = [threading.Thread(target=run) for _ in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert [what for what, _ in outcomes] == ["timeout"] * 8
+            assert max(elapsed for _, elapsed in outcomes) < 2 + 5  # generous, but bounded
+        _warm(graph, 2)
+        assert graph.query("ASK { ?s ?p ?o }").table().boolean is True
+    finally:
+        graph.close()
+
+
 def test_a_heavy_query_is_stopped_and_others_still_run(store_dir):
     graph = _open(store_dir, sparql_timeout=1, sparql_workers=2)
     heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
     try:
-        warm = [threading.Thread(target=lambda: graph.query("ASK {}").read()) for _ in range(2)]
-        for t in warm:  # both workers started (under a 1 s limit, a start must not count)
-            t.start()
-        for t in warm:
-            t.join()
+        _warm(graph, 2)
         answers = []
         side = threading.Thread(target=lambda: answers.append(
             graph.query("ASK { ?s ?p ?o }").table().boolean))

@@ -30,13 +30,14 @@ def _serve(app):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from policykg.web.app import create_app
-    from policykg.web.context import close_app
+    from policykg.web.context import close_app, kg_of
 
     path = str(tmp_path_factory.mktemp("served") / "store")
     with KnowledgeGraph.open({"store": path}) as kg:
         kg.build([str(REPO / "data")], embed=False)
     app = create_app({"POLICYKG": {"store": path, "sparql_timeout": 3,
                                    "sparql_max_bytes": 200_000}})
+    kg_of(app).sparql().warm(wait=True)  # the first test's 3 s limit is not for start-ups
     httpd = _serve(app)
     yield f"http://127.0.0.1:{httpd.effective_port}"
     httpd.close()
@@ -240,3 +241,36 @@ def test_heavy_query_times_out_while_the_server_keeps_answering(server):
     assert outcome["status"] == 503 and "sparql_timeout" in outcome["body"]
     assert answered >= 1
     assert _get(_q(server, QUERIES["ASK"]))[0] == 200
+
+
+def test_the_query_page_offers_its_result_as_csv(server):
+    import csv
+    import html
+    import io
+    import re
+
+    query = "SELECT ?t ?title WHERE { ?t a pol:Task ; dcterms:title ?title } ORDER BY ?t"
+    status, _h, page = _get(_q(server, query, format="html"), {"Accept": "text/html"})
+    text = page.decode()
+    assert status == 200
+    shown = int(re.search(r'id="results" data-rows="(\d+)"', text).group(1))
+    href = html.unescape(re.search(r'<a href="([^"]+)" id="sparql-csv"', text).group(1))
+    status, headers, body = _get(server + href, {"Accept": "text/html"})  # a browser's Accept
+    assert status == 200 and headers["Content-Type"].startswith("text/csv")
+    table = list(csv.reader(io.StringIO(body.decode("utf-8"))))
+    assert table[0] == ["t", "title"] and len(table) - 1 == shown > 0
+    assert "format=csv" in _get(f"{server}/static/sparql.js")[2].decode()  # the editor's button
+
+
+def test_the_thin_path_answers_as_the_app_does(server):
+    """A plain GET is answered by the thin WSGI path; with an Origin header it goes through the
+    Flask view: the same status, type and bytes."""
+    for query in QUERIES.values():
+        for accept in ("application/sparql-results+json, text/turtle;q=0.9", "text/plain", "*/*"):
+            thin = _get(_q(server, query), {"Accept": accept})
+            full = _get(_q(server, query), {"Accept": accept, "Origin": "http://elsewhere.example"})
+            assert thin[0] == full[0] == 200
+            assert thin[1]["Content-Type"] == full[1]["Content-Type"]
+            assert thin[2] == full[2] or query.startswith("DESCRIBE") or "CONSTRUCT" in query
+    bad = _get(_q(server, "SELECT * WHERE { ?s ?p }"), {"Accept": "application/sparql-results+json"})
+    assert bad[0] == 400 and b"syntax" in bad[2].lower()

@@ -57,12 +57,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update({k: v for k, v in config.items() if k != "POLICYKG"})
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    context.init_app(app, _settings(app, config))
+    kg = context.init_app(app, _settings(app, config))
+    if not app.testing:  # a server: SPARQL workers start now, not on the first query's clock
+        kg.sparql().warm()
     errors.init_app(app)
     templating.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
+    app.wsgi_app = sparql.FastPath(app, app.wsgi_app)  # plain GET /sparql without Flask's per-request work
     return app
 
 

@@ -40,6 +40,11 @@ def get_kg() -> KnowledgeGraph:
     return current_app.extensions[_EXTENSION]
 
 
+def kg_of(app: Flask) -> KnowledgeGraph | None:
+    """The graph of ``app`` outside a request (``None`` once closed)."""
+    return app.extensions.get(_EXTENSION)
+
+
 def base_iri() -> str:
     """The base of the IRIs minted by the current app's graph (from the app's config)."""
     return current_app.config["POLICYKG_BASE_IRI"]

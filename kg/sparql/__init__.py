@@ -3,6 +3,7 @@
 - :mod:`.check`: the token scan that refuses updates, LOAD and SERVICE and finds ``FROM``.
 - :mod:`.run`: :class:`SparqlService` (local pool or remote store) and format lookup.
 - :mod:`.pool`: warm worker processes over a snapshot of the store, killed past the time limit.
+- :mod:`.snapshot`: the private copy of the store the workers open (no build index).
 - :mod:`.worker`: the worker process (pyoxigraph parses, evaluates and serialises).
 - :mod:`.answer`: :class:`QueryAnswer` (a streamed body) and :class:`Table` (read back).
 - :mod:`.describe`: the service description and the example queries.

@@ -21,13 +21,13 @@ import select
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from ..errors import PolicyKGError, QueryTimeout, StoreError, TooLarge
+from .snapshot import Snapshot, signature, take_snapshot
 
 __all__ = ["WorkerPool", "error_of"]
 
@@ -43,21 +43,40 @@ def error_of(kind: str, message: str) -> PolicyKGError:
     return cls(message)
 
 
-class _Worker:
-    """One worker process and its pipes."""
+def _worker_argv(path: str, memory_mb: int) -> list[str]:
+    """The command line of one worker process."""
+    return [sys.executable, "-m", "policykg.kg.sparql.worker", path, str(memory_mb)]
 
-    def __init__(self, snapshot: "_Snapshot", memory_mb: int):
+
+class _Worker:
+    """One worker process and its pipes (started here; ready after :meth:`wait_ready`)."""
+
+    def __init__(self, snapshot: Snapshot, memory_mb: int):
         self.snapshot = snapshot
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "policykg.kg.sparql.worker", snapshot.path, str(memory_mb)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+        self.process = subprocess.Popen(_worker_argv(snapshot.path, memory_mb),
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        close_fds=True)
         self.fd = self.process.stdout.fileno()
         self.buffer = bytearray()
-        tag, payload = self.read(time.monotonic() + _STARTUP_TIMEOUT)
+        self.stopped = False
+
+    def wait_ready(self, deadline: float) -> bool:
+        """True once the worker has opened its snapshot; False when ``deadline`` came first.
+
+        Raises:
+            StoreError: the worker failed to start (it is stopped).
+        """
+        try:
+            tag, payload = self.read(deadline)
+        except (EOFError, OSError, ValueError):
+            tag, payload = b"X", b'{"message": "it exited"}'
+        if tag == b"":
+            return False
         if tag != b"R":
             self.stop()
             message = json.loads(payload).get("message") if tag == b"X" else "no answer"
             raise StoreError(f"the query worker did not start: {message}")
+        return True
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -104,6 +123,10 @@ class _Worker:
         return None
 
     def stop(self) -> None:
+        """Kill the process and give its snapshot back (once; safe to call again)."""
+        if self.stopped:
+            return
+        self.stopped = True
         if self.alive():
             self.process.kill()
         for pipe in (self.process.stdin, self.process.stdout):
@@ -116,36 +139,6 @@ class _Worker:
         except subprocess.TimeoutExpired:
             pass
         self.snapshot.release()
-
-
-class _Snapshot:
-    """A private copy of the store without the build index; removed when no worker uses it."""
-
-    def __init__(self, path: str, generation: str, signature: tuple):
-        self.path = path
-        self.generation = generation
-        self.signature = signature
-        self.users = 0
-        self.current = True
-        self._lock = threading.Lock()
-
-    def acquire(self) -> None:
-        with self._lock:
-            self.users += 1
-
-    def release(self) -> None:
-        with self._lock:
-            self.users -= 1
-            gone = self.users <= 0 and not self.current
-        if gone:
-            shutil.rmtree(Path(self.path).parent, ignore_errors=True)
-
-    def retire(self) -> None:
-        with self._lock:
-            self.current = False
-            gone = self.users <= 0
-        if gone:
-            shutil.rmtree(Path(self.path).parent, ignore_errors=True)
 
 
 class WorkerPool:
@@ -164,29 +157,30 @@ class WorkerPool:
         self._cond = threading.Condition()
         self._idle: list[_Worker] = []
         self._count = 0  # workers alive or starting
-        self._snapshot: _Snapshot | None = None
+        self._snapshot: Snapshot | None = None
         self._snapshot_lock = threading.Lock()
         self._closed = False
+        self._starting: set[_Worker] = set()  # launched, not ready yet (counted in _count)
 
     # -- snapshot -------------------------------------------------------------
-    def _current_snapshot(self) -> _Snapshot:
+    def _current_snapshot(self) -> Snapshot:
         """The snapshot of the store as it is now, taken again after a build."""
         snapshot = self._snapshot
-        signature = _signature(self.store.path)
-        if snapshot is not None and snapshot.signature == signature:
+        files = signature(self.store.path)
+        if snapshot is not None and snapshot.signature == files:
             return snapshot  # no file of the store changed: no write since the snapshot
         with self._snapshot_lock:
             snapshot = self._snapshot
             generation = self.store.generation()
             if snapshot is not None and snapshot.generation == generation:
-                snapshot.signature = signature  # files changed (a flush), the content did not
+                snapshot.signature = files  # files changed (a flush), the content did not
                 return snapshot
-            snapshot = _Snapshot(_take_snapshot(self.store), generation, signature)
+            snapshot = Snapshot(take_snapshot(self.store), generation, files)
             self._install(snapshot)
         threading.Thread(target=self._optimize, args=(snapshot,), daemon=True).start()
         return snapshot
 
-    def _install(self, fresh: _Snapshot) -> None:
+    def _install(self, fresh: Snapshot) -> None:
         """Make ``fresh`` the snapshot new workers open; idle workers of another generation stop."""
         old, self._snapshot = self._snapshot, fresh
         if old is not None:
@@ -199,26 +193,27 @@ class WorkerPool:
         for worker in stale:
             worker.stop()
 
-    def _optimize(self, plain: _Snapshot) -> None:
+    def _optimize(self, plain: Snapshot) -> None:
         """Swap in a compacted copy of ``plain`` (an incrementally built store answers scans and
         lookups 1.7-7x slower than a compacted one). Queries go on meanwhile: each idle worker
         on ``plain`` is replaced only once its successor is ready."""
         try:
-            path = _take_snapshot(self.store, optimize=True)
+            path = take_snapshot(self.store, optimize=True)
         except (PolicyKGError, OSError, RuntimeError, AttributeError):
             return  # the store closed meanwhile, or no room: the plain snapshot keeps serving
         with self._snapshot_lock:
             if self._closed or self._snapshot is not plain:
                 shutil.rmtree(Path(path).parent, ignore_errors=True)
                 return
-            compact = _Snapshot(path, plain.generation, plain.signature)
+            compact = Snapshot(path, plain.generation, plain.signature)
             self._install(compact)
         for _ in range(self.size):
-            compact.acquire()
             try:
-                fresh = _Worker(compact, self.memory_mb)
+                fresh = _launch(compact, self.memory_mb)
+                if not fresh.wait_ready(time.monotonic() + _STARTUP_TIMEOUT):
+                    fresh.stop()
+                    return
             except PolicyKGError:
-                compact.release()
                 return
             with self._cond:
                 old = next((w for w in self._idle if w.snapshot is not compact), None)
@@ -237,9 +232,12 @@ class WorkerPool:
                     worker.stop()
 
     # -- workers ----------------------------------------------------------------
-    def _acquire(self, deadline: float) -> tuple[_Worker, float]:
-        """A free worker and the seconds it took to start (0 for a warm one), waiting for one
-        until ``deadline``."""
+    def _acquire(self, deadline: float) -> _Worker:
+        """A free worker, waiting for one (or for a new one to start) until ``deadline``.
+
+        Raises:
+            QueryTimeout: none was free and ready by ``deadline``.
+        """
         snapshot = self._current_snapshot()
         with self._cond:
             while True:
@@ -248,7 +246,7 @@ class WorkerPool:
                 while self._idle:
                     worker = self._idle.pop()
                     if worker.alive() and worker.snapshot.generation == snapshot.generation:
-                        return worker, 0.0
+                        return worker
                     self._count -= 1
                     worker.stop()
                 if self._count < self.size:
@@ -259,22 +257,68 @@ class WorkerPool:
                     raise QueryTimeout(f"all {self.size} query workers stayed busy past the time "
                                        "limit (settings sparql_workers, sparql_timeout)")
                 self._cond.wait(remaining)
-        begun = time.monotonic()
-        worker = self._start(snapshot)
+        worker = self._start(snapshot, deadline)
         for _ in range(self.size - 1):  # the others start in the background, for the next ones
             threading.Thread(target=self._spare, daemon=True).start()
-        return worker, time.monotonic() - begun
+        return worker
 
-    def _start(self, snapshot: _Snapshot) -> _Worker:
-        snapshot.acquire()
+    def _start(self, snapshot: Snapshot, deadline: float | None = None) -> _Worker:
+        """A new worker on ``snapshot``, ready; its place in the count is taken already.
+
+        With a request's ``deadline``, a worker still starting then (seconds on a busy
+        machine) finishes starting in the background and joins the idle ones, and the
+        request gets a :class:`QueryTimeout`: start-up counts against the time limit.
+        """
         try:
-            return _Worker(snapshot, self.memory_mb)
-        except BaseException:
-            snapshot.release()
-            with self._cond:
-                self._count -= 1
-                self._cond.notify()
+            worker = _launch(snapshot, self.memory_mb)
+        except PolicyKGError:
+            self._vacate()
             raise
+        with self._cond:
+            self._starting.add(worker)
+        limit = time.monotonic() + _STARTUP_TIMEOUT
+        try:
+            ready = worker.wait_ready(limit if deadline is None else min(limit, deadline))
+        except PolicyKGError:
+            self._forget(worker)
+            raise
+        if ready:
+            with self._cond:
+                self._starting.discard(worker)
+            return worker
+        if deadline is not None and deadline < limit:
+            threading.Thread(target=self._finish_start, args=(worker, limit), daemon=True).start()
+            raise QueryTimeout("no query worker was ready within the time limit: a new one was "
+                               "still starting (settings sparql_timeout, sparql_workers)")
+        worker.stop()
+        self._forget(worker)
+        raise StoreError(f"the query worker did not start within {_STARTUP_TIMEOUT:g} s")
+
+    def _finish_start(self, worker: _Worker, limit: float) -> None:
+        """Wait for a worker whose request gave up on it; it then serves the next one."""
+        try:
+            ready = worker.wait_ready(limit)
+        except PolicyKGError:
+            self._forget(worker)
+            return
+        if not ready:
+            worker.stop()
+            self._forget(worker)
+            return
+        with self._cond:
+            self._starting.discard(worker)
+        self._release(worker)
+
+    def _forget(self, worker: _Worker) -> None:
+        """A worker that never became ready: its place in the count is free again."""
+        with self._cond:
+            self._starting.discard(worker)
+        self._vacate()
+
+    def _vacate(self) -> None:
+        with self._cond:
+            self._count -= 1
+            self._cond.notify()
 
     def _release(self, worker: _Worker) -> None:
         with self._cond:
@@ -308,6 +352,25 @@ class WorkerPool:
             return
         self._release(worker)
 
+    def warm(self, *, wait: bool = False) -> None:
+        """Take the snapshot and start every worker now (in the background unless ``wait``),
+        so that no query's time limit pays for a start-up."""
+        def start_all() -> None:
+            try:
+                self._current_snapshot()
+            except PolicyKGError:
+                return  # the first query reports it
+            threads = [threading.Thread(target=self._spare, daemon=True) for _ in range(self.size)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+
+        if wait:
+            start_all()
+        else:
+            threading.Thread(target=start_all, daemon=True).start()
+
     # -- running ----------------------------------------------------------------
     def run(self, request: dict, timeout: float) -> tuple[str, Iterable[bytes]]:
         """Run one request: the answer's kind and its body as chunks.
@@ -321,9 +384,13 @@ class WorkerPool:
             TooLarge: the worker ran out of its memory.
             PolicyKGError: what the worker reported (syntax, refused, not acceptable …).
         """
+        # waiting for a worker and a new worker's start-up count against the limit too
         deadline = time.monotonic() + timeout
-        worker, started = self._acquire(deadline)
-        deadline += started  # a worker's start-up (seconds on a busy machine) is not query time
+        worker = self._acquire(deadline)
+        if time.monotonic() >= deadline:
+            self._release(worker)
+            raise QueryTimeout(f"no query worker was free within {timeout:g} s "
+                               "(settings sparql_timeout, sparql_workers)")
         try:
             worker.send(request)
             tag, payload = worker.read(deadline)
@@ -362,25 +429,23 @@ class WorkerPool:
             self._closed = True
             idle, self._idle = self._idle, []
             self._count -= len(idle)
+            starting = list(self._starting)  # their starters see them exit and free their places
             self._cond.notify_all()
-        for worker in idle:
+        for worker in idle + starting:
             worker.stop()
         if self._snapshot is not None:
             self._snapshot.retire()
             self._snapshot = None
 
 
-def _signature(path: str) -> tuple:
-    """The store's file names with the sizes of its logs: any write changes it (RocksDB appends
-    every transaction to a ``.log`` file), and it costs a directory listing, not a query."""
-    entries = []
-    with os.scandir(path) as listing:
-        for entry in listing:
-            name = entry.name
-            size = entry.stat().st_size if name.endswith(".log") or name.startswith("MANIFEST") \
-                else 0
-            entries.append((name, size))
-    return tuple(sorted(entries))
+def _launch(snapshot: Snapshot, memory_mb: int) -> _Worker:
+    """Start a worker process on ``snapshot`` (not ready yet); it holds the snapshot until stopped."""
+    snapshot.acquire()
+    try:
+        return _Worker(snapshot, memory_mb)
+    except OSError as exc:
+        snapshot.release()
+        raise StoreError(f"cannot start a query worker: {exc}") from None
 
 
 class _Stream:
@@ -430,56 +495,3 @@ class _Stream:
 
     def __del__(self) -> None:
         self.close()
-
-
-def _remove_stale(folder: Path, prefix: str) -> None:
-    """Remove the snapshots left by processes that died without closing their graph."""
-    try:
-        leftovers = [p for p in folder.iterdir() if p.name.startswith(prefix)]
-    except OSError:
-        return
-    for path in leftovers:
-        pid = path.name[len(prefix):].split("-", 1)[0]
-        if not pid.isdigit():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(path, ignore_errors=True)
-        except OSError:
-            pass
-
-
-def _take_snapshot(store: Any, *, optimize: bool = False) -> str:
-    """Copy the store beside itself (hard links), drop the build index from the copy and,
-    with ``optimize``, compact it."""
-    import gc
-
-    import pyoxigraph as ox
-
-    base = Path(store.path)
-    prefix = f".{base.name}-sparql-"
-    _remove_stale(base.parent, prefix)
-    try:
-        holder = tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=base.parent)
-    except OSError:  # a read-only parent: a copy in the temporary folder
-        holder = tempfile.mkdtemp(prefix=f"policykg-sparql-{os.getpid()}-")
-    path = str(Path(holder) / "store")
-    try:
-        if store.read_only:  # beside a server that holds the store: copy through our own reader
-            ox.Store.read_only(store.path).backup(path)
-        else:
-            store.snapshot(path)
-        copy = ox.Store(path)
-        copy.remove_graph(ox.NamedNode(store.index_graph))
-        if optimize:
-            copy.optimize()
-        copy.flush()
-        del copy
-        gc.collect()
-    except (OSError, RuntimeError, PolicyKGError) as exc:
-        shutil.rmtree(holder, ignore_errors=True)
-        raise StoreError(f"cannot prepare the store for SPARQL queries: {exc}") from None
-    return path
-
-

@@ -109,6 +109,12 @@ class SparqlService:
         fmt = formats["graph" if kind == "graph" else "results"]
         return QueryAnswer(kind, fmt, chunks, elapsed=time.monotonic() - started)
 
+    def warm(self, *, wait: bool = False) -> None:
+        """Start the query workers now rather than on the first query (a local store; a
+        remote one has nothing to start). ``wait``: return once they are ready."""
+        if not self.settings.is_remote:
+            self._workers().warm(wait=wait)
+
     def close(self) -> None:
         """Stop the workers and remove their snapshot of the store."""
         with self._lock:

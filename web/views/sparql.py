@@ -8,12 +8,19 @@ engine encodes it. CORS headers (read-only, no credentials) are added to
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, render_template, request, url_for
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Flask, Response, abort, render_template, request, url_for
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from ...kg import (Format, InvalidIRI, PolicyKGError, QueryRefused, by_media_type, by_name,
                    check_iri, of_kind, service_description, sparql_prologue)
-from ..context import get_kg
-from ..errors import status_of
+from ..context import get_kg, kg_of
+from ..errors import error_response, status_of
 
 bp = Blueprint("sparql", __name__)
 
@@ -42,29 +49,62 @@ _SERVICE_TYPES = ["text/turtle", "application/rdf+xml", "application/ld+json",
                   "application/n-triples"]
 
 
-def _negotiate(family: str, named: str | None) -> Format | None:
-    """The format of one family: the ``format`` parameter if it names one, else ``Accept``."""
+def _negotiate(family: str, named: str | None, accept: str | None) -> tuple[Format | None, bool]:
+    """The format of one family: the ``format`` parameter if it names one, else ``Accept``;
+    and whether the client asked for ``text/plain``."""
     if named:
         kinds = ("results",) if family == "results" else ("graph", "dataset")
         for kind in kinds:
             fmt = by_name(named, kind) or by_media_type(named, kind)
             if fmt is not None:
-                return fmt
-    if not request.headers.get("Accept"):
-        return next(iter(_OFFERED[family].values()))
-    best = request.accept_mimetypes.best_match(list(_OFFERED[family]))
-    if best == "text/plain":  # answered as asked: TSV (or N-Triples) labelled text/plain
-        g.sparql_plain = True
-    return _OFFERED[family][best] if best else None
+                return fmt, False
+    if not accept:
+        return next(iter(_OFFERED[family].values())), False
+    best = parse_accept_header(accept, MIMEAccept).best_match(list(_OFFERED[family]))
+    # answered as asked: TSV (or N-Triples) labelled text/plain
+    return (_OFFERED[family][best] if best else None), best == "text/plain"
 
 
-def _browser(named: str | None) -> bool:
+def _browser(named: str | None, accept: str | None) -> bool:
     """True when the client wants the HTML page, not a protocol answer."""
     if named:
         return named == "html"
     machine = list(_OFFERED["results"]) + list(_OFFERED["graph"])
     # machine formats first: "Accept: */*" (curl, most libraries) is a protocol client
-    return request.accept_mimetypes.best_match(machine + ["text/html"]) == "text/html"
+    return parse_accept_header(accept, MIMEAccept).best_match(machine + ["text/html"]) == \
+        "text/html"
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """What one ``Accept`` header and ``format`` parameter ask for."""
+
+    browser: bool
+    results: Format | None
+    graph: Format | None
+    plain: bool  # text/plain was asked for: a TSV or N-Triples answer is labelled so
+
+
+def _choose(accept: str | None, named: str | None) -> _Choice:
+    """The negotiation for one pair of header and parameter, remembered: a client sends the same
+    ``Accept`` with every request, and matching it costs more than a small query."""
+    if (accept and len(accept) > 1024) or (named and len(named) > 256):
+        return _choose_now(accept, named)  # odd ones are not kept
+    return _choose_cached(accept, named)
+
+
+def _choose_now(accept: str | None, named: str | None) -> _Choice:
+    results, plain_results = _negotiate("results", named, accept)
+    graph, plain_graph = _negotiate("graph", named, accept)
+    return _Choice(_browser(named, accept), results, graph, plain_results or plain_graph)
+
+
+_choose_cached = lru_cache(maxsize=512)(_choose_now)
+
+
+def _media_type(choice: _Choice, answer: Any) -> str:
+    plain = choice.plain and answer.format.name in ("tsv", "nt")
+    return "text/plain" if plain else answer.media_type
 
 
 def _single(values: list[str], name: str) -> str | None:
@@ -128,22 +168,68 @@ def _read_request() -> tuple[str | None, list[str], list[str], str | None]:
 def endpoint():
     query, defaults, named, fmt = _read_request()
     kg = get_kg()
-    if _browser(fmt):
+    choice = _choose(request.headers.get("Accept"), fmt)
+    if choice.browser:
         return _page(kg, query, defaults, named)
     if query is None:
         if request.method == "POST":
             abort(400, "the request has no 'query' parameter")
         return _service_description(fmt)
-    answer = kg.query(query, results_format=_negotiate("results", fmt),
-                      graph_format=_negotiate("graph", fmt),
+    answer = kg.query(query, results_format=choice.results, graph_format=choice.graph,
                       default_graph_uris=defaults, named_graph_uris=named)
     # whole (with a Content-Length) when it is all here already or for HEAD; else it streams
     body = answer.read() if answer.complete or request.method == "HEAD" else answer.chunks
-    media_type = "text/plain" if g.get("sparql_plain") and answer.format.name in ("tsv", "nt") \
-        else answer.media_type
-    response = Response(body, content_type=f"{media_type}; charset=utf-8")
+    response = Response(body, content_type=f"{_media_type(choice, answer)}; charset=utf-8")
     response.headers["Vary"] = "Accept"
     return response
+
+
+class FastPath:
+    """WSGI middleware: a plain protocol ``GET /sparql?query=…`` is answered here, without
+    Flask's per-request work (request context, URL routing, hooks), as the view would answer it.
+
+    Anything else (a page, POST, HEAD, dataset parameters, CORS, a bare GET, an
+    oversized or non-ASCII query string) goes to the app unchanged; so do errors,
+    rendered by the app's error handlers.
+    """
+
+    _PARAMS = frozenset({"query", "format", "output"})
+
+    def __init__(self, app: Flask, wsgi_app: Callable):
+        self.app, self.wsgi_app = app, wsgi_app
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        kg = kg_of(self.app)
+        if environ.get("PATH_INFO") != "/sparql" or environ.get("REQUEST_METHOD") != "GET" \
+                or "HTTP_ORIGIN" in environ or kg is None:
+            return self.wsgi_app(environ, start_response)
+        text = environ.get("QUERY_STRING", "")
+        if not text.isascii() or len(text) > int(kg.settings.sparql_max_bytes):
+            return self.wsgi_app(environ, start_response)
+        params: dict[str, str] = {}
+        for key, value in parse_qsl(text, keep_blank_values=True, errors="replace"):
+            if key not in self._PARAMS or key in params or "\ufffd" in value:
+                return self.wsgi_app(environ, start_response)  # the view says what is wrong
+            params[key] = value
+        query = params.get("query")
+        fmt = params.get("format") or params.get("output") or None
+        choice = _choose(environ.get("HTTP_ACCEPT"), fmt)
+        if query is None or choice.browser:
+            return self.wsgi_app(environ, start_response)
+        try:
+            answer = kg.query(query, results_format=choice.results, graph_format=choice.graph)
+        except PolicyKGError as exc:
+            with self.app.request_context(environ):
+                return error_response(status_of(exc), str(exc))(environ, start_response)
+        headers = [("Content-Type", f"{_media_type(choice, answer)}; charset=utf-8"),
+                   ("Vary", "Accept")]
+        if answer.complete:
+            body = answer.read()
+            headers.append(("Content-Length", str(len(body))))
+            start_response("200 OK", headers)
+            return [body]
+        start_response("200 OK", headers)
+        return answer.chunks  # streams; the server calls its close() (frees the worker)
 
 
 def _service_description(fmt: str | None) -> Response:
@@ -203,7 +289,12 @@ def _page(kg, query: str | None, defaults: list[str], named: list[str]):
     else:
         first = examples[0]["query"] if examples else "SELECT * WHERE { ?s ?p ?o } LIMIT 10\n"
         query = prologue + "\n" + _strip_comment(first)
+    # the same query (and dataset) asked of /sparql as CSV: all rows, for a spreadsheet
+    csv_url = url_for("sparql.endpoint", query=query, format="csv",
+                      **{"default-graph-uri": defaults, "named-graph-uri": named}) \
+        if answer is not None else None
     html = render_template("sparql.html", query=query, answer=answer, error=error,
+                           csv_url=csv_url,
                            error_status=status_of(error) if error is not None else None,
                            examples=[{**e, "query": prologue + "\n" + _strip_comment(e["query"])}
                                      for e in examples])

@@ -1,0 +1,112 @@
+"""The private copy of the store that the query workers open: without the build index.
+
+The copy is made with hard links where the file system allows (``Store.backup``),
+so it costs a fraction of a second once per build; :func:`signature` tells
+cheaply whether the store was written since.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..errors import PolicyKGError, StoreError
+
+__all__ = ["Snapshot", "signature", "take_snapshot"]
+
+
+class Snapshot:
+    """A private copy of the store without the build index; removed when no worker uses it."""
+
+    def __init__(self, path: str, generation: str, signature: tuple):
+        self.path = path
+        self.generation = generation
+        self.signature = signature
+        self.users = 0
+        self.current = True
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._lock:
+            self.users += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self.users -= 1
+            gone = self.users <= 0 and not self.current
+        if gone:
+            shutil.rmtree(Path(self.path).parent, ignore_errors=True)
+
+    def retire(self) -> None:
+        with self._lock:
+            self.current = False
+            gone = self.users <= 0
+        if gone:
+            shutil.rmtree(Path(self.path).parent, ignore_errors=True)
+
+
+def signature(path: str) -> tuple:
+    """The store's file names with the sizes of its logs: any write changes it (RocksDB appends
+    every transaction to a ``.log`` file), and it costs a directory listing, not a query."""
+    entries = []
+    with os.scandir(path) as listing:
+        for entry in listing:
+            name = entry.name
+            size = entry.stat().st_size if name.endswith(".log") or name.startswith("MANIFEST") \
+                else 0
+            entries.append((name, size))
+    return tuple(sorted(entries))
+
+
+def _remove_stale(folder: Path, prefix: str) -> None:
+    """Remove the snapshots left by processes that died without closing their graph."""
+    try:
+        leftovers = [p for p in folder.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return
+    for path in leftovers:
+        pid = path.name[len(prefix):].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def take_snapshot(store: Any, *, optimize: bool = False) -> str:
+    """Copy the store beside itself (hard links), drop the build index from the copy and,
+    with ``optimize``, compact it."""
+    import gc
+
+    import pyoxigraph as ox
+
+    base = Path(store.path)
+    prefix = f".{base.name}-sparql-"
+    _remove_stale(base.parent, prefix)
+    try:
+        holder = tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=base.parent)
+    except OSError:  # a read-only parent: a copy in the temporary folder
+        holder = tempfile.mkdtemp(prefix=f"policykg-sparql-{os.getpid()}-")
+    path = str(Path(holder) / "store")
+    try:
+        if store.read_only:  # beside a server that holds the store: copy through our own reader
+            ox.Store.read_only(store.path).backup(path)
+        else:
+            store.snapshot(path)
+        copy = ox.Store(path)
+        copy.remove_graph(ox.NamedNode(store.index_graph))
+        if optimize:
+            copy.optimize()
+        copy.flush()
+        del copy
+        gc.collect()
+    except (OSError, RuntimeError, PolicyKGError) as exc:
+        shutil.rmtree(holder, ignore_errors=True)
+        raise StoreError(f"cannot prepare the store for SPARQL queries: {exc}") from None
+    return path
