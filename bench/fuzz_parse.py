@@ -166,7 +166,85 @@ def shrink(worker: ParseWorker, data: bytes, suffix: str, outcome: str, extract:
     return data
 
 
-def main(argv: list[str] | None = None) -> int:
+class _Tally:
+    """Outcomes of a fuzz run, filled by one thread per worker."""
+
+    def __init__(self, args: argparse.Namespace, out: Path):
+        self.args, self.out = args, out
+        self.counts: Counter[str] = Counter()
+        self.refusals: Counter[str] = Counter()  # reasons without numbers, to group them
+        self.by_mutation: dict[str, Counter[str]] = {}  # a file mutated twice counts for both
+        self.bad: list[tuple[str, str, str, Path]] = []  # (outcome, mutations, detail, saved file)
+        self.lock = threading.Lock()
+        self.began = time.monotonic()
+
+    def run(self, share: list) -> None:
+        """Mutate and parse the files of ``share`` in one child."""
+        args = self.args
+        with ParseWorker(time_limit=args.limit, preload=args.extract) as worker, \
+                tempfile.TemporaryDirectory() as tmp:
+            for i, src, other, seed in share:
+                names, data = mutate(src.read_bytes(), random.Random(seed), other.read_bytes())
+                path = Path(tmp) / f"m{i}{src.suffix}"
+                path.write_bytes(data)
+                outcome, detail = classify(worker, path, args.extract)
+                if outcome in ("crashed", "hung"):
+                    saved = self.out / f"{outcome}-{i}{src.suffix}"
+                    saved.write_bytes(data)
+                with self.lock:
+                    self.counts[outcome] += 1
+                    for name in names.split("+"):
+                        self.by_mutation.setdefault(name, Counter())[outcome] += 1
+                    if outcome == "refused":
+                        self.refusals[re.sub(r"[\d.]+", "N", detail)[:90]] += 1
+                    if outcome in ("crashed", "hung"):
+                        self.bad.append((outcome, names, detail, saved))
+                    done = sum(self.counts.values())
+                if done % 100 == 0:
+                    print(f"  {done}/{args.n}: {dict(self.counts)} ({time.monotonic() - self.began:.0f} s)",
+                          file=sys.stderr, flush=True)
+
+    def confirm_and_shrink(self) -> None:
+        """Try hung files again alone (hung means over the limit twice); shrink what stays bad."""
+        args = self.args
+        with ParseWorker(time_limit=args.limit, preload=args.extract) as worker, \
+                tempfile.TemporaryDirectory() as tmp:
+            for entry in [e for e in self.bad if e[0] == "hung"]:
+                outcome, _detail = classify(worker, entry[3], args.extract)
+                if outcome != "hung":
+                    self.bad.remove(entry)
+                    self.counts["hung"] -= 1
+                    self.counts[outcome] += 1
+                    self.counts["slow"] += 1
+            for outcome, _names, _detail, saved in self.bad:
+                small = shrink(worker, saved.read_bytes(), saved.suffix, outcome, args.extract, Path(tmp),
+                               budget=40 if outcome == "crashed" else 12)
+                saved.with_name(saved.stem + "-min" + saved.suffix).write_bytes(small)
+
+    def report(self, sources: int) -> int:
+        """Print the figures; 1 if anything crashed or hung."""
+        args, counts = self.args, self.counts
+        print(f"mutated files: {args.n} from {sources} sources (seed {args.seed}, limit {args.limit:g} s, "
+              f"{'parse+extract' if args.extract else 'parse'}, {args.workers} worker(s), "
+              f"{time.monotonic() - self.began:.0f} s)")
+        for outcome in ("parsed", "refused", "crashed", "hung"):
+            print(f"  {outcome:8} {counts[outcome]:6d}")
+        print(f"  (over the limit once, then within it alone: {counts['slow']})")
+        print("by mutation (parsed/refused/crashed/hung):")
+        for name, c in sorted(self.by_mutation.items()):
+            print(f"  {name:10} {c['parsed']:5d} {c['refused']:5d} {c['crashed']:5d} {c['hung']:5d}")
+        print("most common refusals:")
+        for reason, count in self.refusals.most_common(8):
+            print(f"  {count:5d}  {reason}")
+        if not self.bad:
+            return 0
+        print("crashes and hangs (saved, with a shrunk '-min' copy):")
+        for outcome, names, detail, saved in self.bad:
+            print(f"  {outcome} [{names}] {saved}: {detail[:160]}")
+        return 1
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=2000, help="mutated files to try (default %(default)s)")
     parser.add_argument("--corpus", default=str(REPO.parent / "shared" / "corpus"),
@@ -179,8 +257,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="only mutate source files up to this many bytes (default %(default)s)")
     parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "policykg-fuzz"),
                         help="where crashing and hanging inputs are saved (default %(default)s)")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
     sources = [p for p in iter_document_files([args.corpus])
                if p.suffix.lower() in (".txt", ".md", ".html", ".htm") and p.stat().st_size <= args.max_source]
     if not sources:
@@ -189,83 +270,15 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(args.seed)
-    jobs = []
-    for i in range(args.n):
-        a, b = rng.choice(sources), rng.choice(sources)
-        jobs.append((i, a, b, rng.randrange(2**32)))
-
-    counts: Counter[str] = Counter()
-    refusals: Counter[str] = Counter()  # reasons without numbers, to group them
-    by_mutation: dict[str, Counter[str]] = {}
-    bad: list[tuple[str, str, str, Path]] = []
-    lock = threading.Lock()
-    began = time.monotonic()
-
-    def run(share: list) -> None:
-        with ParseWorker(time_limit=args.limit) as worker, tempfile.TemporaryDirectory() as tmp:
-            for i, src, other, seed in share:
-                names, data = mutate(src.read_bytes(), random.Random(seed), other.read_bytes())
-                path = Path(tmp) / f"m{i}{src.suffix}"
-                path.write_bytes(data)
-                outcome, detail = classify(worker, path, args.extract)
-                with lock:
-                    counts[outcome] += 1
-                    by_mutation.setdefault(names, Counter())[outcome] += 1
-                    if outcome == "refused":
-                        refusals[re.sub(r"[\d.]+", "N", detail)[:90]] += 1
-                    done = sum(counts.values())
-                if outcome in ("crashed", "hung"):
-                    saved = out / f"{outcome}-{i}{src.suffix}"
-                    saved.write_bytes(data)
-                    with lock:
-                        bad.append((outcome, names, detail, saved))
-                if done % 100 == 0:
-                    print(f"  {done}/{args.n}: {dict(counts)} ({time.monotonic() - began:.0f} s)",
-                          file=sys.stderr, flush=True)
-
-    shares = [jobs[k::args.workers] for k in range(args.workers)]
-    threads = [threading.Thread(target=run, args=(share,)) for share in shares]
+    jobs = [(i, rng.choice(sources), rng.choice(sources), rng.randrange(2**32)) for i in range(args.n)]
+    tally = _Tally(args, out)
+    threads = [threading.Thread(target=tally.run, args=(jobs[k::args.workers],)) for k in range(args.workers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-
-    # A file over the limit while other work shared the machine is tried again alone:
-    # hung means over the limit twice.
-    hung = [entry for entry in bad if entry[0] == "hung"]
-    if hung:
-        with ParseWorker(time_limit=args.limit) as worker:
-            for entry in hung:
-                outcome, detail = classify(worker, entry[3], args.extract)
-                if outcome != "hung":
-                    bad.remove(entry)
-                    counts["hung"] -= 1
-                    counts[outcome] += 1
-                    counts["slow"] += 1
-    if bad:
-        with ParseWorker(time_limit=args.limit) as worker, tempfile.TemporaryDirectory() as tmp:
-            for outcome, _names, _detail, saved in bad:
-                small = shrink(worker, saved.read_bytes(), saved.suffix, outcome, args.extract, Path(tmp),
-                               budget=40 if outcome == "crashed" else 12)
-                saved.with_name(saved.stem + "-min" + saved.suffix).write_bytes(small)
-    seconds = time.monotonic() - began
-    print(f"mutated files: {args.n} from {len(sources)} sources (seed {args.seed}, limit {args.limit:g} s, "
-          f"{'parse+extract' if args.extract else 'parse'}, {args.workers} worker(s), {seconds:.0f} s)")
-    for outcome in ("parsed", "refused", "crashed", "hung"):
-        print(f"  {outcome:8} {counts[outcome]:6d}")
-    print(f"  (over the limit once, then within it alone: {counts['slow']})")
-    print("by mutation (parsed/refused/crashed/hung):")
-    for names, c in sorted(by_mutation.items()):
-        print(f"  {names:22} {c['parsed']:5d} {c['refused']:5d} {c['crashed']:5d} {c['hung']:5d}")
-    print("most common refusals:")
-    for reason, count in refusals.most_common(8):
-        print(f"  {count:5d}  {reason}")
-    if bad:
-        print("crashes and hangs (saved, with a shrunk '-min' copy):")
-        for outcome, names, detail, saved in bad:
-            print(f"  {outcome} [{names}] {saved}: {detail[:160]}")
-        return 1
-    return 0
+    tally.confirm_and_shrink()
+    return tally.report(len(sources))
 
 
 if __name__ == "__main__":

@@ -68,7 +68,13 @@ def main(argv: list[str] | None = None) -> int:
             row[2] += time.perf_counter() - began
         kinds.update(node.kind for node in doc.nodes())
 
-    print(f"files found:   {len(files)}")
+    return _report(len(files), parsed, chars, kinds, refused, crashed, seconds, layout)
+
+
+def _report(found: int, parsed: int, chars: int, kinds: Counter, refused: list, crashed: list,
+            seconds: float, layout: dict) -> int:
+    """Print the figures; 1 if the parser crashed on any file."""
+    print(f"files found:   {found}")
     print(f"files parsed:  {parsed}")
     print(f"files refused: {len(refused)}")
     for path, reason in refused:

@@ -510,6 +510,17 @@ def _header_table_fields(soup) -> dict[str, str]:
     return found
 
 
+def _content_element(body):
+    """The element holding the most paragraph text directly (``body`` if none holds much)."""
+    best, best_score = None, 0
+    for element in body.find_all(["div", "td", "article", "section", "main"]):
+        # the children by hand: find_all(recursive=False) costs a filter object per element
+        score = sum(len(p.get_text(strip=True)) for p in element.children if getattr(p, "name", None) == "p")
+        if score > best_score:
+            best, best_score = element, score
+    return best if best is not None and best_score >= 80 else body
+
+
 def html_to_lines(page: str) -> tuple[list[str], dict[str, str], str | None]:
     """Extract the document from a saved web page.
 
@@ -539,14 +550,7 @@ def html_to_lines(page: str) -> tuple[list[str], dict[str, str], str | None]:
     fields.update({k: v for k, v in _header_table_fields(soup).items() if k not in fields})
 
     body = soup.body or soup
-    # The content is the element holding the most paragraph text directly.
-    best, best_score = None, 0
-    for element in body.find_all(["div", "td", "article", "section", "main"]):
-        # the children by hand: find_all(recursive=False) costs a filter object per element
-        score = sum(len(p.get_text(strip=True)) for p in element.children if getattr(p, "name", None) == "p")
-        if score > best_score:
-            best, best_score = element, score
-    container = best if best is not None and best_score >= 80 else body
+    container = _content_element(body)
 
     headings = [h.get_text(" ", strip=True) for h in body.find_all(["h1", "h2", "h3"])]
     headings = [h for h in headings if len(h) >= 4]

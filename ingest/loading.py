@@ -158,15 +158,7 @@ def read_text(path: str | os.PathLike) -> tuple[str, str]:
         raise IngestError(name, "empty file")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise IngestError(name, f"undecodable {encoding} with byte-order mark ({exc.reason} at byte {exc.start})") from None
-            text = text.lstrip("\ufeff")
-            reason = _implausible(text, encoding)
-            if reason:
-                raise IngestError(name, reason)
-            return text, encoding
+            return _decode_marked(name, data, encoding)
     if b"\x00" in data:
         raise IngestError(name, "binary file (contains NUL bytes)")
     try:
@@ -189,7 +181,25 @@ def read_text(path: str | os.PathLike) -> tuple[str, str]:
             )
         except UnicodeDecodeError:
             pass
-    reasons = [f"not UTF-8 ({utf8_error.reason} at byte {utf8_error.start})"]
+    return _decode_legacy(name, data, f"not UTF-8 ({utf8_error.reason} at byte {utf8_error.start})")
+
+
+def _decode_marked(name: str, data: bytes, encoding: str) -> tuple[str, str]:
+    """Text of a file starting with the byte-order mark of ``encoding``."""
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise IngestError(name, f"undecodable {encoding} with byte-order mark ({exc.reason} at byte {exc.start})") from None
+    text = text.lstrip("\ufeff")
+    reason = _implausible(text, encoding)
+    if reason:
+        raise IngestError(name, reason)
+    return text, encoding
+
+
+def _decode_legacy(name: str, data: bytes, not_utf8: str) -> tuple[str, str]:
+    """Text of a file that is not UTF-8: GB18030, else what charset-normalizer finds."""
+    reasons = [not_utf8]
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError as exc:

@@ -14,6 +14,47 @@ _SPECIAL = re.compile("[\n" + re.escape("".join(_TERMINATORS) + "".join(_PAIRS) 
 _MAX_OPEN = 300
 
 
+class _OpenBrackets:
+    """The brackets open at a point of a line, as (opener, offset) on a stack.
+
+    Entries below ``base`` have been given up (left open too long). ``tops`` keeps,
+    per opener, the stack indexes where it sits, so a closer finds its opener
+    without scanning the stack: every step is amortised constant time.
+    """
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[str, int]] = []
+        self.base = 0
+        self.tops: dict[str, list[int]] = {opener: [] for opener in _PAIRS}
+
+    def open(self, opener: str, offset: int) -> None:
+        self.tops[opener].append(len(self.stack))
+        self.stack.append((opener, offset))
+
+    def close(self, closer: str) -> None:
+        """Close the innermost open ``closer``'s opener and everything opened inside it."""
+        positions = self.tops[_CLOSERS[closer]]
+        if positions and positions[-1] >= self.base:
+            self._truncate(positions[-1])
+
+    def none_open_at(self, offset: int) -> bool:
+        """Whether nothing is open at ``offset``, once brackets open too long are given up."""
+        stack = self.stack
+        while self.base < len(stack) and offset - stack[self.base][1] > _MAX_OPEN:
+            self.base += 1
+        return self.base == len(stack)
+
+    def clear(self) -> None:
+        self._truncate(0)
+        self.base = 0
+
+    def _truncate(self, k: int) -> None:
+        del self.stack[k:]
+        for positions in self.tops.values():
+            while positions and positions[-1] >= k:
+                positions.pop()
+
+
 def split_sentences(text: str) -> tuple[Sentence, ...]:
     """Split ``text`` into sentences with ``[start, end)`` offsets.
 
@@ -25,14 +66,9 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
     ['根据《关于A；B的意见》，做好。', '二是“好！”', '三']
     """
     sentences: list[Sentence] = []
-    start = 0
-    # Open brackets as (opener, offset); entries below ``base`` have been given up
-    # (left open too long). ``tops`` keeps, per opener, the stack indexes where it
-    # sits, so a closer finds its opener without scanning the stack: linear time.
-    stack: list[tuple[str, int]] = []
-    base = 0
-    tops: dict[str, list[int]] = {opener: [] for opener in _PAIRS}
+    start = skip_to = 0
     n = len(text)
+    brackets = _OpenBrackets()
 
     def emit(end: int) -> None:
         s, e = start, end
@@ -43,13 +79,6 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
         if e > s:
             sentences.append(Sentence(text[s:e], s, e))
 
-    def truncate(k: int) -> None:
-        del stack[k:]
-        for positions in tops.values():
-            while positions and positions[-1] >= k:
-                positions.pop()
-
-    skip_to = 0
     # Only line breaks, brackets and terminators change anything: jump from one to the next.
     for found in _SPECIAL.finditer(text):
         i = found.start()
@@ -59,25 +88,17 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
         if ch == "\n":
             emit(i)
             start = i + 1
-            truncate(0)
-            base = 0
+            brackets.clear()
         elif ch in _PAIRS:
-            tops[ch].append(len(stack))
-            stack.append((ch, i))
+            brackets.open(ch, i)
         elif ch in _CLOSERS:
-            positions = tops[_CLOSERS[ch]]
-            if positions and positions[-1] >= base:
-                truncate(positions[-1])
-        elif ch in _TERMINATORS:
-            while base < len(stack) and i - stack[base][1] > _MAX_OPEN:
-                base += 1
-            if base == len(stack):
-                truncate(0)
-                base = 0
-                j = i + 1
-                while j < n and text[j] in _TERMINATORS:
-                    j += 1
-                emit(j)
-                start = skip_to = j
+            brackets.close(ch)
+        elif ch in _TERMINATORS and brackets.none_open_at(i):
+            brackets.clear()
+            j = i + 1
+            while j < n and text[j] in _TERMINATORS:
+                j += 1
+            emit(j)
+            start = skip_to = j
     emit(n)
     return tuple(sentences)

@@ -140,6 +140,24 @@ def _paragraph_kind(parent: _Draft | None, line: str) -> tuple[str, str | None]:
     return "paragraph", None
 
 
+def _accepted(style: str, value: int | None, rest: str, line: str, stack: list[_Draft],
+              last_value: dict[str, int]) -> bool:
+    """Whether a numbered line is a heading: its number continues its style's sequence."""
+    accepted = True
+    styles_on_stack = [d.style for d in stack]
+    if style in _SEQUENCED:
+        if style in styles_on_stack:
+            sibling = stack[styles_on_stack.index(style)]
+            accepted = value == (sibling.value or 0) + 1
+        else:
+            accepted = value == 1 or (value is not None and value == last_value.get(style, -1) + 1)
+    if style == "cn-dun" and ((heading_clause(rest) is None and rest.strip()) or line.endswith(("。", "；", ";"))):
+        # "四、在私营工厂做工的工人，……" is a list entry inside a paragraph run,
+        # not a part: a part's heading line is short.
+        accepted = False
+    return accepted
+
+
 def build_structure(text: str, *, body_start: int = 0, body_end: int | None = None) -> tuple[Node, ...]:
     """The structure tree of a clean text.
 
@@ -167,20 +185,7 @@ def build_structure(text: str, *, body_start: int = 0, body_end: int | None = No
             style, kind, number, after = heading
             value = _number_value(number)
             styles_on_stack = [d.style for d in stack]
-            accepted = True
-            if style in _SEQUENCED:
-                if style in styles_on_stack:
-                    sibling = stack[styles_on_stack.index(style)]
-                    accepted = value == (sibling.value or 0) + 1
-                else:
-                    accepted = value == 1 or (value is not None and value == last_value.get(style, -1) + 1)
-            if style == "cn-dun" and (
-                (heading_clause(line[after:]) is None and line[after:].strip()) or line.endswith(("。", "；", ";"))
-            ):
-                # "四、在私营工厂做工的工人，……" is a list entry inside a paragraph run,
-                # not a part: a part's heading line is short.
-                accepted = False
-            if not accepted:
+            if not _accepted(style, value, line[after:], line, stack, last_value):
                 heading = None
         if heading is not None:
             if style in styles_on_stack:
