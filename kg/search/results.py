@@ -37,6 +37,10 @@ class Hit:
     date: str | None = None
     aliases: list[str] | None = None  # an entity's other names (Chinese, English, pinyin)
     mentions: int | None = None  # an entity's mentions in the documents searched
+    # what the graph says the unit assigns (kg.search.duties): Duty, Deadline, Aim objects
+    duties: list[Any] | None = None
+    deadlines: list[Any] | None = None
+    targets: list[Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = {"iri": self.iri, "type": self.type, "label": self.label, "number": self.number,
@@ -47,6 +51,9 @@ class Hit:
             data["aliases"] = self.aliases
         if self.mentions is not None:
             data["mentions"] = self.mentions
+        for name in ("duties", "deadlines", "targets"):
+            if getattr(self, name) is not None:
+                data[name] = [x.to_json() for x in getattr(self, name)]
         return data
 
 
@@ -55,8 +62,11 @@ class SearchResult:
     """The answer to one question: its type and the hits above the relevance cut-off.
 
     ``answer`` says what kind of answer it is: ``ranked`` (the hits above the cut-off),
-    ``list`` (every entity or document of the type asked for, in scope) or ``all``
-    (every match of the question's words, asked for with ``all_matches``). ``total``
+    ``list`` (every entity or document of the type asked for, in scope), ``all``
+    (every match of the question's words, asked for with ``all_matches``) or ``assigned``
+    (every unit assigned to the organisation a question names: "市绿化市容局负责哪些任务").
+    ``facets`` names what the question asks of its hits: ``duties`` (谁负责), ``deadlines``
+    (什么时候完成) or ``targets`` (目标); such hits carry that list even when it is empty. ``total``
     counts every item there is (the verbatim matches, for a ranked answer to a
     question that occurs in the text); ``offset`` is the first one shown.
     """
@@ -68,6 +78,7 @@ class SearchResult:
     answer: str = "ranked"
     total: int | None = None
     offset: int = 0
+    facets: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """``{"query", "type", "answer", "results": [{"iri", "type", "label", "number", …}]}``,
@@ -77,6 +88,8 @@ class SearchResult:
         if self.total is not None:
             data["total"] = self.total
             data["offset"] = self.offset
+        if self.facets:
+            data["facets"] = list(self.facets)
         if self.message:
             data["message"] = self.message
         return data

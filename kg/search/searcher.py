@@ -10,9 +10,10 @@ from ..errors import SearchError
 from ..filters import DocumentFilter
 from .bm25 import Bm25, load_or_build
 from .dense import DenseIndex
+from .duties import load_duty_table
 from .answers import LIST_PAGE, Answers
 from .fusion import Signals, SignalSources, fuse
-from .intent import intent
+from .intent import asks, intent
 from .lifting import Lifter
 from .linking import Lexicon, read_topic_labels
 from .literal import LiteralMatches
@@ -70,6 +71,7 @@ class Searcher:
         self.lifter = Lifter(self.corpus, self.dense)
         self.literal = LiteralMatches(self.counts, self.tokenizer)
         self.answers = Answers(self.lifter, self.lexicon, self.tokenizer)
+        self.duties = load_duty_table(store, self.corpus, tables)
 
     def _check(self, text: Any) -> str:
         if not isinstance(text, str):
@@ -85,8 +87,7 @@ class Searcher:
 
     def rank_targets(self, text: str, method: str = "hybrid") -> list[tuple[str, float]]:
         """(target IRI, score) best first, for evaluation: hybrid, bm25 or dense."""
-        text = self._check(text)
-        _, _, content = intent(text)
+        _, _, content = intent(asks(self._check(text))[2])
         matches = self.lexicon.matches(content) if method == "hybrid" else []
         vec = self.embedder.embed_queries([self.lexicon.dense_text(content or text, matches)])[0] \
             if method != "bm25" else None
@@ -110,17 +111,33 @@ class Searcher:
             PolicyKGError: (kind ``invalid``) a date filter that is not a date.
         """
         text = self._check(text)
+        facets, named, question = asks(text)
         if type is not None and type not in RESULT_TYPES:
             raise SearchError(f"unknown result type {type!r}: choose one of "
                               f"{', '.join(RESULT_TYPES)}")
         allowed = self._allowed_docs(DocumentFilter.parse(
             text=document, kind=kind, date_from=date_from, date_to=date_to))
-        asked, etype, content = intent(text)
-        rtype = type or asked or ("task" if self.corpus.targets else "sentence")
+        k, offset = max(1, int(k or 10)), max(0, int(offset or 0))
+        if named is not None and type in (None, "task"):
+            return self._assigned(text, named, allowed, k, offset)
+        asked, etype, content = intent(question)
+        rtype = type or asked or ("task" if self.corpus.targets or facets else "sentence")
         if rtype == "task" and not self.corpus.targets:
             rtype = "sentence"
-        k, offset = max(1, int(k or 10)), max(0, int(offset or 0))
-        query = content or text
+        # a question asking only for a name gets the entity first; one asking who or by
+        # when wants the tasks
+        result = self._answer(text, question if facets else text, content, rtype, etype,
+                              allowed, k, offset, all_matches,
+                              named_first=type is None and asked is None and not facets)
+        result.facets = facets
+        self.duties.annotate(result.results, facets)
+        return result
+
+    def _answer(self, text: str, question: str, content: str, rtype: str, etype: str | None,
+                allowed: set[str] | None, k: int, offset: int,
+                all_matches: bool, named_first: bool) -> SearchResult:
+        """The hits of ``rtype`` for ``content`` (the question without its intent words)."""
+        query = content or question
         matches = self.lexicon.matches(content)
         if rtype in ("entity", "document") and not matches and not self.tokenizer.tokens(content):
             return self._list(text, rtype, etype, allowed, k, offset)
@@ -136,7 +153,7 @@ class Searcher:
         # for verbatim; a long question rarely occurs as written, and each new phrase costs a
         # scan of the text
         wants = all_matches or rtype == "sentence" or len(query.strip()) <= LITERAL_MAX_CHARS
-        literal = self.literal.find(text) if rtype != "entity" and wants else None
+        literal = self.literal.find(question) if rtype != "entity" and wants else None
         if literal is not None:
             ranked = self.answers.literal_ranked(rtype, literal, *scores, sig.mask_s)
             if all_matches:
@@ -148,7 +165,7 @@ class Searcher:
         if literal is not None and rtype == "sentence":  # every verbatim match first
             first = self.answers.literal_hits(rtype, ranked[:k], literal, *scores, sig.terms)
             hits = _merged(first, hits, k)
-        if type is None and asked is None and rtype == "task":
+        if named_first and rtype == "task":
             hits = _merged(self.answers.named_entities(content, matches, scores[0], allowed),
                            hits, k)
         return SearchResult(text, rtype, hits, None if hits else "nothing relevant found",
@@ -175,6 +192,16 @@ class Searcher:
         page = items[offset:offset + max(k, LIST_PAGE)]
         return SearchResult(text, rtype, page, None if page else "nothing of that kind here",
                             "list", len(items), offset)
+
+    def _assigned(self, text: str, name: str, allowed: set[str] | None, k: int,
+                  offset: int) -> SearchResult:
+        """Every unit assigned to the organisation ``name``: a "…负责哪些任务" question."""
+        linked = {self.lexicon.concepts[i].iri for i, _, _ in self.lexicon.matches(name)}
+        items = [h for h in self.duties.assigned_to(name, linked)
+                 if allowed is None or h.document in allowed]
+        page = items[offset:offset + max(k, LIST_PAGE)]
+        return SearchResult(text, "task", page, None if page else f"no task assigned to {name}",
+                            "assigned", len(items), offset, ("duties",))
 
     def _any_bm25(self, text: str) -> bool:
         """True when a word of ``text`` occurs in some sentence."""
