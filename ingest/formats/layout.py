@@ -13,7 +13,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .model import LaidOutText, PageSpan
+from .model import LaidOutText, LineBox, PageSpan
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,15 @@ class PageLayout:
     method: str = "text"  # "text" (text layer or markup) or "ocr"
     confidence: float | None = None
     image_only: bool = False
+    #: Boxes are given in the file's units: layout units times ``scale`` (OCR
+    #: pixels → points), y counted from the bottom when ``y_up`` (PDF).
+    y_up: bool = False
+    scale: float = 1.0
+
+    def box(self, line: Line) -> tuple[float, float, float, float]:
+        """``line``'s box (x0, y0, x1, y1) in the file's own coordinates, rounded to 0.01."""
+        top, bottom = (self.height - line.bottom, self.height - line.top) if self.y_up else (line.top, line.bottom)
+        return tuple(round(v * self.scale, 2) for v in (line.x0, top, line.x1, bottom))  # type: ignore[return-value]
 
 
 #: A line that is only a page number: "— 3 —", "-3-", "第3页", "第 3 页 共 9 页", "3/9", "Page 3".
@@ -275,78 +284,106 @@ def _ends_paragraph(line: Line, nxt: Line, left: float, right: float, body: floa
     return False
 
 
+class _Paragraphs:
+    """Paragraphs being built from lines, remembering where each line went."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self.lines: list[tuple[int, int, int, PageLayout, Line]] = []  # paragraph, offset, length, page, line
+
+    def new(self, line: Line, page: PageLayout) -> None:
+        self.items.append(line.text)
+        self.lines.append((len(self.items) - 1, 0, len(line.text), page, line))
+
+    def join(self, line: Line, page: PageLayout) -> None:
+        self.items[-1] = _join(self.items[-1], line.text)
+        self.lines.append((len(self.items) - 1, len(self.items[-1]) - len(line.text), len(line.text), page, line))
+
+    def offsets(self) -> list[int]:
+        """Where each paragraph starts in the text (paragraphs joined by newlines)."""
+        out, pos = [], 0
+        for p in self.items:
+            out.append(pos)
+            pos += len(p) + 1
+        return out
+
+
+def _margin_fractions(pages: list[PageLayout]) -> tuple[float, float]:
+    """Left and right text margins as fractions of the page width, from the pages with enough lines.
+
+    A last page of two short lines cannot tell where the margins are by itself.
+    """
+    full = [p for p in pages if len(p.lines) >= 5 and p.width > 0] or [p for p in pages if p.lines and p.width > 0]
+    left = statistics.median(min(ln.x0 for ln in p.lines) / p.width for p in full) if full else 1.0
+    right = statistics.median(max(ln.x1 for ln in p.lines) / p.width for p in full) if full else 0.0
+    return left, right
+
+
+def _continues(prev_line: Line | None, prev_geometry: tuple[float, float] | None, first: Line, left: float) -> bool:
+    """Whether a page's first line carries on the paragraph the previous page ended with."""
+    return (
+        prev_line is not None and prev_geometry is not None
+        and not _short(prev_line, *prev_geometry)
+        and first.x0 <= left + 0.8 * first.size
+        and "\t" not in first.text and "\t" not in prev_line.text
+        and not (prev_line.text[-1] in _SENTENCE_END and _HEADING_START.match(first.text))
+    )
+
+
+def _page_spans(pages: list[PageLayout], page_starts: list[int | None], length: int) -> tuple[PageSpan, ...]:
+    """The span of every page; a page without text is empty, where the next text begins."""
+    spans = []
+    for i, page in enumerate(pages):
+        later = [s for s in page_starts[i + 1:] if s is not None]
+        end = later[0] if later else length
+        start = page_starts[i]
+        if start is None:
+            start = end
+        spans.append(PageSpan(number=page.number, start=start, end=end, method=page.method,
+                              confidence=page.confidence, image_only=page.image_only))
+    return tuple(spans)
+
+
 def assemble(pages: list[PageLayout], *, hints: dict[str, str] | None = None) -> LaidOutText:
-    """Join the lines of all pages into running text with one paragraph a line, and page spans.
+    """Join the lines of all pages into running text with one paragraph a line, page spans and line boxes.
 
     A paragraph that runs over a page break is joined; the new page's span
     starts where its first line's text begins.
     """
     hints = dict(hints or {})
-    paragraphs: list[str] = []
+    text = _Paragraphs()
     starts: list[tuple[int, int]] = []  # (paragraph index, offset inside it) where each page begins
-    open_paragraph = False
     prev_line: Line | None = None
     prev_geometry: tuple[float, float] | None = None
-    # Margins as fractions of the page width, from the pages with enough lines:
-    # a last page of two short lines cannot tell where the margins are by itself.
-    full = [p for p in pages if len(p.lines) >= 5 and p.width > 0] or [p for p in pages if p.lines and p.width > 0]
-    left_frac = statistics.median(min(ln.x0 for ln in p.lines) / p.width for p in full) if full else 1.0
-    right_frac = statistics.median(max(ln.x1 for ln in p.lines) / p.width for p in full) if full else 0.0
+    left_frac, right_frac = _margin_fractions(pages)
     for page in pages:
         if not page.lines:
-            starts.append((len(paragraphs), -1))
+            starts.append((len(text.items), -1))
             continue
         left = min(min(ln.x0 for ln in page.lines), left_frac * page.width)
         right = max(max(ln.x1 for ln in page.lines), right_frac * page.width)
         first = page.lines[0]
-        continues = (
-            open_paragraph and prev_line is not None and prev_geometry is not None
-            and not _short(prev_line, *prev_geometry)
-            and first.x0 <= left + 0.8 * first.size
-            and "\t" not in first.text and "\t" not in prev_line.text
-            and not (prev_line.text[-1] in _SENTENCE_END and _HEADING_START.match(first.text))
-        )
-        if continues:
-            starts.append((len(paragraphs) - 1, len(paragraphs[-1])))
-            paragraphs[-1] = _join(paragraphs[-1], first.text)
+        if _continues(prev_line, prev_geometry, first, left):
+            starts.append((len(text.items) - 1, len(text.items[-1])))
+            text.join(first, page)
         else:
-            starts.append((len(paragraphs), 0))
-            paragraphs.append(first.text)
+            starts.append((len(text.items), 0))
+            text.new(first, page)
         body = statistics.median(ln.size for ln in page.lines)
         for line, nxt in zip(page.lines, page.lines[1:]):
             if _ends_paragraph(line, nxt, left, right, body):
-                paragraphs.append(nxt.text)
+                text.new(nxt, page)
             else:
-                paragraphs[-1] = _join(paragraphs[-1], nxt.text)
+                text.join(nxt, page)
         prev_line = page.lines[-1]
         prev_geometry = (left, right)
-        open_paragraph = True
-    text = "\n".join(paragraphs)
-    offsets = []
-    pos = 0
-    for p in paragraphs:
-        offsets.append(pos)
-        pos += len(p) + 1
-    page_starts = []
-    for (index, inner) in starts:
-        if inner < 0 or index >= len(paragraphs):
-            page_starts.append(None)
-        else:
-            page_starts.append(offsets[index] + inner)
-    spans = []
-    for i, page in enumerate(pages):
-        start = page_starts[i]
-        if start is None:
-            # A page without text: an empty span where the next text begins.
-            later = [s for s in page_starts[i + 1:] if s is not None]
-            start = later[0] if later else len(text)
-            end = start
-        else:
-            later = [s for s in page_starts[i + 1:] if s is not None]
-            end = later[0] if later else len(text)
-        spans.append(PageSpan(number=page.number, start=start, end=end, method=page.method,
-                              confidence=page.confidence, image_only=page.image_only))
-    return LaidOutText(text=text, pages=tuple(spans), hints=hints)
+    offsets = text.offsets()
+    page_starts = [None if inner < 0 or index >= len(text.items) else offsets[index] + inner
+                   for index, inner in starts]
+    boxes = tuple(LineBox(offsets[index] + inner, offsets[index] + inner + length, page.number, *page.box(line))
+                  for index, inner, length, page, line in text.lines)
+    joined = "\n".join(text.items)
+    return LaidOutText(text=joined, pages=_page_spans(pages, page_starts, len(joined)), hints=hints, boxes=boxes)
 
 
 def layout_pages(pages: list[PageLayout]) -> LaidOutText:

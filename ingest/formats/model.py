@@ -22,15 +22,36 @@ class PageSpan:
 
 
 @dataclass(frozen=True)
+class LineBox:
+    """Where one printed line stands: its ``[start, end)`` span of the reader's text, page and box.
+
+    The box is in the file's own units (see ``LaidOutText.box_units``).
+    """
+
+    start: int
+    end: int
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+@dataclass(frozen=True)
 class LaidOutText:
     """A layout file read as text: one paragraph a line, pages, and what the layout said.
 
     ``hints`` holds metadata read from the layout rather than the text
     (``issuer``, ``doc_number``, ``signer`` from a red header; ``title`` from a
     Title style; ``seals`` from OFD signatures …); ``format`` names the reader.
+    ``boxes`` are the printed lines (PDF, OFD) and ``box_units`` their units:
+    ``"pt"`` (PDF points, origin at the page's bottom left, y up) or ``"mm"``
+    (OFD millimetres, origin at the top left, y down).
     """
 
     text: str
     pages: tuple[PageSpan, ...] = ()
     hints: dict[str, str] = field(default_factory=dict)
     format: str = ""
+    boxes: tuple[LineBox, ...] = ()
+    box_units: str = ""

@@ -70,4 +70,5 @@ def ocr_pdf_pages(name: str, document, pages: list[PageLayout]) -> None:
         layout.width, layout.height = image.size
         layout.lines = group_lines(runs)
         layout.method = "ocr"
+        layout.scale = 1.0 / RENDER_SCALE  # pixels of the render back to points
         layout.confidence = round(confidence, 4) if confidence is not None else None

@@ -131,8 +131,71 @@ def _text_runs(content, runs: list[Run]) -> None:
                 x += width
 
 
+def _document(pkg: _Package) -> tuple[str, object, object]:
+    """The entry file's first ``DocBody``: path of its ``Document.xml``, that XML, and the body."""
+    name = pkg.name
+    entry = next((n for n in pkg.names if n.lower() == "ofd.xml"), None)
+    if entry is None:
+        raise IngestError(name, "damaged OFD: no OFD.xml entry file")
+    bodies = _children(pkg.xml(entry), "DocBody")
+    if not bodies:
+        raise IngestError(name, "damaged OFD: OFD.xml names no document")
+    doc_root = _find(bodies[0], "DocRoot")
+    if doc_root is None or not (doc_root.text or "").strip():
+        raise IngestError(name, "damaged OFD: OFD.xml names no document")
+    doc_path = pkg.resolve(entry, doc_root.text)
+    return doc_path, pkg.xml(doc_path), bodies[0]
+
+
+def _seals(pkg: _Package, body) -> dict[str, str]:
+    """The ``seals`` hint when the package signs the document."""
+    signatures = _find(body, "Signatures")
+    if signatures is None or not (signatures.text or "").strip():
+        return {}
+    entry = next(n for n in pkg.names if n.lower() == "ofd.xml")
+    try:
+        count = sum(1 for n in pkg.xml(pkg.resolve(entry, signatures.text)).iter() if _local(n.tag) == "Signature")
+    except IngestError:
+        count = 0
+    return {"seals": f"{count} electronic seal(s)/signature(s), not part of the text"} if count else {}
+
+
+def _box(node, *path: str) -> list[float]:
+    found = _find(node, *path)
+    return _floats(found.text if found is not None else None)
+
+
+def _pages(pkg: _Package, doc_path: str, document) -> list[PageLayout]:
+    """Every page's lines (with the text of its templates), in millimetres from the top left."""
+    templates = {}
+    common = _find(document, "CommonData")
+    for tpl in _children(common, "TemplatePage") if common is not None else []:
+        if tpl.get("BaseLoc"):
+            templates[tpl.get("ID")] = pkg.resolve(doc_path, tpl.get("BaseLoc"))
+    area = _box(common, "PageArea", "PhysicalBox")
+    default_size = (area[2], area[3]) if len(area) >= 4 else (210.0, 297.0)
+    page_nodes = _children(_find(document, "Pages"), "Page") if _find(document, "Pages") is not None else []
+    if not page_nodes:
+        raise IngestError(pkg.name, "empty OFD (no pages)")
+    layouts = []
+    for number, node in enumerate(page_nodes, start=1):
+        if not node.get("BaseLoc"):
+            continue
+        page = pkg.xml(pkg.resolve(doc_path, node.get("BaseLoc")))
+        runs: list[Run] = []
+        for ref in _children(page, "Template"):
+            tpl_path = templates.get(ref.get("TemplateID"))
+            if tpl_path:
+                _text_runs(pkg.xml(tpl_path), runs)
+        _text_runs(page, runs)
+        box = _box(page, "Area", "PhysicalBox")
+        width, height = (box[2], box[3]) if len(box) >= 4 else default_size
+        layouts.append(PageLayout(number=number, width=width, height=height, lines=group_lines(runs)))
+    return layouts
+
+
 def read_ofd(path: str | os.PathLike) -> LaidOutText:
-    """Read an OFD file's text page by page, in reading order by position.
+    """Read an OFD file's text page by page, in reading order by position, with line boxes in millimetres.
 
     Raises:
         IngestError: the file is not a readable OFD package or has no text.
@@ -144,61 +207,15 @@ def read_ofd(path: str | os.PathLike) -> LaidOutText:
         raise IngestError(name, f"damaged OFD (not a zip package: {exc})") from None
     with zf:
         pkg = _Package(name, zf)
-        entry = next((n for n in pkg.names if n.lower() == "ofd.xml"), None)
-        if entry is None:
-            raise IngestError(name, "damaged OFD: no OFD.xml entry file")
-        root = pkg.xml(entry)
-        bodies = _children(root, "DocBody")
-        if not bodies:
-            raise IngestError(name, "damaged OFD: OFD.xml names no document")
-        body = bodies[0]
-        doc_root = _find(body, "DocRoot")
-        if doc_root is None or not (doc_root.text or "").strip():
-            raise IngestError(name, "damaged OFD: OFD.xml names no document")
-        doc_path = pkg.resolve(entry, doc_root.text)
-        document = pkg.xml(doc_path)
-        hints: dict[str, str] = {}
-        signatures = _find(body, "Signatures")
-        if signatures is not None and (signatures.text or "").strip():
-            sig_path = pkg.resolve(entry, signatures.text)
-            try:
-                count = sum(1 for n in pkg.xml(sig_path).iter() if _local(n.tag) == "Signature")
-            except IngestError:
-                count = 0
-            if count:
-                hints["seals"] = f"{count} electronic seal(s)/signature(s), not part of the text"
-        templates = {}
-        common = _find(document, "CommonData")
-        for tpl in _children(common, "TemplatePage") if common is not None else []:
-            if tpl.get("BaseLoc"):
-                templates[tpl.get("ID")] = pkg.resolve(doc_path, tpl.get("BaseLoc"))
-        area = _floats(_find(common, "PageArea", "PhysicalBox").text if _find(common, "PageArea", "PhysicalBox")
-                       is not None else None)
-        default_size = (area[2], area[3]) if len(area) >= 4 else (210.0, 297.0)
-        page_nodes = _children(_find(document, "Pages"), "Page") if _find(document, "Pages") is not None else []
-        if not page_nodes:
-            raise IngestError(name, "empty OFD (no pages)")
-        layouts = []
-        for number, node in enumerate(page_nodes, start=1):
-            if not node.get("BaseLoc"):
-                continue
-            page_path = pkg.resolve(doc_path, node.get("BaseLoc"))
-            page = pkg.xml(page_path)
-            runs: list[Run] = []
-            for ref in _children(page, "Template"):
-                tpl_path = templates.get(ref.get("TemplateID"))
-                if tpl_path:
-                    _text_runs(pkg.xml(tpl_path), runs)
-            _text_runs(page, runs)
-            box = _floats(_find(page, "Area", "PhysicalBox").text if _find(page, "Area", "PhysicalBox")
-                          is not None else None)
-            width, height = (box[2], box[3]) if len(box) >= 4 else default_size
-            layouts.append(PageLayout(number=number, width=width, height=height, lines=group_lines(runs)))
+        doc_path, document, body = _document(pkg)
+        hints = _seals(pkg, body)
+        layouts = _pages(pkg, doc_path, document)
     if not any(p.lines for p in layouts):
         raise IngestError(name, "OFD without a text layer (scanned pages): OCR of OFD images is not supported")
     laid = layout_pages(layouts)
     hints.update(laid.hints)
-    return LaidOutText(text=laid.text, pages=laid.pages, hints=hints, format="ofd")
+    return LaidOutText(text=laid.text, pages=laid.pages, hints=hints, format="ofd", boxes=laid.boxes,
+                       box_units="mm")
 
 
 __all__ = ["deltas", "read_ofd"]

@@ -38,8 +38,59 @@ def _page_runs(page, pdfium_c) -> tuple[list[Run], int]:
         textpage.close()
 
 
+def _read_pages(document, pdfium_c) -> list[PageLayout]:
+    """The lines of every page's text layer; pages without text but with objects marked image-only."""
+    pages: list[PageLayout] = []
+    for index in range(len(document)):
+        page = document[index]
+        try:
+            width, height = page.get_size()
+            runs, _ = _page_runs(page, pdfium_c)
+            layout = PageLayout(number=index + 1, width=width, height=height, lines=group_lines(runs), y_up=True)
+            if not layout.lines:
+                layout.image_only = any(True for _ in page.get_objects(max_depth=1))
+            pages.append(layout)
+        finally:
+            page.close()
+    return pages
+
+
+def _recognise(name: str, document, pages: list[PageLayout], ocr: bool | None) -> None:
+    """OCR the image-only pages, or refuse a file that is only images when OCR is off or missing."""
+    image_only = [p for p in pages if p.image_only]
+    if not image_only:
+        return
+    from .ocr import ocr_available, ocr_pdf_pages
+
+    if ocr is False or (ocr is None and not ocr_available()):
+        if len(image_only) == len(pages):
+            raise IngestError(
+                name,
+                f"image-only PDF (no text layer on its {len(pages)} page(s)): "
+                "OCR needs the ocr extra: pip install policykg[ocr]",
+            )
+    else:
+        ocr_pdf_pages(name, document, image_only)
+
+
+def _open(name: str):
+    """The open pypdfium2 document, its raw module; a one-line error for damaged and encrypted files."""
+    try:
+        import pypdfium2 as pdfium
+        import pypdfium2.raw as pdfium_c
+    except ImportError:  # pragma: no cover - a core dependency
+        raise IngestError(name, "reading PDF needs pypdfium2: pip install pypdfium2") from None
+    try:
+        return pdfium.PdfDocument(name), pdfium_c
+    except pdfium.PdfiumError as exc:
+        message = str(exc)
+        if "password" in message.lower():
+            raise IngestError(name, "encrypted PDF (needs a password): cannot read its text") from None
+        raise IngestError(name, f"damaged or not a PDF ({message.split(':')[-1].strip() or message})") from None
+
+
 def read_pdf(path: str | os.PathLike, *, ocr: bool | None = None) -> LaidOutText:
-    """Read a PDF's text page by page.
+    """Read a PDF's text page by page, with the box of every line (points, origin bottom left).
 
     Args:
         path: the PDF file.
@@ -51,50 +102,12 @@ def read_pdf(path: str | os.PathLike, *, ocr: bool | None = None) -> LaidOutText
             without an OCR engine to read them.
     """
     name = str(path)
-    try:
-        import pypdfium2 as pdfium
-        import pypdfium2.raw as pdfium_c
-    except ImportError:  # pragma: no cover - a core dependency
-        raise IngestError(name, "reading PDF needs pypdfium2: pip install pypdfium2") from None
-    try:
-        document = pdfium.PdfDocument(name)
-    except pdfium.PdfiumError as exc:
-        message = str(exc)
-        if "password" in message.lower():
-            raise IngestError(name, "encrypted PDF (needs a password): cannot read its text") from None
-        raise IngestError(name, f"damaged or not a PDF ({message.split(':')[-1].strip() or message})") from None
+    document, pdfium_c = _open(name)
     try:
         if len(document) == 0:
             raise IngestError(name, "empty PDF (no pages)")
-        pages: list[PageLayout] = []
-        blank: list[int] = []
-        for index in range(len(document)):
-            page = document[index]
-            try:
-                width, height = page.get_size()
-                runs, _ = _page_runs(page, pdfium_c)
-                layout = PageLayout(number=index + 1, width=width, height=height, lines=group_lines(runs))
-                if not layout.lines:
-                    has_objects = any(True for _ in page.get_objects(max_depth=1))
-                    layout.image_only = has_objects
-                    if not has_objects:
-                        blank.append(index + 1)
-                pages.append(layout)
-            finally:
-                page.close()
-        image_only = [p for p in pages if p.image_only]
-        if image_only:
-            from .ocr import ocr_available, ocr_pdf_pages
-
-            if ocr is False or (ocr is None and not ocr_available()):
-                if len(image_only) == len(pages):
-                    raise IngestError(
-                        name,
-                        f"image-only PDF (no text layer on its {len(pages)} page(s)): "
-                        "OCR needs the ocr extra: pip install policykg[ocr]",
-                    )
-            else:
-                ocr_pdf_pages(name, document, image_only)
+        pages = _read_pages(document, pdfium_c)
+        _recognise(name, document, pages, ocr)
         if not any(p.lines for p in pages):
             raise IngestError(name, "empty PDF (no text on any page)")
     finally:
@@ -104,4 +117,5 @@ def read_pdf(path: str | os.PathLike, *, ocr: bool | None = None) -> LaidOutText
     missing = [str(p.number) for p in pages if p.image_only and p.method != "ocr"]
     if missing:
         hints["image_only_pages"] = ",".join(missing)
-    return LaidOutText(text=laid.text, pages=laid.pages, hints=hints, format="pdf")
+    return LaidOutText(text=laid.text, pages=laid.pages, hints=hints, format="pdf", boxes=laid.boxes,
+                       box_units="pt")
