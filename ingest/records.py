@@ -6,6 +6,7 @@ the span the record describes.
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -120,6 +121,28 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Box:
+    """A printed region of a PDF or OFD page holding the clean-text span ``[start, end)``.
+
+    ``x0 y0 x1 y1`` are in the file's own units (``Document.box_units``):
+    ``"pt"``, PDF points with the origin at the page's bottom left, or
+    ``"mm"``, OFD millimetres with the origin at the top left.
+    """
+
+    start: int
+    end: int
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def literal(self) -> str:
+        """The box as ``"page x0 y0 x1 y1"`` (the form of ``pol:boundingBox``)."""
+        return " ".join(f"{v:g}" for v in (self.page, self.x0, self.y0, self.x1, self.y1))
+
+
+@dataclass(frozen=True)
 class Document:
     """A parsed document: clean text, metadata, structure and sentences.
 
@@ -129,6 +152,8 @@ class Document:
     (PDF, Word, OFD; empty for text and HTML), ``source_format`` names its reader
     (``pdf``, ``docx``, ``doc``, ``wps``, ``ofd``) and ``layout_hints`` what the
     layout said besides the text (``signer``, ``seals``, ``image_only_pages`` …).
+    ``lines`` are the printed lines of a PDF or OFD file as :class:`Box` spans
+    of the clean text, in ``box_units``.
     """
 
     text: str
@@ -141,6 +166,22 @@ class Document:
     pages: tuple[Page, ...] = ()
     source_format: str | None = None
     layout_hints: tuple[tuple[str, str], ...] = ()
+    lines: tuple[Box, ...] = ()
+    box_units: str | None = None
+
+    def box_of(self, start: int, end: int) -> Box | None:
+        """The union box of the printed lines over ``[start, end)`` on the first page they stand on."""
+        # Lines are in text order and do not overlap: look back from the first one past ``end``.
+        i = bisect.bisect_left([b.start for b in self.lines], end)
+        hit = []
+        while i > 0 and self.lines[i - 1].end > start:
+            i -= 1
+            hit.insert(0, self.lines[i])
+        if not hit:
+            return None
+        on = [b for b in hit if b.page == hit[0].page]
+        return Box(start, end, hit[0].page, min(b.x0 for b in on), min(b.y0 for b in on),
+                   max(b.x1 for b in on), max(b.y1 for b in on))
 
     def page_of(self, offset: int) -> Page | None:
         """The page holding the clean-text ``offset`` (``None`` without pages)."""
@@ -162,9 +203,18 @@ class Document:
             **meta,
             "text": self.text,
             "structure": [n.to_json() for n in self.structure],
-            "sentences": [asdict(s) for s in self.sentences],
+            "sentences": [self._sentence_json(s) for s in self.sentences],
             "pages": [asdict(p) for p in self.pages],
+            **({"box_units": self.box_units} if self.lines else {}),
         }
+
+    def _sentence_json(self, sentence: Sentence) -> dict[str, Any]:
+        """A sentence for ``to_json``, with ``box`` [page, x0, y0, x1, y1] when the file was printed."""
+        out = asdict(sentence)
+        box = self.box_of(sentence.start, sentence.end) if self.lines else None
+        if box is not None:
+            out["box"] = [box.page, box.x0, box.y0, box.x1, box.y1]
+        return out
 
 
 @dataclass(frozen=True)

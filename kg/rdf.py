@@ -267,6 +267,9 @@ class _Builder:
                 page = self.doc.page_of(node.start)
                 if page is not None:
                     self.add(u, POL.page, Literal(page.number))
+                box = self.doc.box_of(node.start, node.end)
+                if box is not None:
+                    self.add(u, POL.boundingBox, Literal(box.literal()))
 
     def sentence_triples(self) -> None:
         d = self.doc_iri
@@ -278,6 +281,9 @@ class _Builder:
             self.add(iri, POL.endOffset, Literal(s.end))
             self.add(iri, POL.inDocument, d)
             page = self.doc.page_of(s.start)
+            box = self.doc.box_of(s.start, s.end)
+            if box is not None:
+                self.add(iri, POL.boundingBox, Literal(box.literal()))
             if page is not None:
                 self.add(iri, POL.page, Literal(page.number))
                 if page.method == "ocr":  # recognised text may be wrong: say so where it is read

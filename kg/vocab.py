@@ -60,6 +60,7 @@ class POL(DefinedNamespace):
     endOffset: URIRef  # end of a unit or sentence in the clean text
     entityType: URIRef  # the extraction type of an entity, as a literal
     page: URIRef  # unit/sentence → page number of the PDF/Word/OFD file where it starts
+    boundingBox: URIRef  # unit/sentence → "page x0 y0 x1 y1": its printed lines on its first PDF/OFD page
     extractionMethod: URIRef  # document/sentence → "text" (text layer, markup) or "ocr"
     extractionConfidence: URIRef  # sentence → mean OCR confidence of its page (0–1)
 

@@ -376,3 +376,62 @@ def test_ocr_text_is_marked_with_its_confidence_in_the_graph():
     sentences = {s for s in marked if (s, POL.extractionConfidence, None) in graph}
     assert sentences and sentences <= on_page_one
     assert {float(c) for c in graph.objects(None, POL.extractionConfidence)} == {0.93}
+
+
+def _printed_in(pdf_path: Path, box) -> str:
+    """The text pdfium finds inside ``box`` (PDF points) on its page, whitespace squashed."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    try:
+        page = pdf[box.page - 1]
+        width, height = page.get_size()
+        assert 0 <= box.x0 < box.x1 <= width and 0 <= box.y0 < box.y1 <= height
+        textpage = page.get_textpage()
+        return squash(textpage.get_text_bounded(box.x0, box.y0, box.x1, box.y1))
+    finally:
+        pdf.close()
+
+
+def test_pdf_sentence_box_holds_the_sentence_on_its_page():
+    doc = parse_file(FORMATS / "regulation.pdf")
+    assert doc.box_units == "pt" and doc.lines
+    # A sentence on one line of page 1, and one that runs over lines of page 2.
+    one_line = next(s for s in doc.sentences if s.text.startswith("1998年4月7日"))
+    box = doc.box_of(one_line.start, one_line.end)
+    assert box.page == 1 and _printed_in(FORMATS / "regulation.pdf", box) == squash(one_line.text)
+    long = max((s for s in doc.sentences if doc.page_of(s.start).number == 2), key=lambda s: len(s.text))
+    box = doc.box_of(long.start, long.end)
+    assert box.page == 2 and box.y1 - box.y0 > 2 * 12  # more than one line of type
+    assert squash(long.text) in _printed_in(FORMATS / "regulation.pdf", box)
+    # Every sentence has a box, and the boxes of the printed lines stay in order on their pages.
+    assert all(doc.box_of(s.start, s.end) is not None for s in doc.sentences)
+    assert [b.start for b in doc.lines] == sorted(b.start for b in doc.lines)
+
+
+def test_ofd_boxes_are_millimetres_inside_the_page():
+    doc = parse_file(FORMATS / "decision-redheader.ofd")
+    assert doc.box_units == "mm"
+    for sentence in doc.sentences:
+        box = doc.box_of(sentence.start, sentence.end)
+        assert box is not None and 0 <= box.x0 < box.x1 <= 210 and 0 <= box.y0 < box.y1 <= 297
+
+
+def test_bounding_box_in_the_graph_and_in_parse_json(capsys):
+    from rdflib import Literal
+    from policykg.kg.vocab import POL
+
+    doc = parse_file(FORMATS / "regulation.pdf")
+    graph = _graph(doc)
+    last = doc.sentences[-1]
+    sentence = next(iter(graph.subjects(POL.startOffset, Literal(last.start))))
+    (literal,) = graph.objects(sentence, POL.boundingBox)
+    page, *coords = str(literal).split()
+    box = doc.box_of(last.start, last.end)
+    assert int(page) == 2 and [float(v) for v in coords] == [box.x0, box.y0, box.x1, box.y1]
+    units = {u for u in graph.subjects(POL.boundingBox, None) if (u, POL.number, None) in graph}
+    assert units  # structural units have boxes too
+    assert main(["parse", "--json", str(FORMATS / "regulation.pdf")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["box_units"] == "pt"
+    assert all(len(s["box"]) == 5 for s in data["sentences"])

@@ -4,11 +4,12 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from ..records import Document, Page
+from ..records import Box, Document, Page
 from .model import LaidOutText
 
 _WS = re.compile(r"\s+")
 _PROBE = 16
+_SLACK = 400  # characters a dropped header or chrome line may leave between two kept lines
 
 
 def _stripped(text: str) -> tuple[str, list[int]]:
@@ -58,6 +59,27 @@ def map_pages(laid: LaidOutText, clean: str) -> tuple[Page, ...]:
     return tuple(pages)
 
 
+def map_lines(laid: LaidOutText, clean: str) -> tuple[Box, ...]:
+    """The printed lines of ``laid`` as spans of ``clean``, the text cleaning made of ``laid.text``.
+
+    Each line's characters (whitespace ignored) are looked up in order, a
+    little way past the previous line at most; a line cleaning dropped is not found and has no box.
+    """
+    target, where = _stripped(clean)
+    out = []
+    cursor = 0
+    for line in laid.boxes:
+        own, _ = _stripped(laid.text[line.start:line.end])
+        if not own:
+            continue
+        at = target.find(own, cursor, cursor + len(own) + _SLACK)
+        if at < 0:
+            continue
+        out.append(Box(where[at], where[at + len(own) - 1] + 1, line.page, line.x0, line.y0, line.x1, line.y1))
+        cursor = at + len(own)
+    return tuple(out)
+
+
 def attach_layout(doc: Document, laid: LaidOutText) -> Document:
     """``doc`` (parsed from ``laid.text``) with its pages, format and the layout's metadata hints.
 
@@ -72,5 +94,7 @@ def attach_layout(doc: Document, laid: LaidOutText) -> Document:
     if updates:
         meta = dataclasses.replace(meta, **updates)
     hints = tuple(sorted((k, v) for k, v in laid.hints.items() if k not in ("doc_number", "issuer", "title")))
+    lines = map_lines(laid, doc.text) if laid.boxes else ()
     return dataclasses.replace(doc, metadata=meta, pages=map_pages(laid, doc.text),
-                               source_format=laid.format or None, layout_hints=hints)
+                               source_format=laid.format or None, layout_hints=hints,
+                               lines=lines, box_units=(laid.box_units or None) if lines else None)
