@@ -213,8 +213,9 @@ class _Tally:
                 outcome, _detail = classify(worker, entry[3], args.extract)
                 if outcome != "hung":
                     self.bad.remove(entry)
-                    self.counts["hung"] -= 1
-                    self.counts[outcome] += 1
+                    for tally in [self.counts] + [self.by_mutation[n] for n in entry[1].split("+")]:
+                        tally["hung"] -= 1
+                        tally[outcome] += 1
                     self.counts["slow"] += 1
             for outcome, _names, _detail, saved in self.bad:
                 small = shrink(worker, saved.read_bytes(), saved.suffix, outcome, args.extract, Path(tmp),
