@@ -354,6 +354,12 @@ class KnowledgeGraph:
 
         return document_passages(self.store, document)
 
+    def pages(self, document: str) -> list[tuple[int, int]]:
+        """Where each page of a PDF/Word/OFD document begins: ``(number, offset)`` (empty for text)."""
+        from .workspace import document_pages
+
+        return document_pages(self.store, document)
+
     def graph_view(self, iri: str | None = None, *, document: str | None = None, depth: int = 1,
                    limit: int | None = None, types: Iterable[str] | None = None,
                    query: str | None = None) -> dict:

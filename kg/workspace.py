@@ -13,7 +13,7 @@ from .errors import NotFound, PolicyKGError
 from .vocab import POL_IRI, PREFIXES
 
 __all__ = ["ENTITY_TYPES", "Name", "Passage", "EntityRole", "UnitView", "EntityRow", "TopicRow",
-           "unit_view", "entity_list", "entity_type_counts", "topic_list", "document_passages",
+           "unit_view", "entity_list", "entity_type_counts", "topic_list", "document_passages", "document_pages",
            "suggest_names", "entity_tasks"]
 
 #: The entity types of the lists (``/entities?type=``), as ``pol:entityType`` values.
@@ -263,6 +263,15 @@ def document_passages(store, doc: str) -> list[tuple[int, int]]:
     return [(int(r["start"]), int(r["end"])) for r in _rows(store, f"""
         SELECT ?start ?end WHERE {{ GRAPH {node} {{ ?s a pol:Sentence ; pol:startOffset ?start ;
           pol:endOffset ?end }} }} ORDER BY ?start""")]
+
+
+def document_pages(store, doc: str) -> list[tuple[int, int]]:
+    """``(page number, offset)`` of a PDF/Word/OFD document's pages: where its first sentence starting
+    on that page begins (``pol:page``), page order; empty for a text file."""
+    node = _node(doc)
+    return [(int(r["page"]), int(r["start"])) for r in _rows(store, f"""
+        SELECT ?page (MIN(?offset) AS ?start) WHERE {{ GRAPH {node} {{ ?s a pol:Sentence ;
+          pol:page ?page ; pol:startOffset ?offset }} }} GROUP BY ?page ORDER BY ?page""")]
 
 
 @dataclass

@@ -702,3 +702,32 @@ def test_downloads_of_every_match_hold_every_match(client):
     # without all=1 a download holds the page's answer
     ranked = client.get("/search?q=航空&type=sentence&k=3&format=csv").get_data(as_text=True)
     assert len(list(csv.reader(io.StringIO(ranked.lstrip("\ufeff"))))) == 4
+
+
+def test_document_from_a_pdf_marks_its_pages(tmp_path):
+    """A PDF's document view: a marker anchored #page-N where each page begins, a page index
+    linking to them, and every passage (sentence anchor) inside the page it starts on."""
+    import re
+
+    store = str(tmp_path / "pdf")
+    with KnowledgeGraph.open({"store": store}) as kg:
+        assert kg.build([REPO / "tests" / "data" / "formats" / "regulation.pdf"], embed=False).ok
+        doc = kg.documents()[0].to_json()["iri"]
+        on_page = {(int(r["start"]), int(r["end"])): int(r["page"]) for r in kg.store.select_rows(
+            "SELECT ?start ?end ?page WHERE { ?s a pol:Sentence ; pol:startOffset ?start ; "
+            "pol:endOffset ?end ; pol:page ?page }")}
+    assert set(on_page.values()) == {1, 2}
+    app = create_app({"POLICYKG": {"store": store}, "TESTING": True})
+    try:
+        page = app.test_client().get(_path(doc), headers=HTML).get_data(as_text=True)
+    finally:
+        close_app(app)
+    for n in (1, 2):
+        assert page.count(f'id="page-{n}"') == 1 and f"第 {n} 页 · page {n}" in page
+        assert f'<a href="#page-{n}">{n}</a>' in page  # the page index
+    text = page[page.index('id="doc-text"'):]
+    assert text.index('id="page-1"') < text.index('id="page-2"')
+    # Each sentence anchor stands after the marker of its page and before the next one.
+    for (start, end), number in on_page.items():
+        at = text.index(f'id="s-{start}-{end}"')
+        assert text.rfind('id="page-', 0, at) == text.index(f'id="page-{number}"')

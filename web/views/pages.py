@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
                    send_from_directory, url_for)
+from markupsafe import Markup
 
 from ...kg import NotFound
 from ..context import get_kg
@@ -157,7 +158,7 @@ def _resource_response(iri: str):
     data = kg.resource(iri, page=page_arg()).to_json()
     if _is_document(data):
         html = render_template("document.html", r=data, iri=iri, hidden=_DOCUMENT_HIDDEN,
-                               **_document_parts(data, kg.passages(iri)))
+                               **_document_parts(data, kg.passages(iri), kg.pages(iri)))
     else:
         # an entity: what it does in which tasks, by document
         tasks = _jsonable(kg.entity_tasks(iri)) if data.get("documents") else []
@@ -200,11 +201,19 @@ def _mention_spans(mentions) -> list[Span]:
             for m in mentions]
 
 
-def _document_parts(data: dict, sentences: list[tuple[int, int]]) -> dict:
+def _document_parts(data: dict, sentences: list[tuple[int, int]], pages: list[tuple[int, int]]) -> dict:
     """A document's text as safe HTML: every sentence anchored (``#s-START-END``), every
-    entity mention linked and marked (escaped segments, markup only at stored offsets)."""
-    return {"text_html": annotate(data["text"], sentences=sentences,
-                                  spans=_mention_spans(data.get("spans") or ()))}
+    entity mention linked and marked (escaped segments, markup only at stored offsets),
+    and a marker anchored ``#page-N`` where each page of a PDF/Word/OFD file begins."""
+    text, spans = data["text"], _mention_spans(data.get("spans") or ())
+    starts = [(n, s) for n, s in pages if 0 <= s <= len(text)]
+    bounds = [s for _, s in starts] + [len(text)]
+    html = [annotate(text[:bounds[0]], sentences=sentences, spans=spans)]
+    for (number, start), end in zip(starts, bounds[1:]):
+        html.append(Markup(f'<a class="page-mark hint" id="page-{number}" href="#page-{number}">'
+                           f'第 {number} 页 · page {number}</a>'))
+        html.append(annotate(text[start:end], offset=start, sentences=sentences, spans=spans))
+    return {"text_html": Markup("").join(html), "page_numbers": [n for n, _ in starts]}
 
 
 def _page_parts(data: dict) -> dict:
