@@ -132,6 +132,7 @@ class UnitView:
     parts: list[Name] = field(default_factory=list)  # the units directly inside it
     deadlines: list[str] = field(default_factory=list)  # pol:deadline: 2025, 2019-03 …
     targets: list[dict[str, str]] = field(default_factory=list)  # {label, indicator}
+    page: int | None = None  # pol:page: where it starts in a PDF/Word/OFD file
 
     def to_json(self) -> dict[str, Any]:
         """The view as a JSON object."""
@@ -146,12 +147,12 @@ def unit_view(store, iri: str) -> UnitView:
     """
     node = _node(iri)
     found = _rows(store, f"""
-        SELECT ?type ?number ?title ?label ?start ?end ?doc WHERE {{
+        SELECT ?type ?number ?title ?label ?start ?end ?doc ?page WHERE {{
           {node} a pol:StructuralUnit ; a ?type ; pol:inDocument ?doc ;
                  pol:startOffset ?start ; pol:endOffset ?end .
           FILTER (?type != pol:StructuralUnit && STRSTARTS(STR(?type), "{POL_IRI}"))
           OPTIONAL {{ {node} pol:number ?number }} OPTIONAL {{ {node} dcterms:title ?title }}
-          OPTIONAL {{ {node} rdfs:label ?label }} }} LIMIT 1""")
+          OPTIONAL {{ {node} rdfs:label ?label }} OPTIONAL {{ {node} pol:page ?page }} }} LIMIT 1""")
     if not found:
         raise NotFound(f"{iri} is not a unit of a document in the graph")
     row = found[0]
@@ -186,7 +187,8 @@ def unit_view(store, iri: str) -> UnitView:
         entities=entities, topics=sorted((names[t] for t in topics), key=lambda n: n.label),
         related=[{"unit": names[r["other"]], "document": titled.get(r["doc"]) or names[r["doc"]],
                   "shared": int(r["n"])} for r in related],
-        parts=[names[p["u"]] for p in parts], deadlines=deadlines, targets=targets)
+        parts=[names[p["u"]] for p in parts], deadlines=deadlines, targets=targets,
+        page=int(row["page"]) if row.get("page") else None)
 
 
 def _unit_passages(store, doc: str, start: int, end: int

@@ -731,3 +731,18 @@ def test_document_from_a_pdf_marks_its_pages(tmp_path):
     for (start, end), number in on_page.items():
         at = text.index(f'id="s-{start}-{end}"')
         assert text.rfind('id="page-', 0, at) == text.index(f'id="page-{number}"')
+
+
+def test_unit_of_a_pdf_links_to_its_page(tmp_path):
+    """A unit's page names the page of the PDF it starts on and links to that page's marker."""
+    store = str(tmp_path / "pdf")
+    with KnowledgeGraph.open({"store": store}) as kg:
+        assert kg.build([REPO / "tests" / "data" / "formats" / "regulation.pdf"], embed=False).ok
+        row = next(iter(kg.store.select_rows(
+            "SELECT ?u ?doc WHERE { ?u a pol:StructuralUnit ; pol:page 2 ; pol:inDocument ?doc } LIMIT 1")))
+    app = create_app({"POLICYKG": {"store": store}, "TESTING": True})
+    try:
+        page = app.test_client().get(_path(row["u"]), headers=HTML).get_data(as_text=True)
+    finally:
+        close_app(app)
+    assert f'href="{_path(row["doc"])}#page-2">第 2 页 · page 2</a>' in page
