@@ -172,7 +172,7 @@ class Document:
     def box_of(self, start: int, end: int) -> Box | None:
         """The union box of the printed lines over ``[start, end)`` on the first page they stand on."""
         # Lines are in text order and do not overlap: look back from the first one past ``end``.
-        i = bisect.bisect_left([b.start for b in self.lines], end)
+        i = bisect.bisect_left(self.lines, end, key=lambda b: b.start)
         hit = []
         while i > 0 and self.lines[i - 1].end > start:
             i -= 1
