@@ -1,6 +1,7 @@
 """/sparql side by side with ``oxigraph serve-read-only`` on an export of the same store.
 
     nice -n 10 python bench/bench_sparql_http.py --store /tmp/kg [--runs 20] [--clients 8]
+    nice -n 10 python bench/bench_sparql_http.py --store /tmp/kg --paths --runs 200
 
 Exports the store (N-Quads, without the build index, which /sparql does not
 show either), loads it into a fresh Oxigraph directory, starts
@@ -203,6 +204,50 @@ def memory_guard(port: int, server_pid: int, queries: int) -> dict:
             "slowest": max(e for _, e in outcomes)}
 
 
+def paths(store: str, runs: int) -> None:
+    """The cost of each layer without the network: ``kg.query`` (the worker pool alone), the
+    app's thin WSGI path, and the Flask view (the same request with an ``Origin`` header, which
+    the thin path leaves to the view); ``runs`` interleaved calls per query, medians in ms."""
+    import io
+
+    from policykg.web.app import create_app
+    from policykg.web.context import close_app, kg_of
+
+    app = create_app({"POLICYKG": {"store": store}})
+    kg = kg_of(app)
+    kg.sparql().warm(wait=True)
+    accept = "application/sparql-results+json, text/turtle;q=0.9"
+
+    def call(text: str, origin: bool) -> None:
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/sparql", "QUERY_STRING": text,
+                   "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1",
+                   "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http",
+                   "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr, "HTTP_ACCEPT": accept}
+        if origin:
+            environ["HTTP_ORIGIN"] = "http://elsewhere.example"
+        body = app(environ, lambda *_: None)
+        b"".join(body)
+        getattr(body, "close", lambda: None)()
+
+    print("| query | kg.query (pool) ms | thin path ms | Flask view ms |\n|---|---:|---:|---:|")
+    try:
+        for example in example_queries():
+            query = sparql_prologue() + example["query"]
+            text = urllib.parse.urlencode({"query": query})
+            steps = {"kg": lambda: kg.query(query).read(), "thin": lambda: call(text, False),
+                     "flask": lambda: call(text, True)}
+            times: dict[str, list[float]] = {k: [] for k in steps}
+            for _ in range(runs):
+                for name, step in steps.items():
+                    started = time.perf_counter()
+                    step()
+                    times[name].append(time.perf_counter() - started)
+            m = {k: statistics.median(v) * 1000 for k, v in times.items()}
+            print(f"| {example['name']} | {m['kg']:.2f} | {m['thin']:.2f} | {m['flask']:.2f} |")
+    finally:
+        close_app(app)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", required=True)
@@ -212,7 +257,13 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=5, help="sparql_timeout for the runaway")
     parser.add_argument("--queries-only", action="store_true",
                         help="only the per-query table (no throughput, runaway or memory runs)")
+    parser.add_argument("--paths", action="store_true",
+                        help="only the cost of each layer in one process (pool, thin path, Flask "
+                             "view); needs the store to itself")
     args = parser.parse_args()
+    if args.paths:
+        paths(args.store, args.runs)
+        return
     work = Path(tempfile.mkdtemp(prefix="bench-sparql-http-"))
     procs = []
     try:
