@@ -17,11 +17,34 @@ from .tables import Corpus
 from .terms import TermCounts
 from .text import CJK, QueryTokenizer
 
-__all__ = ["Signals", "SignalSources", "fuse", "shown", "W_BM25", "W_DENSE", "W_CONCEPT",
-           "CUTOFF_RATIO", "MIN_SCORE"]
+__all__ = ["Signals", "SignalSources", "Weights", "WEIGHTS", "weights_of", "fuse", "shown",
+           "W_BM25", "W_DENSE", "W_CONCEPT", "CUTOFF_RATIO", "MIN_SCORE"]
 
-# Fusion weights and the relevance cut-off, calibrated on bench/gold_search.tsv.
-W_BM25, W_DENSE, W_CONCEPT = 0.30, 0.40, 0.30
+
+@dataclass(frozen=True)
+class Weights:
+    """How one result unit type fuses the three signals."""
+
+    bm25: float
+    dense: float
+    concept: float
+    # embed the question with its linked concepts' Chinese names (see Lexicon.dense_text)
+    linked_labels: bool = True
+
+
+# Fusion weights per result unit type (a unit's rdf type, or "sentence" for sentence
+# results), calibrated on the tune parts of bench/gold/ (issue 13) and, for tasks, on
+# bench/gold_search.tsv. Tasks are short and topical: the concept links find them. A
+# passage or an article is asked for by its own wording: topic links drown it (they lift
+# every sentence naming the topic), so its dense signal leads; an article's question is
+# embedded as written, the linked Chinese labels pull it towards the topic, not the article.
+WEIGHTS: dict[str, Weights] = {
+    "Task": Weights(0.30, 0.40, 0.30),
+    "sentence": Weights(0.30, 0.70, 0.0),
+    "Article": Weights(0.30, 0.70, 0.0, linked_labels=False),
+}
+DEFAULT_WEIGHTS = WEIGHTS["Task"]  # the other unit types (goals, sections, entities, documents)
+W_BM25, W_DENSE, W_CONCEPT = DEFAULT_WEIGHTS.bm25, DEFAULT_WEIGHTS.dense, DEFAULT_WEIGHTS.concept
 CUTOFF_RATIO = 0.62  # keep hits scoring at least this share of the best hit
 MIN_SCORE = 0.12  # and at least this much in absolute terms
 DENSE_Z_FLOOR = 0.5  # dense similarity counts from this many standard deviations above the mean
@@ -42,6 +65,8 @@ class Signals:
     direct_t: np.ndarray  # the target holds direct evidence (see SignalSources.signals)
     mask_s: np.ndarray | None  # sentences of the allowed documents (None: all)
     terms: list[str]  # words to highlight, longest first
+    target_types: np.ndarray | None = None  # per target: its index in unit_types
+    unit_types: tuple[str, ...] = ()  # the targets' unit types
 
 
 @dataclass
@@ -80,10 +105,33 @@ class SignalSources:
         cc_s, cc_t = self._concept_scores(concepts, terms)
         sig = Signals(bm_s, bm_t, dn_s, dn_t, cc_s, cc_t, lexical_t,
                       self._direct(matches), None,
-                      sorted(terms | set(tokens), key=len, reverse=True))
+                      sorted(terms | set(tokens), key=len, reverse=True),
+                      *self._target_types())
         if allowed_docs is not None:
             self._restrict(sig, allowed_docs)
         return sig
+
+    def linked_labels(self, rtype: str) -> bool:
+        """Whether a question asking for ``rtype`` results is embedded with its linked labels:
+        sentences by their own weights, tasks by the type most of the targets have."""
+        if rtype == "sentence":
+            return weights_of("sentence").linked_labels
+        if rtype != "task":
+            return DEFAULT_WEIGHTS.linked_labels
+        codes, types = self._target_types()
+        if not types:
+            return DEFAULT_WEIGHTS.linked_labels
+        return weights_of(types[int(np.bincount(codes).argmax())]).linked_labels
+
+    def _target_types(self) -> tuple[np.ndarray, tuple[str, ...]]:
+        """(per target: its index in the types, the targets' unit types), computed once."""
+        cached = getattr(self, "_types", None)
+        if cached is None:
+            names = [u.type for u in self.corpus.targets]
+            types = tuple(sorted(set(names)))
+            index = {t: i for i, t in enumerate(types)}
+            cached = self._types = (np.array([index[t] for t in names], dtype=np.int64), types)
+        return cached
 
     def _expansion(self, concepts: list[int], known: set[str]) -> tuple[set[str], set[str]]:
         """(tokens of the linked concepts not in the question, their Chinese labels)."""
@@ -170,8 +218,19 @@ def norm_dense(values: np.ndarray) -> np.ndarray:
     return lifted / top if top > 0 else np.zeros_like(values)
 
 
-def fuse(sig: Signals, corpus: Corpus, method: str) -> tuple[np.ndarray, np.ndarray]:
-    """Fused per-sentence and per-target scores for ``method`` (hybrid, bm25 or dense)."""
+def weights_of(unit_type: str | None) -> Weights:
+    """The fusion weights of a result unit type (``DEFAULT_WEIGHTS`` for the others)."""
+    return WEIGHTS.get(unit_type or "", DEFAULT_WEIGHTS)
+
+
+def fuse(sig: Signals, corpus: Corpus, method: str, rtype: str = "task"
+         ) -> tuple[np.ndarray, np.ndarray]:
+    """Fused per-sentence and per-target scores for ``method`` (hybrid, bm25 or dense).
+
+    Sentences fuse with the weights of ``rtype`` when it is ``sentence`` (else with the
+    default ones: they are evidence, lifted to documents and entities); each target with
+    the weights of its own unit type (a store may hold tasks and articles).
+    """
     lift = corpus.lift
     if method == "bm25":
         return sig.bm25_s, lift(sig.bm25_s)
@@ -180,12 +239,24 @@ def fuse(sig: Signals, corpus: Corpus, method: str) -> tuple[np.ndarray, np.ndar
     bm_s = norm_pos(sig.bm25_s)
     dn_s = norm_dense(sig.dense_s)
     cc_s = norm_pos(np.log1p(sig.concept_s))
-    sentence = W_BM25 * bm_s + W_DENSE * dn_s + W_CONCEPT * cc_s
+    ws = weights_of("sentence") if rtype == "sentence" else DEFAULT_WEIGHTS
+    sentence = ws.bm25 * bm_s + ws.dense * dn_s + ws.concept * cc_s
     bm_t = norm_pos(0.5 * norm_pos(sig.bm25_t) + 0.5 * lift(bm_s))
     dn_t = norm_dense(np.maximum(sig.dense_t, lift(sig.dense_s)))
     cc_t = norm_pos(sig.concept_t)
-    target = W_BM25 * bm_t + W_DENSE * dn_t + W_CONCEPT * cc_t
-    return sentence, target
+    wt = _target_weights(sig, len(corpus.targets))
+    target = wt[0] * bm_t + wt[1] * dn_t + wt[2] * cc_t
+    return sentence, target.astype(np.float32)
+
+
+def _target_weights(sig: Signals, n_t: int) -> np.ndarray:
+    """(3, n_t) weights of BM25, dense and concept per target, by its unit type."""
+    if sig.target_types is None or not sig.unit_types:
+        w = DEFAULT_WEIGHTS
+        return np.array([[w.bm25], [w.dense], [w.concept]], dtype=np.float32).repeat(n_t, axis=1)
+    table = np.array([[w.bm25, w.dense, w.concept] for w in map(weights_of, sig.unit_types)],
+                     dtype=np.float32)
+    return table[sig.target_types].T
 
 
 def shown(scores: np.ndarray, direct: np.ndarray | None = None,

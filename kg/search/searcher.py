@@ -15,7 +15,7 @@ from .answers import LIST_PAGE, Answers
 from .fusion import Signals, SignalSources, fuse
 from .intent import asks, intent
 from .lifting import Lifter
-from .linking import Lexicon, read_topic_labels
+from .linking import Lexicon, Match, read_topic_labels
 from .literal import LiteralMatches
 from .results import Hit, SearchResult
 from .tables import Corpus, SavedTables, load_corpus
@@ -89,8 +89,8 @@ class Searcher:
         """(target IRI, score) best first, for evaluation: hybrid, bm25 or dense."""
         _, _, content = intent(asks(self._check(text))[2])
         matches = self.lexicon.matches(content) if method == "hybrid" else []
-        vec = self.embedder.embed_queries([self.lexicon.dense_text(content or text, matches)])[0] \
-            if method != "bm25" else None
+        query = self._dense_text(content or text, matches, "task")
+        vec = self.embedder.embed_queries([query])[0] if method != "bm25" else None
         sig = self.sources.signals(content or text, vec, matches, None)
         _, target = fuse(sig, self.corpus, method)
         order = np.argsort(-target, kind="stable")
@@ -146,9 +146,9 @@ class Searcher:
         concepts = list(dict.fromkeys(index for index, _, _ in matches))
         if not concepts and gibberish(query) and not self._any_bm25(query):
             return SearchResult(text, rtype, [], "the query has no known words")
-        vec = self.embedder.embed_queries([self.lexicon.dense_text(query, matches)])[0]
+        vec = self.embedder.embed_queries([self._dense_text(query, matches, rtype)])[0]
         sig = self.sources.signals(query, vec, matches, allowed)
-        scores = fuse(sig, self.corpus, "hybrid")
+        scores = fuse(sig, self.corpus, "hybrid", rtype)
         # a term or a name (or any question asking for sentences or for every match) is looked
         # for verbatim; a long question rarely occurs as written, and each new phrase costs a
         # scan of the text
@@ -202,6 +202,13 @@ class Searcher:
         page = items[offset:offset + max(k, LIST_PAGE)]
         return SearchResult(text, "task", page, None if page else f"no task assigned to {name}",
                             "assigned", len(items), offset, ("duties",))
+
+    def _dense_text(self, query: str, matches: list[Match], rtype: str) -> str:
+        """The text embedded for ``rtype`` results: with the linked labels or as written
+        (the fusion weights of the result unit type say which)."""
+        if self.sources.linked_labels(rtype):
+            return self.lexicon.dense_text(query, matches)
+        return query
 
     def _any_bm25(self, text: str) -> bool:
         """True when a word of ``text`` occurs in some sentence."""
