@@ -1,7 +1,6 @@
 """/sparql over real HTTP (waitress): every client's defaults, HEAD, CORS, limits, concurrency."""
 from __future__ import annotations
 
-import http.client
 import json
 import threading
 import time

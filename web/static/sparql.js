@@ -16,7 +16,9 @@
     var csv = document.createElement("button");
     csv.type = "button";
     csv.id = "csv-now";
-    csv.textContent = "下载 CSV · Download CSV";
+    csv.textContent = "下载 CSV";
+    csv.title = "Download the result of this query as CSV · 下载此查询的全部结果";
+    actions.style.flexWrap = "wrap";  // three controls still fit a 360 px phone
     csv.addEventListener("click", function () {
       var link = document.createElement("a");
       link.href = form.getAttribute("action") + "?format=csv&query=" + encodeURIComponent(area.value);
