@@ -436,8 +436,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # SPARQL workers stop and their snapshot of the store is removed
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
-    # I/O-bound threads (SPARQL runs in worker processes, numpy releases the GIL): a few per core
-    waitress.serve(app, host=args.host, port=args.port, threads=max(8, 4 * (os.cpu_count() or 2)),
+    # Mostly waiting threads (SPARQL runs in worker processes, numpy releases the GIL). A request
+    # queued in waitress has not reached the SPARQL deadline yet, so with too few threads 20 slow
+    # queries at once answer in waves of sparql_timeout; 32 lets them all wait on the pool instead.
+    waitress.serve(app, host=args.host, port=args.port, threads=max(32, 8 * (os.cpu_count() or 2)),
                    ident="policykg")
     return 0
 
