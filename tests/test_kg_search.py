@@ -352,6 +352,22 @@ def test_all_matches_are_ranked_and_paged(kg):
     assert kg.search("航空", type="sentence", all_matches=True, offset=8).results == []
 
 
+@pytest.mark.parametrize("question, start", [
+    ("Quality and returns of development keep improving, high-end modern services move up, "
+     "and functional strengths such as trade and aviation services keep growing.",
+     "发展质量和效益持续提高"),
+    ("Upgrade the area east of the airport to a high standard so the airport, industrial parks "
+     "and the city develop together.", "高起点规划、高标准推进机场东片区改造升级"),
+    ("Keep building the cluster area for science and technology innovation talent.",
+     "持续推进科技创新人才集聚区建设"),
+])
+def test_an_english_paraphrase_of_a_sentence_ranks_that_sentence_first(kg, question, start):
+    # passages fuse with their own weights (kg.search.fusion.WEIGHTS): the topic a question
+    # links to ("aviation" → 航空) must not lift its neighbours above the passage itself
+    result = kg.search(question, type="sentence")
+    assert result.results and result.results[0].evidence[0].text.startswith(start)
+
+
 ORGANISATIONS = ("中共长宁区委", "上海市人民政府办公厅", "海关", "中共上海市委")
 
 
