@@ -13,7 +13,8 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .model import LaidOutText, LineBox, PageSpan
+from ..records import Box
+from .model import LaidOutText, PageSpan
 
 
 @dataclass(frozen=True)
@@ -380,7 +381,7 @@ def assemble(pages: list[PageLayout], *, hints: dict[str, str] | None = None) ->
     offsets = text.offsets()
     page_starts = [None if inner < 0 or index >= len(text.items) else offsets[index] + inner
                    for index, inner in starts]
-    boxes = tuple(LineBox(offsets[index] + inner, offsets[index] + inner + length, page.number, *page.box(line))
+    boxes = tuple(Box(offsets[index] + inner, offsets[index] + inner + length, page.number, *page.box(line))
                   for index, inner, length, page, line in text.lines)
     joined = "\n".join(text.items)
     return LaidOutText(text=joined, pages=_page_spans(pages, page_starts, len(joined)), hints=hints, boxes=boxes)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..records import Box
+
 
 @dataclass(frozen=True)
 class PageSpan:
@@ -22,22 +24,6 @@ class PageSpan:
 
 
 @dataclass(frozen=True)
-class LineBox:
-    """Where one printed line stands: its ``[start, end)`` span of the reader's text, page and box.
-
-    The box is in the file's own units (see ``LaidOutText.box_units``).
-    """
-
-    start: int
-    end: int
-    page: int
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-
-
-@dataclass(frozen=True)
 class LaidOutText:
     """A layout file read as text: one paragraph a line, pages, and what the layout said.
 
@@ -53,5 +39,5 @@ class LaidOutText:
     pages: tuple[PageSpan, ...] = ()
     hints: dict[str, str] = field(default_factory=dict)
     format: str = ""
-    boxes: tuple[LineBox, ...] = ()
+    boxes: tuple[Box, ...] = ()  # one per printed line, spans of the reader's text
     box_units: str = ""
