@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
-from .entity_graph import ENTITY_NODE_TYPES, NODE_TYPES, UNIT_NODE_TYPES
+from .entity_graph import ENTITY_NODE_TYPES, NODE_TYPES, UNIT_NODE_TYPES, node_links
 from .errors import NotFound, PolicyKGError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -164,11 +164,7 @@ def _node_link(view: "nx.Graph", marked: set[str], truncated: bool) -> dict:
     nodes = [{"id": n, "label": view.nodes[n]["label"], "type": view.nodes[n]["type"],
               "x": pos[n][0], "y": pos[n][1], "highlight": n in marked}
              for n in sorted(view)]
-    links = []
-    for a, b, data in view.edges(data=True):
-        source, target = (a, b) if data["source"] == a else (b, a)
-        links.append({"source": source, "target": target, "predicate": data["predicate"]})
-    links.sort(key=lambda link: (link["source"], link["target"], link["predicate"]))
+    links = node_links(view)
     return {"nodes": nodes, "links": links, "truncated": truncated}
 
 

@@ -242,3 +242,16 @@ def load_entity_graph(store: Any, tables: Tables | None = None) -> "nx.Graph":
         graph = entity_graph(store)
         tables.save(TABLE_NAME, TABLE_VERSION, _to_table(graph))
     return graph
+
+
+def node_links(view: "nx.Graph") -> list[dict[str, str]]:
+    """The edges of a view as node-link ``links`` (source, target, predicate), in a stable order.
+
+    An edge keeps the direction it had in the RDF triple (its ``source`` attribute).
+    """
+    links = []
+    for a, b, data in view.edges(data=True):
+        source, target = (a, b) if data["source"] == a else (b, a)
+        links.append({"source": source, "target": target, "predicate": data["predicate"]})
+    links.sort(key=lambda link: (link["source"], link["target"], link["predicate"]))
+    return links

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
-from .entity_graph import ENTITY_NODE_TYPES, UNIT_NODE_TYPES
+from .entity_graph import ENTITY_NODE_TYPES, UNIT_NODE_TYPES, node_links
 from .errors import NotFound, PolicyKGError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -210,9 +210,5 @@ def _node_link(view: "nx.Graph", marked: set[str], *, group: dict[str, str] | No
                       "type": data["type"], "group": (group or {}).get(n, ""), "hub": n in hubs,
                       "x": round(float(pos[n][0] - cx) / half, 4),
                       "y": round(float(pos[n][1] - cy) / half, 4), "highlight": n in marked})
-    links = []
-    for a, b, data in view.edges(data=True):
-        source, target = (a, b) if data["source"] == a else (b, a)
-        links.append({"source": source, "target": target, "predicate": data["predicate"]})
-    links.sort(key=lambda link: (link["source"], link["target"], link["predicate"]))
+    links = node_links(view)
     return {"nodes": nodes, "links": links, "truncated": False}
