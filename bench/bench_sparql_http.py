@@ -33,6 +33,9 @@ import time
 import urllib.parse
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_serve import _tree_rss as tree_rss  # noqa: E402  (a sibling bench script)
+
 from policykg.kg import KnowledgeGraph, sparql_prologue
 from policykg.kg.sparql import example_queries
 
@@ -153,29 +156,6 @@ def runaway(port: int, path: str, small: str, seconds: float) -> dict:
     return {"before_ms": statistics.median(base) * 1000,
             "during_ms": statistics.median(during) * 1000 if during else float("nan"),
             "runaway_status": outcome.get("status"), "runaway_s": outcome.get("elapsed", 0)}
-
-
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        todo += children.get(current, [])
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            pass
-    return total
 
 
 def memory_guard(port: int, server_pid: int, queries: int) -> dict:
