@@ -102,6 +102,9 @@ def _table_rows(text: str, lines, first: int, headers: list[str], prefix: str) -
         if line == str(expected):
             rows.append([lines[k]])
             expected += 1
+        elif rows and [row[2] for row in lines[k:k + len(headers)]] == headers:
+            k += len(headers)  # a table continued on the next page repeats its header
+            continue
         elif rows and not (_ANNEX_BARE.match(line) or line in _HEADER_SET):
             last = rows[-1][-1]
             if len(rows[-1]) > 1 and (last[2].endswith(("、", "，")) or last[2] in ("、",)):

@@ -16,6 +16,7 @@ PLANS = TEST_DATA / "plans" / "plans"
 HAIMIAN = "shgovidx__上海市人民政府办公厅关于印发《本市系统化全域推进海绵城市建设的实施意见》的通知.md"
 BAOSHAN = "shgovidx__上海市宝山区人民政府办公室关于印发贯彻《上海市生活垃圾管理条例》推进全程分类体系建设实施方案的通知.md"
 CHONGMING = "shgovidx__上海市崇明区人民政府办公室关于印发本区深化农村公路管理养护体制改革实施方案的通知.md"
+JIADING = "shgovidx__上海市嘉定区人民政府办公室关于转发《嘉定区系统化全域推进海绵城市建设的实施方案》的通知.md"
 CITY_ROADS = "shgovidx__上海市人民政府办公厅关于印发上海市深化农村公路管理养护体制改革实施方案的通知.md"
 
 
@@ -172,6 +173,25 @@ def test_the_task_table_of_an_annex_gives_lead_and_cooperating_units_per_row(pla
     assert {d.node_id for d in x.deadlines if d.node_id.startswith("annex-1/")} == {r.id for r in rows}
     lead = next(d for d in x.duties if d.node_id == "annex-1/row-1" and d.role == "lead")
     assert lead.entity_key == "宝山区人民政府办公室"
+
+
+def test_a_task_table_continued_over_a_page_keeps_its_rows_and_their_units(plan):
+    # 嘉定's 重点任务分解表 repeats its header (序号/任务类型/重点内容/责任单位/参考文件) after row 6,
+    # where the printed table continues on the next page: rows 7-12 belong to the same table
+    x = plan(JIADING)
+    annex = next(n for n in x.document.structure if n.kind == "annex")
+    rows = [n for n in annex.children if n.kind == "row"]
+    assert [r.number for r in rows] == [str(i) for i in range(1, 13)]
+    units = {}
+    for d in x.duties:
+        if d.role == "responsible" and "/row-" in d.node_id:
+            units.setdefault(d.node_id.split("/cell-")[0], set()).add(d.unit)
+    assert set(units) == {r.id for r in rows}  # every row assigns its responsible units
+    # as written in the table's 责任单位 column
+    assert units["annex-1/row-2"] == {"区建设管理委"}
+    assert units["annex-1/row-10"] == {"区水务局", "区规划资源局", "各街镇"}
+    assert units["annex-1/row-12"] == {"区水务局", "区建设管理委", "区绿化市容局", "区交通委",
+                                       "区住房保障房屋管理局", "各街镇"}
 
 
 def test_annexes_are_nodes_of_their_own_and_never_parts_of_the_body(plan):
