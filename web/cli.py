@@ -157,11 +157,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, or a bad argument (already said in one line)
         return exc.code if isinstance(exc.code, int) else 2
-    # jieba announces building its prefix dictionary on every start (its import
-    # sets its logger to DEBUG); a CLI user only needs to hear about problems.
+    # jieba and bm25s set their own loggers to DEBUG on import (jieba announces its prefix
+    # dictionary, bm25s every index it builds), which waitress's root handler would print into
+    # the server log; a CLI user or an operator only needs to hear about problems.
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
     try:
         return _COMMANDS[args.command](args) or 0
     except PolicyKGError as exc:
