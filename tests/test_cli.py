@@ -80,6 +80,22 @@ def test_sparql_table_and_json(capsys, built_store):
     assert data["results"]["bindings"][0]["label"]["value"] == "2. 打造航空服务新优势"
 
 
+def test_sparql_leaves_no_traceback_from_its_query_workers(built_store):
+    # the command closes its worker pool as soon as it has printed; a worker still starting then
+    # wrote into the closed pipe and printed a BrokenPipeError traceback on the user's terminal
+    import subprocess
+    import sys
+
+    queries = Path(__file__).resolve().parents[1] / "ontology" / "queries"
+    query = queries / "08-tasks-led-by-unit-due-2025.rq"
+    for _ in range(3):
+        # stderr is read to its end, so a worker writing after the command returned is heard too
+        done = subprocess.run([sys.executable, "-m", "policykg.web.cli", "sparql", "--store",
+                               built_store, f"@{query}"], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0
+        assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr[-2000:]
+
+
 def test_sparql_syntax_error_is_one_line(capsys, built_store):
     assert main(["sparql", "--store", built_store, "SELECT WHERE {"]) == 1
     err = capsys.readouterr().err

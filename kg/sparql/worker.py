@@ -205,4 +205,10 @@ def _address_space() -> int:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BrokenPipeError:
+        # the parent closed the pool (a CLI query done, a server stopping) while this worker was
+        # still starting or answering: nobody reads any more, so leave without a traceback (and
+        # without flushing buffers into the closed pipe again at exit)
+        os._exit(0)
