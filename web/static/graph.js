@@ -122,7 +122,7 @@
     // small graphs show whole labels (up to 24 characters); big ones a short form
     var room = self.small ? (self.nodes.length <= 40 ? 24 : 10) : 16;
     // never more characters than the canvas can show beside a node (about 11 px each)
-    room = Math.max(6, Math.min(room, Math.floor((this.width - 60) / 11)));
+    room = Math.max(6, Math.min(room, Math.floor((this.width - 60) / 13)));
     this.nodes.forEach(function (n) {
       var g = n.el = el("g", {"class": "node" + (n.highlight ? " highlight" : ""), "data-id": n.id,
                               "data-type": n.type, tabindex: "0"}, nodeLayer);
@@ -258,9 +258,15 @@
     this.applyView();
   };
 
+  /* On-screen width of a label, as wide as a highlighted one (13 px; others are 11 px): CJK
+     characters, and the general punctuation CJK fonts draw full width (… — “ ”), take one em;
+     other characters about 0.6 em. Overestimating keeps every label inside the box. */
   function labelWidth(text) {
     var px = 0;
-    for (var i = 0; i < text.length; i++) px += text.charCodeAt(i) > 0x2e7f ? 11 : 6.5;
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charCodeAt(i);
+      px += c > 0x2e7f || (c >= 0x2000 && c <= 0x206f) ? 13 : 7.5;
+    }
     return px;
   }
 
