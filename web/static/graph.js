@@ -190,7 +190,10 @@
   /* Labels keep their size on screen, so at the current scale each labelled node covers a box
      to its right; overlapping boxes push their nodes apart, mostly up and down (rows read well). */
   Graph.prototype.separateLabels = function (alpha) {
-    var k = this.view.k || 1, nodes = this.nodes, boxes = [], i, j;
+    // The boxes are measured at no less than half scale: at a smaller scale they grow so wide in
+    // graph units that pushing the nodes apart makes fit() zoom out further, a loop that ran a
+    // 12-node graph down to the minimum scale with its labels past the box.
+    var k = Math.max(0.5, this.view.k || 1), nodes = this.nodes, boxes = [], i, j;
     var zoomed = this.svg && this.svg.classList.contains("zoomed");
     for (i = 0; i < nodes.length; i++) {
       var n = nodes[i], t = n.el && n.el.querySelector("text");
