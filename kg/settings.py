@@ -57,6 +57,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sparql_memory", 512,
             "Megabytes of memory one SPARQL query may use; a query needing more is stopped "
             "with an error (413). 0: no limit."),
+    Setting("sparql_shed_after", 2.0,
+            "Seconds a SPARQL query may compute while other queries wait for a worker; past "
+            "them it is stopped (503, the server is busy) to let them through. 0: never."),
     Setting("sparql_max_bytes", 1048576,
             "Largest SPARQL request body (or query string) in bytes; a bigger one gets 413."),
     Setting("cors", "*",
@@ -83,6 +86,7 @@ class Settings:
     sparql_max_rows: int
     sparql_workers: int
     sparql_memory: int
+    sparql_shed_after: float
     sparql_max_bytes: int
     cors: str
     search_k: int
@@ -146,7 +150,7 @@ def _read_config(path: Path) -> dict[str, Any]:
 #: Settings that must be greater than zero (a negative row limit would mean "no rows" or worse).
 _POSITIVE = ("sparql_timeout", "search_k", "sparql_max_bytes")
 #: Settings where 0 means "no limit" or "automatic", but a negative value means nothing.
-_NOT_NEGATIVE = ("sparql_max_rows", "sparql_workers", "sparql_memory")
+_NOT_NEGATIVE = ("sparql_max_rows", "sparql_workers", "sparql_memory", "sparql_shed_after")
 
 
 def _coerce(name: str, value: Any) -> Any:

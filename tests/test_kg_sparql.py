@@ -307,9 +307,9 @@ def _slow_start(path: str, memory_mb: int) -> list[str]:
 
 
 def test_a_worker_start_up_counts_against_the_time_limit(store_dir, monkeypatch):
-    from policykg.kg.sparql import pool
+    from policykg.kg.sparql import process
 
-    monkeypatch.setattr(pool, "_worker_argv", _slow_start)
+    monkeypatch.setattr(process, "_worker_argv", _slow_start)
     graph = _open(store_dir, sparql_timeout=1, sparql_workers=1)
     try:
         started = time.monotonic()
@@ -386,5 +386,32 @@ def test_a_query_needing_too_much_memory_is_stopped_with_a_clear_error(store_dir
         assert "sparql_memory" in str(info.value) and "150 MB" in str(info.value)
         assert time.monotonic() - started < 60
         assert graph.query("ASK { ?s ?p ?o }").table().boolean is True
+    finally:
+        graph.close()
+
+
+def test_a_long_query_gives_way_to_a_waiting_short_one(store_dir):
+    # one worker, a runaway on it and a 20 s limit: without shedding the short query would
+    # wait about 20 s for the worker; with it, the runaway is stopped as "busy" after 1 s
+    graph = _open(store_dir, sparql_timeout=20, sparql_workers=1, sparql_shed_after=1)
+    try:
+        _warm(graph, 1)
+        outcome: list[str] = []
+
+        def runaway() -> None:
+            try:
+                graph.query(RUNAWAY).read()
+                outcome.append("answered")
+            except QueryTimeout as exc:
+                outcome.append(str(exc))
+
+        thread = threading.Thread(target=runaway)
+        thread.start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        assert graph.query("ASK { ?s ?p ?o }").table().boolean is True
+        assert time.monotonic() - started < 15  # 1 s, then a worker restart, far from 20 s
+        thread.join()
+        assert len(outcome) == 1 and "server is busy" in outcome[0] and "sparql_shed_after" in outcome[0]
     finally:
         graph.close()

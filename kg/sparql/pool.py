@@ -5,7 +5,11 @@ open read-only, so a query costs neither a process start nor a store open;
 a query past its time is stopped by killing its worker, which the pool
 replaces in the background. The pool is bounded (``sparql_workers``, by
 default the number of cores): requests beyond it wait for a free worker
-within their own time limit.
+within their own time limit. Under load the newest waiting request is
+served first, and a query that has run ``shed_after`` seconds while others
+wait for a worker is stopped (503, "the server is busy") so that a few
+heavy queries cannot hold every worker while short ones time out behind
+them.
 
 The snapshot is a copy of the store (hard links where the file system
 allows) with the build index removed, so the union default graph and
@@ -14,131 +18,21 @@ new snapshot is taken when the store's generation changes (a build).
 """
 from __future__ import annotations
 
+import itertools
 import json
-import os
-import pickle
-import select
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from ..errors import PolicyKGError, QueryTimeout, StoreError, TooLarge
+from .process import STARTUP_TIMEOUT, Stream, Worker, error_of, launch
 from .snapshot import Snapshot, signature, take_snapshot
 
 __all__ = ["WorkerPool", "error_of"]
 
-_STARTUP_TIMEOUT = 120.0  # seconds a new worker may take to import its modules and open the store
-
-
-def error_of(kind: str, message: str) -> PolicyKGError:
-    """The kg error of a worker's error frame (its ``kind`` decides the HTTP status in web)."""
-    from ..errors import NotAcceptable, QueryError, QueryRefused
-
-    cls = {"invalid": QueryError, "refused": QueryRefused, "not_acceptable": NotAcceptable,
-           "too_large": TooLarge, "timeout": QueryTimeout}.get(kind, StoreError)
-    return cls(message)
-
-
-def _worker_argv(path: str, memory_mb: int) -> list[str]:
-    """The command line of one worker process."""
-    return [sys.executable, "-m", "policykg.kg.sparql.worker", path, str(memory_mb)]
-
-
-class _Worker:
-    """One worker process and its pipes (started here; ready after :meth:`wait_ready`)."""
-
-    def __init__(self, snapshot: Snapshot, memory_mb: int):
-        self.snapshot = snapshot
-        self.process = subprocess.Popen(_worker_argv(snapshot.path, memory_mb),
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        close_fds=True)
-        self.fd = self.process.stdout.fileno()
-        self.buffer = bytearray()
-        self.stopped = False
-
-    def wait_ready(self, deadline: float) -> bool:
-        """True once the worker has opened its snapshot; False when ``deadline`` came first.
-
-        Raises:
-            StoreError: the worker failed to start (it is stopped).
-        """
-        try:
-            tag, payload = self.read(deadline)
-        except (EOFError, OSError, ValueError):
-            tag, payload = b"X", b'{"message": "it exited"}'
-        if tag == b"":
-            return False
-        if tag != b"R":
-            self.stop()
-            message = json.loads(payload).get("message") if tag == b"X" else "no answer"
-            raise StoreError(f"the query worker did not start: {message}")
-        return True
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def send(self, request: dict) -> None:
-        data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
-        self.process.stdin.write(len(data).to_bytes(4, "big") + data)
-        self.process.stdin.flush()
-
-    def read(self, deadline: float) -> tuple[bytes, bytes]:
-        """One frame (tag, payload); ``(b"", b"")`` when ``deadline`` passed first.
-
-        Raises:
-            EOFError: the worker exited.
-        """
-        while True:
-            if len(self.buffer) >= 5:
-                size = int.from_bytes(self.buffer[1:5], "big")
-                if len(self.buffer) >= 5 + size:
-                    tag, payload = bytes(self.buffer[:1]), bytes(self.buffer[5:5 + size])
-                    del self.buffer[:5 + size]
-                    return tag, payload
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
-                return b"", b""
-            chunk = os.read(self.fd, 1 << 20)
-            if not chunk:
-                raise EOFError("the query worker exited")
-            self.buffer += chunk
-
-    def buffered(self) -> list[tuple[bytes, bytes]] | None:
-        """Every frame already read, when they end the answer (``E``); else ``None``."""
-        frames, offset = [], 0
-        while len(self.buffer) - offset >= 5:
-            size = int.from_bytes(self.buffer[offset + 1:offset + 5], "big")
-            if len(self.buffer) - offset < 5 + size:
-                return None
-            tag = bytes(self.buffer[offset:offset + 1])
-            frames.append((tag, bytes(self.buffer[offset + 5:offset + 5 + size])))
-            offset += 5 + size
-            if tag in (b"E", b"X"):
-                del self.buffer[:offset]
-                return frames
-        return None
-
-    def stop(self) -> None:
-        """Kill the process and give its snapshot back (once; safe to call again)."""
-        if self.stopped:
-            return
-        self.stopped = True
-        if self.alive():
-            self.process.kill()
-        for pipe in (self.process.stdin, self.process.stdout):
-            try:
-                pipe.close()
-            except OSError:
-                pass
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-        self.snapshot.release()
+_SHED_PATIENCE = 0.25  # seconds a request waits for a worker to come free before one is shed
 
 
 class WorkerPool:
@@ -148,19 +42,26 @@ class WorkerPool:
         store: the open ``GraphStore`` (local).
         size: most workers at once (each runs one query at a time).
         memory_mb: the memory each worker may add while answering (0: no limit).
+        shed_after: seconds a query may hold its worker while other requests wait
+            for one, before it is stopped for them (0: never).
     """
 
-    def __init__(self, store: Any, *, size: int, memory_mb: int):
+    def __init__(self, store: Any, *, size: int, memory_mb: int, shed_after: float = 0.0):
         self.store = store
         self.size = max(1, size)
         self.memory_mb = memory_mb
+        self.shed_after = shed_after
+        self._tickets = itertools.count()
+        self._waiting: list[int] = []  # tickets of requests waiting for a worker, oldest first
+        self._busy: dict[Worker, float] = {}  # workers computing an answer -> since when
+        self._last_shed = 0.0
         self._cond = threading.Condition()
-        self._idle: list[_Worker] = []
+        self._idle: list[Worker] = []
         self._count = 0  # workers alive or starting
         self._snapshot: Snapshot | None = None
         self._snapshot_lock = threading.Lock()
         self._closed = False
-        self._starting: set[_Worker] = set()  # launched, not ready yet (counted in _count)
+        self._starting: set[Worker] = set()  # launched, not ready yet (counted in _count)
 
     # -- snapshot -------------------------------------------------------------
     def _current_snapshot(self) -> Snapshot:
@@ -209,8 +110,8 @@ class WorkerPool:
             self._install(compact)
         for _ in range(self.size):
             try:
-                fresh = _launch(compact, self.memory_mb)
-                if not fresh.wait_ready(time.monotonic() + _STARTUP_TIMEOUT):
+                fresh = launch(compact, self.memory_mb)
+                if not fresh.wait_ready(time.monotonic() + STARTUP_TIMEOUT):
                     fresh.stop()
                     return
             except PolicyKGError:
@@ -225,44 +126,79 @@ class WorkerPool:
                 else:
                     self._idle.append(fresh)
                     self._count += 1
-                    self._cond.notify()
+                    self._cond.notify_all()
                     extra = None
             for worker in (old, extra):
                 if worker is not None:
                     worker.stop()
 
     # -- workers ----------------------------------------------------------------
-    def _acquire(self, deadline: float) -> _Worker:
+    def _acquire(self, deadline: float) -> Worker:
         """A free worker, waiting for one (or for a new one to start) until ``deadline``.
+
+        Waiting requests are served newest first: under overload the old ones are
+        the likeliest to time out anyway, and a burst of heavy queries does not
+        keep later short ones waiting behind it.
 
         Raises:
             QueryTimeout: none was free and ready by ``deadline``.
         """
         snapshot = self._current_snapshot()
+        ticket, since = next(self._tickets), time.monotonic()
         with self._cond:
-            while True:
-                if self._closed:
-                    raise StoreError("the graph is closed")
-                while self._idle:
-                    worker = self._idle.pop()
-                    if worker.alive() and worker.snapshot.generation == snapshot.generation:
-                        return worker
-                    self._count -= 1
-                    worker.stop()
-                if self._count < self.size:
-                    self._count += 1
-                    break
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise QueryTimeout(f"all {self.size} query workers stayed busy past the time "
-                                       "limit (settings sparql_workers, sparql_timeout)")
-                self._cond.wait(remaining)
+            self._waiting.append(ticket)
+            try:
+                while True:
+                    if self._closed:
+                        raise StoreError("the graph is closed")
+                    if self._waiting[-1] == ticket:
+                        worker = self._idle_worker(snapshot)
+                        if worker is not None:
+                            return worker
+                        if self._count < self.size:
+                            self._count += 1
+                            break
+                    now = time.monotonic()
+                    remaining = deadline - now
+                    if remaining <= 0:
+                        raise QueryTimeout(f"all {self.size} query workers stayed busy past the "
+                                           "time limit (settings sparql_workers, sparql_timeout)")
+                    if now - since >= _SHED_PATIENCE:
+                        self._shed(now)
+                    self._cond.wait(min(remaining, _SHED_PATIENCE))
+            finally:
+                self._waiting.remove(ticket)
+                self._cond.notify_all()  # the next newest may take what is free
         worker = self._start(snapshot, deadline)
         for _ in range(self.size - 1):  # the others start in the background, for the next ones
             threading.Thread(target=self._spare, daemon=True).start()
         return worker
 
-    def _start(self, snapshot: Snapshot, deadline: float | None = None) -> _Worker:
+    def _idle_worker(self, snapshot: Snapshot) -> Worker | None:
+        """An idle live worker on ``snapshot``'s generation (others are stopped), or None."""
+        while self._idle:
+            worker = self._idle.pop()
+            if worker.alive() and worker.snapshot.generation == snapshot.generation:
+                return worker
+            self._count -= 1
+            worker.stop()
+        return None
+
+    def _shed(self, now: float) -> None:
+        """Stop the query that has held its worker longest, once past ``shed_after`` (at most
+        one per patience period, so that a replacement can start before the next)."""
+        if not self.shed_after or now - self._last_shed < max(_SHED_PATIENCE, 1.0):
+            return
+        oldest = min(self._busy.items(), key=lambda item: item[1], default=None)
+        if oldest is None or now - oldest[1] < self.shed_after:
+            return
+        worker, started = oldest
+        self._last_shed = now
+        worker.shed = now - started
+        del self._busy[worker]
+        worker.process.kill()  # its request sees the worker die and answers "busy"
+
+    def _start(self, snapshot: Snapshot, deadline: float | None = None) -> Worker:
         """A new worker on ``snapshot``, ready; its place in the count is taken already.
 
         With a request's ``deadline``, a worker still starting then (seconds on a busy
@@ -270,13 +206,13 @@ class WorkerPool:
         request gets a :class:`QueryTimeout`: start-up counts against the time limit.
         """
         try:
-            worker = _launch(snapshot, self.memory_mb)
+            worker = launch(snapshot, self.memory_mb)
         except PolicyKGError:
             self._vacate()
             raise
         with self._cond:
             self._starting.add(worker)
-        limit = time.monotonic() + _STARTUP_TIMEOUT
+        limit = time.monotonic() + STARTUP_TIMEOUT
         try:
             ready = worker.wait_ready(limit if deadline is None else min(limit, deadline))
         except PolicyKGError:
@@ -292,9 +228,9 @@ class WorkerPool:
                                "still starting (settings sparql_timeout, sparql_workers)")
         worker.stop()
         self._forget(worker)
-        raise StoreError(f"the query worker did not start within {_STARTUP_TIMEOUT:g} s")
+        raise StoreError(f"the query worker did not start within {STARTUP_TIMEOUT:g} s")
 
-    def _finish_start(self, worker: _Worker, limit: float) -> None:
+    def _finish_start(self, worker: Worker, limit: float) -> None:
         """Wait for a worker whose request gave up on it; it then serves the next one."""
         try:
             ready = worker.wait_ready(limit)
@@ -309,7 +245,7 @@ class WorkerPool:
             self._starting.discard(worker)
         self._release(worker)
 
-    def _forget(self, worker: _Worker) -> None:
+    def _forget(self, worker: Worker) -> None:
         """A worker that never became ready: its place in the count is free again."""
         with self._cond:
             self._starting.discard(worker)
@@ -318,26 +254,26 @@ class WorkerPool:
     def _vacate(self) -> None:
         with self._cond:
             self._count -= 1
-            self._cond.notify()
+            self._cond.notify_all()
 
-    def _release(self, worker: _Worker) -> None:
+    def _release(self, worker: Worker) -> None:
         with self._cond:
             current = self._snapshot
             if not self._closed and worker.alive() and current is not None and \
                     worker.snapshot.generation == current.generation:
                 self._idle.append(worker)
-                self._cond.notify()
+                self._cond.notify_all()
                 return
             self._count -= 1
-            self._cond.notify()
+            self._cond.notify_all()
         worker.stop()
 
-    def _discard(self, worker: _Worker) -> None:
+    def _discard(self, worker: Worker) -> None:
         """Kill a worker (stuck or broken) and start its replacement in the background."""
         worker.stop()
         with self._cond:
             self._count -= 1
-            self._cond.notify()
+            self._cond.notify_all()
         threading.Thread(target=self._spare, daemon=True).start()
 
     def _spare(self) -> None:
@@ -391,12 +327,17 @@ class WorkerPool:
             self._release(worker)
             raise QueryTimeout(f"no query worker was free within {timeout:g} s "
                                "(settings sparql_timeout, sparql_workers)")
+        with self._cond:
+            self._busy[worker] = time.monotonic()  # may be shed until its answer starts
         try:
             worker.send(request)
             tag, payload = worker.read(deadline)
         except (EOFError, OSError, ValueError):
             self._discard(worker)
             raise self._death(worker, timeout) from None
+        finally:
+            with self._cond:
+                self._busy.pop(worker, None)  # an answer that streams is never cut by shedding
         if tag == b"":
             self._discard(worker)
             raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped "
@@ -412,11 +353,16 @@ class WorkerPool:
             return kind, [data for tag, data in whole if tag == b"D"]
         return kind, self._stream(worker, deadline, timeout)
 
-    def _stream(self, worker: _Worker, deadline: float, timeout: float) -> Iterator[bytes]:
-        return _Stream(self, worker, deadline, timeout)
+    def _stream(self, worker: Worker, deadline: float, timeout: float) -> Iterator[bytes]:
+        return Stream(self, worker, deadline, timeout)
 
-    def _death(self, worker: _Worker, timeout: float) -> PolicyKGError:
+    def _death(self, worker: Worker, timeout: float) -> PolicyKGError:
         """The error for a worker that died while answering."""
+        if worker.shed is not None:
+            return QueryTimeout(f"the server is busy: this query held a worker for {worker.shed:.1f} s "
+                                "while other queries waited, and was stopped to let them through; "
+                                "try again later or ask for less (settings sparql_shed_after, "
+                                "sparql_workers)")
         code = worker.process.poll()
         if code is not None and code < 0 and -code in (6, 9, 11) and self.memory_mb:
             return TooLarge(f"the query needed more than {self.memory_mb} MB of memory and was "
@@ -438,60 +384,3 @@ class WorkerPool:
             self._snapshot = None
 
 
-def _launch(snapshot: Snapshot, memory_mb: int) -> _Worker:
-    """Start a worker process on ``snapshot`` (not ready yet); it holds the snapshot until stopped."""
-    snapshot.acquire()
-    try:
-        return _Worker(snapshot, memory_mb)
-    except OSError as exc:
-        snapshot.release()
-        raise StoreError(f"cannot start a query worker: {exc}") from None
-
-
-class _Stream:
-    """The rest of an answer, read frame by frame; gives its worker back when done or closed.
-
-    A class rather than a generator so that ``close()`` frees the worker even when
-    iteration never started (a client gone before the first byte).
-    """
-
-    def __init__(self, pool: WorkerPool, worker: _Worker, deadline: float, timeout: float):
-        self.pool, self.worker, self.deadline, self.timeout = pool, worker, deadline, timeout
-        self.finished = False
-
-    def __iter__(self) -> "_Stream":
-        return self
-
-    def __next__(self) -> bytes:
-        if self.finished:
-            raise StopIteration
-        try:
-            tag, payload = self.worker.read(self.deadline)
-        except (EOFError, OSError):
-            self._finish(ok=False)
-            raise self.pool._death(self.worker, self.timeout) from None
-        if tag == b"D":
-            return payload
-        if tag == b"E":
-            self._finish(ok=True)
-            raise StopIteration
-        self._finish(ok=False)
-        if tag == b"X":
-            raise error_of(**json.loads(payload))
-        raise QueryTimeout(f"the answer was still streaming after {self.timeout:g} s and was cut "
-                           "(setting sparql_timeout)")
-
-    def close(self) -> None:
-        """Stop reading: a worker still mid-answer is killed and replaced."""
-        if not self.finished:
-            self._finish(ok=False)
-
-    def _finish(self, *, ok: bool) -> None:
-        self.finished = True
-        if ok:
-            self.pool._release(self.worker)
-        else:
-            self.pool._discard(self.worker)
-
-    def __del__(self) -> None:
-        self.close()

@@ -60,7 +60,8 @@ class SparqlService:
             if self._pool is None:
                 size = int(self.settings.sparql_workers) or (os.cpu_count() or 2)
                 self._pool = WorkerPool(self.store, size=size,
-                                        memory_mb=int(self.settings.sparql_memory))
+                                        memory_mb=int(self.settings.sparql_memory),
+                                        shed_after=float(self.settings.sparql_shed_after))
             return self._pool
 
     def query(self, sparql: str, *, results_format: str | Format | None = "json",
