@@ -5,11 +5,11 @@ open read-only, so a query costs neither a process start nor a store open;
 a query past its time is stopped by killing its worker, which the pool
 replaces in the background. The pool is bounded (``sparql_workers``, by
 default the number of cores): requests beyond it wait for a free worker
-within their own time limit. Under load the newest waiting request is
-served first, and a query that has run ``shed_after`` seconds while others
-wait for a worker is stopped (503, "the server is busy") so that a few
-heavy queries cannot hold every worker while short ones time out behind
-them.
+within their own time limit, oldest first. Under load a query that has
+computed ``shed_after`` seconds while others wait for a worker is stopped
+(503, "the server is busy"), and for a minute the same query text, or one
+that ran out of time or memory, waits behind every other: a burst of heavy
+queries cannot hold the workers while short ones time out behind them.
 
 The snapshot is a copy of the store (hard links where the file system
 allows) with the build index removed, so the union default graph and
@@ -33,6 +33,7 @@ from .snapshot import Snapshot, signature, take_snapshot
 __all__ = ["WorkerPool", "error_of"]
 
 _SHED_PATIENCE = 0.25  # seconds a request waits for a worker to come free before one is shed
+_SLOW_MEMORY = 60.0  # seconds a query text that was shed, timed out or ran out of memory waits last
 
 
 class WorkerPool:
@@ -52,7 +53,8 @@ class WorkerPool:
         self.memory_mb = memory_mb
         self.shed_after = shed_after
         self._tickets = itertools.count()
-        self._waiting: list[int] = []  # tickets of requests waiting for a worker, oldest first
+        self._waiting: dict[int, int] = {}  # requests waiting for a worker: ticket -> query key
+        self._slow: dict[int, float] = {}  # query keys recently shed or stopped -> when
         self._busy: dict[Worker, float] = {}  # workers computing an answer -> since when
         self._last_shed = 0.0
         self._cond = threading.Condition()
@@ -133,12 +135,11 @@ class WorkerPool:
                     worker.stop()
 
     # -- workers ----------------------------------------------------------------
-    def _acquire(self, deadline: float) -> Worker:
+    def _acquire(self, deadline: float, key: int = 0) -> Worker:
         """A free worker, waiting for one (or for a new one to start) until ``deadline``.
 
-        Waiting requests are served newest first: under overload the old ones are
-        the likeliest to time out anyway, and a burst of heavy queries does not
-        keep later short ones waiting behind it.
+        Waiting requests are served oldest first, except that a query ``key`` known to be
+        slow (see :meth:`_mark_slow`) waits behind every other.
 
         Raises:
             QueryTimeout: none was free and ready by ``deadline``.
@@ -146,12 +147,12 @@ class WorkerPool:
         snapshot = self._current_snapshot()
         ticket, since = next(self._tickets), time.monotonic()
         with self._cond:
-            self._waiting.append(ticket)
+            self._waiting[ticket] = key
             try:
                 while True:
                     if self._closed:
                         raise StoreError("the graph is closed")
-                    if self._waiting[-1] == ticket:
+                    if self._next() == ticket:
                         worker = self._idle_worker(snapshot)
                         if worker is not None:
                             return worker
@@ -167,12 +168,26 @@ class WorkerPool:
                         self._shed(now)
                     self._cond.wait(min(remaining, _SHED_PATIENCE))
             finally:
-                self._waiting.remove(ticket)
+                del self._waiting[ticket]
                 self._cond.notify_all()  # the next newest may take what is free
         worker = self._start(snapshot, deadline)
         for _ in range(self.size - 1):  # the others start in the background, for the next ones
             threading.Thread(target=self._spare, daemon=True).start()
         return worker
+
+    def _next(self) -> int:
+        """The ticket of the waiting request to serve next: the oldest not known to be slow."""
+        now = time.monotonic()
+        return min(self._waiting, key=lambda t: (now - self._slow.get(self._waiting[t], -1e9)
+                                                  < _SLOW_MEMORY, t))
+
+    def _mark_slow(self, key: int) -> None:
+        """Remember a query text that was shed, timed out or ran out of memory."""
+        with self._cond:
+            now = time.monotonic()
+            if len(self._slow) > 1000:
+                self._slow = {k: t for k, t in self._slow.items() if now - t < _SLOW_MEMORY}
+            self._slow[key] = now
 
     def _idle_worker(self, snapshot: Snapshot) -> Worker | None:
         """An idle live worker on ``snapshot``'s generation (others are stopped), or None."""
@@ -322,7 +337,8 @@ class WorkerPool:
         """
         # waiting for a worker and a new worker's start-up count against the limit too
         deadline = time.monotonic() + timeout
-        worker = self._acquire(deadline)
+        key = hash(request.get("query"))
+        worker = self._acquire(deadline, key)
         if time.monotonic() >= deadline:
             self._release(worker)
             raise QueryTimeout(f"no query worker was free within {timeout:g} s "
@@ -334,17 +350,21 @@ class WorkerPool:
             tag, payload = worker.read(deadline)
         except (EOFError, OSError, ValueError):
             self._discard(worker)
+            self._mark_slow(key)
             raise self._death(worker, timeout) from None
         finally:
             with self._cond:
                 self._busy.pop(worker, None)  # an answer that streams is never cut by shedding
         if tag == b"":
             self._discard(worker)
+            self._mark_slow(key)
             raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped "
                                "(setting sparql_timeout)")
         if tag == b"X":
             self._release(worker)
             error = json.loads(payload)
+            if error["kind"] in ("too_large", "timeout"):
+                self._mark_slow(key)
             raise error_of(error["kind"], error["message"])
         kind = json.loads(payload)["kind"]
         whole = worker.buffered()
