@@ -390,3 +390,28 @@ class KnowledgeGraph:
         from .workspace import entity_tasks
 
         return entity_tasks(self.store, iri)
+
+    def compare(self, a: str, b: str, *, limit: int = 20):
+        """Two documents side by side (``kg.compare.Comparison``): entities and topics in both or
+        one, the most similar units and sentences, the links between them.
+
+        ``a`` and ``b`` are IRIs, ids (``/doc/<id>``) or unique parts of titles. Units are
+        paired by their stored vectors, else (a store built without them, or no model) by
+        the entities and words they share.
+
+        Raises:
+            NotFound: no document by that name.
+            PolicyKGError: a name matching several documents, or the same document twice.
+        """
+        from .compare import compare_documents, resolve_document
+        from .errors import ModelError, StoreError
+        from .validity import document_links, title_key
+
+        first = resolve_document(self.store, a, self.settings.base_iri)
+        second = resolve_document(self.store, b, self.settings.base_iri)
+        try:
+            vectors = self.vectors
+        except (ModelError, StoreError):  # no model here, or an unreadable cache: compare words
+            vectors = None
+        return compare_documents(self.store, first, second, vectors=vectors,
+                                 links=document_links(self.store), title_key=title_key, limit=limit)

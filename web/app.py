@@ -17,7 +17,7 @@ from flask import Flask
 from ..kg import KnowledgeGraph, Settings
 from . import context, errors, templating
 from .context import close_app, get_kg
-from .views import api, pages, sparql
+from .views import api, compare, pages, sparql
 
 __all__ = ["create_app", "get_kg", "close_app", "ensure_sample"]
 
@@ -65,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(compare.bp)
     app.wsgi_app = sparql.FastPath(app, app.wsgi_app)  # plain GET /sparql without Flask's per-request work
     return app
 
