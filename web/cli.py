@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..kg import KnowledgeGraph, PolicyKGError, Settings, date_bound
-from .render import document_line, search_text
+from .render import compare_text, document_line, search_text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -134,6 +134,12 @@ def _add_listing_commands(sub: Any, store: argparse.ArgumentParser) -> None:
     p.add_argument("--grep", metavar="TEXT", help="only titles, issuers or files containing TEXT")
     p.add_argument("--kind", help="only documents of this kind (意见, 通知, 条例, 报告 …)")
     _add_date_range(p, "issued")
+
+    p = sub.add_parser("compare", parents=[store], help="what two documents share and where they differ")
+    p.add_argument("a", help="a document: its IRI, id or a unique part of its title or file name")
+    p.add_argument("b", help="the other document")
+    p.add_argument("-k", type=_bounded(1, 200), default=8, help="pairs of similar units and sentences (default 8)")
+    p.add_argument("--json", action="store_true", help="print the whole comparison as one JSON object")
 
     p = sub.add_parser("duties", parents=[store], help="who leads or cooperates on which task, due when (督办)")
     p.add_argument("--unit", metavar="NAME", help="only this unit (any of its names, or part of one)")
@@ -335,6 +341,16 @@ def cmd_documents(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
+        comparison = kg.compare(args.a, args.b, limit=args.k)
+    if args.json:
+        _print_json(comparison.to_json())
+    else:
+        print(compare_text(comparison, shown=args.k))
+    return 0
+
+
 def cmd_duties(args: argparse.Namespace) -> int:
     with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
         rows = kg.duties(unit=args.unit, due_before=args.due_before)
@@ -454,6 +470,7 @@ _COMMANDS = {
     "export": cmd_export,
     "documents": cmd_documents,
     "duties": cmd_duties,
+    "compare": cmd_compare,
     "graph": cmd_graph,
     "serve": cmd_serve,
 }

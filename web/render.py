@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-__all__ = ["document_line", "facts_lines", "search_text", "target_text"]
+__all__ = ["compare_text", "document_line", "facts_lines", "search_text", "target_text"]
 
 
 def search_text(result: Any, *, ansi: bool | None = None) -> str:
@@ -101,3 +101,37 @@ def document_line(doc: Any) -> str:
     return (f"{head}{issuer}\n    {doc.iri}  units {doc.units}, tasks {doc.tasks}, "
             f"entities {doc.entities}, mentions {doc.mentions}")
 
+
+_PREDICATES = {"repeals": "废止 repeals", "amends": "修改 amends", "implements": "落实 implements",
+               "cites": "引用 cites"}
+
+
+def compare_text(c: Any, *, shown: int = 8) -> str:
+    """A ``kg.compare.Comparison`` as plain text: the two documents, their links, entities and
+    topics in both or one, and the most similar units and sentences (``shown`` of each)."""
+    lines = []
+    for name, side in (("A", c.a), ("B", c.b)):
+        meta = ", ".join(x for x in (side.date, side.kind, side.issuer, side.identifier) if x)
+        lines.append(f"{name}: {side.title}" + (f" ({meta})" if meta else "")
+                     + f"  units {side.units}, sentences {side.sentences}")
+    for r in c.relations:
+        lines.append(f"{'A' if r.source == c.a.iri else 'B'} {_PREDICATES.get(r.predicate, r.predicate)} "
+                     f"{'B' if r.target == c.b.iri else 'A'}" + (f": {r.evidence}" if r.evidence else ""))
+    if c.method == "words":
+        lines.append("(no stored vectors for these documents: similar passages by shared entities and words)")
+    for title, side in (("entities in both", "both"), ("only in A", "a"), ("only in B", "b")):
+        rows = c.entities_on(side)
+        names = [f"{e.zh} ({e.a}/{e.b})" if side == "both" else f"{e.zh} ({e.a or e.b})" for e in rows]
+        lines.append(f"{title} [{len(rows)}]: " + ("、".join(names[:30]) + (" …" if len(names) > 30 else "")
+                                                  if names else "none"))
+    for title, side in (("topics in both", "both"), ("topics only in A", "a"), ("topics only in B", "b")):
+        lines.append(f"{title}: " + ("、".join(t.zh for t in c.topics_on(side)) or "none"))
+    for title, pairs in (("most similar units", c.units), ("most similar sentences", c.sentences)):
+        lines.append(f"{title}:")
+        for p in pairs[:shown]:
+            lines.append(f"  {p.score:.2f}  A: {p.a.label or p.a.text[:60]}")
+            lines.append(f"        B: {p.b.label or p.b.text[:60]}")
+        if not pairs:
+            lines.append("  none")
+    lines.append(f"identical sentences: {len(c.identical)}")
+    return "\n".join(lines)
