@@ -415,3 +415,30 @@ def test_a_long_query_gives_way_to_a_waiting_short_one(store_dir):
         assert len(outcome) == 1 and "server is busy" in outcome[0] and "sparql_shed_after" in outcome[0]
     finally:
         graph.close()
+
+
+def test_a_request_seen_to_be_cheap_is_answered_inline_with_the_same_bytes(store_dir):
+    graph = _open(store_dir, sparql_workers=1)
+    try:
+        query = "SELECT ?s WHERE { ?s a pol:Task } ORDER BY ?s"
+        first = graph.query(query, results_format="csv").read()  # a worker answers and times it
+        pool = graph._sparql._workers()  # the pool itself: what is under test is where it runs
+        for _ in range(50):  # a worker's round trip under 5 ms (on a loaded machine, not every time)
+            if pool.inline.answered:
+                break
+            assert graph.query(query, results_format="csv").read() == first
+        assert pool.inline.answered == 1
+        before = pool.inline.answered
+        again = graph.query(query, results_format="csv").read()
+        assert pool.inline.answered == before + 1 and again == first
+        # another format or dataset is another request: a worker answers it first
+        graph.query(query, results_format="json").read()
+        assert pool.inline.answered == before + 1
+        # errors are never learned; a query that failed in a worker fails there again
+        with pytest.raises(QueryError):
+            graph.query("SELECT ?s WHERE { ?s ?p }")
+        with pytest.raises(QueryError):
+            graph.query("SELECT ?s WHERE { ?s ?p }")
+        assert pool.inline.answered == before + 1
+    finally:
+        graph.close()

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from ..errors import PolicyKGError, QueryTimeout, StoreError, TooLarge
+from .inline import InlineAnswers
 from .process import STARTUP_TIMEOUT, Stream, Worker, error_of, launch
 from .snapshot import Snapshot, signature, take_snapshot
 
@@ -57,6 +58,7 @@ class WorkerPool:
         self._slow: dict[int, float] = {}  # query keys recently shed or stopped -> when
         self._busy: dict[Worker, float] = {}  # workers computing an answer -> since when
         self._last_shed = 0.0
+        self.inline = InlineAnswers()  # requests a worker answered within milliseconds
         self._cond = threading.Condition()
         self._idle: list[Worker] = []
         self._count = 0  # workers alive or starting
@@ -135,7 +137,7 @@ class WorkerPool:
                     worker.stop()
 
     # -- workers ----------------------------------------------------------------
-    def _acquire(self, deadline: float, key: int = 0) -> Worker:
+    def _acquire(self, deadline: float, key: int = 0, snapshot: Snapshot | None = None) -> Worker:
         """A free worker, waiting for one (or for a new one to start) until ``deadline``.
 
         Waiting requests are served oldest first, except that a query ``key`` known to be
@@ -144,7 +146,7 @@ class WorkerPool:
         Raises:
             QueryTimeout: none was free and ready by ``deadline``.
         """
-        snapshot = self._current_snapshot()
+        snapshot = snapshot or self._current_snapshot()
         ticket, since = next(self._tickets), time.monotonic()
         with self._cond:
             self._waiting[ticket] = key
@@ -337,14 +339,19 @@ class WorkerPool:
         """
         # waiting for a worker and a new worker's start-up count against the limit too
         deadline = time.monotonic() + timeout
+        snapshot = self._current_snapshot()
+        inline = self.inline.run(snapshot, request)
+        if inline is not None:
+            return inline
         key = hash(request.get("query"))
-        worker = self._acquire(deadline, key)
+        worker = self._acquire(deadline, key, snapshot)
         if time.monotonic() >= deadline:
             self._release(worker)
             raise QueryTimeout(f"no query worker was free within {timeout:g} s "
                                "(settings sparql_timeout, sparql_workers)")
+        sent = time.monotonic()
         with self._cond:
-            self._busy[worker] = time.monotonic()  # may be shed until its answer starts
+            self._busy[worker] = sent  # may be shed until its answer starts
         try:
             worker.send(request)
             tag, payload = worker.read(deadline)
@@ -369,6 +376,7 @@ class WorkerPool:
         kind = json.loads(payload)["kind"]
         whole = worker.buffered()
         if whole is not None and whole[-1][0] == b"E":  # a small answer, all here: free the worker now
+            self.inline.learn(worker.snapshot.generation, request, time.monotonic() - sent)
             self._release(worker)
             return kind, [data for tag, data in whole if tag == b"D"]
         return kind, self._stream(worker, deadline, timeout)
@@ -399,6 +407,7 @@ class WorkerPool:
             self._cond.notify_all()
         for worker in idle + starting:
             worker.stop()
+        self.inline.close()
         if self._snapshot is not None:
             self._snapshot.retire()
             self._snapshot = None
