@@ -64,6 +64,7 @@ class DocumentSide:
     identifier: str | None
     units: int
     sentences: int
+    file: str | None = None  # the source file's name
 
 
 @dataclass
@@ -198,8 +199,8 @@ def resolve_document(store, name: str, base_iri: str) -> str:
 def _side(store, doc: str) -> DocumentSide:
     node = _node(doc)
     rows = _rows(store, f"""
-        SELECT ?title ?date ?kind ?number ?issuer ?issuerLabel WHERE {{ GRAPH {node} {{
-          {node} a pol:PolicyDocument .
+        SELECT ?title ?date ?kind ?number ?issuer ?issuerLabel ?file WHERE {{ GRAPH {node} {{
+          {node} a pol:PolicyDocument . OPTIONAL {{ {node} pol:sourceFile ?file }}
           OPTIONAL {{ {node} dcterms:title ?title }} OPTIONAL {{ {node} dcterms:issued ?date }}
           OPTIONAL {{ {node} pol:kind ?kind }} OPTIONAL {{ {node} dcterms:identifier ?number }}
           OPTIONAL {{ {node} dcterms:publisher ?issuer OPTIONAL {{ ?issuer rdfs:label ?issuerLabel }} }}
@@ -212,7 +213,7 @@ def _side(store, doc: str) -> DocumentSide:
         SELECT (COUNT(DISTINCT ?u) AS ?units) (COUNT(DISTINCT ?s) AS ?sentences) WHERE {{ GRAPH {node} {{
           {{ ?u a pol:StructuralUnit }} UNION {{ ?s a pol:Sentence }} }} }}""")[0]
     return DocumentSide(doc, row["title"] or doc, row["date"], row["kind"], row["issuerLabel"] or row["issuer"],
-                        row["number"], int(counts["units"] or 0), int(counts["sentences"] or 0))
+                        row["number"], int(counts["units"] or 0), int(counts["sentences"] or 0), row["file"])
 
 
 # -- entities and topics --------------------------------------------------------------

@@ -33,10 +33,24 @@ def compare():
             return _table(comparison, fmt)
     elif fmt:
         abort(400, "下载前请选择两份文档 · choose two documents (a= and b=) to download their comparison")
-    documents = [d.to_json() for d in kg.documents()]
-    return render_template("compare.html", documents=documents, c=comparison, doc_id=doc_id,
+    return render_template("compare.html", options=_options(kg.documents()), c=comparison, doc_id=doc_id,
                            chosen=(comparison["a"]["iri"] if comparison else a,
                                    comparison["b"]["iri"] if comparison else b))
+
+
+def _options(documents: list) -> list[tuple[str, str]]:
+    """(id, label) of every document for the selects: title and date, and the file name
+    when another document has the same title (the work reports of several years)."""
+    titles = [d.title for d in documents]
+    out = []
+    for d in documents:
+        label = d.title or d.iri
+        if d.date:
+            label += f" · {d.date}"
+        if d.source_file and titles.count(d.title) > 1:
+            label += f" · {d.source_file}"
+        out.append((doc_id(d.iri), label))
+    return out
 
 
 def _table(c: dict, fmt: str) -> Response:
