@@ -124,7 +124,7 @@ def test_csv_and_xlsx_hold_the_rows_on_the_page(app, ids, page):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     header, body = rows[0], rows[1:]
     entities = [r for r in body if r[0] == "实体 entity"]
-    shown = re.findall(r'<li><a href="/entity/[^"]+">(.*?)</a>', _section(page, 'id="entities"'))
+    shown = re.findall(r'<span class="chip"><a href="/entity/[^"]+">(.*?)</a>', _section(page, 'id="entities"'))
     assert len(entities) == len(shown)
     names = {unescape(re.sub(r"<[^>]+>|\s<small.*", "", s)) for s in shown}
     assert names == {r[3] or r[5] for r in entities}
