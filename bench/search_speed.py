@@ -1,6 +1,12 @@
 """Search latency (p50/p95) as a ratio to the cost of embedding the query alone.
 
     python bench/search_speed.py --store DIR [--store DIR2 …] [--repeat 3]
+    python bench/search_speed.py --store DIR --compare [--repeat 2]
+
+``--compare`` (issue 13, item 8) answers the same questions in the same process with the
+exact float32 product and with the int8 scan + exact re-rank (forced, whatever the store's
+size), and times the first count of terms by a scan of the text against the
+character-pair index; it prints Markdown tables.
 
 Each store must already be built (``policykg build``). For every question the
 full search and the bare query embedding are timed in the same run; the
@@ -63,7 +69,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", action="append", required=True)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--compare", action="store_true",
+                        help="exact vs int8 + re-rank, term scan vs index (Markdown)")
     args = parser.parse_args(argv)
+    if args.compare:
+        from speed_compare import compare  # beside this script
+        for store in args.store:
+            compare(store, args.repeat, QUESTIONS)
+        return 0
     print(f"{'store':<28} {'sent':>6} {'load s':>7} {'search p50':>10} {'p95':>7} "
           f"{'embed p50':>9} {'ratio p50':>9} {'p95':>6} {'overhead/embed':>14}")
     for store in args.store:

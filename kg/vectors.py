@@ -5,6 +5,7 @@ vectors)::
 
     <store>/vectors/<model-slug>/index.json        rows: (iri, kind, document, text hash)
     <store>/vectors/<model-slug>/vectors-<gen>.npy  float32 matrix, one row per index row
+    <store>/vectors/<model-slug>/vectors-<gen>.q8*.npy  its int8 copy (kg.quantised; big stores)
 
     <store>/vectors/<model-slug>/pending/<n>.npz   documents embedded since (checkpoints)
 
@@ -35,6 +36,7 @@ from .embeddings import Embedder
 from .errors import StoreError
 from .files import atomic_write
 from .iris import entity_iri, sentence_iri, unit_iri
+from .quantised import QUANTISE_MIN_ROWS, quantised_beside
 
 #: Kinds of vector row.
 KINDS = ("sentence", "unit", "entity")
@@ -372,8 +374,9 @@ class VectorIndex:
                     "rows": [[r.iri, r.kind, r.document, r.text_hash] for r in self.rows]}
             payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
             atomic_write(self.directory / _INDEX, lambda f: f.write(payload))
-            for old in self.directory.glob("vectors-*.npy"):
-                if old.name != matrix_name:
+            stem = matrix_name[:-len(".npy")]
+            for old in self.directory.glob("vectors-*.npy"):  # older matrices, their int8 copies
+                if old.name.split(".")[0] != stem:
                     old.unlink(missing_ok=True)
             for pending in self._pending_files():  # folded into the matrix just saved
                 pending.unlink(missing_ok=True)
@@ -381,6 +384,12 @@ class VectorIndex:
                 partial.unlink(missing_ok=True)
         except OSError as exc:
             raise StoreError(f"{self.directory}: cannot write the vector cache: {exc}") from None
+        if len(self.rows) >= QUANTISE_MIN_ROWS:  # the int8 copy search scans, made now
+            try:                                  # rather than by the first search
+                quantised_beside(np.load(self.directory / matrix_name, mmap_mode="r"),
+                                 min_rows=QUANTISE_MIN_ROWS)
+            except (OSError, ValueError):  # only saves time: search makes it again
+                pass
 
 
 def _groups(plans: list, known: dict[str, int]):

@@ -1,0 +1,141 @@
+"""An int8 copy of a vector matrix: the product with a question reads a quarter of the bytes.
+
+The exact product of a question with every stored vector reads the whole float32
+matrix (305 MB on the 1,013-file corpus) per question. The int8 copy (one byte a
+component: the matrix less its mean vector, each dimension scaled to -127…127) is
+scanned with numkong's SIMD int8 dot product; the rows that matter (the best few
+hundred of each kind) are then re-scored exactly from the float32 matrix, so the
+order of the best hits is the exact one (see ``DenseIndex`` and docs/search.md).
+
+Files, beside the memory-mapped ``vectors-<digest>.npy`` whose copy they are (its
+name changes whenever its rows do, so a copy is never stale)::
+
+    vectors-<digest>.q8.npy          int8 codes, one row per matrix row
+    vectors-<digest>.q8-params.npy   float32 (2, dim): the mean vector and each dimension's step
+
+Both are written atomically, the parameters last; a reader wants both, of the
+right shapes, else it makes them again.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .files import atomic_write
+
+__all__ = ["QuantisedMatrix", "quantised_beside", "QUANTISE_MIN_ROWS", "available"]
+
+#: Matrices with fewer rows are multiplied exactly (a few ms; and answers stay bit-identical).
+QUANTISE_MIN_ROWS = 20_000
+_CHUNK = 16_384  # rows converted at a time (bounded transient memory)
+
+try:  # the SIMD int8 kernels (Apache-2.0); without them the exact product is used
+    import numkong as _nk
+except ImportError:  # pragma: no cover - numkong is a dependency
+    _nk = None
+
+
+def available() -> bool:
+    """Whether the int8 scan can run here (numkong importable)."""
+    return _nk is not None
+
+
+class QuantisedMatrix:
+    """int8 codes of a matrix with their mean vector and per-dimension steps.
+
+    A row ``x`` is approximately ``mean + step * codes[i]``, so ``x · q`` is
+    ``mean · q + codes[i] · (step * q)``; the second factor is quantised too, and
+    one int8 dot product per row gives every score.
+    """
+
+    def __init__(self, codes: np.ndarray, mean: np.ndarray, step: np.ndarray):
+        self.codes = codes
+        self.mean = np.asarray(mean, dtype=np.float32)
+        self.step = np.asarray(step, dtype=np.float32)
+
+    @classmethod
+    def of(cls, matrix: np.ndarray) -> "QuantisedMatrix":
+        """The int8 copy of ``matrix`` (read a chunk at a time: it may be memory-mapped)."""
+        n, dim = matrix.shape
+        total = np.zeros(dim, dtype=np.float64)
+        for start in range(0, n, _CHUNK):
+            total += np.asarray(matrix[start:start + _CHUNK], dtype=np.float64).sum(axis=0)
+        mean = (total / max(n, 1)).astype(np.float32)
+        spread = np.zeros(dim, dtype=np.float32)
+        for start in range(0, n, _CHUNK):
+            chunk = np.abs(np.asarray(matrix[start:start + _CHUNK], dtype=np.float32) - mean)
+            spread = np.maximum(spread, chunk.max(axis=0) if len(chunk) else spread)
+        step = np.where(spread > 0, spread / 127.0, 1.0).astype(np.float32)
+        codes = np.empty((n, dim), dtype=np.int8)
+        for start in range(0, n, _CHUNK):
+            chunk = (np.asarray(matrix[start:start + _CHUNK], dtype=np.float32) - mean) / step
+            codes[start:start + _CHUNK] = np.clip(np.rint(chunk), -127, 127)
+        return cls(codes, mean, step)
+
+    def scores(self, query: np.ndarray) -> np.ndarray:
+        """Approximate ``matrix @ query`` for every row (float32)."""
+        query = np.asarray(query, dtype=np.float32)
+        weights = self.step * query
+        top = float(np.abs(weights).max()) if len(weights) else 0.0
+        base = float(self.mean @ query)
+        if top <= 0 or not len(self.codes):
+            return np.full(len(self.codes), base, dtype=np.float32)
+        scale = 127.0 / top
+        w8 = np.clip(np.rint(weights * scale), -127, 127).astype(np.int8)
+        raw = np.asarray(_nk.cdist(w8[None, :], self.codes, metric="dot", out_dtype="float32"))
+        return raw.reshape(-1) * np.float32(1.0 / scale) + np.float32(base)
+
+    def save(self, codes_path: Path, params_path: Path) -> None:
+        """Write the codes, then the parameters (each atomically)."""
+        atomic_write(codes_path, lambda f: np.save(f, self.codes), fsync=False)
+        params = np.vstack([self.mean, self.step]).astype(np.float32)
+        atomic_write(params_path, lambda f: np.save(f, params), fsync=False)
+
+
+def _paths(matrix_path: Path) -> tuple[Path, Path]:
+    stem = matrix_path.name[:-len(".npy")] if matrix_path.name.endswith(".npy") \
+        else matrix_path.name
+    return (matrix_path.with_name(f"{stem}.q8.npy"),
+            matrix_path.with_name(f"{stem}.q8-params.npy"))
+
+
+def _load(matrix_path: Path, shape: tuple[int, int]) -> QuantisedMatrix | None:
+    codes_path, params_path = _paths(matrix_path)
+    try:
+        codes = np.load(codes_path, mmap_mode="r")
+        params = np.load(params_path)
+    except (OSError, ValueError):
+        return None
+    if codes.shape != shape or codes.dtype != np.int8 or params.shape != (2, shape[1]):
+        return None
+    return QuantisedMatrix(codes, params[0], params[1])
+
+
+def quantised_beside(matrix: np.ndarray, *, min_rows: int = QUANTISE_MIN_ROWS
+                     ) -> QuantisedMatrix | None:
+    """The int8 copy of a matrix memory-mapped from a ``.npy`` file: the saved one, else
+    made now and saved beside it (memory-mapped either way).
+
+    ``None`` when exact is better or the only way: fewer than ``min_rows`` rows, a matrix
+    held in memory (pending vectors applied, no file to name the copy after), or no numkong.
+    A copy that cannot be saved (read-only store) is kept in memory.
+    """
+    filename = getattr(matrix, "filename", None)
+    if not available() or len(matrix) < min_rows or not filename or matrix.ndim != 2:
+        return None
+    matrix_path = Path(filename)
+    found = _load(matrix_path, matrix.shape)
+    if found is not None:
+        return found
+    made = QuantisedMatrix.of(matrix)
+    try:
+        made.save(*_paths(matrix_path))
+    except OSError:
+        return made
+    return _load(matrix_path, matrix.shape) or made
+
+
+def quantised_files(matrix_path: Path) -> tuple[Path, Path]:
+    """The two files of the int8 copy of the matrix saved at ``matrix_path``."""
+    return _paths(matrix_path)

@@ -1,0 +1,57 @@
+"""The character-pair index behind term counts: the same answers as str.count, without a scan."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from policykg.kg.search.terms import CharIndex, SpanColumn, TextColumn
+
+ALPHABET = "航空服务长宁区的。a b\n𠀋"  # CJK, ASCII, space, newline, one astral character
+
+
+def _positions(text: str, term: str) -> list[int]:
+    return [m.start() for m in re.finditer(re.escape(term), text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(ALPHABET, max_size=60), st.text(ALPHABET, min_size=1, max_size=4))
+def test_find_gives_the_non_overlapping_occurrences_of_a_left_to_right_search(text, term):
+    assert CharIndex.build(text).find(term).tolist() == _positions(text, term)
+
+
+def test_overlapping_and_absent_terms():
+    index = CharIndex.build("哈哈哈哈哈 aaa 航空航空")
+    assert index.find("哈哈").tolist() == [0, 2]
+    assert index.find("aa").tolist() == [6]
+    assert index.find("航空").tolist() == [10, 12]
+    assert index.find("空").tolist() == [11, 13]
+    assert index.find("不在").tolist() == [] and index.find("").tolist() == []
+    assert CharIndex.build("").find("航").tolist() == []
+
+
+def test_saved_index_is_memory_mapped_and_answers_the_same(tmp_path):
+    text = "上海市长宁区航空服务。航空物流\x00贸易和航空服务" * 50
+    made = CharIndex.build(text)
+    made.save(tmp_path / "i")
+    loaded = CharIndex.load(tmp_path / "i")
+    assert isinstance(loaded.positions, np.memmap)
+    for term in ("航空", "航空服务", "长", "。航", "x"):
+        assert loaded.find(term).tolist() == made.find(term).tolist() == _positions(text, term)
+    assert CharIndex.load(tmp_path / "missing") is None
+
+
+def test_columns_count_per_span_and_per_text_and_keep_one_saved_index(tmp_path):
+    texts = ["航空服务和航空物流", "", "临空经济航空"]
+    spans = {"s": (np.array([0, 0, 2]), np.array([0, 5, 0]), np.array([5, 9, 6]))}
+    column = SpanColumn(texts, spans, tmp_path / "text")
+    assert column.count("航空")["s"].tolist() == [1.0, 1.0, 1.0]
+    assert column.count("空服")["s"].tolist() == [1.0, 0.0, 0.0]
+    titles = TextColumn(texts, tmp_path / "titles")
+    assert titles.count("航空").tolist() == [2.0, 0.0, 1.0]
+    assert len(list((tmp_path / "titles").glob("*/done"))) == 1
+    again = TextColumn(texts, tmp_path / "titles")  # the next process loads it
+    assert isinstance(again.index().codes, np.memmap)
+    TextColumn(["别的文本"], tmp_path / "titles").count("文本")  # other texts: a new index
+    assert len(list((tmp_path / "titles").glob("*/done"))) == 1

@@ -1,0 +1,100 @@
+"""The int8 copy of the vector matrix: saved beside it, re-ranked exactly, exact below the threshold."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from policykg.kg import quantised
+from policykg.kg.quantised import QuantisedMatrix, quantised_beside, quantised_files
+from policykg.kg.search.dense import rerank
+
+pytestmark = pytest.mark.skipif(not quantised.available(), reason="numkong is not installed")
+
+
+def _clustered(n: int, dim: int = 64, seed: int = 0) -> np.ndarray:
+    """Unit vectors in tight clusters around a common direction (like e5's: cosines 0.7–0.9)."""
+    rng = np.random.default_rng(seed)
+    common = rng.standard_normal(dim)
+    centres = common + 0.6 * rng.standard_normal((max(n // 20, 1), dim))
+    rows = centres[rng.integers(0, len(centres), n)] + 0.15 * rng.standard_normal((n, dim))
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_int8_scores_are_close_and_the_re_ranked_top_ten_is_exact():
+    matrix = _clustered(5000)
+    quant = QuantisedMatrix.of(matrix)
+    assert quant.codes.dtype == np.int8 and quant.codes.shape == matrix.shape
+    groups = [np.arange(0, 3000), np.arange(3000, 5000)]
+    for q in _clustered(30, seed=1):
+        exact = matrix @ q
+        approx = quant.scores(q)
+        assert np.abs(approx - exact).max() < 0.02
+        fixed = rerank(approx.copy(), matrix, q, groups, 64)
+        for rows in groups:
+            best = rows[np.argsort(-exact[rows])[:10]]
+            assert set(rows[np.argsort(-fixed[rows])[:10]]) == set(best)
+            assert np.allclose(fixed[best], exact[best], atol=1e-6)  # their exact scores
+
+
+def test_the_copy_is_saved_beside_the_matrix_file_and_loaded_memory_mapped(tmp_path):
+    matrix = _clustered(300)
+    path = tmp_path / "vectors-0123456789abcdef.npy"
+    np.save(path, matrix)
+    mapped = np.load(path, mmap_mode="r")
+    assert quantised_beside(mapped) is None  # below the threshold: exact
+    assert quantised_beside(np.asarray(matrix), min_rows=1) is None  # in memory: no file
+    made = quantised_beside(mapped, min_rows=1)
+    codes_path, params_path = quantised_files(path)
+    assert codes_path.is_file() and params_path.is_file()
+    assert isinstance(made.codes, np.memmap)
+    again = quantised_beside(mapped, min_rows=1)
+    assert np.array_equal(np.asarray(again.codes), np.asarray(made.codes))
+    params_path.write_bytes(b"damaged")  # a damaged copy is made again
+    assert quantised_beside(mapped, min_rows=1) is not None
+    assert np.load(params_path).shape == (2, matrix.shape[1])
+
+
+def test_vector_index_keeps_the_copy_of_its_matrix_and_drops_stale_ones(tmp_path, monkeypatch):
+    from policykg.kg import vectors
+    from policykg.kg.vectors import VectorIndex, VectorRow
+
+    class _Embedder:
+        name, dim = "test-model", 64
+
+    monkeypatch.setattr(vectors, "QUANTISE_MIN_ROWS", 1)
+    index = VectorIndex(tmp_path, _Embedder())
+    index.rows = [VectorRow(f"urn:s{i}", "sentence", "urn:d", f"h{i}") for i in range(300)]
+    index.matrix = _clustered(300)
+    index._save()
+    [matrix_file] = [p for p in tmp_path.glob("vectors-*.npy") if ".q8" not in p.name]
+    assert all(p.is_file() for p in quantised_files(matrix_file))  # made by the save
+    index.rows = index.rows[:200]
+    index.matrix = index.matrix[:200]
+    index._save()  # the rows changed: a new matrix file, the old copy goes with the old matrix
+    names = sorted(p.name for p in tmp_path.glob("vectors-*.npy"))
+    assert len(names) == 3 and matrix_file.name not in names
+    reopened = VectorIndex(tmp_path, _Embedder())
+    assert quantised_beside(reopened.matrix, min_rows=1).codes.shape == (200, 64)
+
+
+def test_dense_index_on_a_big_matrix_ranks_like_the_exact_product(tmp_path):
+    from types import SimpleNamespace
+
+    from policykg.kg.search.dense import DenseIndex
+
+    n = 4000
+    matrix_path = tmp_path / "vectors-feedfacefeedface.npy"
+    np.save(matrix_path, _clustered(n, dim=96))
+    matrix = np.load(matrix_path, mmap_mode="r")
+    rows = [SimpleNamespace(kind="sentence", iri=f"s{i}") for i in range(3000)] + \
+        [SimpleNamespace(kind="unit", iri=f"u{i}") for i in range(1000)]
+    corpus = SimpleNamespace(sentences=[SimpleNamespace(iri=f"s{i}") for i in range(3000)],
+                             targets=[SimpleNamespace(iri=f"u{i}") for i in range(1000)])
+    fast = DenseIndex(corpus, rows, matrix, quantised_beside(matrix, min_rows=1))
+    exact = DenseIndex(corpus, rows, matrix, quantised=False)
+    assert fast.quantised is not None and exact.quantised is None
+    for q in _clustered(20, dim=96, seed=3):
+        for got, want in zip(fast.sentence_and_target(q), exact.sentence_and_target(q)):
+            top = np.argsort(-want)[:10]
+            assert list(np.argsort(-got)[:10]) == list(top)
+            assert np.allclose(got[top], want[top], atol=1e-6)
