@@ -224,7 +224,7 @@ def _names(store, iris: Iterable[str]) -> dict[str, tuple[str, str]]:
     if not iris:
         return {}
     rows = _rows(store, f"""
-        SELECT ?s ?p ?l WHERE {{ VALUES ?s {{ {' '.join(_node(i) for i in iris)} }}
+        SELECT DISTINCT ?s ?p ?l WHERE {{ VALUES ?s {{ {' '.join(_node(i) for i in iris)} }}
           VALUES ?p {{ skos:prefLabel rdfs:label }} ?s ?p ?l }}""")
     rows.sort(key=lambda r: (not (r["p"] or "").endswith("prefLabel"), r["l"] or ""))
     for row in rows:
@@ -457,7 +457,19 @@ def _similar(store, a: str, b: str, vectors: Any, limit: int
     return out[0], out[1], same, "words"
 
 
-def compare_documents(store, a: str, b: str, *, vectors: Any = None, links: Iterable[Any] = (),
+def _may_link(store, a: DocumentSide, b: DocumentSide, title_key: Callable[[str], str] | None) -> bool:
+    """Whether a repeal, amendment or implementation can link the two: one of them names
+    another document so, or both carry one title (versions). Resolving the links of a
+    whole store takes seconds on a corpus, so it is done only then."""
+    if title_key is not None and title_key(a.title) and title_key(a.title) == title_key(b.title):
+        return True
+    found = _rows(store, f"""SELECT ?d WHERE {{ VALUES ?d {{ {_node(a.iri)} {_node(b.iri)} }}
+        VALUES ?p {{ pol:repeals pol:amends pol:implements }} ?d ?p ?ref }} LIMIT 1""")
+    return bool(found)
+
+
+def compare_documents(store, a: str, b: str, *, vectors: Any = None,
+                      links: Callable[[], Iterable[Any]] | None = None,
                       title_key: Callable[[str], str] | None = None, limit: int = 20) -> Comparison:
     """Compare documents ``a`` and ``b`` (IRIs): sides, relations, entities, topics, similar parts.
 
@@ -465,7 +477,8 @@ def compare_documents(store, a: str, b: str, *, vectors: Any = None, links: Iter
         store: the ``GraphStore``.
         vectors: the vector index (``kg.vectors.VectorIndex``) or None; without vectors for
             the two documents, units are paired by the entities and words they share.
-        links: the document links of the store (``kg.validity.DocumentLink``).
+        links: gives the document links of the store (``kg.validity.document_links``),
+            called only when the two may be linked.
         title_key: how titles are compared to find a citation (``kg.validity.title_key``).
         limit: most pairs of units and of sentences.
 
@@ -480,5 +493,6 @@ def compare_documents(store, a: str, b: str, *, vectors: Any = None, links: Iter
     side_a, side_b = _side(store, a), _side(store, b)
     entities = _entity_counts(store, a, b)
     units, sentences, same, method = _similar(store, a, b, vectors, limit)
-    return Comparison(side_a, side_b, _relations(side_a, side_b, links, entities, title_key), entities,
+    resolved = links() if links is not None and _may_link(store, side_a, side_b, title_key) else ()
+    return Comparison(side_a, side_b, _relations(side_a, side_b, resolved, entities, title_key), entities,
                       _topic_counts(store, a, b), units, sentences, same, method)

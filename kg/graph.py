@@ -414,4 +414,5 @@ class KnowledgeGraph:
         except (ModelError, StoreError):  # no model here, or an unreadable cache: compare words
             vectors = None
         return compare_documents(self.store, first, second, vectors=vectors,
-                                 links=document_links(self.store), title_key=title_key, limit=limit)
+                                 links=lambda: document_links(self.store), title_key=title_key,
+                                 limit=limit)
