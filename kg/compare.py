@@ -28,10 +28,9 @@ from .iris import check_iri
 from .vocab import POL_IRI
 
 __all__ = ["DocumentSide", "EntityCount", "TopicCount", "Excerpt", "Pair", "Relation", "Comparison",
-           "compare_documents", "resolve_document", "ENTITY_ORDER", "METHODS"]
+           "compare_documents", "resolve_document", "METHODS"]
 
-#: Entity types in the order they are shown (``pol:entityType`` values, as the lists name them).
-ENTITY_ORDER = ("Organization", "Place", "Event", "Programme", "DocumentReference")
+#: ``pol:entityType`` values named as the entity lists name them.
 _TYPE_OF_VALUE = {"Document": "DocumentReference"}
 #: How units were paired: stored embedding vectors, or shared entities and words.
 METHODS = ("vectors", "words")
@@ -67,25 +66,30 @@ class DocumentSide:
     file: str | None = None  # the source file's name
 
 
-@dataclass
-class EntityCount:
-    """An entity named by either document, with its mentions in A and in B."""
-
-    iri: str
-    zh: str
-    en: str
-    type: str  # one of ENTITY_ORDER, else the graph's own type name
+class _Counted:
     a: int
     b: int
 
     @property
     def side(self) -> str:
-        """``both``, ``a`` or ``b``: which documents name it."""
+        """``both``, ``a`` or ``b``: which documents have it."""
         return "both" if self.a and self.b else "a" if self.a else "b"
 
 
 @dataclass
-class TopicCount:
+class EntityCount(_Counted):
+    """An entity named by either document, with its mentions in A and in B."""
+
+    iri: str
+    zh: str
+    en: str
+    type: str  # Organization, Place, Event, Programme, DocumentReference or the graph's own
+    a: int
+    b: int
+
+
+@dataclass
+class TopicCount(_Counted):
     """A topic linked to either document (or its units), with the units linked in A and B."""
 
     iri: str
@@ -93,11 +97,6 @@ class TopicCount:
     en: str
     a: int
     b: int
-
-    @property
-    def side(self) -> str:
-        """``both``, ``a`` or ``b``."""
-        return "both" if self.a and self.b else "a" if self.a else "b"
 
 
 @dataclass
@@ -383,13 +382,16 @@ def _word_matrices(items_a: list[Excerpt], items_b: list[Excerpt], mentions_a, m
 
 def _best_pairs(items_a: list[Excerpt], items_b: list[Excerpt], va: np.ndarray, vb: np.ndarray,
                 limit: int) -> list[Pair]:
-    """The ``limit`` most similar pairs, each unit of A and of B in one pair at most."""
+    """The ``limit`` most similar pairs of one kind, each unit of A and of B in one pair at most."""
     if not len(items_a) or not len(items_b) or va.shape[1] == 0:
         return []
     take = min(_CANDIDATES, len(items_b))
+    kinds_a, kinds_b = np.array([i.kind for i in items_a]), np.array([i.kind for i in items_b])
     candidates: list[tuple[float, int, int]] = []
     for first in range(0, len(items_a), _CHUNK):  # a chunk at a time: laws have thousands of sentences
         scores = va[first:first + _CHUNK] @ vb.T
+        # a chapter pairs with a chapter, an article with an article
+        scores[kinds_a[first:first + _CHUNK, None] != kinds_b[None, :]] = -1.0
         best = np.argpartition(-scores, take - 1, axis=1)[:, :take]
         for row, columns in enumerate(best):
             candidates += [(float(scores[row, j]), first + row, int(j)) for j in columns]
@@ -413,8 +415,7 @@ def _best_pairs(items_a: list[Excerpt], items_b: list[Excerpt], va: np.ndarray, 
 def _short(item: Excerpt) -> Excerpt:
     """The item with its text cut to an excerpt."""
     text = " ".join(item.text.split())
-    if len(text) > _EXCERPT_CHARS:
-        text = text[:_EXCERPT_CHARS - 1] + "…"
+    text = text if len(text) <= _EXCERPT_CHARS else text[:_EXCERPT_CHARS - 1] + "…"
     return Excerpt(item.iri, item.kind, item.label, item.start, item.end, text)
 
 

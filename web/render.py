@@ -129,9 +129,18 @@ def compare_text(c: Any, *, shown: int = 8) -> str:
     for title, pairs in (("most similar units", c.units), ("most similar sentences", c.sentences)):
         lines.append(f"{title}:")
         for p in pairs[:shown]:
-            lines.append(f"  {p.score:.2f}  A: {p.a.label or p.a.text[:60]}")
-            lines.append(f"        B: {p.b.label or p.b.text[:60]}")
+            lines.append(f"  {p.score:.2f}  A: {_excerpt(p.a)}")
+            lines.append(f"        B: {_excerpt(p.b)}")
         if not pairs:
             lines.append("  none")
     lines.append(f"identical sentences: {len(c.identical)}")
     return "\n".join(lines)
+
+
+def _excerpt(item: Any) -> str:
+    """A unit by its title (an article, titled by its number only, with its first words), or
+    the start of a sentence."""
+    if item.label and len(item.label) > 8:
+        return item.label
+    text = item.text if not item.label or item.text.startswith(item.label) else f"{item.label} {item.text}"
+    return text[:60] + ("…" if len(text) > 60 and not text[:61].endswith("…") else "")
