@@ -1,7 +1,7 @@
 """Search latency (p50/p95) as a ratio to the cost of embedding the query alone.
 
     python bench/search_speed.py --store DIR [--store DIR2 …] [--repeat 3]
-    python bench/search_speed.py --store DIR --compare [--repeat 2]
+    python bench/search_speed.py --store DIR --compare [--gold] [--repeat 2]
 
 ``--compare`` (issue 13, item 8) answers the same questions in the same process with the
 exact float32 product and with the int8 scan + exact re-rank (forced, whatever the store's
@@ -71,11 +71,14 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--compare", action="store_true",
                         help="exact vs int8 + re-rank, term scan vs index (Markdown)")
+    parser.add_argument("--gold", action="store_true",
+                        help="with --compare: also every question of bench/gold/")
     args = parser.parse_args(argv)
     if args.compare:
         from speed_compare import compare  # beside this script
+        from vector_index import questions
         for store in args.store:
-            compare(store, args.repeat, QUESTIONS)
+            compare(store, args.repeat, QUESTIONS + (questions() if args.gold else []))
         return 0
     print(f"{'store':<28} {'sent':>6} {'load s':>7} {'search p50':>10} {'p95':>7} "
           f"{'embed p50':>9} {'ratio p50':>9} {'p95':>6} {'overhead/embed':>14}")
