@@ -55,3 +55,21 @@ def test_columns_count_per_span_and_per_text_and_keep_one_saved_index(tmp_path):
     assert isinstance(again.index().codes, np.memmap)
     TextColumn(["别的文本"], tmp_path / "titles").count("文本")  # other texts: a new index
     assert len(list((tmp_path / "titles").glob("*/done"))) == 1
+
+
+def test_without_a_directory_a_big_text_keeps_its_index_in_the_user_cache(tmp_path, monkeypatch):
+    from policykg.kg.search import terms
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(terms, "SHARED_MIN_CHARS", 20)
+    monkeypatch.setattr(terms, "SHARED_KEEP", 2)
+    shared = tmp_path / "policykg" / "terms"
+    assert TextColumn(["短文本"]).count("文本").tolist() == [1.0]  # small: in memory only
+    assert not shared.exists()
+    big = ["航空服务和航空物流" * 3, "临空经济"]
+    assert TextColumn(big).count("航空").tolist() == [6.0, 0.0]
+    assert len(list(shared.glob("*/done"))) == 1
+    assert isinstance(TextColumn(big).index().positions, np.memmap)  # the next one loads it
+    for n in range(3):  # other texts: the two used last are kept
+        TextColumn([f"第{n}个很长的文本" * 5]).count("文本")
+    assert len(list(shared.glob("*/done"))) == 2

@@ -6,12 +6,13 @@ pair of adjacent characters begins) gives a term's occurrences without scanning
 the text: the positions of the term's rarest character pair, confirmed against
 the text's character codes. The positions are counted per span with two binary
 searches. The index is made once per text (about a second on the 6.3 M characters
-of the corpus) and, given a directory, saved there under a hash of the text and
-memory-mapped by the next process. Counts are cached per term, sparse and bounded.
+of the corpus), saved under a hash of the text (in the directory given, else for a
+big text in the user's cache) and memory-mapped by the next process. Counts are cached per term, sparse and bounded.
 """
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -27,6 +28,9 @@ TERM_CELLS = 4_000_000  # and at most this many non-zero counts (32 MB) in all
 #: Layout of the saved character indexes (a new layout ignores old files).
 INDEX_VERSION = "char-pairs v1"
 _ARRAYS = ("chars", "codes", "positions", "keys", "starts")
+#: Without a directory, texts this long keep their index in the user's cache (others: memory)
+SHARED_MIN_CHARS = 1_000_000
+SHARED_KEEP = 4  # the indexes of this many texts, the ones used last
 
 
 class CharIndex:
@@ -148,25 +152,51 @@ def _joined(texts: list[str]) -> tuple[str, np.ndarray]:
     return "\x00".join(texts), offsets
 
 
+def shared_directory() -> Path:
+    """Where the indexes of big texts are kept when the caller gives no directory."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "policykg" / "terms"
+
+
 def _index_of(text: str, directory: Path | None) -> CharIndex:
-    """The index of ``text``: saved in ``directory`` under a hash of the text, else made
-    (and saved there when it can be)."""
-    if directory is None:
+    """The index of ``text``: saved under a hash of the text in ``directory`` (else, for a
+    text of ``SHARED_MIN_CHARS`` or more, in :func:`shared_directory`), else made (and saved
+    there when it can be). ``directory`` keeps one index; the shared one the
+    ``SHARED_KEEP`` used last."""
+    shared = directory is None
+    if shared and len(text) < SHARED_MIN_CHARS:
         return CharIndex.build(text)
+    directory = shared_directory() if shared else directory
     digest = hashlib.blake2b(f"{INDEX_VERSION}\n{text}".encode("utf-8", "surrogatepass"),
                              digest_size=12).hexdigest()
     found = CharIndex.load(directory / digest)
     if found is not None:
+        if shared:
+            try:
+                (directory / digest / "done").touch()  # used: kept longest
+            except OSError:
+                pass
         return found
     index = CharIndex.build(text)
     try:
         index.save(directory / digest)
+        _prune(directory, digest, SHARED_KEEP if shared else 1)
     except OSError:  # read-only or full: the index only saves time
         return index
-    for old in directory.iterdir():  # the indexes of earlier texts
-        if old.is_dir() and old.name != digest:
-            shutil.rmtree(old, ignore_errors=True)
     return CharIndex.load(directory / digest) or index
+
+
+def _prune(directory: Path, digest: str, keep: int) -> None:
+    """Delete all but the ``keep`` indexes used last (``digest``, just made, among them)."""
+    def used(path: Path) -> float:
+        try:
+            return (path / "done").stat().st_mtime
+        except OSError:
+            return 0.0
+    others = sorted((p for p in directory.iterdir() if p.is_dir() and p.name != digest),
+                    key=used, reverse=True)
+    for old in others[keep - 1:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 class SpanColumn:
@@ -233,8 +263,8 @@ class TermCounts:
     """Counts of terms in the sentences, target texts and target titles of a corpus (cached).
 
     ``directory``: where the character indexes are saved (``<store>/terms``: ``text/`` and
-    ``titles/``, one index per hash of the texts); ``None`` makes them in memory at the
-    first count.
+    ``titles/``, one index per hash of the texts); ``None``: a big text's index goes to
+    :func:`shared_directory`, a small one is made in memory, at the first count.
     """
 
     def __init__(self, corpus: Corpus, directory: Path | None = None):
