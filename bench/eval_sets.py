@@ -260,15 +260,33 @@ def resolve(set_name: str, row: dict[str, str], c: Corpus) -> tuple[set[str], se
 
 def hybrid(kg: Any, question: str, rtype: str | None) -> tuple[list[str], float, str]:
     """IRIs shown by ``KnowledgeGraph.search`` (at most 10), its top score and result type."""
+    shown, top, got, _ = hybrid_judged(kg, question, rtype)
+    return shown, top, got
+
+
+def hybrid_judged(kg: Any, question: str, rtype: str | None
+                  ) -> tuple[list[str], float, str, dict[str, Any]]:
+    """:func:`hybrid`, plus the searcher's no-answer signals (``kg.search.noanswer.Support``,
+    empty for a version without them, or a question that never reached the rule)."""
     from policykg.kg.errors import SearchError
 
     try:
-        data = kg.search(question, type=rtype, k=10).to_json()
+        result = kg.search(question, type=rtype, k=10)
     except SearchError:
-        return [], 0.0, rtype or ""
+        return [], 0.0, rtype or "", {}
+    data = result.to_json()
+    support = getattr(result, "support", None)
     results = data.get("results") or []
     return ([h["iri"] for h in results][:10], float(results[0]["score"]) if results else 0.0,
-            data.get("type") or "")
+            data.get("type") or "", support.to_json() if support is not None else {})
+
+
+def judge_only(kg: Any) -> None:
+    """Let the searcher judge every question but refuse none: the hybrid's answers are then
+    those without the no-answer rule, and :func:`with_no_answer` applies the rule after."""
+    searcher = kg.searcher() if callable(getattr(kg, "searcher", None)) else None
+    if getattr(searcher, "no_answer", None) is not None:
+        searcher.no_answer.enabled = False
 
 
 # -- one store ------------------------------------------------------------------------------
@@ -281,6 +299,7 @@ def evaluate_store(store: str, sets: list[str], gold: dict[str, list[dict]],
     skipped: dict[str, int] = {}
     t0 = time.perf_counter()
     with KnowledgeGraph.open({"store": store}, read_only=True) as kg:
+        judge_only(kg)
         c = load_corpus(kg, {UNIT_TYPE[s] for s in sets if s in UNIT_TYPE})
         loaded = time.perf_counter() - t0
         memo: dict[str, np.ndarray] = {}
@@ -303,14 +322,14 @@ def evaluate_store(store: str, sets: list[str], gold: dict[str, list[dict]],
                 best, relevant = target
                 base = {"set": set_name, "store": store, "id": row["id"], "lang": row["lang"],
                         "split": row["split"]}
-                shown, top, _ = hybrid(kg, row["question"], SET_TYPE[set_name])
+                shown, top, _, support = hybrid_judged(kg, row["question"], SET_TYPE[set_name])
                 vec = qvec(row["question"])
                 dense_sent = c.sent_vecs @ vec
                 signals = {"top": top, "cos": float(dense_sent.max()),
                            "z": (float(dense_sent.max()) - float(dense_sent.mean()))
                            / (float(dense_sent.std()) or 1.0)}
                 m = metrics(shown, best, relevant)
-                records.append({**base, "method": "hybrid", **m, **signals})
+                records.append({**base, "method": "hybrid", **m, **signals, **support})
                 if m["hit@1"] < 1:
                     misses.append(f"{set_name} {row['id']} [{row['split']}] {row['question']}: "
                                   f"hybrid rank {int(1 / m['MRR']) if m['MRR'] else '>10'}")
@@ -325,7 +344,7 @@ def evaluate_store(store: str, sets: list[str], gold: dict[str, list[dict]],
             for set_name in sets:
                 types = [SET_TYPE[set_name]] + ([None] if SET_TYPE[set_name] else [])
                 for rtype in types:
-                    shown, top, got_type = hybrid(kg, row["question"], rtype)
+                    shown, top, got_type, support = hybrid_judged(kg, row["question"], rtype)
                     if rtype is None and got_type == SET_TYPE[set_name]:
                         continue  # the default type is the set's own: the same answer again
                     records.append({
@@ -334,7 +353,7 @@ def evaluate_store(store: str, sets: list[str], gold: dict[str, list[dict]],
                         "split": row["split"], "method": "hybrid", "none": float(not shown),
                         "top": top, "cos": float(dense_sent.max()),
                         "z": (float(dense_sent.max()) - float(dense_sent.mean()))
-                        / (float(dense_sent.std()) or 1.0)})
+                        / (float(dense_sent.std()) or 1.0), **support})
                 tokens = c.tokens(row["question"])
                 bm = np.asarray(c.bm25.get_scores(tokens)) if tokens else np.zeros(1)
                 records.append({"set": "d", "store": store, "on": set_name, "asked": "-",
@@ -439,6 +458,103 @@ def calibrate(records: list[dict]) -> list[dict]:
     return out
 
 
+def with_no_answer(records: list[dict], known_min: float | None = None,
+                   gap_min: float | None = None) -> list[dict]:
+    """The hybrid's records with the no-answer rule (``kg.search.noanswer.refuses``) applied:
+    a refused answerable question scores 0, a refused d question counts as "none"."""
+    from policykg.kg.search import noanswer
+
+    known_min = noanswer.KNOWN_MIN if known_min is None else known_min
+    gap_min = noanswer.GAP_MIN if gap_min is None else gap_min
+    out = []
+    for r in records:
+        if r["method"] != "hybrid":
+            continue
+        refused = "known" in r and noanswer.refuses(r["known"], r["gap"], r["probe"],
+                                                    known_min, gap_min)
+        x = dict(r, method="hybrid+na")
+        if r["set"] == "d":
+            x["none"] = float(r["none"] == 1 or refused)
+        elif refused:
+            x.update({"hit@1": 0.0, "R@10": 0.0, "MRR": 0.0})
+        out.append(x)
+    return out
+
+
+def no_answer_cells(records: list[dict], after: list[dict], split: str) -> dict[str, float]:
+    """hit@1 of a–c per set × language and d's refused share per store × language,
+    before (``records``) and after (``after``) the rule, on one split."""
+    cells: dict[str, float] = {}
+    for name, rows in (("before", [r for r in records if r["method"] == "hybrid"]),
+                       ("after", after)):
+        for r in rows:
+            if r["split"] != split:
+                continue
+            if r["set"] == "d":
+                if not r.get("primary"):
+                    continue
+                key, value = f"d {r['on']} {r['lang']}", r["none"]
+            else:
+                key, value = f"{r['set']} {r['lang']}", r["hit@1"]
+            cells.setdefault(f"{key}|{name}|n", 0)
+            cells[f"{key}|{name}|n"] += 1
+            cells[f"{key}|{name}"] = cells.get(f"{key}|{name}", 0.0) + value
+    return {k: (v / cells[f"{k}|n"] if not k.endswith("|n") else v) for k, v in cells.items()}
+
+
+def fit_no_answer(records: list[dict]) -> dict[str, Any]:
+    """The (known share, cosine gap) thresholds refusing most of d's tune part while costing at
+    most MAX_LOSS hit@1 on each answerable set's tune part (ties: the smaller thresholds)."""
+    best: tuple = ()
+    for known_min in (0.25, 0.34, 0.5, 0.67, 0.75, 1.01):
+        for step in range(0, 41):
+            gap_min = step / 1000
+            cost = _set_cost(records, known_min, gap_min, "tune")
+            if cost > MAX_LOSS + 1e-9:
+                continue
+            after = [r for r in with_no_answer(records, known_min, gap_min)
+                     if r["set"] == "d" and r["split"] == "tune" and r.get("primary")]
+            refused = mean(after, "none") if after else 0.0
+            key = (round(refused, 6), -known_min, -gap_min)
+            if not best or key > best[0]:
+                best = (key, known_min, gap_min, refused, cost)
+    if not best:
+        return {}
+    return {"known_min": best[1], "gap_min": best[2], "tune_refused": round(best[3], 3),
+            "tune_cost": round(best[4], 3)}
+
+
+def _set_cost(records: list[dict], known_min: float, gap_min: float, split: str) -> float:
+    """The largest hit@1 the rule costs any answerable set (both languages) on ``split``."""
+    after = with_no_answer(records, known_min, gap_min)
+    worst = 0.0
+    for s in ("a", "b", "c"):
+        rows = [r for r in records if r["method"] == "hybrid" and r["set"] == s
+                and r["split"] == split]
+        rows_after = [r for r in after if r["set"] == s and r["split"] == split]
+        if rows:
+            worst = max(worst, mean(rows, "hit@1") - mean(rows_after, "hit@1"))
+    return worst
+
+
+def no_answer_markdown(records: list[dict], splits: list[str]) -> str:
+    """The before/after table of the no-answer rule, and the thresholds fitted on tune."""
+    after = with_no_answer(records)
+    lines = ["| cell | split | n | before | after |", "|---|---|--:|--:|--:|"]
+    for split in splits:
+        cells = no_answer_cells(records, after, split)
+        for key in sorted({k.split("|")[0] for k in cells}, key=lambda k: (k[0] == "d", k)):
+            what = "refused" if key.startswith("d") else "hybrid hit@1"
+            lines.append(f"| {key} ({what}) | {split} | {int(cells[f'{key}|before|n'])} "
+                         f"| {cells[f'{key}|before']:.3f} | {cells[f'{key}|after']:.3f} |")
+    fitted = fit_no_answer(records)
+    from policykg.kg.search import noanswer
+
+    lines.append(f"\nshipped: known < {noanswer.KNOWN_MIN} and gap < {noanswer.GAP_MIN} "
+                 f"(not for ≤ {noanswer.PROBE_WORDS} words); fitted on tune: {fitted}")
+    return "\n".join(lines)
+
+
 def markdown(rows: list[dict], calib: list[dict]) -> str:
     lines = ["| set | split | lang | n | hybrid hit@1 | R@10 | MRR | bm25 hit@1 | R@10 | MRR "
              "| dense hit@1 | R@10 | MRR |",
@@ -532,6 +648,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"; {n} questions of {s} skipped (their document is not in the store)"
                   for s, n in x["skipped"].items()))
     print(markdown(rows, calib))
+    if any("known" in r for r in records):
+        print("\nNo answer (kg.search.noanswer), hybrid before → after the rule "
+              "(d: the type its store's set asks):\n")
+        print(no_answer_markdown(records, splits))
     unresolved = [m for m in misses if "not found" in m]
     if unresolved:
         print(f"\n{len(unresolved)} gold answers not found in their store:")

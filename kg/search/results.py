@@ -64,7 +64,9 @@ class SearchResult:
     ``answer`` says what kind of answer it is: ``ranked`` (the hits above the cut-off),
     ``list`` (every entity or document of the type asked for, in scope), ``all``
     (every match of the question's words, asked for with ``all_matches``) or ``assigned``
-    (every unit assigned to the organisation a question names: "市绿化市容局负责哪些任务").
+    (every unit assigned to the organisation a question names: "市绿化市容局负责哪些任务") or
+    ``none`` (nothing in the store answers the question: no results, a ``message`` saying
+    so and the closest topics in ``suggestions``, see ``kg.search.noanswer``).
     ``facets`` names what the question asks of its hits: ``duties`` (谁负责), ``deadlines``
     (什么时候完成) or ``targets`` (目标); such hits carry that list even when it is empty. ``total``
     counts every item there is (the verbatim matches, for a ranked answer to a
@@ -79,6 +81,9 @@ class SearchResult:
     total: int | None = None
     offset: int = 0
     facets: tuple[str, ...] = ()
+    # why a question was answered or refused (kg.search.noanswer.Support; not in the JSON)
+    support: Any = None
+    suggestions: list[dict[str, str]] = field(default_factory=list)  # topics, with a refusal
 
     def to_json(self) -> dict[str, Any]:
         """``{"query", "type", "answer", "results": [{"iri", "type", "label", "number", …}]}``,
@@ -92,4 +97,6 @@ class SearchResult:
             data["facets"] = list(self.facets)
         if self.message:
             data["message"] = self.message
+        if self.suggestions:
+            data["suggestions"] = self.suggestions
         return data

@@ -17,6 +17,7 @@ from .intent import asks, intent
 from .lifting import Lifter
 from .linking import Lexicon, Match, read_topic_labels
 from .literal import LiteralMatches
+from .noanswer import NoAnswer
 from .results import Hit, SearchResult
 from .tables import Corpus, SavedTables, load_corpus
 from .terms import TermCounts
@@ -72,6 +73,8 @@ class Searcher:
         self.literal = LiteralMatches(self.counts, self.tokenizer)
         self.answers = Answers(self.lifter, self.lexicon, self.tokenizer)
         self.duties = load_duty_table(store, self.corpus, tables)
+        self.no_answer = NoAnswer(self.corpus, self.lexicon, self.tokenizer,
+                                  getattr(self.bm25.sentences, "vocab_dict", {}), embedder)
 
     def _check(self, text: Any) -> str:
         if not isinstance(text, str):
@@ -161,6 +164,10 @@ class Searcher:
                                                  *scores, sig.terms)
                 return SearchResult(text, rtype, hits, None if hits else "no more matches",
                                     "all", len(ranked), offset)
+        support = None if literal is not None else \
+            self.no_answer.judge(query, matches, sig.dense_s, vec)
+        if support is not None and support.refused:  # nothing answers it: say so, suggest topics
+            return self.no_answer.result(text, rtype, sig.dense_t, support)
         hits = self._ranked(rtype, etype, scores, sig, vec, concepts, k)
         if literal is not None and rtype == "sentence":  # every verbatim match first
             first = self.answers.literal_hits(rtype, ranked[:k], literal, *scores, sig.terms)
@@ -169,7 +176,7 @@ class Searcher:
             hits = _merged(self.answers.named_entities(content, matches, scores[0], allowed),
                            hits, k)
         return SearchResult(text, rtype, hits, None if hits else "nothing relevant found",
-                            total=len(ranked) if literal is not None else None)
+                            total=len(ranked) if literal is not None else None, support=support)
 
     def _ranked(self, rtype: str, etype: str | None, scores: tuple[np.ndarray, np.ndarray],
                 sig: Signals, vec: np.ndarray, concepts: list[int], k: int) -> list[Hit]:

@@ -1,0 +1,174 @@
+"""Honest "no answer": questions the store cannot answer get no results and the closest topics.
+
+Two signals, both measured against the store itself (issue 13, item 7; fitted on the tune
+parts of ``bench/gold/``, see bench/README "No answer (item 7)"):
+
+- **words**: the share of the question's content words the store knows — a Chinese word
+  of two characters or more, or an English word, that occurs as a search token of some
+  sentence, or that lies inside a topic or entity label the question links to;
+- **meaning**: how much closer the question is to the store's best sentence than to the
+  best of a few one-line descriptions of everyday subjects nobody asks a policy store
+  about (:data:`ANCHORS`: cooking, sport, celebrities, games, pets …): cosine of the best
+  sentence minus cosine of the best anchor, both with the vector the search embeds.
+
+A question is refused when both are low: fewer than :data:`KNOWN_MIN` of its words are
+known *and* its best sentence is less than :data:`GAP_MIN` closer than the nearest
+everyday subject. One or two content words (电影, 老人, 看病就医, "garbage classification")
+are a topic probe, answered by the nearest meaning, never refused; a question found verbatim
+in the text never reaches this rule.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .linking import Lexicon, Match
+from .results import SearchResult
+from .tables import Corpus
+from .text import CJK, QueryTokenizer, nfkc
+
+__all__ = ["ANCHORS", "GAP_MIN", "KNOWN_MIN", "NoAnswer", "Support", "Topic", "refuses"]
+
+#: A question needs at least this share of known words, or else …
+KNOWN_MIN = 0.5
+#: … its best sentence at least this much closer (cosine) than the nearest everyday subject.
+GAP_MIN = 0.024
+#: Questions of at most this many content words are topic probes, never refused.
+PROBE_WORDS = 2
+#: Topics suggested with a refusal, and the units whose links they are drawn from.
+SUGGESTED, NEAREST_UNITS = 3, 30
+
+#: Everyday subjects of web searches (the top categories of a general web directory, one
+#: line each, in Chinese like the stores' passages; embedded as passages).
+ANCHORS = (
+    "家常菜和各地美食的做法、食谱和烹饪步骤。", "甜点、蛋糕和面包的烘焙配方。",
+    "足球、篮球等体育比赛的比分、赛程和球员消息。", "明星、歌手的演唱会、新歌和娱乐八卦。",
+    "电影、电视剧和综艺节目的剧情与推荐。", "电子游戏和手机游戏的攻略与角色。",
+    "宠物的喂养、训练和护理。", "手机、电脑等数码产品的价格、评测和维修。",
+    "股票、基金和加密货币的行情与投资技巧。", "天气预报、气温和降雨。",
+    "服装搭配、化妆和护肤。", "旅游攻略、景点、酒店和机票。",
+    "减肥、健身和运动训练的方法。", "常见疾病的症状、用药和家庭护理。",
+    "恋爱、约会和婚礼。", "星座、运势和占卜。", "编程语言、代码和软件开发。",
+    "天文、地理、生物和古生物的科普知识。", "乐器演奏和音乐入门。",
+    "手工、园艺、摄影等业余爱好。", "汽车的保养、驾驶和选购。",
+    "小说、童话和名著的故事情节。", "咖啡、茶和饮品的制作。", "网购、商品评价和快递。",
+    "育儿、早教和孩子的日常照顾。", "装修、家具和家居收纳。", "笑话、段子和网络流行语。",
+)
+
+
+@dataclass(frozen=True)
+class Support:
+    """What the store offers a question: the two signals of the rule and its verdict."""
+
+    words: int  # content words counted
+    known: float  # share of them the store knows
+    gap: float  # best sentence cosine − best anchor cosine
+    probe: bool  # one or two content words
+    refused: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"words": self.words, "known": round(self.known, 4), "gap": round(self.gap, 4),
+                "probe": self.probe, "refused": self.refused}
+
+
+def refuses(known: float, gap: float, probe: bool, known_min: float = KNOWN_MIN,
+            gap_min: float = GAP_MIN) -> bool:
+    """The rule: few known words and no sentence clearly closer than everyday subjects.
+
+    >>> refuses(0.0, 0.0, False), refuses(0.6, 0.0, False), refuses(0.0, 0.05, False)
+    (True, False, False)
+    >>> refuses(0.0, 0.0, True)
+    False
+    """
+    return not probe and known < known_min and gap < gap_min
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A topic suggested instead of an answer."""
+
+    iri: str
+    label: str  # Chinese
+    label_en: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"iri": self.iri, "label": self.label, "label_en": self.label_en}
+
+
+@dataclass
+class NoAnswer:
+    """Judges whether a question has an answer in the store; suggests topics when not."""
+
+    corpus: Corpus
+    lexicon: Lexicon
+    tokenizer: QueryTokenizer
+    vocabulary: Any  # the sentence BM25 index's token → id mapping (``in`` is enough)
+    embedder: Any
+    enabled: bool = True  # False: judge, but never refuse (bench/eval_sets.py measures so)
+    _anchors: np.ndarray | None = field(default=None, repr=False)
+    _topics: tuple[dict[str, Topic], list[list[str]]] | None = field(default=None, repr=False)
+
+    def judge(self, query: str, matches: list[Match], dense_s: np.ndarray,
+              vec: np.ndarray) -> Support:
+        """The two signals of ``query`` (its linked ``matches``, the sentences' cosines with
+        its vector ``vec``) and whether the rule refuses it."""
+        words = [t for t in self.tokenizer.tokens(query) if not CJK.search(t) or len(t) >= 2]
+        surfaces = " ".join(nfkc(surface) for _, surface, _ in matches)
+        known = sum(1 for t in words if t in self.vocabulary or t in surfaces)
+        share = known / len(words) if words else 0.0
+        best = float(dense_s.max()) if len(dense_s) else 0.0
+        gap = best - float((self.anchor_vectors() @ vec.astype(np.float32)).max())
+        probe = 0 < len(words) <= PROBE_WORDS
+        refused = self.enabled and refuses(share, gap, probe)
+        return Support(len(words), share, gap, probe, refused)
+
+    def anchor_vectors(self) -> np.ndarray:
+        """The everyday subjects embedded as passages (once per searcher)."""
+        if self._anchors is None:
+            self._anchors = np.asarray(self.embedder.embed_passages(list(ANCHORS)),
+                                       dtype=np.float32)
+        return self._anchors
+
+    def result(self, text: str, rtype: str, dense_t: np.ndarray,
+               support: Support) -> SearchResult:
+        """The empty answer to a refused question, with the topics closest to it."""
+        topics = self.closest_topics(dense_t)
+        message = "没有可靠的答案 no good match: nothing in these documents answers this question"
+        if topics:
+            message += "; 相近主题 closest topics: " + "; ".join(
+                f"{t.label} {t.label_en}".strip() for t in topics)
+        return SearchResult(text, rtype, [], message, "none", support=support,
+                            suggestions=[t.to_json() for t in topics])
+
+    def closest_topics(self, dense_t: np.ndarray, limit: int = SUGGESTED) -> list[Topic]:
+        """Up to ``limit`` topics linked to the units closest in meaning, each scored by the
+        summed similarity of those units."""
+        topics, of_target = self._topic_links()
+        if not topics or not len(dense_t):
+            return []
+        score: dict[str, float] = {}
+        for i in np.argsort(-dense_t, kind="stable")[:NEAREST_UNITS]:
+            for iri in of_target[i]:
+                score[iri] = score.get(iri, 0.0) + float(dense_t[i])
+        return [topics[iri] for iri in sorted(score, key=lambda i: (-score[i], i))[:limit]]
+
+    def _topic_links(self) -> tuple[dict[str, Topic], list[list[str]]]:
+        """(topic IRI → topic, per target: the topics it is linked to), read once."""
+        if self._topics is None:
+            from ..topics import topics_by_iri
+
+            try:
+                known = topics_by_iri()
+            except (OSError, ValueError):
+                known = {}
+            topics: dict[str, Topic] = {}
+            of_target: list[list[str]] = []
+            for unit in self.corpus.targets:
+                linked = [iri for iri in sorted(unit.links or ()) if iri in known]
+                for iri in linked:
+                    topics.setdefault(iri, Topic(iri, known[iri].label_zh, known[iri].label_en))
+                of_target.append(linked)
+            self._topics = (topics, of_target)
+        return self._topics
