@@ -128,7 +128,14 @@ def quantised_beside(matrix: np.ndarray, *, min_rows: int = QUANTISE_MIN_ROWS
     found = _load(matrix_path, matrix.shape)
     if found is not None:
         return found
-    made = QuantisedMatrix.of(matrix)
+    try:  # through a mapping of its own, unmapped when done: the caller's stays unpaged (RSS)
+        source = np.load(matrix_path, mmap_mode="r")
+    except (OSError, ValueError):
+        return None
+    if source.shape != matrix.shape:  # a part of the file's matrix: no copy of its own
+        return None
+    made = QuantisedMatrix.of(source)
+    del source
     try:
         made.save(*_paths(matrix_path))
     except OSError:

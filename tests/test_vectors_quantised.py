@@ -98,3 +98,9 @@ def test_dense_index_on_a_big_matrix_ranks_like_the_exact_product(tmp_path):
             top = np.argsort(-want)[:10]
             assert list(np.argsort(-got)[:10]) == list(top)
             assert np.allclose(got[top], want[top], atol=1e-6)
+
+
+def test_a_part_of_a_mapped_matrix_gets_no_copy(tmp_path):
+    path = tmp_path / "vectors-00.npy"
+    np.save(path, _clustered(300))
+    assert quantised_beside(np.load(path, mmap_mode="r")[:100], min_rows=1) is None
