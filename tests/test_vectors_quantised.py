@@ -104,3 +104,16 @@ def test_a_part_of_a_mapped_matrix_gets_no_copy(tmp_path):
     path = tmp_path / "vectors-00.npy"
     np.save(path, _clustered(300))
     assert quantised_beside(np.load(path, mmap_mode="r")[:100], min_rows=1) is None
+
+
+def test_rows_of_a_mapped_matrix_are_read_from_the_file(tmp_path):
+    from policykg.kg.quantised import read_rows
+
+    matrix = _clustered(500)
+    path = tmp_path / "vectors-01.npy"
+    np.save(path, matrix)
+    mapped = np.load(path, mmap_mode="r")
+    rows = np.array([0, 7, 7, 499, 250])
+    assert np.array_equal(read_rows(mapped, rows), matrix[rows])
+    assert np.array_equal(read_rows(mapped[100:], rows[:2]), matrix[100:][rows[:2]])  # a part
+    assert np.array_equal(read_rows(matrix, rows), matrix[rows])  # in memory

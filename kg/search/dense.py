@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..quantised import QuantisedMatrix, quantised_beside
+from ..quantised import QuantisedMatrix, quantised_beside, read_rows
 from .tables import Corpus
 
 __all__ = ["DenseIndex", "RERANK", "rerank"]
@@ -36,7 +36,7 @@ def rerank(approx: np.ndarray, matrix: np.ndarray, query: np.ndarray,
         picks.append(rows)
     chosen = np.unique(np.concatenate(picks)) if picks else np.zeros(0, dtype=np.int64)
     if len(chosen):
-        approx[chosen] = np.asarray(matrix[chosen], dtype=np.float32) @ query
+        approx[chosen] = read_rows(matrix, chosen) @ query
     return approx
 
 
