@@ -614,10 +614,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument("--misses", action="store_true", help="list hybrid misses (hit@1 = 0)")
     parser.add_argument("--records", type=Path, help="write every per-question record here")
+    parser.add_argument("--from-records", type=Path, metavar="FILE",
+                        help="print the no-answer tables of records saved by --records")
     parser.add_argument("--make-law-sample", type=Path, metavar="DIR")
     args = parser.parse_args(argv)
     if args.make_law_sample:
         return make_law_sample(args.make_law_sample)
+    if args.from_records:
+        saved = json.loads(args.from_records.read_text(encoding="utf-8"))
+        print(no_answer_markdown(saved, ["tune", "report"] if args.split == "both"
+                                 else [args.split]))
+        return 0
     stores: dict[str, list[str]] = {}
     for item in args.store:
         name, sep, path = item.partition("=")

@@ -35,6 +35,8 @@ __all__ = ["ANCHORS", "GAP_MIN", "KNOWN_MIN", "NoAnswer", "Support", "Topic", "r
 KNOWN_MIN = 0.5
 #: … its best sentence at least this much closer (cosine) than the nearest everyday subject.
 GAP_MIN = 0.024
+#: The gap of a store without sentence vectors (more than any cosine gap: never refused).
+NO_VECTORS_GAP = 1.0
 #: Questions of at most this many content words are topic probes, never refused.
 PROBE_WORDS = 2
 #: Topics suggested with a refusal, and the units whose links they are drawn from.
@@ -118,8 +120,11 @@ class NoAnswer:
         surfaces = " ".join(nfkc(surface) for _, surface, _ in matches)
         known = sum(1 for t in words if t in self.vocabulary or t in surfaces)
         share = known / len(words) if words else 0.0
-        best = float(dense_s.max()) if len(dense_s) else 0.0
-        gap = best - float((self.anchor_vectors() @ vec.astype(np.float32)).max())
+        if len(dense_s) and dense_s.any():
+            anchors = self.anchor_vectors() @ vec.astype(np.float32)
+            gap = float(dense_s.max()) - float(anchors.max())
+        else:  # a store without sentence vectors: meaning cannot tell, so never refuse
+            gap = NO_VECTORS_GAP
         probe = 0 < len(words) <= PROBE_WORDS
         refused = self.enabled and refuses(share, gap, probe)
         return Support(len(words), share, gap, probe, refused)
