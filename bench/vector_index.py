@@ -83,19 +83,23 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def _timed(method, queries: np.ndarray, exact: list[np.ndarray], repeat: int) -> dict:
-    times, recall = [], []
+def _timed(funcs: list, queries: np.ndarray, exact: list[np.ndarray], repeat: int) -> list:
+    """recall@10, p50 and p95 of each method; each question is asked of every method in turn,
+    so that a change of the machine's load falls on all of them alike."""
+    times = [[] for _ in funcs]
+    recall = [[] for _ in funcs]
     for _ in range(repeat):
         for q, scores in zip(queries, exact):
-            t = time.perf_counter()
-            top = np.asarray(method(q), dtype=np.int64)
-            times.append(time.perf_counter() - t)
             # a row counts when its exact score reaches the exact 10th: rows with equal
             # vectors (one sentence in two documents) tie, and either answer is right
             tenth = np.partition(-scores, 9)[9]
-            recall.append(float((-scores[top[top >= 0]] <= tenth + 1e-6).sum()) / 10)
-    return {"recall": statistics.mean(recall), "p50": _pct(times, 0.5) * 1e3,
-            "p95": _pct(times, 0.95) * 1e3}
+            for i, method in enumerate(funcs):
+                t = time.perf_counter()
+                top = np.asarray(method(q), dtype=np.int64)
+                times[i].append(time.perf_counter() - t)
+                recall[i].append(float((-scores[top[top >= 0]] <= tenth + 1e-6).sum()) / 10)
+    return [{"recall": statistics.mean(r), "p50": _pct(t, 0.5) * 1e3, "p95": _pct(t, 0.95) * 1e3}
+            for r, t in zip(recall, times)]
 
 
 def methods(matrix: np.ndarray, kinds: np.ndarray, reranks: list[int], ann: bool) -> list:
@@ -164,8 +168,9 @@ def report(name: str, matrix: np.ndarray, kinds: np.ndarray, queries: np.ndarray
     print("| method | recall@10 | p50 ms | p95 ms | p95 / embedding | MB read per question "
           "| index MB | build s | a score for every row |")
     print("|---|--:|--:|--:|--:|--:|--:|--:|---|")
-    for label, method, read, size, built in methods(matrix, kinds, args.rerank, args.ann):
-        m = _timed(method, queries, exact, args.repeat)
+    found = methods(matrix, kinds, args.rerank, args.ann)
+    measured = _timed([f[1] for f in found], queries, exact, args.repeat)
+    for (label, _method, read, size, built), m in zip(found, measured):
         every = "yes" if label.startswith(("exact", "int8")) else "no (top-k only)"
         print(f"| {label} | {m['recall']:.4f} | {m['p50']:.2f} | {m['p95']:.2f} | "
               f"{m['p95'] / embed_p50:.2f} | {'—' if read is None else f'{read:.1f}'} | "
