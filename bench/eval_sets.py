@@ -26,6 +26,12 @@ MRR (1 / rank of the first gold answer, 0 beyond the list). For d: the share of 
 answered with nothing ("none"), and thresholds on the top score that would refuse ≥ 90 % of d
 while costing at most 0.01 hit@1 on each of a–c, fitted on the tune parts and checked on the
 report parts.
+
+No answer (``kg.search.noanswer``): the searcher judges every question but refuses none while
+this script runs; each hybrid record keeps the rule's two signals (``known``, ``gap``, ``probe``),
+and the last table shows hit@1 of a–c and the share of d refused before and after the rule
+(applied to the records with the shipped thresholds), plus the thresholds the tune parts give.
+``--from-records FILE`` prints that table again from saved ``--records``.
 """
 from __future__ import annotations
 
@@ -503,25 +509,27 @@ def no_answer_cells(records: list[dict], after: list[dict], split: str) -> dict[
 
 
 def fit_no_answer(records: list[dict]) -> dict[str, Any]:
-    """The (known share, cosine gap) thresholds refusing most of d's tune part while costing at
-    most MAX_LOSS hit@1 on each answerable set's tune part (ties: the smaller thresholds)."""
-    best: tuple = ()
-    for known_min in (0.25, 0.34, 0.5, 0.67, 0.75, 1.01):
-        for step in range(0, 41):
+    """The (known share, cosine gap) thresholds of the no-answer rule, fitted on the tune parts:
+    among the settings costing at most MAX_LOSS hit@1 on every answerable set, the most
+    cautious (smallest gap, then smallest share) that refuses ≥ MIN_REFUSED of d; when none
+    does, the one refusing most."""
+    fits = []
+    for known_min in (0.25, 0.34, 0.5, 0.67, 0.75):
+        for step in range(0, 61, 2):
             gap_min = step / 1000
             cost = _set_cost(records, known_min, gap_min, "tune")
             if cost > MAX_LOSS + 1e-9:
                 continue
             after = [r for r in with_no_answer(records, known_min, gap_min)
                      if r["set"] == "d" and r["split"] == "tune" and r.get("primary")]
-            refused = mean(after, "none") if after else 0.0
-            key = (round(refused, 6), -known_min, -gap_min)
-            if not best or key > best[0]:
-                best = (key, known_min, gap_min, refused, cost)
-    if not best:
+            fits.append((mean(after, "none") if after else 0.0, known_min, gap_min, cost))
+    if not fits:
         return {}
-    return {"known_min": best[1], "gap_min": best[2], "tune_refused": round(best[3], 3),
-            "tune_cost": round(best[4], 3)}
+    enough = [f for f in fits if f[0] >= MIN_REFUSED]
+    refused, known_min, gap_min, cost = min(enough, key=lambda f: (f[2], f[1])) if enough \
+        else max(fits, key=lambda f: (f[0], -f[2], -f[1]))
+    return {"known_min": known_min, "gap_min": gap_min, "tune_refused": round(refused, 3),
+            "tune_cost": round(cost, 3)}
 
 
 def _set_cost(records: list[dict], known_min: float, gap_min: float, split: str) -> float:

@@ -5,7 +5,9 @@ parts of ``bench/gold/``, see bench/README "No answer (item 7)"):
 
 - **words**: the share of the question's content words the store knows — a Chinese word
   of two characters or more, or an English word, that occurs as a search token of some
-  sentence, or that lies inside a topic or entity label the question links to;
+  sentence, or that lies inside a topic or entity label the question links to — each word
+  weighted by its BM25 idf over the sentences (a word no sentence holds weighs most), so
+  the common words a big store knows anyway (为什么, 推荐, 技巧) count little;
 - **meaning**: how much closer the question is to the store's best sentence than to the
   best of a few one-line descriptions of everyday subjects nobody asks a policy store
   about (:data:`ANCHORS`: cooking, sport, celebrities, games, pets …): cosine of the best
@@ -34,7 +36,7 @@ __all__ = ["ANCHORS", "GAP_MIN", "KNOWN_MIN", "NoAnswer", "Support", "Topic", "r
 #: A question needs at least this share of known words, or else …
 KNOWN_MIN = 0.5
 #: … its best sentence at least this much closer (cosine) than the nearest everyday subject.
-GAP_MIN = 0.024
+GAP_MIN = 0.022
 #: The gap of a store without sentence vectors (more than any cosine gap: never refused).
 NO_VECTORS_GAP = 1.0
 #: Questions of at most this many content words are topic probes, never refused.
@@ -106,28 +108,42 @@ class NoAnswer:
     corpus: Corpus
     lexicon: Lexicon
     tokenizer: QueryTokenizer
-    vocabulary: Any  # the sentence BM25 index's token → id mapping (``in`` is enough)
+    index: Any  # the sentences' BM25 index (bm25s): its vocabulary and document frequencies
     embedder: Any
     enabled: bool = True  # False: judge, but never refuse (bench/eval_sets.py measures so)
     _anchors: np.ndarray | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.vocabulary: dict[str, int] = getattr(self.index, "vocab_dict", None) or {}
+        scores = getattr(self.index, "scores", None) or {}
+        self.frequencies = np.diff(np.asarray(scores.get("indptr", [0]), dtype=np.int64))
+        self.sentences = max(1, int(scores.get("num_docs", len(self.corpus.sentences))))
     _topics: tuple[dict[str, Topic], list[list[str]]] | None = field(default=None, repr=False)
 
     def judge(self, query: str, matches: list[Match], dense_s: np.ndarray,
               vec: np.ndarray) -> Support:
         """The two signals of ``query`` (its linked ``matches``, the sentences' cosines with
         its vector ``vec``) and whether the rule refuses it."""
-        words = [t for t in self.tokenizer.tokens(query) if not CJK.search(t) or len(t) >= 2]
+        tokens = self.tokenizer.tokens(query)
+        words = [t for t in tokens if not CJK.search(t) or len(t) >= 2]
         surfaces = " ".join(nfkc(surface) for _, surface, _ in matches)
-        known = sum(1 for t in words if t in self.vocabulary or t in surfaces)
-        share = known / len(words) if words else 0.0
+        weights = [self._idf(t) for t in words]
+        known = sum(w for t, w in zip(words, weights) if t in self.vocabulary or t in surfaces)
+        share = known / sum(weights) if words else 0.0
         if len(dense_s) and dense_s.any():
             anchors = self.anchor_vectors() @ vec.astype(np.float32)
             gap = float(dense_s.max()) - float(anchors.max())
         else:  # a store without sentence vectors: meaning cannot tell, so never refuse
             gap = NO_VECTORS_GAP
-        probe = 0 < len(words) <= PROBE_WORDS
+        probe = 0 < len(tokens) <= PROBE_WORDS
         refused = self.enabled and refuses(share, gap, probe)
         return Support(len(words), share, gap, probe, refused)
+
+    def _idf(self, word: str) -> float:
+        """BM25's idf of ``word`` over the sentences (a word no sentence has: the highest)."""
+        at = self.vocabulary.get(word) if hasattr(self.vocabulary, "get") else None
+        df = int(self.frequencies[at]) if at is not None and at < len(self.frequencies) else 0
+        return float(np.log(1 + (self.sentences - df + 0.5) / (df + 0.5)))
 
     def anchor_vectors(self) -> np.ndarray:
         """The everyday subjects embedded as passages (once per searcher)."""

@@ -74,7 +74,7 @@ class Searcher:
         self.answers = Answers(self.lifter, self.lexicon, self.tokenizer)
         self.duties = load_duty_table(store, self.corpus, tables)
         self.no_answer = NoAnswer(self.corpus, self.lexicon, self.tokenizer,
-                                  getattr(self.bm25.sentences, "vocab_dict", {}), embedder)
+                                  self.bm25.sentences, embedder)
 
     def _check(self, text: Any) -> str:
         if not isinstance(text, str):
