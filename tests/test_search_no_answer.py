@@ -124,3 +124,22 @@ def test_the_search_page_and_api_say_so_and_link_the_topics(kg_seed_store, tmp_p
         assert "这些文件没有回答" not in page
     finally:
         close_app(app)
+
+
+def test_the_anchor_vectors_are_saved_beside_the_store_and_reused(kg, kg_seed_store):
+    import dataclasses
+
+    import numpy as np
+
+    kg.search("Tesla stock price today")
+    assert len(list((kg_seed_store / "noanswer").glob("anchors-*.npy"))) == 1
+    judge = kg.searcher().no_answer
+
+    class NoEmbedding:  # the saved vectors must be read, not embedded again
+        name = judge.embedder.name
+
+        def embed_passages(self, texts, **_):
+            raise AssertionError("embedded the anchors again")
+
+    fresh = dataclasses.replace(judge, embedder=NoEmbedding(), _anchors=None)
+    assert np.array_equal(fresh.anchor_vectors(), judge.anchor_vectors())

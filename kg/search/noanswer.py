@@ -21,11 +21,15 @@ in the text never reaches this rule.
 """
 from __future__ import annotations
 
+import hashlib
+import io
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..files import atomic_write_bytes
 from .linking import Lexicon, Match
 from .results import SearchResult
 from .tables import Corpus
@@ -110,6 +114,7 @@ class NoAnswer:
     tokenizer: QueryTokenizer
     index: Any  # the sentences' BM25 index (bm25s): its vocabulary and document frequencies
     embedder: Any
+    cache: Path | None = None  # where the anchors' vectors are saved
     enabled: bool = True  # False: judge, but never refuse (bench/eval_sets.py measures so)
     _anchors: np.ndarray | None = field(default=None, repr=False)
 
@@ -146,10 +151,22 @@ class NoAnswer:
         return float(np.log(1 + (self.sentences - df + 0.5) / (df + 0.5)))
 
     def anchor_vectors(self) -> np.ndarray:
-        """The everyday subjects embedded as passages (once per searcher)."""
+        """The everyday subjects embedded as passages: once per store and model (saved in
+        ``cache``; embedding them takes seconds on a busy machine), then read."""
         if self._anchors is None:
-            self._anchors = np.asarray(self.embedder.embed_passages(list(ANCHORS)),
-                                       dtype=np.float32)
+            name = getattr(self.embedder, "name", type(self.embedder).__name__)
+            key = hashlib.sha256("\n".join((name, *ANCHORS)).encode()).hexdigest()[:16]
+            path = self.cache / f"anchors-{key}.npy" if self.cache is not None else None
+            try:
+                vectors = np.load(path) if path is not None and path.is_file() else None
+            except (OSError, ValueError):  # a damaged file: embed again
+                vectors = None
+            if vectors is None or vectors.shape[0] != len(ANCHORS):
+                vectors = np.asarray(self.embedder.embed_passages(list(ANCHORS)),
+                                     dtype=np.float32)
+                if path is not None:
+                    _save(path, vectors)
+            self._anchors = vectors.astype(np.float32)
         return self._anchors
 
     def result(self, text: str, rtype: str, dense_t: np.ndarray,
@@ -193,3 +210,14 @@ class NoAnswer:
                 of_target.append(linked)
             self._topics = (topics, of_target)
         return self._topics
+
+
+def _save(path: Path, vectors: np.ndarray) -> None:
+    """Save ``vectors`` as .npy; a store directory that cannot be written is no error."""
+    buffer = io.BytesIO()
+    np.save(buffer, vectors)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, buffer.getvalue())
+    except OSError:
+        pass

@@ -73,8 +73,8 @@ class Searcher:
         self.literal = LiteralMatches(self.counts, self.tokenizer)
         self.answers = Answers(self.lifter, self.lexicon, self.tokenizer)
         self.duties = load_duty_table(store, self.corpus, tables)
-        self.no_answer = NoAnswer(self.corpus, self.lexicon, self.tokenizer,
-                                  self.bm25.sentences, embedder)
+        self.no_answer = NoAnswer(self.corpus, self.lexicon, self.tokenizer, self.bm25.sentences,
+                                  embedder, tables.directory("noanswer") if tables else None)
 
     def _check(self, text: Any) -> str:
         if not isinstance(text, str):
