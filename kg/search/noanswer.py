@@ -117,13 +117,13 @@ class NoAnswer:
     cache: Path | None = None  # where the anchors' vectors are saved
     enabled: bool = True  # False: judge, but never refuse (bench/eval_sets.py measures so)
     _anchors: np.ndarray | None = field(default=None, repr=False)
+    _topics: tuple[dict[str, Topic], list[list[str]]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.vocabulary: dict[str, int] = getattr(self.index, "vocab_dict", None) or {}
         scores = getattr(self.index, "scores", None) or {}
         self.frequencies = np.diff(np.asarray(scores.get("indptr", [0]), dtype=np.int64))
         self.sentences = max(1, int(scores.get("num_docs", len(self.corpus.sentences))))
-    _topics: tuple[dict[str, Topic], list[list[str]]] | None = field(default=None, repr=False)
 
     def judge(self, query: str, matches: list[Match], dense_s: np.ndarray,
               vec: np.ndarray) -> Support:
