@@ -66,7 +66,7 @@ class Searcher:
         self.corpus, self.lexicon, self.tokenizer, self.bm25 = _read_parts(store, tables)
         self.embedder = embedder
         self.dense = DenseIndex(self.corpus, vectors.rows, vectors.matrix)
-        self.counts = TermCounts(self.corpus)
+        self.counts = TermCounts(self.corpus, tables.directory("terms") if tables is not None else None)
         self.sources = SignalSources(self.corpus, self.tokenizer, self.bm25, self.dense,
                                      self.lexicon, self.counts)
         self.lifter = Lifter(self.corpus, self.dense)
