@@ -442,3 +442,22 @@ def test_a_request_seen_to_be_cheap_is_answered_inline_with_the_same_bytes(store
         assert pool.inline.answered == before + 1
     finally:
         graph.close()
+
+
+def test_the_store_files_signature_follows_every_kind_of_change(tmp_path):
+    from policykg.kg.sparql.snapshot import StoreFiles, signature
+
+    (tmp_path / "000010.sst").write_bytes(b"x")
+    (tmp_path / "000011.log").write_bytes(b"x")
+    (tmp_path / "MANIFEST-000012").write_bytes(b"x")
+    files = StoreFiles(str(tmp_path))
+    first = files.signature()
+    assert first == signature(str(tmp_path)) and files.signature() == first
+    with open(tmp_path / "000011.log", "ab") as log:  # a transaction appended to the log
+        log.write(b"y")
+    grown = files.signature()
+    assert grown != first and grown == signature(str(tmp_path))
+    (tmp_path / "000013.sst").write_bytes(b"x")  # a flush: a new file
+    assert files.signature() == signature(str(tmp_path)) != grown
+    (tmp_path / "000010.sst").unlink()  # a compaction removed one
+    assert files.signature() == signature(str(tmp_path))

@@ -29,7 +29,7 @@ from typing import Any, Iterable, Iterator
 from ..errors import PolicyKGError, QueryTimeout, StoreError, TooLarge
 from .inline import InlineAnswers
 from .process import STARTUP_TIMEOUT, Stream, Worker, error_of, launch
-from .snapshot import Snapshot, signature, take_snapshot
+from .snapshot import Snapshot, StoreFiles, take_snapshot
 
 __all__ = ["WorkerPool", "error_of"]
 
@@ -59,6 +59,7 @@ class WorkerPool:
         self._busy: dict[Worker, float] = {}  # workers computing an answer -> since when
         self._last_shed = 0.0
         self.inline = InlineAnswers()  # requests a worker answered within milliseconds
+        self._files = StoreFiles(store.path)
         self._cond = threading.Condition()
         self._idle: list[Worker] = []
         self._count = 0  # workers alive or starting
@@ -71,7 +72,7 @@ class WorkerPool:
     def _current_snapshot(self) -> Snapshot:
         """The snapshot of the store as it is now, taken again after a build."""
         snapshot = self._snapshot
-        files = signature(self.store.path)
+        files = self._files.signature()
         if snapshot is not None and snapshot.signature == files:
             return snapshot  # no file of the store changed: no write since the snapshot
         with self._snapshot_lock:

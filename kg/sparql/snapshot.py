@@ -10,12 +10,13 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from ..errors import PolicyKGError, StoreError
 
-__all__ = ["Snapshot", "signature", "take_snapshot"]
+__all__ = ["Snapshot", "StoreFiles", "signature", "take_snapshot"]
 
 
 class Snapshot:
@@ -55,10 +56,45 @@ def signature(path: str) -> tuple:
     with os.scandir(path) as listing:
         for entry in listing:
             name = entry.name
-            size = entry.stat().st_size if name.endswith(".log") or name.startswith("MANIFEST") \
-                else 0
+            size = entry.stat().st_size if _grows(name) else 0
             entries.append((name, size))
     return tuple(sorted(entries))
+
+
+def _grows(name: str) -> bool:
+    """The files RocksDB appends to in place (write-ahead logs, the manifest)."""
+    return name.endswith(".log") or name.startswith("MANIFEST")
+
+
+class StoreFiles:
+    """:func:`signature` of one store, re-read only when it can have changed.
+
+    A file created, removed or renamed changes the folder's modification time;
+    otherwise only the files RocksDB appends to can change, so a check costs a few
+    ``stat`` calls instead of a listing of every file (a store accumulates dozens).
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        # (folder mtime, sizes of the growing files, signature), replaced as one (threads)
+        self._state: tuple[int | None, tuple[tuple[str, int], ...], tuple] = (None, (), ())
+
+    def signature(self) -> tuple:
+        """The store's :func:`signature` as it is now."""
+        folder_then, growing, value = self._state
+        try:
+            folder = os.stat(self.path).st_mtime_ns
+            # a folder changed within the last second may change again within the same tick
+            # of a coarse file-system clock without a new time: list it until it has settled
+            settled = time.time_ns() - folder > 1_000_000_000
+            if settled and folder == folder_then and all(os.stat(os.path.join(self.path, name)).st_size == size
+                                             for name, size in growing):
+                return value
+        except OSError:
+            folder = None  # a file went away meanwhile: list the folder
+        value = signature(self.path)
+        self._state = (folder, tuple((n, size) for n, size in value if _grows(n)), value)
+        return value
 
 
 def _remove_stale(folder: Path, prefix: str) -> None:
