@@ -18,13 +18,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterable
 
 import numpy as np
 
 from .errors import NotFound, PolicyKGError
-from .iris import check_iri
+from .iris import iri_ref
 from .vocab import POL_IRI
 
 __all__ = ["DocumentSide", "EntityCount", "TopicCount", "Excerpt", "Pair", "Relation", "Comparison",
@@ -41,10 +41,6 @@ _WORD_CHARS = 400  # a unit's words come from its first characters, as its vecto
 _CANDIDATES = 3  # best partners per row considered before pairs are chosen one to one
 _CHUNK = 512
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[A-Za-z][A-Za-z0-9]+|\d+")
-
-
-def _node(iri: str) -> str:
-    return f"<{check_iri(iri)}>"
 
 
 def _rows(store, query: str) -> list[dict[str, str | None]]:
@@ -196,7 +192,7 @@ def resolve_document(store, name: str, base_iri: str) -> str:
 
 
 def _side(store, doc: str) -> DocumentSide:
-    node = _node(doc)
+    node = iri_ref(doc)
     rows = _rows(store, f"""
         SELECT ?title ?date ?kind ?number ?issuer ?issuerLabel ?file WHERE {{ GRAPH {node} {{
           {node} a pol:PolicyDocument . OPTIONAL {{ {node} pol:sourceFile ?file }}
@@ -223,7 +219,7 @@ def _names(store, iris: Iterable[str]) -> dict[str, tuple[str, str]]:
     if not iris:
         return {}
     rows = _rows(store, f"""
-        SELECT DISTINCT ?s ?p ?l WHERE {{ VALUES ?s {{ {' '.join(_node(i) for i in iris)} }}
+        SELECT DISTINCT ?s ?p ?l WHERE {{ VALUES ?s {{ {' '.join(iri_ref(i) for i in iris)} }}
           VALUES ?p {{ skos:prefLabel rdfs:label }} ?s ?p ?l }}""")
     rows.sort(key=lambda r: (not (r["p"] or "").endswith("prefLabel"), r["l"] or ""))
     for row in rows:
@@ -237,13 +233,13 @@ def _entity_counts(store, a: str, b: str) -> list[EntityCount]:
     counts: dict[str, list[int]] = {}
     for i, doc in enumerate((a, b)):
         for row in _rows(store, f"""
-                SELECT ?e (COUNT(DISTINCT ?m) AS ?n) WHERE {{ GRAPH {_node(doc)} {{
+                SELECT ?e (COUNT(DISTINCT ?m) AS ?n) WHERE {{ GRAPH {iri_ref(doc)} {{
                   ?m a pol:Mention ; pol:mentionOf ?e }} }} GROUP BY ?e"""):
             counts.setdefault(row["e"], [0, 0])[i] = int(row["n"] or 0)
     if not counts:
         return []
     types = {r["e"]: r["t"] for r in _rows(store, f"""
-        SELECT ?e ?t WHERE {{ VALUES ?e {{ {' '.join(_node(e) for e in sorted(counts))} }}
+        SELECT ?e ?t WHERE {{ VALUES ?e {{ {' '.join(iri_ref(e) for e in sorted(counts))} }}
           ?e pol:entityType ?t }}""")}
     names = _names(store, counts)
     out = []
@@ -261,7 +257,7 @@ def _topic_counts(store, a: str, b: str) -> list[TopicCount]:
     counts: dict[str, list[int]] = {}
     for i, doc in enumerate((a, b)):
         for row in _rows(store, f"""
-                SELECT ?t (COUNT(DISTINCT ?x) AS ?n) WHERE {{ GRAPH {_node(doc)} {{
+                SELECT ?t (COUNT(DISTINCT ?x) AS ?n) WHERE {{ GRAPH {iri_ref(doc)} {{
                   ?x dcterms:subject ?t }} }} GROUP BY ?t"""):
             counts.setdefault(row["t"], [0, 0])[i] = int(row["n"] or 0)
     names = _names(store, counts)
@@ -297,7 +293,7 @@ def _relations(a: DocumentSide, b: DocumentSide, links: Iterable[Any], entities:
 # -- similar units and sentences ------------------------------------------------------
 def _excerpts(store, doc: str) -> tuple[list[Excerpt], list[Excerpt], list[tuple[str, int, int]]]:
     """The comparable units and the sentences of a document, and its mentions (entity, start, end)."""
-    node = _node(doc)
+    node = iri_ref(doc)
     text_rows = _rows(store, f"SELECT ?text WHERE {{ GRAPH {node} {{ {node} pol:cleanText ?text }} }}")
     text = (text_rows[0]["text"] or "") if text_rows else ""
     kinds = " ".join(f"pol:{k}" for k in _UNIT_KINDS)
@@ -464,7 +460,7 @@ def _may_link(store, a: DocumentSide, b: DocumentSide, title_key: Callable[[str]
     whole store takes seconds on a corpus, so it is done only then."""
     if title_key is not None and title_key(a.title) and title_key(a.title) == title_key(b.title):
         return True
-    found = _rows(store, f"""SELECT ?d WHERE {{ VALUES ?d {{ {_node(a.iri)} {_node(b.iri)} }}
+    found = _rows(store, f"""SELECT ?d WHERE {{ VALUES ?d {{ {iri_ref(a.iri)} {iri_ref(b.iri)} }}
         VALUES ?p {{ pol:repeals pol:amends pol:implements }} ?d ?p ?ref }} LIMIT 1""")
     return bool(found)
 

@@ -34,6 +34,7 @@ from .snapshot import Snapshot, StoreFiles, take_snapshot
 __all__ = ["WorkerPool", "error_of"]
 
 _SHED_PATIENCE = 0.25  # seconds a request waits for a worker to come free before one is shed
+_SHED_INTERVAL = 1.0  # seconds between two sheddings (a replacement worker starts meanwhile)
 _SLOW_MEMORY = 60.0  # seconds a query text that was shed, timed out or ran out of memory waits last
 
 
@@ -204,8 +205,8 @@ class WorkerPool:
 
     def _shed(self, now: float) -> None:
         """Stop the query that has held its worker longest, once past ``shed_after`` (at most
-        one per patience period, so that a replacement can start before the next)."""
-        if not self.shed_after or now - self._last_shed < max(_SHED_PATIENCE, 1.0):
+        one per ``_SHED_INTERVAL``, so that a replacement can start before the next)."""
+        if not self.shed_after or now - self._last_shed < _SHED_INTERVAL:
             return
         oldest = min(self._busy.items(), key=lambda item: item[1], default=None)
         if oldest is None or now - oldest[1] < self.shed_after:
