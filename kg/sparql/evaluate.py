@@ -11,7 +11,7 @@ import io
 import json
 from typing import Any, BinaryIO
 
-__all__ = ["CHUNK", "FrameWriter", "answer", "frame", "error_frame"]
+__all__ = ["CHUNK", "FrameWriter", "answer", "frame", "error_frame", "read_frames"]
 
 #: Bytes gathered before the first frame: a smaller answer (or an error before it)
 #: arrives whole, with its real status.
@@ -58,6 +58,22 @@ class FrameWriter(io.RawIOBase):
             frames += b"E" + (0).to_bytes(4, "big")
         self.out.write(frames)
         self.out.flush()
+
+
+def read_frames(data: bytes | bytearray) -> tuple[list[tuple[bytes, bytes]], int]:
+    """The whole frames at the start of ``data`` as (tag, payload), up to and including the
+    first end (``E``) or error (``X``) frame, and the number of bytes they take."""
+    frames, offset = [], 0
+    while len(data) - offset >= 5:
+        size = int.from_bytes(data[offset + 1:offset + 5], "big")
+        if len(data) - offset < 5 + size:
+            break
+        tag = bytes(data[offset:offset + 1])
+        frames.append((tag, bytes(data[offset + 5:offset + 5 + size])))
+        offset += 5 + size
+        if tag in (b"E", b"X"):
+            break
+    return frames, offset
 
 
 def frame(out: BinaryIO, tag: bytes, payload: bytes) -> None:

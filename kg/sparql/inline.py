@@ -19,7 +19,7 @@ from typing import Any
 
 from .process import error_of
 from .snapshot import Snapshot
-from .evaluate import answer
+from .evaluate import answer, read_frames
 
 __all__ = ["InlineAnswers", "CHEAP_SECONDS"]
 
@@ -107,11 +107,8 @@ def _frames(data: bytes) -> tuple[str, list[bytes]]:
     Raises:
         PolicyKGError: an ``X`` frame.
     """
-    kind, chunks, offset = "select", [], 0
-    while offset + 5 <= len(data):
-        tag, size = data[offset:offset + 1], int.from_bytes(data[offset + 1:offset + 5], "big")
-        payload = data[offset + 5:offset + 5 + size]
-        offset += 5 + size
+    kind, chunks = "select", []
+    for tag, payload in read_frames(data)[0]:
         if tag == b"X":
             error = json.loads(payload)
             raise error_of(error["kind"], error["message"])

@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from ..errors import PolicyKGError, QueryTimeout, StoreError, TooLarge
+from .evaluate import read_frames
 from .snapshot import Snapshot
 
 __all__ = ["STARTUP_TIMEOUT", "Worker", "Stream", "error_of", "launch"]
@@ -99,17 +100,10 @@ class Worker:
 
     def buffered(self) -> list[tuple[bytes, bytes]] | None:
         """Every frame already read, when they end the answer (``E``); else ``None``."""
-        frames, offset = [], 0
-        while len(self.buffer) - offset >= 5:
-            size = int.from_bytes(self.buffer[offset + 1:offset + 5], "big")
-            if len(self.buffer) - offset < 5 + size:
-                return None
-            tag = bytes(self.buffer[offset:offset + 1])
-            frames.append((tag, bytes(self.buffer[offset + 5:offset + 5 + size])))
-            offset += 5 + size
-            if tag in (b"E", b"X"):
-                del self.buffer[:offset]
-                return frames
+        frames, used = read_frames(self.buffer)
+        if frames and frames[-1][0] in (b"E", b"X"):
+            del self.buffer[:used]
+            return frames
         return None
 
     def stop(self) -> None:
