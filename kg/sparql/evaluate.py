@@ -11,7 +11,8 @@ import io
 import json
 from typing import Any, BinaryIO
 
-__all__ = ["CHUNK", "FrameWriter", "answer", "frame", "error_frame", "read_frames"]
+__all__ = ["CHUNK", "Failed", "FrameWriter", "answer", "answer_whole", "frame", "error_frame",
+           "read_frames"]
 
 #: Bytes gathered before the first frame: a smaller answer (or an error before it)
 #: arrives whole, with its real status.
@@ -101,8 +102,49 @@ def _options(request: dict, has_dataset: bool) -> dict:
     return {"use_default_graph_as_union": True}
 
 
+class Failed(Exception):
+    """A request that cannot be answered: ``kind`` (one of ``kg.errors``' kinds) and a message."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind, self.message = kind, message
+
+
 def answer(store: Any, request: dict, out: BinaryIO) -> None:
     """Run one request and write its frames."""
+    try:
+        kind, family, result, engine_format = _evaluate(store, request)
+        writer = FrameWriter(out, kind)
+        if request["max_rows"] and kind != "ask":
+            writer.write(_capped(result.serialize(format=engine_format), engine_format, family,
+                                 request))
+        else:
+            result.serialize(writer, format=engine_format)
+        writer.send(end=True)
+    except Failed as exc:
+        error_frame(out, exc.kind, exc.message)
+
+
+def answer_whole(store: Any, request: dict) -> tuple[str, bytes]:
+    """Run one request: the answer's kind and its whole body, the bytes :func:`answer` frames.
+
+    Raises:
+        Failed: what :func:`answer` would send as an error frame.
+    """
+    kind, family, result, engine_format = _evaluate(store, request)
+    body = result.serialize(format=engine_format)
+    if request["max_rows"] and kind != "ask":
+        _capped(body, engine_format, family, request)
+    return kind, body
+
+
+def _evaluate(store: Any, request: dict) -> tuple[str, str, Any, Any]:
+    """Parse and evaluate one request: its kind, family (``results``/``graph``), the engine's
+    lazy result and the engine format to serialise it in.
+
+    Raises:
+        Failed: a syntax error, a refused query, no acceptable format, or the engine's error.
+    """
     import pyoxigraph as ox
 
     from ..vocab import PREFIXES
@@ -118,48 +160,67 @@ def answer(store: Any, request: dict, out: BinaryIO) -> None:
         except SyntaxError:
             check_query(text)  # an update is refused as such, not as a syntax error
             raise
-        if isinstance(result, ox.QueryBoolean):
-            kind, family = "ask", "results"
-        elif isinstance(result, ox.QuerySolutions):
-            kind, family = "select", "results"
-        else:
-            kind, family = "graph", "graph"
-        fmt = request["formats"][family]
-        if fmt is None:
-            what = "SELECT/ASK" if family == "results" else "CONSTRUCT/DESCRIBE"
-            error_frame(out, "not_acceptable", f"cannot answer a {what} query in any format the "
-                   f"client accepts; offered: {request['offered'][family]}")
-            return
-        engine_format = (getattr(ox.QueryResultsFormat, fmt) if family == "results"
-                         else getattr(ox.RdfFormat, fmt))
-        limit = request["max_rows"]
-        writer = FrameWriter(out, kind)
-        if limit and kind != "ask":
-            body = result.serialize(format=engine_format)
-            count = _count(body, engine_format, family)
-            if count > limit:
-                what = "triples" if family == "graph" else "rows"
-                error_frame(out, "too_large", f"the answer has {count} {what}, more than the "
-                       f"{limit} allowed (setting sparql_max_rows); add a LIMIT or page with OFFSET")
-                return
-            writer.write(body)
-        else:
-            result.serialize(writer, format=engine_format)
-        writer.send(end=True)
     except PolicyKGError as exc:
-        error_frame(out, exc.kind, str(exc))
+        raise Failed(exc.kind, str(exc)) from None
     except SyntaxError as exc:
-        error_frame(out, "invalid", f"syntax error: {exc}")
+        raise Failed("invalid", f"syntax error: {exc}") from None
     except MemoryError:
-        error_frame(out, "too_large", _memory_message(request))
+        raise Failed("too_large", _memory_message(request)) from None
     except (OSError, ValueError, RuntimeError, TypeError) as exc:
-        if "memory allocation" in str(exc).lower():
-            error_frame(out, "too_large", _memory_message(request))
-        else:
-            # ValueError: a bad IRI or term; RuntimeError: something the engine does not do
-            # (an unknown custom function); OSError: the store itself
-            error_frame(out, "unavailable" if isinstance(exc, OSError) else "invalid",
-                   f"query failed: {exc}")
+        raise _engine_failure(exc, request) from None
+    if isinstance(result, ox.QueryBoolean):
+        kind, family = "ask", "results"
+    elif isinstance(result, ox.QuerySolutions):
+        kind, family = "select", "results"
+    else:
+        kind, family = "graph", "graph"
+    fmt = request["formats"][family]
+    if fmt is None:
+        what = "SELECT/ASK" if family == "results" else "CONSTRUCT/DESCRIBE"
+        raise Failed("not_acceptable", f"cannot answer a {what} query in any format the client "
+                     f"accepts; offered: {request['offered'][family]}")
+    engine_format = (getattr(ox.QueryResultsFormat, fmt) if family == "results"
+                     else getattr(ox.RdfFormat, fmt))
+    return kind, family, _Lazy(result, request), engine_format
+
+
+class _Lazy:
+    """The engine's result, whose evaluation happens while it is serialised: the engine's
+    errors then are :class:`Failed` too."""
+
+    def __init__(self, result: Any, request: dict):
+        self.result, self.request = result, request
+
+    def serialize(self, output: Any = None, *, format: Any) -> Any:  # noqa: A002 - the engine's name
+        try:
+            return self.result.serialize(output, format=format)
+        except MemoryError:
+            raise Failed("too_large", _memory_message(self.request)) from None
+        except (OSError, ValueError, RuntimeError, TypeError) as exc:
+            raise _engine_failure(exc, self.request) from None
+
+
+def _engine_failure(exc: Exception, request: dict) -> Failed:
+    if "memory allocation" in str(exc).lower():
+        return Failed("too_large", _memory_message(request))
+    # ValueError: a bad IRI or term; RuntimeError: something the engine does not do (an unknown
+    # custom function); OSError: the store itself
+    return Failed("unavailable" if isinstance(exc, OSError) else "invalid", f"query failed: {exc}")
+
+
+def _capped(body: bytes, engine_format: Any, family: str, request: dict) -> bytes:
+    """``body`` if it holds at most ``max_rows`` rows or triples.
+
+    Raises:
+        Failed: it holds more.
+    """
+    count = _count(body, engine_format, family)
+    limit = request["max_rows"]
+    if count > limit:
+        what = "triples" if family == "graph" else "rows"
+        raise Failed("too_large", f"the answer has {count} {what}, more than the {limit} allowed "
+                     "(setting sparql_max_rows); add a LIMIT or page with OFFSET")
+    return body
 
 
 def _memory_message(request: dict) -> str:

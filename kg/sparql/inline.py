@@ -11,15 +11,13 @@ only on the snapshot where it was measured; anything new goes to a worker first.
 """
 from __future__ import annotations
 
-import io
-import json
 import threading
 from collections import OrderedDict
 from typing import Any
 
 from .process import error_of
 from .snapshot import Snapshot
-from .evaluate import answer, read_frames
+from .evaluate import Failed, answer_whole
 
 __all__ = ["InlineAnswers", "CHEAP_SECONDS"]
 
@@ -71,12 +69,13 @@ class InlineAnswers:
             store = self._store
             snapshot.acquire()  # not removed while this thread reads it
         try:
-            out = io.BytesIO()
-            answer(store, {**request, "memory_mb": 0}, out)
+            kind, body = answer_whole(store, {**request, "memory_mb": 0})
+        except Failed as exc:
+            raise error_of(exc.kind, exc.message) from None
         finally:
             snapshot.release()
         self.answered += 1
-        return _frames(out.getvalue())
+        return kind, [body]
 
     def _open(self, snapshot: Snapshot) -> bool:
         """Hold ``snapshot`` open read-only instead of the previous one (lock held)."""
@@ -84,7 +83,7 @@ class InlineAnswers:
 
         try:
             store = ox.Store.read_only(snapshot.path)
-        except OSError:
+        except (OSError, RuntimeError):  # RuntimeError: its files went while opening
             return False  # being removed (a newer build): the request goes to a worker
         snapshot.acquire()
         old, self._snapshot, self._store = self._snapshot, snapshot, store
@@ -99,21 +98,3 @@ class InlineAnswers:
             self._cheap.clear()
         if old is not None:
             old.release()
-
-
-def _frames(data: bytes) -> tuple[str, list[bytes]]:
-    """The kind and body of a worker's frames (``H`` header, ``D`` data, ``E`` end, ``X`` error).
-
-    Raises:
-        PolicyKGError: an ``X`` frame.
-    """
-    kind, chunks = "select", []
-    for tag, payload in read_frames(data)[0]:
-        if tag == b"X":
-            error = json.loads(payload)
-            raise error_of(error["kind"], error["message"])
-        if tag == b"H":
-            kind = json.loads(payload)["kind"]
-        elif tag == b"D":
-            chunks.append(payload)
-    return kind, chunks

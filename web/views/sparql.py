@@ -8,6 +8,8 @@ engine encodes it. CORS headers (read-only, no credentials) are added to
 """
 from __future__ import annotations
 
+import binascii
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterable
@@ -207,7 +209,7 @@ class FastPath:
         if not text.isascii() or len(text) > int(kg.settings.sparql_max_bytes):
             return self.wsgi_app(environ, start_response)
         params: dict[str, str] = {}
-        for key, value in parse_qsl(text, keep_blank_values=True, errors="replace"):
+        for key, value in _parse_qs(text):
             if key not in self._PARAMS or key in params or "\ufffd" in value:
                 return self.wsgi_app(environ, start_response)  # the view says what is wrong
             params[key] = value
@@ -230,6 +232,36 @@ class FastPath:
             return [body]
         start_response("200 OK", headers)
         return answer.chunks  # streams; the server calls its close() (frees the worker)
+
+
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})|[\r\n]")
+
+
+def _parse_qs(text: str) -> list[tuple[str, str]]:
+    """``parse_qsl(text, keep_blank_values=True, errors="replace")`` for an ASCII query string,
+    5-10x faster.
+
+    ``urllib`` decodes percent escapes in a Python loop: 0.1 ms for a query with the usual
+    prefixes (~400 escapes), as much as the query itself. Quoted-printable is the same code
+    with ``=`` for ``%``, and ``binascii`` decodes it in C; a string QP would read otherwise
+    (a ``%`` not followed by two hex digits, a line break) is left to ``parse_qsl``.
+
+    >>> _parse_qs("query=ASK+%7B%7D&format=json&x&a%3Db=%E4%B8%AD%3D")
+    [('query', 'ASK {}'), ('format', 'json'), ('x', ''), ('a=b', '中=')]
+    """
+    if _BAD_ESCAPE.search(text):
+        return parse_qsl(text, keep_blank_values=True, errors="replace")
+    pairs = []
+    for field in text.split("&"):
+        if field:
+            key, _, value = field.partition("=")
+            pairs.append((_unquote(key), _unquote(value)))
+    return pairs
+
+
+def _unquote(part: str) -> str:
+    qp = part.replace("=", "=3D").replace("%", "=").replace("+", " ")
+    return binascii.a2b_qp(qp).decode("utf-8", "replace")
 
 
 def _service_description(fmt: str | None) -> Response:
