@@ -464,20 +464,34 @@ def calibrate(records: list[dict]) -> list[dict]:
     return out
 
 
-def with_no_answer(records: list[dict], known_min: float | None = None,
-                   gap_min: float | None = None) -> list[dict]:
-    """The hybrid's records with the no-answer rule (``kg.search.noanswer.refuses``) applied:
-    a refused answerable question scores 0, a refused d question counts as "none"."""
+def rule_of(**params: float) -> dict[str, float]:
+    """The no-answer rule's thresholds: the shipped ones, overridden by ``params``."""
     from policykg.kg.search import noanswer
 
-    known_min = noanswer.KNOWN_MIN if known_min is None else known_min
-    gap_min = noanswer.GAP_MIN if gap_min is None else gap_min
+    rule = {"known_min": noanswer.KNOWN_MIN, "gap_min": noanswer.GAP_MIN,
+            "gap_min_zh": noanswer.GAP_MIN_ZH}
+    rule.update({k: v for k, v in params.items() if v is not None})
+    return rule
+
+
+def judged_refused(r: dict, rule: dict[str, float]) -> bool:
+    """Whether ``rule`` refuses the question of record ``r`` (False when it was not judged)."""
+    from policykg.kg.search import noanswer
+
+    return "known" in r and noanswer.refuses(r["known"], r["gap"], r["probe"],
+                                             r.get("chinese", 0.0), **rule)
+
+
+def with_no_answer(records: list[dict], **params: float) -> list[dict]:
+    """The hybrid's records with the no-answer rule (``kg.search.noanswer.refuses``, its
+    thresholds overridden by ``params``) applied: a refused answerable question scores 0, a
+    refused d question counts as "none"."""
+    rule = rule_of(**params)
     out = []
     for r in records:
         if r["method"] != "hybrid":
             continue
-        refused = "known" in r and noanswer.refuses(r["known"], r["gap"], r["probe"],
-                                                    known_min, gap_min)
+        refused = judged_refused(r, rule)
         x = dict(r, method="hybrid+na")
         if r["set"] == "d":
             x["none"] = float(r["none"] == 1 or refused)
@@ -508,41 +522,39 @@ def no_answer_cells(records: list[dict], after: list[dict], split: str) -> dict[
     return {k: (v / cells[f"{k}|n"] if not k.endswith("|n") else v) for k, v in cells.items()}
 
 
+#: the thresholds :func:`fit_no_answer` tries
+KNOWN_GRID = (0.25, 0.34, 0.5, 0.67)
+GAP_GRID = tuple(step / 1000 for step in range(0, 61, 2))
+GAP_ZH_GRID = tuple(step / 1000 for step in range(0, 101, 5))
+
+
 def fit_no_answer(records: list[dict]) -> dict[str, Any]:
-    """The (known share, cosine gap) thresholds of the no-answer rule, fitted on the tune parts:
-    among the settings costing at most MAX_LOSS hit@1 on every answerable set, the most
-    cautious (smallest gap, then smallest share) that refuses ≥ MIN_REFUSED of d; when none
-    does, the one refusing most."""
+    """The thresholds of the no-answer rule, fitted on the tune parts: among the settings that
+    refuse no answerable tune question at all and refuse ≥ MIN_REFUSED of d's tune part, the
+    one with the smallest English gap limit (English answers sit close to everyday subjects),
+    then the largest Chinese gap limit (the largest at which no Chinese answerable tune
+    question is refused), then the smallest share; when none refuses enough, the one
+    refusing most."""
+    tune = [r for r in records if r["method"] == "hybrid" and r["split"] == "tune"]
+    answerable = [r for r in tune if r["set"] != "d" and "known" in r]
+    unanswerable = [r for r in tune if r["set"] == "d" and r.get("primary")]
     fits = []
-    for known_min in (0.25, 0.34, 0.5, 0.67, 0.75):
-        for step in range(0, 61, 2):
-            gap_min = step / 1000
-            cost = _set_cost(records, known_min, gap_min, "tune")
-            if cost > MAX_LOSS + 1e-9:
-                continue
-            after = [r for r in with_no_answer(records, known_min, gap_min)
-                     if r["set"] == "d" and r["split"] == "tune" and r.get("primary")]
-            fits.append((mean(after, "none") if after else 0.0, known_min, gap_min, cost))
+    for known_min in KNOWN_GRID:
+        for gap_min in GAP_GRID:
+            for gap_min_zh in GAP_ZH_GRID:
+                rule = {"known_min": known_min, "gap_min": gap_min, "gap_min_zh": gap_min_zh}
+                if any(judged_refused(r, rule) for r in answerable):
+                    continue
+                refused = sum(r["none"] == 1 or judged_refused(r, rule) for r in unanswerable)
+                fits.append((refused / max(1, len(unanswerable)), rule))
     if not fits:
         return {}
     enough = [f for f in fits if f[0] >= MIN_REFUSED]
-    refused, known_min, gap_min, cost = min(enough, key=lambda f: (f[2], f[1])) if enough \
-        else max(fits, key=lambda f: (f[0], -f[2], -f[1]))
-    return {"known_min": known_min, "gap_min": gap_min, "tune_refused": round(refused, 3),
-            "tune_cost": round(cost, 3)}
-
-
-def _set_cost(records: list[dict], known_min: float, gap_min: float, split: str) -> float:
-    """The largest hit@1 the rule costs any answerable set (both languages) on ``split``."""
-    after = with_no_answer(records, known_min, gap_min)
-    worst = 0.0
-    for s in ("a", "b", "c"):
-        rows = [r for r in records if r["method"] == "hybrid" and r["set"] == s
-                and r["split"] == split]
-        rows_after = [r for r in after if r["set"] == s and r["split"] == split]
-        if rows:
-            worst = max(worst, mean(rows, "hit@1") - mean(rows_after, "hit@1"))
-    return worst
+    refused, rule = min(enough, key=lambda f: (f[1]["gap_min"], -f[1]["gap_min_zh"],
+                                               f[1]["known_min"])) if enough \
+        else max(fits, key=lambda f: (f[0], -f[1]["gap_min"], -f[1]["gap_min_zh"],
+                                      -f[1]["known_min"]))
+    return {**rule, "tune_refused": round(refused, 3), "tune_answerable_refused": 0}
 
 
 def no_answer_markdown(records: list[dict], splits: list[str]) -> str:
@@ -559,7 +571,8 @@ def no_answer_markdown(records: list[dict], splits: list[str]) -> str:
     from policykg.kg.search import noanswer
 
     lines.append(f"\nshipped: known < {noanswer.KNOWN_MIN} and gap < {noanswer.GAP_MIN} "
-                 f"(not for ≤ {noanswer.PROBE_WORDS} words); fitted on tune: {fitted}")
+                 f"(English) … {noanswer.GAP_MIN_ZH} (Chinese), not for ≤ "
+                 f"{noanswer.PROBE_WORDS} words; fitted on tune: {fitted}")
     return "\n".join(lines)
 
 

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from policykg.kg import KnowledgeGraph
-from policykg.kg.search.noanswer import refuses
+from policykg.kg.search.noanswer import GAP_MIN, GAP_MIN_ZH, refuses
 from policykg.kg.vocab import TOPIC_IRI
 from policykg.web.render import search_text
 
@@ -84,6 +84,37 @@ def test_the_rule_needs_both_signals_low_and_spares_short_probes():
     assert not refuses(1.0, 0.0, False)  # every word occurs in the store
     assert not refuses(0.0, 0.2, False)  # a sentence far closer than any everyday subject
     assert not refuses(0.0, 0.0, True)  # one or two words: a topic probe
+
+
+def test_a_chinese_question_needs_a_closer_sentence_than_an_english_one():
+    # the stores' words are Chinese: few known words say more of a Chinese question
+    assert refuses(0.2, GAP_MIN + 0.01, False, chinese=1.0)
+    assert not refuses(0.2, GAP_MIN + 0.01, False, chinese=0.0)
+    assert not refuses(0.2, GAP_MIN_ZH + 0.01, False, chinese=1.0)
+    # a mixed question lies in between, by its Chinese share
+    middle = (GAP_MIN + GAP_MIN_ZH) / 2
+    assert refuses(0.2, middle - 0.005, False, chinese=0.5)
+    assert not refuses(0.2, middle + 0.005, False, chinese=0.5)
+
+
+# near misses: they name places and a university of the sample but ask what it does not hold
+NEAR_MISSES = ["东华大学研究生录取分数线", "长宁区哪家火锅店最好吃", "虹桥火车站明天的列车时刻表",
+               "Shanghai Disneyland ticket prices this summer"]
+
+
+@pytest.mark.parametrize("question", NEAR_MISSES)
+def test_near_misses_sharing_the_samples_words_get_no_answer(kg, question):
+    result = kg.search(question)
+    assert _refused(result), [h.label for h in result.results]
+
+
+def test_the_judges_signals_say_how_chinese_a_question_is(kg):
+    zh = kg.search("怎样让辖区里的老年人得到更好的照顾和医疗服务").support
+    en = kg.search("Tesla stock price today").support
+    assert zh.chinese == 1.0 and en.chinese == 0.0
+    assert 0.0 < zh.cos <= 1.0 and zh.margin >= 0.0
+    data = en.to_json()
+    assert {"known", "gap", "chinese", "cos", "margin", "links"} <= set(data)
 
 
 def test_the_cli_prints_the_message_and_topics(kg_seed_store, tmp_path, capsys):

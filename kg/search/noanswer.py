@@ -14,10 +14,17 @@ parts of ``bench/gold/``, see bench/README "No answer (item 7)"):
   sentence minus cosine of the best anchor, both with the vector the search embeds.
 
 A question is refused when both are low: fewer than :data:`KNOWN_MIN` of its words are
-known *and* its best sentence is less than :data:`GAP_MIN` closer than the nearest
-everyday subject. One or two content words (电影, 老人, 看病就医, "garbage classification")
-are a topic probe, answered by the nearest meaning, never refused; a question found verbatim
-in the text never reaches this rule.
+known *and* its best sentence is less than a gap limit closer than the nearest everyday
+subject. The limit depends on the question's language, since the stores' words are Chinese:
+an English question is known only through the labels it links to, and its gap limit is
+:data:`GAP_MIN`; a Chinese question's known share says much by itself, and its limit is the
+larger :data:`GAP_MIN_ZH` (a mixed question in between, by the idf-weighted share of its
+words written in Chinese characters). One or two content words (电影, 老人, 看病就医,
+"garbage classification") are a topic probe, answered by the nearest meaning, never refused;
+a question found verbatim in the text never reaches this rule.
+
+:class:`Support` also keeps signals the rule does not use (the best cosine, its margin over
+the tenth, the links), so that ``bench/fit_no_answer.py`` can compare other judges.
 """
 from __future__ import annotations
 
@@ -35,14 +42,19 @@ from .results import SearchResult
 from .tables import Corpus
 from .text import CJK, QueryTokenizer, nfkc
 
-__all__ = ["ANCHORS", "GAP_MIN", "KNOWN_MIN", "NoAnswer", "Support", "Topic", "refuses"]
+__all__ = ["ANCHORS", "GAP_MIN", "GAP_MIN_ZH", "KNOWN_MIN", "NoAnswer", "Support", "Topic",
+           "refuses"]
 
 #: A question needs at least this share of known words, or else …
 KNOWN_MIN = 0.5
-#: … its best sentence at least this much closer (cosine) than the nearest everyday subject.
+#: … its best sentence at least this much closer (cosine) than the nearest everyday subject
+#: (for an English question; for a Chinese one GAP_MIN_ZH, in between by its Chinese share).
 GAP_MIN = 0.022
+GAP_MIN_ZH = 0.1
 #: The gap of a store without sentence vectors (more than any cosine gap: never refused).
 NO_VECTORS_GAP = 1.0
+#: The dense margin is the best sentence cosine minus the cosine of this rank.
+MARGIN_RANK = 10
 #: Questions of at most this many content words are topic probes, never refused.
 PROBE_WORDS = 2
 #: Topics suggested with a refusal, and the units whose links they are drawn from.
@@ -68,29 +80,44 @@ ANCHORS = (
 
 @dataclass(frozen=True)
 class Support:
-    """What the store offers a question: the two signals of the rule and its verdict."""
+    """What the store offers a question: the signals of the rule and its verdict."""
 
     words: int  # content words counted
     known: float  # share of them the store knows
     gap: float  # best sentence cosine − best anchor cosine
     probe: bool  # one or two content words
     refused: bool = False
+    cos: float = 0.0  # best sentence cosine
+    margin: float = 0.0  # best sentence cosine − the MARGIN_RANK-th best
+    links: int = 0  # topics and entities the question links to
+    chinese: float = 0.0  # share of the words (idf-weighted) written in Chinese characters
 
     def to_json(self) -> dict[str, Any]:
         return {"words": self.words, "known": round(self.known, 4), "gap": round(self.gap, 4),
-                "probe": self.probe, "refused": self.refused}
+                "probe": self.probe, "refused": self.refused, "cos": round(self.cos, 4),
+                "margin": round(self.margin, 4), "links": self.links,
+                "chinese": round(self.chinese, 4)}
 
 
-def refuses(known: float, gap: float, probe: bool, known_min: float = KNOWN_MIN,
-            gap_min: float = GAP_MIN) -> bool:
+def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
+            known_min: float = KNOWN_MIN, gap_min: float = GAP_MIN,
+            gap_min_zh: float = GAP_MIN_ZH) -> bool:
     """The rule: few known words and no sentence clearly closer than everyday subjects.
 
-    >>> refuses(0.0, 0.0, False), refuses(0.6, 0.0, False), refuses(0.0, 0.05, False)
+    How close is clearly closer depends on the question's language: the store's words are
+    Chinese, so a Chinese question's known share alone says much (its gap limit is
+    ``gap_min_zh``), while an English one is known only through the labels it links to
+    (``gap_min``); a mixed question is weighed by its ``chinese`` share.
+
+    >>> refuses(0.0, 0.0, False), refuses(0.6, 0.0, False), refuses(0.0, 0.2, False)
     (True, False, False)
     >>> refuses(0.0, 0.0, True)
     False
+    >>> refuses(0.3, 0.05, False, chinese=1.0), refuses(0.3, 0.05, False, chinese=0.0)
+    (True, False)
     """
-    return not probe and known < known_min and gap < gap_min
+    limit = gap_min + min(max(chinese, 0.0), 1.0) * (gap_min_zh - gap_min)
+    return not probe and known < known_min and gap < limit
 
 
 @dataclass(frozen=True)
@@ -127,22 +154,31 @@ class NoAnswer:
 
     def judge(self, query: str, matches: list[Match], dense_s: np.ndarray,
               vec: np.ndarray) -> Support:
-        """The two signals of ``query`` (its linked ``matches``, the sentences' cosines with
+        """The signals of ``query`` (its linked ``matches``, the sentences' cosines with
         its vector ``vec``) and whether the rule refuses it."""
         tokens = self.tokenizer.tokens(query)
         words = [t for t in tokens if not CJK.search(t) or len(t) >= 2]
         surfaces = " ".join(nfkc(surface) for _, surface, _ in matches)
         weights = [self._idf(t) for t in words]
+        total = sum(weights)
         known = sum(w for t, w in zip(words, weights) if t in self.vocabulary or t in surfaces)
-        share = known / sum(weights) if words else 0.0
+        share = known / total if words else 0.0
+        chinese = sum(w for t, w in zip(words, weights) if CJK.search(t)) / total \
+            if words and total else 0.0
+        cos = margin = 0.0
         if len(dense_s) and dense_s.any():
             anchors = self.anchor_vectors() @ vec.astype(np.float32)
-            gap = float(dense_s.max()) - float(anchors.max())
+            rank = min(MARGIN_RANK, len(dense_s))
+            best = -np.partition(-np.asarray(dense_s, dtype=np.float32), rank - 1)[:rank]
+            cos = float(best.max())
+            margin = cos - float(best.min())
+            gap = cos - float(anchors.max())
         else:  # a store without sentence vectors: meaning cannot tell, so never refuse
             gap = NO_VECTORS_GAP
         probe = 0 < len(tokens) <= PROBE_WORDS
-        refused = self.enabled and refuses(share, gap, probe)
-        return Support(len(words), share, gap, probe, refused)
+        links = len({index for index, _, _ in matches})
+        refused = self.enabled and refuses(share, gap, probe, chinese)
+        return Support(len(words), share, gap, probe, refused, cos, margin, links, chinese)
 
     def _idf(self, word: str) -> float:
         """BM25's idf of ``word`` over the sentences (a word no sentence has: the highest)."""
