@@ -1,12 +1,14 @@
 """/sparql side by side with ``oxigraph serve-read-only`` on an export of the same store.
 
-    nice -n 10 python bench/bench_sparql_http.py --store /tmp/kg [--runs 20] [--clients 8]
+    nice -n 10 python bench/bench_sparql_http.py --store /tmp/kg [--runs 20] [--clients 8] [--waitress]
     nice -n 10 python bench/bench_sparql_http.py --store /tmp/kg --paths --runs 200
 
 Exports the store (N-Quads, without the build index, which /sparql does not
 show either), loads it into a fresh Oxigraph directory, starts
 ``oxigraph serve-read-only --union-default-graph`` and ``policykg serve``
-(waitress) on the store itself, then measures in one run:
+(its default server, granian) on the store itself (``--waitress``: also
+``policykg serve`` with ``POLICYKG_SERVER=waitress`` on a copy of it, in the
+same run), then measures in one run:
 
 - per query, the median over ``--runs`` GETs (JSON results, one keep-alive
   connection per server) of the example queries and four heavier ones;
@@ -126,15 +128,18 @@ class Client:
 
 
 def per_query(servers: dict, queries: dict, runs: int) -> dict:
+    """Per query and server: (median ms, status, bytes). The servers are asked in turn, one
+    request each, so that both see the same moments of a machine whose load changes."""
     table = {}
     for name, query in queries.items():
-        row = {}
-        for label, (port, path) in servers.items():
-            client = Client(port, path)
-            status, _, size = client.ask(query)  # warm-up
-            times = [client.ask(query)[1] for _ in range(runs)]
-            row[label] = (statistics.median(times) * 1000, status, size)
-        table[name] = row
+        clients = {label: Client(port, path) for label, (port, path) in servers.items()}
+        first = {label: client.ask(query) for label, client in clients.items()}  # warm-up
+        times: dict[str, list[float]] = {label: [] for label in clients}
+        for _ in range(runs):
+            for label, client in clients.items():
+                times[label].append(client.ask(query)[1])
+        table[name] = {label: (statistics.median(times[label]) * 1000, first[label][0],
+                               first[label][2]) for label in clients}
     return table
 
 
@@ -268,6 +273,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--timeout", type=float, default=5, help="sparql_timeout for the runaway")
+    parser.add_argument("--waitress", action="store_true",
+                        help="also time policykg serve on waitress (on a copy of the store)")
     parser.add_argument("--queries-only", action="store_true",
                         help="only the per-query table (no throughput, runaway or memory runs)")
     parser.add_argument("--paths", action="store_true",
@@ -293,29 +300,47 @@ def main() -> None:
              "--bind", f"127.0.0.1:{ox_port}", "--timeout-s", str(int(args.timeout))],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         env = dict(os.environ, POLICYKG_SPARQL_TIMEOUT=str(args.timeout))
+        env.pop("POLICYKG_SERVER", None)
         log = open(work / "serve.log", "wb")  # noqa: SIM115 - closed with the work folder
         procs.append(subprocess.Popen(
             [sys.executable, "-m", "policykg.web.cli", "serve", "--store", args.store,
              "--port", str(pk_port)], env=env, stdout=subprocess.DEVNULL, stderr=log))
-        wait_for(ox_port, "/query?query=ASK%7B%7D")
-        wait_for(pk_port, "/sparql?query=ASK%7B%7D")
-        print(f"policykg serve settled after {settle(procs[-1].pid):.0f} s (idle for 2 s)")
         servers = {"policykg": (pk_port, "/sparql"), "oxigraph": (ox_port, "/query")}
+        if args.waitress:  # the same app on waitress, on a copy (a store is opened by one process)
+            copy = work / "waitress-store"
+            shutil.copytree(args.store, copy, ignore=shutil.ignore_patterns(".*"))
+            servers["waitress"] = (free_port(), "/sparql")
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "policykg.web.cli", "serve", "--store", str(copy),
+                 "--port", str(servers["waitress"][0])], env=dict(env, POLICYKG_SERVER="waitress"),
+                stdout=subprocess.DEVNULL, stderr=log))
+        for label, (port, path) in servers.items():
+            wait_for(port, path + "?query=ASK%7B%7D")
+        for proc in procs[1:]:
+            print(f"policykg serve settled after {settle(proc.pid):.0f} s (idle for 2 s)")
         prologue = sparql_prologue()
         examples = {e["name"]: prologue + e["query"] for e in example_queries()}
         queries = {**examples, **{k: prologue + v for k, v in HEAVY.items()}}
         table = per_query(servers, queries, args.runs)
         print(f"store {args.store}: {len(queries)} queries, median of {args.runs} GETs each\n")
-        print("| query | policykg ms | oxigraph ms | ratio | status | bytes (pk / ox) |")
-        print("|---|---:|---:|---:|---|---|")
-        ratios = []
+        extra = [label for label in servers if label not in ("policykg", "oxigraph")]
+        print("| query | policykg ms | oxigraph ms | ratio | status | bytes (pk / ox) |"
+              + "".join(f" {label} ms | {label} ratio |" for label in extra))
+        print("|---|---:|---:|---:|---|---|" + "---:|---:|" * len(extra))
+        ratios: dict[str, list[float]] = {label: [] for label in ["policykg", *extra]}
         for name, row in table.items():
-            pk, ox = row["policykg"], row["oxigraph"]
-            ratio = pk[0] / ox[0] if ox[0] else float("nan")
-            ratios.append(ratio)
-            print(f"| {name} | {pk[0]:.2f} | {ox[0]:.2f} | {ratio:.2f} | {pk[1]}/{ox[1]} "
-                  f"| {pk[2]} / {ox[2]} |")
-        print(f"\nmedian ratio {statistics.median(ratios):.2f}, worst {max(ratios):.2f}\n")
+            ox = row["oxigraph"]
+            cells = []
+            for label in ratios:
+                ratio = row[label][0] / ox[0] if ox[0] else float("nan")
+                ratios[label].append(ratio)
+                cells.append((row[label][0], ratio))
+            pk = row["policykg"]
+            print(f"| {name} | {pk[0]:.2f} | {ox[0]:.2f} | {cells[0][1]:.2f} | {pk[1]}/{ox[1]} "
+                  f"| {pk[2]} / {ox[2]} |" + "".join(f" {ms:.2f} | {r:.2f} |" for ms, r in cells[1:]))
+        for label, values in ratios.items():
+            print(f"\n{label}: median ratio {statistics.median(values):.2f}, worst {max(values):.2f}")
+        print()
         if args.queries_only:
             return
         loads = {label: throughput(port, path, list(examples.values()), args.clients, args.seconds)
@@ -325,7 +350,9 @@ def main() -> None:
         for label, load in loads.items():
             print(f"| {label} | {load['rps']:.0f} | {load['p50']:.1f} | {load['max']:.0f} "
                   f"| {load['errors']} |")
-        print(f"\nthroughput ratio {loads['policykg']['rps'] / loads['oxigraph']['rps']:.2f}\n")
+        for label in ratios:
+            print(f"\n{label}: throughput ratio {loads[label]['rps'] / loads['oxigraph']['rps']:.2f}")
+        print()
         small = prologue + next(iter(example_queries()))["query"]
         run = runaway(pk_port, "/sparql", small, args.timeout)
         print(f"runaway query on /sparql: status {run['runaway_status']} after "

@@ -60,12 +60,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sparql_shed_after", 2.0,
             "Seconds a SPARQL query may compute while other queries wait for a worker; past "
             "them it is stopped (503, the server is busy) to let them through. 0: never."),
+    Setting("sparql_cache", 32,
+            "Megabytes of SPARQL answers kept for when the same query is asked again on the "
+            "same data (small answers of quick queries; a build starts afresh). 0: none."),
     Setting("sparql_max_bytes", 1048576,
             "Largest SPARQL request body (or query string) in bytes; a bigger one gets 413."),
     Setting("cors", "*",
             "Origins allowed to read /sparql and /api/* from a browser page elsewhere "
             "(CORS, read-only, no credentials): * for any, or a space-separated list; "
             "empty turns CORS off."),
+    Setting("server", "granian",
+            "The HTTP server of `policykg serve`: granian (Rust HTTP, the default) or "
+            "waitress (pure Python)."),
     Setting("search_k", 10, "Default number of search results."),
     Setting("sample", str(PACKAGE_DIR / "data"),
             "Files `policykg serve` builds into an empty store on first run."),
@@ -87,8 +93,10 @@ class Settings:
     sparql_workers: int
     sparql_memory: int
     sparql_shed_after: float
+    sparql_cache: int
     sparql_max_bytes: int
     cors: str
+    server: str
     search_k: int
     sample: str
 
@@ -150,7 +158,8 @@ def _read_config(path: Path) -> dict[str, Any]:
 #: Settings that must be greater than zero (a negative row limit would mean "no rows" or worse).
 _POSITIVE = ("sparql_timeout", "search_k", "sparql_max_bytes")
 #: Settings where 0 means "no limit" or "automatic", but a negative value means nothing.
-_NOT_NEGATIVE = ("sparql_max_rows", "sparql_workers", "sparql_memory", "sparql_shed_after")
+_NOT_NEGATIVE = ("sparql_max_rows", "sparql_workers", "sparql_memory", "sparql_shed_after",
+                 "sparql_cache")
 
 
 def _coerce(name: str, value: Any) -> Any:

@@ -464,3 +464,53 @@ def test_the_store_files_signature_follows_every_kind_of_change(tmp_path):
     assert files.signature() == signature(str(tmp_path)) != grown
     (tmp_path / "000010.sst").unlink()  # a compaction removed one
     assert files.signature() == signature(str(tmp_path))
+
+
+def test_answers_asked_again_are_kept_per_snapshot_unless_they_may_change(store_dir, tmp_path):
+    import shutil
+
+    from rdflib import Graph, Literal, URIRef
+
+    path = str(tmp_path / "store")
+    shutil.copytree(store_dir, path)
+    graph = _open(path, read_only=False, sparql_workers=1)
+    try:
+        query = f"SELECT ?s ?n WHERE {{ ?s <{EX}n> ?n }} ORDER BY ?n"
+        first = graph.query(query).read()
+        pool = graph._sparql._workers()  # the pool itself: where the answer comes from
+        for _ in range(50):  # until a worker's round trip was under 5 ms (a loaded machine)
+            if pool.inline.answered:
+                break
+            graph.query(query).read()
+        assert pool.inline.answered  # evaluated inline once, its answer kept
+        reused = pool.inline.reused
+        assert graph.query(query).read() == first and pool.inline.reused == reused + 1
+        # a query calling NOW() is evaluated every time, never answered from the kept ones
+        now = "SELECT (NOW() AS ?t) WHERE {}"
+        for _ in range(5):
+            graph.query(now).read()
+        reused = pool.inline.reused
+        graph.query(now).read()
+        assert pool.inline.reused == reused
+        # a write to the store: the next answer is the new data's, not the kept one
+        added = Graph()
+        added.add((URIRef(f"{EX}s99"), URIRef(f"{EX}n"), Literal(-1)))
+        graph.store.replace_graph(f"{EX}g9", added)
+        graph.store.flush()
+        after = json.loads(graph.query(query).read())["results"]["bindings"]
+        assert len(after) == 51 and after[0]["s"]["value"] == f"{EX}s99"
+    finally:
+        graph.close()
+
+
+def test_no_answers_are_kept_with_sparql_cache_0(store_dir):
+    graph = _open(store_dir, sparql_workers=1, sparql_cache=0)
+    try:
+        query = f"SELECT ?s WHERE {{ ?s <{EX}n> ?n }} ORDER BY ?s"
+        first = graph.query(query).read()
+        pool = graph._sparql._workers()
+        for _ in range(20):
+            assert graph.query(query).read() == first
+        assert pool.inline.reused == 0
+    finally:
+        graph.close()

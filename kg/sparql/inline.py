@@ -8,9 +8,17 @@ the pipe to the worker and back (about half a millisecond, more on a busy
 machine), which for the small queries of dashboards and example pages is most
 of their time. Only the exact request (text, dataset, formats) qualifies, and
 only on the snapshot where it was measured; anything new goes to a worker first.
+
+The answers themselves are kept too (up to ``cache_bytes`` in all, least
+recently used dropped first): on the same snapshot the same evaluation gives
+the same bytes, so a request asked again is answered without evaluating it,
+unless its text calls a function whose value changes from one evaluation to
+the next (``NOW``, ``RAND``, ``UUID``, ``STRUUID``, ``BNODE``). A build makes a
+new snapshot, and no answer of an older one is served.
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -23,6 +31,9 @@ __all__ = ["InlineAnswers", "CHEAP_SECONDS"]
 
 CHEAP_SECONDS = 0.005  # a worker's whole round trip below this: the query may run inline
 _REMEMBERED = 4096  # requests remembered as cheap (least recently used dropped first)
+# a word of the text that may be such a function: its answers are not kept (a literal or IRI
+# holding the word "now" is not kept either, which costs a re-evaluation, never a stale answer)
+_CHANGING = re.compile(r"(?i)\b(?:now|rand|uuid|struuid|bnode)\b")
 
 
 def request_key(request: dict) -> tuple:
@@ -35,22 +46,44 @@ class InlineAnswers:
     """The requests known to be cheap per store generation, and a read-only handle on the
     pool's current snapshot."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache_bytes: int = 0) -> None:
         self._lock = threading.Lock()
         self._cheap: OrderedDict[tuple, str] = OrderedDict()  # request key -> generation
+        # request key -> (generation, kind, body): answers kept, ``cache_bytes`` of bodies at most
+        self._answers: OrderedDict[tuple, tuple[str, str, bytes]] = OrderedDict()
+        self._kept_bytes = 0
+        self.cache_bytes = cache_bytes
         self._snapshot: Snapshot | None = None
         self._store: Any = None
         self.answered = 0  # requests answered inline (for tests and benchmarks)
+        self.reused = 0  # of which with a kept answer
 
-    def learn(self, generation: str, request: dict, seconds: float) -> None:
+    def learn(self, generation: str, request: dict, seconds: float,
+              answer: tuple[str, bytes] | None = None) -> None:
         """Remember ``request`` as cheap on the store ``generation`` if a worker answered it
-        whole in ``seconds`` below :data:`CHEAP_SECONDS`."""
+        whole in ``seconds`` below :data:`CHEAP_SECONDS`, and its ``answer`` (kind, body)."""
         if seconds >= CHEAP_SECONDS:
             return
         with self._lock:
-            self._cheap[request_key(request)] = generation
+            key = request_key(request)
+            self._cheap[key] = generation
             while len(self._cheap) > _REMEMBERED:
                 self._cheap.popitem(last=False)
+            if answer is not None:
+                self._keep(key, request, generation, *answer)
+
+    def _keep(self, key: tuple, request: dict, generation: str, kind: str, body: bytes) -> None:
+        """Keep one answer (lock held) unless it is too big or may differ next time."""
+        if len(body) > self.cache_bytes // 16 or _CHANGING.search(request["query"]):
+            return
+        old = self._answers.pop(key, None)
+        if old is not None:
+            self._kept_bytes -= len(old[2])
+        self._answers[key] = (generation, kind, body)
+        self._kept_bytes += len(body)
+        while self._kept_bytes > self.cache_bytes:
+            _key, (_generation, _kind, dropped) = self._answers.popitem(last=False)
+            self._kept_bytes -= len(dropped)
 
     def run(self, snapshot: Snapshot, request: dict) -> tuple[str, list[bytes]] | None:
         """The answer (kind, body chunks) of a request known to be cheap on ``snapshot``'s
@@ -61,6 +94,12 @@ class InlineAnswers:
         """
         key = request_key(request)
         with self._lock:
+            kept = self._answers.get(key)
+            if kept is not None and kept[0] == snapshot.generation:
+                self._answers.move_to_end(key)
+                self.answered += 1
+                self.reused += 1
+                return kept[1], [kept[2]]
             if self._cheap.get(key) != snapshot.generation:
                 return None
             if self._snapshot is not snapshot and not self._open(snapshot):
@@ -74,7 +113,9 @@ class InlineAnswers:
             raise error_of(exc.kind, exc.message) from None
         finally:
             snapshot.release()
-        self.answered += 1
+        with self._lock:
+            self.answered += 1
+            self._keep(key, request, snapshot.generation, kind, body)
         return kind, [body]
 
     def _open(self, snapshot: Snapshot) -> bool:
@@ -96,5 +137,7 @@ class InlineAnswers:
         with self._lock:
             old, self._snapshot, self._store = self._snapshot, None, None
             self._cheap.clear()
+            self._answers.clear()
+            self._kept_bytes = 0
         if old is not None:
             old.release()

@@ -47,9 +47,12 @@ class WorkerPool:
         memory_mb: the memory each worker may add while answering (0: no limit).
         shed_after: seconds a query may hold its worker while other requests wait
             for one, before it is stopped for them (0: never).
+        cache_bytes: the answers of cheap requests kept for when they are asked again
+            on the same snapshot, in bytes (0: none).
     """
 
-    def __init__(self, store: Any, *, size: int, memory_mb: int, shed_after: float = 0.0):
+    def __init__(self, store: Any, *, size: int, memory_mb: int, shed_after: float = 0.0,
+                 cache_bytes: int = 0):
         self.store = store
         self.size = max(1, size)
         self.memory_mb = memory_mb
@@ -59,7 +62,7 @@ class WorkerPool:
         self._slow: dict[int, float] = {}  # query keys recently shed or stopped -> when
         self._busy: dict[Worker, float] = {}  # workers computing an answer -> since when
         self._last_shed = 0.0
-        self.inline = InlineAnswers()  # requests a worker answered within milliseconds
+        self.inline = InlineAnswers(cache_bytes)  # requests a worker answered within milliseconds
         self._files = StoreFiles(store.path)
         self._cond = threading.Condition()
         self._idle: list[Worker] = []
@@ -378,9 +381,11 @@ class WorkerPool:
         kind = json.loads(payload)["kind"]
         whole = worker.buffered()
         if whole is not None and whole[-1][0] == b"E":  # a small answer, all here: free the worker now
-            self.inline.learn(worker.snapshot.generation, request, time.monotonic() - sent)
+            chunks = [data for tag, data in whole if tag == b"D"]
+            self.inline.learn(worker.snapshot.generation, request, time.monotonic() - sent,
+                              (kind, b"".join(chunks)))
             self._release(worker)
-            return kind, [data for tag, data in whole if tag == b"D"]
+            return kind, chunks
         return kind, self._stream(worker, deadline, timeout)
 
     def _stream(self, worker: Worker, deadline: float, timeout: float) -> Iterator[bytes]:

@@ -61,7 +61,8 @@ class SparqlService:
                 size = int(self.settings.sparql_workers) or (os.cpu_count() or 2)
                 self._pool = WorkerPool(self.store, size=size,
                                         memory_mb=int(self.settings.sparql_memory),
-                                        shed_after=float(self.settings.sparql_shed_after))
+                                        shed_after=float(self.settings.sparql_shed_after),
+                                        cache_bytes=int(self.settings.sparql_cache) * 2**20)
             return self._pool
 
     def query(self, sparql: str, *, results_format: str | Format | None = "json",
