@@ -22,6 +22,9 @@ from .settings import Settings
 from .store import GraphStore, open_store
 
 
+#: How long closing waits for a background load of the searcher to finish.
+WARM_JOIN_SECONDS = 10.0
+
 class KnowledgeGraph:
     """A policy knowledge graph: store, vectors and search over it.
 
@@ -132,8 +135,23 @@ class KnowledgeGraph:
         else:
             raise ValueError(f"no table named {name!r}")
 
+    def warm(self) -> threading.Thread:
+        """Load the searcher and the query model in a background thread, so that the first
+        question does not wait for them (a server calls it once it has started)."""
+        def load() -> None:
+            try:
+                self.searcher().prepare()
+            except Exception:  # noqa: BLE001 - the first question meets the error and reports it
+                pass
+        thread = self._warming = threading.Thread(target=load, name="policykg-warm", daemon=True)
+        thread.start()
+        return thread
+
     def close(self) -> None:
         """Release the store (and its lock on disk) and stop the query workers."""
+        warming = getattr(self, "_warming", None)
+        if warming is not None:  # a load still reading the store would keep its lock a while
+            warming.join(timeout=WARM_JOIN_SECONDS)
         sparql, self._sparql = self._sparql, None
         if sparql is not None:
             sparql.close()
@@ -224,18 +242,19 @@ class KnowledgeGraph:
                                date_to=date_to, kind=kind, all_matches=all_matches,
                                offset=offset)
 
-    def resource(self, iri: str, *, page: int = 1):
+    def resource(self, iri: str, *, page: int = 1, tasks_page: int = 1):
         """Everything the graph says about one IRI; returns ``kg.resource.Resource``.
 
-        ``page`` numbers the pages of its mentions (``MENTIONS_PER_PAGE`` each).
+        ``page`` numbers the pages of its mentions (``MENTIONS_PER_PAGE`` each),
+        ``tasks_page`` those of an entity's tasks (``TASK_DOCUMENTS_PER_PAGE`` documents each).
 
         Raises:
             NotFound: the IRI is not in the graph.
-            PolicyKGError: ``page`` is not a positive integer.
+            PolicyKGError: ``page`` or ``tasks_page`` is not a positive integer.
         """
         from .resource import describe
 
-        return describe(self.store, iri, page=page)
+        return describe(self.store, iri, page=page, tasks_page=tasks_page)
 
     def resource_rdf(self, iri: str, media_type: str) -> tuple[bytes, str]:
         """The triples about one IRI serialised for ``media_type``; (body, media type).

@@ -60,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     kg = context.init_app(app, _settings(app, config))
     if not app.testing:  # a server: SPARQL workers start now, not on the first query's clock
         kg.sparql().warm()
+        kg.warm()  # the searcher loads in the background, not on the first question's clock
     errors.init_app(app)
     templating.init_app(app)
     app.register_blueprint(pages.bp)

@@ -49,7 +49,7 @@ def load_or_build(corpus: Corpus, tokenizer: QueryTokenizer, cache: Path | None)
     """The indexes of ``corpus``: from ``cache`` (a directory) when current, else built and saved."""
     import bm25s
 
-    sentences = [s.text for s in corpus.sentences]
+    sentences = corpus.sentences.texts()
     targets = [f"{u.title or ''} {u.title or ''} {u.text}" for u in corpus.targets]
     directory = cache / cache_key(tokenizer, sentences, targets) if cache is not None else None
     if directory is not None and (directory / "done").is_file():

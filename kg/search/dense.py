@@ -49,8 +49,8 @@ class DenseIndex:
         for i, row in enumerate(rows):
             at.setdefault((row.kind, row.iri), i)
         self._matrix = matrix
-        self.sentence_rows = np.array([at.get(("sentence", s.iri), -1) for s in corpus.sentences],
-                                      dtype=np.int64)
+        self.sentence_rows = np.array([at.get(("sentence", iri), -1)
+                                       for iri in corpus.sentences.iris()], dtype=np.int64)
         self.target_rows = np.array([at.get(("unit", u.iri), -1) for u in corpus.targets],
                                     dtype=np.int64)
         self.entity_row = {iri: i for (kind, iri), i in at.items() if kind == "entity"}

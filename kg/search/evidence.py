@@ -1,6 +1,8 @@
 """Evidence of a hit: its best sentences, with the spans where the question's words occur."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from .results import Evidence
@@ -10,7 +12,7 @@ from .text import nfkc
 __all__ = ["evidence", "highlights"]
 
 
-def evidence(sentences: list[Sentence], indices: np.ndarray | list[int],
+def evidence(sentences: Sequence[Sentence], indices: np.ndarray | list[int],
              sentence_score: np.ndarray, terms: list[str], most: int = 2) -> list[Evidence]:
     """The ``most`` best-scoring of the sentences at ``indices`` (at least one), highlighted."""
     indices = np.asarray(indices, dtype=np.int64)

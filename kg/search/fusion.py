@@ -155,10 +155,8 @@ class SignalSources:
         hits_t = np.zeros(n_t, dtype=np.float32)
         title_t = np.zeros(n_t, dtype=np.float32)
         for term in terms:
-            in_sentences, in_targets, in_titles = self.counts.counts(term)
-            cc_s += in_sentences
-            hits_t += in_targets
-            title_t += in_titles
+            for total, (idx, values) in zip((cc_s, hits_t, title_t), self.counts.sparse(term)):
+                total[idx] += values  # each index once per term
         links = np.zeros(n_t, dtype=np.float32)
         for index in concepts:
             linked = self.corpus.targets_of_link.get(self.lexicon.concepts[index].iri)

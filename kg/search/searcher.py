@@ -76,6 +76,11 @@ class Searcher:
         self.no_answer = NoAnswer(self.corpus, self.lexicon, self.tokenizer, self.bm25.sentences,
                                   embedder, tables.directory("noanswer") if tables else None)
 
+    def prepare(self) -> None:
+        """Load what the first question would otherwise load: the query model, the term indexes."""
+        self.embedder.embed_queries(["warm-up"])
+        self.counts.prepare()
+
     def _check(self, text: Any) -> str:
         if not isinstance(text, str):
             raise SearchError("the query must be text")

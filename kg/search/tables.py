@@ -13,15 +13,16 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..iris import local_name
+from .sentences import Sentence, SentenceTable
 from .text import CJK
 
-__all__ = ["Corpus", "Doc", "Unit", "Sentence", "Entity", "SavedTables", "TABLE_VERSION",
+__all__ = ["Corpus", "Doc", "Unit", "Sentence", "SentenceTable", "Entity", "SavedTables", "TABLE_VERSION",
            "load_corpus", "read_store", "to_table", "from_table"]
 
 UNIT_TYPES = ("Task", "Principle", "Goal", "Section", "Part", "Chapter", "Article", "Item",
               "Paragraph")
 #: Layout of the tables :func:`to_table` saves (change it with the layout).
-TABLE_VERSION = "search tables v2"
+TABLE_VERSION = "search tables v3"
 #: The units results are made of, per document: the first of these groups it has
 #: (tasks in an implementation opinion, articles in a law, sections in a report).
 TARGET_TIERS = (("Task",), ("Article",), ("Principle", "Goal"), ("Section",), ("Part", "Chapter"))
@@ -64,17 +65,6 @@ class Unit:
 
 
 @dataclass(slots=True)
-class Sentence:
-    iri: str
-    doc: str
-    start: int
-    end: int
-    text: str
-    unit: str | None = None
-    target: int | None = None  # index into Corpus.targets
-
-
-@dataclass(slots=True)
 class Entity:
     iri: str
     label: str
@@ -91,12 +81,14 @@ class Corpus:
 
     docs: dict[str, Doc]
     units: dict[str, Unit]
-    sentences: list[Sentence]
+    sentences: SentenceTable  # a list of records is made a table
     entities: dict[str, Entity]
     targets: list[Unit] = field(default_factory=list)
     target_at: dict[str, int] = field(default_factory=dict)  # target IRI → index
 
     def __post_init__(self) -> None:
+        if not isinstance(self.sentences, SentenceTable):
+            self.sentences = SentenceTable.of(self.docs, self.sentences)
         self._assign_targets()
         self._index()
 
@@ -117,25 +109,47 @@ class Corpus:
         for unit in self.units.values():
             if id(unit) not in is_target:
                 unit.text = ""  # the clean text of the document holds it
-        by_doc: dict[str, list[tuple[int, int, int]]] = {}
-        for i, unit in enumerate(self.targets):
-            by_doc.setdefault(unit.doc, []).append((unit.start, unit.end, i))
-        for sentence in self.sentences:
-            for start, end, i in by_doc.get(sentence.doc, ()):
-                if start <= sentence.start < end:
-                    sentence.target = i
-                    break
+        self.sentences.target[:] = self._targets_of_sentences()
         self.target_at = {u.iri: i for i, u in enumerate(self.targets)}
+
+    def _targets_of_sentences(self) -> np.ndarray:
+        """Per sentence, the first target of its document holding its start (-1: none)."""
+        table = self.sentences
+        code = {iri: i for i, iri in enumerate(table.doc_names)}
+        t_doc = np.array([code.get(u.doc, -1) for u in self.targets], dtype=np.int64)
+        t_start = np.array([u.start for u in self.targets], dtype=np.int64)
+        t_end = np.array([u.end for u in self.targets], dtype=np.int64)
+        out = np.full(len(table), -1, dtype=np.int32)
+        if not len(t_doc) or not len(table):
+            return out
+        same = t_doc[1:] == t_doc[:-1]
+        if (same & (t_end[:-1] > t_start[1:])).any():  # nested targets: the first that holds it
+            for i in range(len(table)):
+                hold = np.flatnonzero((t_doc == table.doc[i]) & (t_start <= table.start[i])
+                                      & (table.start[i] < t_end))
+                out[i] = hold[0] if len(hold) else -1
+            return out
+        # targets apart and in order: the last starting at or before the sentence holds it, if any
+        shift = np.int64(max(int(t_start.max()), int(table.start.max()), 0) + 1)
+        keys = t_doc * shift + t_start
+        order = np.argsort(keys, kind="stable")
+        at = np.searchsorted(keys[order], table.doc.astype(np.int64) * shift + table.start,
+                             side="right") - 1
+        j = order[np.maximum(at, 0)]
+        ok = (at >= 0) & (t_doc[j] == table.doc) & (table.start < t_end[j])
+        out[ok] = j[ok]
+        return out
 
     def _index(self) -> None:
         """Arrays every question reuses: documents, targets and their sentences by number."""
-        self.target_of = np.array([s.target if s.target is not None else -1
-                                   for s in self.sentences], dtype=np.int64)
+        table = self.sentences
+        self.target_of = table.target.astype(np.int64)
         self.has_target = self.target_of >= 0
-        self.doc_list = sorted(set(self.docs) | {s.doc for s in self.sentences}
+        self.doc_list = sorted(set(self.docs) | set(table.doc_names)
                                | {u.doc for u in self.targets})
         self.doc_index = {iri: i for i, iri in enumerate(self.doc_list)}
-        self.sent_doc = np.array([self.doc_index[s.doc] for s in self.sentences], dtype=np.int64)
+        recode = np.array([self.doc_index[d] for d in table.doc_names], dtype=np.int64)
+        self.sent_doc = recode[table.doc] if len(table) else np.zeros(0, dtype=np.int64)
         self.target_doc = np.array([self.doc_index[u.doc] for u in self.targets], dtype=np.int64)
         self.sentences_of_target = groups(self.target_of, len(self.targets))
         self.sentences_of_doc = groups(self.sent_doc, len(self.doc_list))
@@ -192,8 +206,7 @@ def to_table(corpus: Corpus) -> dict[str, list]:
         "units": [[rel(u.iri, u.doc), u.type, u.doc, u.label, u.title, u.number, u.start,
                    u.end, sorted(u.links) if u.links else None]
                   for u in corpus.units.values()],
-        "sentences": [[rel(s.iri, s.doc), s.doc, s.start, s.end, s.text, rel(s.unit, s.doc)]
-                      for s in corpus.sentences],
+        "sentences": corpus.sentences.columns(),
         "entities": [[e.iri, e.label, e.type, sorted(e.aliases), sorted(e.units), e.mentions,
                       sorted(e.pinyin)] for e in corpus.entities.values()],
     }
@@ -214,13 +227,7 @@ def from_table(table: Any) -> Corpus | None:
             unit = Unit(absolute(iri, doc), type_, doc, label, title, number, start, end,
                         links=set(links) if links else None)
             units[unit.iri] = unit
-        same.update((iri, iri) for iri in units)
-        sentences = []
-        for iri, doc, start, end, text, unit in table["sentences"]:
-            doc = same.get(doc, doc)
-            unit = absolute(unit, doc)
-            sentences.append(Sentence(absolute(iri, doc), doc, start, end, text,
-                                      same.get(unit, unit)))
+        sentences = SentenceTable.from_columns(docs, table["sentences"])
         entities = {iri: Entity(iri, label, type_, set(aliases), set(in_units),
                                 {str(d): int(n) for d, n in mentions.items()}, set(pinyin))
                     for iri, label, type_, aliases, in_units, mentions, pinyin

@@ -215,6 +215,10 @@ class SpanColumn:
         # spans: name → (text number, start, end) arrays, offsets within that text
         self.spans = {name: (offsets[text] + start, offsets[text] + end)
                       for name, (text, start, end) in spans.items()}
+        # spans in order and apart (sentences, most targets): each occurrence is placed by
+        # one binary search over the spans, not the spans by two over the occurrences
+        self._apart = {name: bool(len(starts) < 2 or (ends[:-1] <= starts[1:]).all())
+                       for name, (starts, ends) in self.spans.items()}
 
     def index(self) -> CharIndex:
         """The character index of the joined text (loaded or made at the first use)."""
@@ -224,15 +228,31 @@ class SpanColumn:
 
     def count(self, term: str) -> dict[str, np.ndarray]:
         """Occurrences of ``term`` in each span, by span name."""
+        out = {}
+        for name, (idx, values) in self.count_sparse(term).items():
+            out[name] = np.zeros(len(self.spans[name][0]), dtype=np.float32)
+            out[name][idx] = values
+        return out
+
+    def count_sparse(self, term: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Occurrences of ``term`` by span name: (the spans holding it, how often)."""
         positions = self.index().find(term) if term else np.zeros(0, dtype=np.int64)
         out = {}
         for name, (starts, ends) in self.spans.items():
             if not len(positions):
-                out[name] = np.zeros(len(starts), dtype=np.float32)
-                continue
-            first = np.searchsorted(positions, starts, side="left")
-            last = np.searchsorted(positions, ends - len(term), side="right")
-            out[name] = np.maximum(last - first, 0).astype(np.float32)
+                out[name] = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+            elif self._apart[name]:
+                at = np.searchsorted(starts, positions, side="right") - 1
+                inside = at >= 0
+                inside[inside] = positions[inside] + len(term) <= ends[at[inside]]
+                spans, counts = np.unique(at[inside], return_counts=True)
+                out[name] = (spans.astype(np.int32), counts.astype(np.float32))
+            else:
+                first = np.searchsorted(positions, starts, side="left")
+                last = np.searchsorted(positions, ends - len(term), side="right")
+                dense = np.maximum(last - first, 0)
+                spans = np.flatnonzero(dense)
+                out[name] = (spans.astype(np.int32), dense[spans].astype(np.float32))
         return out
 
 
@@ -251,12 +271,18 @@ class TextColumn:
     def count(self, term: str) -> np.ndarray:
         """Non-overlapping occurrences of ``term`` in each text (as ``str.count``)."""
         out = np.zeros(self.size, dtype=np.float32)
-        if not term or not self.size:
-            return out
-        positions = self.index().find(term)
-        if len(positions):
-            np.add.at(out, np.searchsorted(self.starts, positions, side="right") - 1, 1)
+        idx, values = self.count_sparse(term)
+        out[idx] = values
         return out
+
+    def count_sparse(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(the texts holding ``term``, its occurrences in each)."""
+        if not term or not self.size:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        positions = self.index().find(term)
+        texts, counts = np.unique(np.searchsorted(self.starts, positions, side="right") - 1,
+                                  return_counts=True)
+        return texts.astype(np.int32), counts.astype(np.float32)
 
 
 class TermCounts:
@@ -272,9 +298,7 @@ class TermCounts:
         self._sizes = (len(sentences), len(targets), len(targets))
         self._text = SpanColumn(
             [docs[d].text if d in docs else "" for d in corpus.doc_list],
-            {"sentences": (corpus.sent_doc,
-                           np.array([s.start for s in sentences], dtype=np.int64),
-                           np.array([s.end for s in sentences], dtype=np.int64)),
+            {"sentences": (corpus.sent_doc, sentences.start, sentences.end),
              "targets": (corpus.target_doc,
                          np.array([u.start for u in targets], dtype=np.int64),
                          np.array([u.end for u in targets], dtype=np.int64))},
@@ -292,22 +316,25 @@ class TermCounts:
 
     def counts(self, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Occurrences of ``term`` in every sentence, target text and target title."""
+        out = []
+        for (idx, values), n in zip(self.sparse(term), self._sizes):
+            dense = np.zeros(n, dtype=np.float32)
+            dense[idx] = values
+            out.append(dense)
+        return out[0], out[1], out[2]
+
+    def sparse(self, term: str) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        """(indices, occurrences) of ``term`` in the sentences, target texts and target
+        titles holding it (each index once)."""
         cached = self.cache.get(term)
         if cached is None:
-            in_text = self._text.count(term)
+            in_text = self._text.count_sparse(term)
             # kept sparse: dense arrays would cost 0.75 MB a term on a 1,000-document corpus
-            cached = tuple((np.flatnonzero(a).astype(np.int32), a[a != 0])
-                           for a in (in_text["sentences"], in_text["targets"],
-                                     self._titles.count(term)))
+            cached = (in_text["sentences"], in_text["targets"], self._titles.count_sparse(term))
             size = sum(len(idx) for idx, _v in cached)
             if len(self.cache) >= TERM_CACHE or self.cells + size > TERM_CELLS:
                 self.cache, self.cells = {}, 0
             self.cache[term] = cached
             self.cells += size
-        out = []
-        for (idx, values), n in zip(cached, self._sizes):
-            dense = np.zeros(n, dtype=np.float32)
-            dense[idx] = values
-            out.append(dense)
-        return out[0], out[1], out[2]
+        return cached
 
