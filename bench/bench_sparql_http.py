@@ -1,6 +1,7 @@
 """/sparql side by side with ``oxigraph serve-read-only`` on an export of the same store.
 
     nice -n 10 python bench/bench_sparql_http.py --store /tmp/kg [--runs 20] [--clients 8] [--waitress]
+    nice -n 10 python bench/bench_sparql_http.py --store /tmp/kg --distinct --queries-only
     nice -n 10 python bench/bench_sparql_http.py --store /tmp/kg --paths --runs 200
 
 Exports the store (N-Quads, without the build index, which /sparql does not
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import os
 import shutil
 import socket
@@ -127,17 +129,21 @@ class Client:
         return response.status, time.perf_counter() - started, len(body)
 
 
-def per_query(servers: dict, queries: dict, runs: int) -> dict:
+def per_query(servers: dict, queries: dict, runs: int, distinct: bool = False) -> dict:
     """Per query and server: (median ms, status, bytes). The servers are asked in turn, one
-    request each, so that both see the same moments of a machine whose load changes."""
+    request each, so that both see the same moments of a machine whose load changes.
+    ``distinct``: every request's text differs (a numbered comment at its end), so that
+    /sparql has never seen it: no kept answer, no inline evaluation, a worker each time."""
     table = {}
+    count = itertools.count()
     for name, query in queries.items():
         clients = {label: Client(port, path) for label, (port, path) in servers.items()}
         first = {label: client.ask(query) for label, client in clients.items()}  # warm-up
         times: dict[str, list[float]] = {label: [] for label in clients}
         for _ in range(runs):
+            text = f"{query}\n# request {next(count)}" if distinct else query
             for label, client in clients.items():
-                times[label].append(client.ask(query)[1])
+                times[label].append(client.ask(text)[1])
         table[name] = {label: (statistics.median(times[label]) * 1000, first[label][0],
                                first[label][2]) for label in clients}
     return table
@@ -275,6 +281,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=5, help="sparql_timeout for the runaway")
     parser.add_argument("--waitress", action="store_true",
                         help="also time policykg serve on waitress (on a copy of the store)")
+    parser.add_argument("--distinct", action="store_true",
+                        help="per-query table with a different text for every request (queries "
+                             "/sparql has not seen: no kept answers, no inline evaluation)")
     parser.add_argument("--queries-only", action="store_true",
                         help="only the per-query table (no throughput, runaway or memory runs)")
     parser.add_argument("--paths", action="store_true",
@@ -321,8 +330,9 @@ def main() -> None:
         prologue = sparql_prologue()
         examples = {e["name"]: prologue + e["query"] for e in example_queries()}
         queries = {**examples, **{k: prologue + v for k, v in HEAVY.items()}}
-        table = per_query(servers, queries, args.runs)
-        print(f"store {args.store}: {len(queries)} queries, median of {args.runs} GETs each\n")
+        table = per_query(servers, queries, args.runs, args.distinct)
+        print(f"store {args.store}: {len(queries)} queries, median of {args.runs} GETs each"
+              + (" (every request a new text)" if args.distinct else "") + "\n")
         extra = [label for label in servers if label not in ("policykg", "oxigraph")]
         print("| query | policykg ms | oxigraph ms | ratio | status | bytes (pk / ox) |"
               + "".join(f" {label} ms | {label} ratio |" for label in extra))

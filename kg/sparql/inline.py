@@ -9,12 +9,13 @@ machine), which for the small queries of dashboards and example pages is most
 of their time. Only the exact request (text, dataset, formats) qualifies, and
 only on the snapshot where it was measured; anything new goes to a worker first.
 
-The answers themselves are kept too (up to ``cache_bytes`` in all, least
-recently used dropped first): on the same snapshot the same evaluation gives
-the same bytes, so a request asked again is answered without evaluating it,
-unless its text calls a function whose value changes from one evaluation to
-the next (``NOW``, ``RAND``, ``UUID``, ``STRUUID``, ``BNODE``). A build makes a
-new snapshot, and no answer of an older one is served.
+Whole answers (a worker's under 64 KB, or an inline one) are kept too, up to
+``cache_bytes`` in all, least recently used dropped first: on the same
+snapshot the same evaluation gives the same bytes, so a request asked again is
+answered without evaluating it, unless its text calls a function whose value
+changes from one evaluation to the next (``NOW``, ``RAND``, ``UUID``,
+``STRUUID``, ``BNODE``). A build makes a new snapshot, and no answer of an
+older one is served.
 """
 from __future__ import annotations
 
@@ -58,19 +59,19 @@ class InlineAnswers:
         self.answered = 0  # requests answered inline (for tests and benchmarks)
         self.reused = 0  # of which with a kept answer
 
-    def learn(self, generation: str, request: dict, seconds: float,
-              answer: tuple[str, bytes] | None = None) -> None:
-        """Remember ``request`` as cheap on the store ``generation`` if a worker answered it
-        whole in ``seconds`` below :data:`CHEAP_SECONDS`, and its ``answer`` (kind, body)."""
-        if seconds >= CHEAP_SECONDS:
-            return
+    def learn(self, generation: str, request: dict, seconds: float, kind: str,
+              body: bytes) -> None:
+        """A worker answered ``request`` whole on the store ``generation``: keep its answer
+        (``kind``, ``body``), and remember the request as cheap if that took ``seconds``
+        below :data:`CHEAP_SECONDS`."""
         with self._lock:
             key = request_key(request)
+            self._keep(key, request, generation, kind, body)
+            if seconds >= CHEAP_SECONDS:
+                return
             self._cheap[key] = generation
             while len(self._cheap) > _REMEMBERED:
                 self._cheap.popitem(last=False)
-            if answer is not None:
-                self._keep(key, request, generation, *answer)
 
     def _keep(self, key: tuple, request: dict, generation: str, kind: str, body: bytes) -> None:
         """Keep one answer (lock held) unless it is too big or may differ next time."""

@@ -383,7 +383,7 @@ class WorkerPool:
         if whole is not None and whole[-1][0] == b"E":  # a small answer, all here: free the worker now
             chunks = [data for tag, data in whole if tag == b"D"]
             self.inline.learn(worker.snapshot.generation, request, time.monotonic() - sent,
-                              (kind, b"".join(chunks)))
+                              kind, b"".join(chunks))
             self._release(worker)
             return kind, chunks
         return kind, self._stream(worker, deadline, timeout)
