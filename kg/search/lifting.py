@@ -9,7 +9,7 @@ from .dense import DenseIndex
 from .evidence import evidence
 from .fusion import Signals, shown
 from .results import Hit
-from .tables import Corpus, Entity, groups
+from .tables import Corpus, Entity, entity_names
 
 __all__ = ["Lifter", "EntityTable", "segment_max"]
 
@@ -28,21 +28,12 @@ class EntityTable:
 
     @classmethod
     def build(cls, corpus: Corpus, dense: DenseIndex) -> "EntityTable":
-        table = corpus.sentences
-        texts = table.texts()
-        sentences_of_unit: dict[str, list[int]] = {}
-        for code, found in enumerate(groups(table.unit.astype(np.int64), len(table.unit_names))):
-            sentences_of_unit.setdefault(table.unit_names[code], []).extend(found.tolist())
-        for t, found in enumerate(corpus.sentences_of_target):
-            sentences_of_unit.setdefault(corpus.targets[t].iri, []).extend(found.tolist())
         entities = sorted(corpus.entities.values(), key=lambda e: e.iri)
+        evidence = corpus.evidence or {}
         ev_ptr, ev_idx, t_ptr, t_idx, names_of = [0], [], [0], [], []
         for ent in entities:
-            names = sorted({n for n in (ent.label, *ent.aliases) if n}, key=len, reverse=True)
-            names_of.append(names)
-            found = {i for u in ent.units for i in sentences_of_unit.get(u, ())
-                     if any(n in texts[i] for n in names)}
-            ev_idx.extend(sorted(found))
+            names_of.append(entity_names(ent))
+            ev_idx.extend(evidence.get(ent.iri, ()))
             ev_ptr.append(len(ev_idx))
             t_idx.extend(sorted(corpus.target_at[u] for u in ent.units if u in corpus.target_at))
             t_ptr.append(len(t_idx))

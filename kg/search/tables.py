@@ -22,7 +22,7 @@ __all__ = ["Corpus", "Doc", "Unit", "Sentence", "SentenceTable", "Entity", "Save
 UNIT_TYPES = ("Task", "Principle", "Goal", "Section", "Part", "Chapter", "Article", "Item",
               "Paragraph")
 #: Layout of the tables :func:`to_table` saves (change it with the layout).
-TABLE_VERSION = "search tables v3"
+TABLE_VERSION = "search tables v4"
 #: The units results are made of, per document: the first of these groups it has
 #: (tasks in an implementation opinion, articles in a law, sections in a report).
 TARGET_TIERS = (("Task",), ("Article",), ("Principle", "Goal"), ("Section",), ("Part", "Chapter"))
@@ -83,6 +83,9 @@ class Corpus:
     units: dict[str, Unit]
     sentences: SentenceTable  # a list of records is made a table
     entities: dict[str, Entity]
+    # entity IRI → its evidence: the sentences of the units mentioning it that hold one of its
+    # names (made once with the table, then saved: a scan of 10⁶ sentence-name pairs)
+    evidence: dict[str, list[int]] | None = None
     targets: list[Unit] = field(default_factory=list)
     target_at: dict[str, int] = field(default_factory=dict)  # target IRI → index
 
@@ -91,6 +94,29 @@ class Corpus:
             self.sentences = SentenceTable.of(self.docs, self.sentences)
         self._assign_targets()
         self._index()
+        if self.evidence is None:
+            self.evidence = self._entity_evidence()
+
+    def _entity_evidence(self) -> dict[str, list[int]]:
+        table = self.sentences
+        texts = table.texts()
+        order = np.argsort(table.unit, kind="stable")
+        bounds = np.searchsorted(table.unit[order], np.arange(len(table.unit_names) + 1))
+        unit_code = {iri: i for i, iri in enumerate(table.unit_names)}
+
+        def sentences_of(unit: str) -> np.ndarray:
+            code = unit_code.get(unit)
+            own = order[bounds[code]:bounds[code + 1]] if code is not None else ()
+            target = self.target_at.get(unit)
+            return np.concatenate((own, self.sentences_of_target[target])) \
+                if target is not None else np.asarray(own, dtype=np.int64)
+
+        out = {}
+        for ent in self.entities.values():
+            names = entity_names(ent)
+            out[ent.iri] = sorted({i for u in ent.units for i in sentences_of(u).tolist()
+                                   if any(n in texts[i] for n in names)})
+        return out
 
     def _assign_targets(self) -> None:
         """Pick the units results are made of, and map every sentence to one of them."""
@@ -172,6 +198,11 @@ class Corpus:
         return out
 
 
+def entity_names(entity: Entity) -> list[str]:
+    """Every name of ``entity`` (label and aliases), longest first."""
+    return sorted({n for n in (entity.label, *entity.aliases) if n}, key=len, reverse=True)
+
+
 def groups(keys: np.ndarray, n: int) -> list[np.ndarray]:
     """For each key 0 … n-1, the positions holding it, in order (negative keys are dropped).
 
@@ -209,6 +240,7 @@ def to_table(corpus: Corpus) -> dict[str, list]:
         "sentences": corpus.sentences.columns(),
         "entities": [[e.iri, e.label, e.type, sorted(e.aliases), sorted(e.units), e.mentions,
                       sorted(e.pinyin)] for e in corpus.entities.values()],
+        "evidence": corpus.evidence,
     }
 
 
@@ -232,12 +264,15 @@ def from_table(table: Any) -> Corpus | None:
                                 {str(d): int(n) for d, n in mentions.items()}, set(pinyin))
                     for iri, label, type_, aliases, in_units, mentions, pinyin
                     in table["entities"]}
+        evidence = {str(iri): [int(i) for i in found] for iri, found in table["evidence"].items()}
+        if any(i >= len(sentences) for found in evidence.values() for i in found[-1:]):
+            return None
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
     for unit in units.values():
         doc = docs.get(unit.doc)
         unit.text = doc.text[unit.start:unit.end] if doc else ""
-    return Corpus(docs, units, sentences, entities)
+    return Corpus(docs, units, sentences, entities, evidence)
 
 
 def read_store(store: Any) -> Corpus:
