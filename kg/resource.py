@@ -2,14 +2,18 @@
 
 Each call runs a fixed handful of SPARQL queries (never one per row). The
 default graph is the union of the named graphs, and an entity named in two
-documents has its triples in both graphs, so queries use ``DISTINCT``.
+documents has its triples in both graphs, so queries use ``DISTINCT``. An
+entity of a corpus (国务院) has its triples in 841 graphs: a join on them over the
+union multiplies every row by that, so the queries here never join through an
+entity's own triples, and what a page lists is bounded (a page of mentions, of
+documents' tasks, the first values and incoming links with their totals).
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from .corpus import entity_documents
@@ -17,16 +21,23 @@ from .errors import NotFound, PolicyKGError
 from .filters import DocumentFilter
 from .formats import by_media_type
 from .iris import iri_ref, local_name
+from .mentions import Evidence, mention_page
 from .vocab import POL, PREFIXES
+from .workspace import entity_tasks
 
 _HIDDEN_INCOMING = ("pol:inDocument", "prov:wasDerivedFrom", "oa:hasSource", "pol:mentionOf",
                     "pol:evidenceFor", "pol:assertedObject", "oa:hasScope")
 #: Formats of :func:`describe_rdf` (anything else is answered in Turtle).
 _RDF_PAGE_FORMATS = ("turtle", "jsonld", "nt")
-_MAX_INCOMING = 500
 #: Mentions shown per page of a resource, and values shown per property.
 MENTIONS_PER_PAGE = 50
 VALUES_PER_PROPERTY = 50
+#: Incoming links shown (their total is counted).
+INCOMING_SHOWN = 50
+#: Documents whose tasks one page of an entity shows (newest first).
+TASK_DOCUMENTS_PER_PAGE = 10
+#: Units of one document shown among an entity's tasks (the rest are counted).
+UNITS_PER_DOCUMENT = 10
 
 
 def _pick(labels: dict[str, str], iri: str | None = None) -> str | None:
@@ -85,24 +96,6 @@ class Incoming:
 
 
 @dataclass
-class Evidence:
-    """A place in a document that names the resource, with its sentence for context.
-
-    ``start``/``end`` are offsets in the document's clean text; ``highlight`` is
-    the same span relative to ``sentence`` (``None`` without a sentence).
-    """
-
-    annotation: str
-    sentence: str | None
-    start: int
-    end: int
-    exact: str
-    document: str
-    document_title: str | None
-    highlight: tuple[int, int] | None
-
-
-@dataclass
 class OutlineNode:
     """One unit of a document's outline."""
 
@@ -132,6 +125,13 @@ class Resource:
     documents: list[dict[str, Any]] = field(default_factory=list)
     mention_total: int = 0  # mentions in all; ``mentions`` holds page ``mention_page``
     mention_page: int = 1
+    incoming_total: int = 0  # incoming links in all; ``incoming`` holds the first ones
+    #: entities: what it does in which units, for the documents of page ``tasks_page``
+    #: (``kg.workspace.entity_tasks`` groups, newest document first; the first
+    #: ``UNITS_PER_DOCUMENT`` units of each, ``more_units`` counts the others)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    tasks_page: int = 1
+    tasks_pages: int = 1
     #: predicates with more than VALUES_PER_PROPERTY values: their number of values
     more_values: dict[str, int] = field(default_factory=dict)
 
@@ -145,6 +145,7 @@ class Resource:
         data = asdict(self)
         data["types"] = [{"iri": t, "label": lbl} for t, lbl in self.types]
         data["mentions_per_page"] = MENTIONS_PER_PAGE
+        data["task_documents_per_page"] = TASK_DOCUMENTS_PER_PAGE
         data["document"] = ({"iri": self.document[0], "title": self.document[1]}
                             if self.document else None)
         for ev in data["mentions"]:
@@ -152,77 +153,103 @@ class Resource:
         return data
 
 
-def describe(store: Any, iri: str, *, page: int = 1) -> Resource:
+def describe(store: Any, iri: str, *, page: int = 1, tasks_page: int = 1) -> Resource:
     """Everything ``store`` says about ``iri``: labels, types, properties, incoming links, evidence.
 
     A resource named thousands of times (国务院 in a corpus) is shown a page
-    at a time: ``MENTIONS_PER_PAGE`` mentions of page ``page`` (in document
-    order) and at most ``VALUES_PER_PROPERTY`` values of each property, with
-    the totals.
+    at a time: ``MENTIONS_PER_PAGE`` mentions of page ``page`` (documents in
+    IRI order, then text order), at most ``VALUES_PER_PROPERTY`` values of each
+    property and the first ``INCOMING_SHOWN`` incoming links, with the totals;
+    an entity's tasks are those of the ``TASK_DOCUMENTS_PER_PAGE`` documents of
+    page ``tasks_page`` (newest first).
 
     Raises:
         InvalidIRI: ``iri`` is not an absolute IRI (kind ``invalid``).
         NotFound: no triple has ``iri`` as subject or object (or the IRI is private).
-        PolicyKGError: ``page`` is not a positive integer.
+        PolicyKGError: ``page`` or ``tasks_page`` is not a positive integer.
     """
-    if not isinstance(page, int) or page < 1:
-        raise PolicyKGError(f"page must be a positive integer, not {page!r}")
+    for name, value in (("page", page), ("tasks_page", tasks_page)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise PolicyKGError(f"{name} must be a positive integer, not {value!r}")
     node = _node(store, iri)
     rows, more = _outgoing(store, node)
-    incoming_rows = _incoming_rows(store, node)
+    incoming_rows, incoming_total = _incoming_rows(store, node)
     if not rows and not incoming_rows:
         if not bool(store.query(f"ASK {{ ?s ?p {node} }}").askAnswer):
             raise NotFound(f"{iri} is not in the graph")
     labels: dict[str, dict[str, str]] = {}
     own_labels, types, properties, text = _statements(rows, labels)
     incoming = _incoming(incoming_rows, labels)
-    mentions, total = _evidence(store, node, page)
+    mentions, total = mention_page(store, node, page, MENTIONS_PER_PAGE)
     resource = Resource(iri=iri, label=_pick(own_labels, iri), types=sorted(types),
                         properties=properties, incoming=incoming, mentions=mentions, text=text,
-                        mention_total=total, mention_page=page, more_values=more)
+                        mention_total=total, mention_page=page, more_values=more,
+                        incoming_total=incoming_total)
     resource.document = _document_of(store, node)
     if resource.is_document:
         resource.outline = _outline(store, node)
         resource.spans = _spans(store, node)
     elif any(p.predicate == str(POL.mentionedIn) for p in properties):
-        resource.documents = [d.to_json() for d in entity_documents(store, iri)]
+        documents = entity_documents(store, iri)
+        resource.documents = [d.to_json() for d in documents]
+        newest = sorted((d for d in documents if d.date), key=lambda d: d.date, reverse=True)
+        newest += [d for d in documents if not d.date]
+        resource.tasks_pages = max(1, -(-len(newest) // TASK_DOCUMENTS_PER_PAGE))
+        resource.tasks_page = tasks_page
+        shown = newest[(tasks_page - 1) * TASK_DOCUMENTS_PER_PAGE:tasks_page * TASK_DOCUMENTS_PER_PAGE]
+        if shown:
+            resource.tasks = entity_tasks(store, iri, documents=[d.iri for d in shown])
+        for group in resource.tasks:  # a law names 国务院 in a hundred articles
+            group["more_units"] = max(0, len(group["units"]) - UNITS_PER_DOCUMENT)
+            del group["units"][UNITS_PER_DOCUMENT:]
     return resource
 
 
 def _outgoing(store: Any, node: str) -> tuple[list, dict[str, int]]:
     """Rows (p, o, plabel, olabel) of the statements about ``node``, and the predicates
-    with more than ``VALUES_PER_PROPERTY`` values (their first values only) and their counts."""
+    with more than ``VALUES_PER_PROPERTY`` values (that many of their values only) and their counts."""
     counts = {str(p): int(n) for p, n in store.query(
         f"SELECT ?p (COUNT(DISTINCT ?o) AS ?n) WHERE {{ {node} ?p ?o }} GROUP BY ?p")}
     more = {p: n for p, n in counts.items()
             if n > VALUES_PER_PROPERTY and p not in (str(RDF.type), str(POL.cleanText))}
-    described = """
-          OPTIONAL { ?p rdfs:label ?plabel }
-          OPTIONAL { ?o rdfs:label|skos:prefLabel ?olabel FILTER (!isLiteral(?o)) }"""
-    rows = list(store.query(f"""
-        SELECT DISTINCT ?p ?o ?plabel ?olabel WHERE {{ {node} ?p ?o .
-          {f"FILTER (?p NOT IN ({', '.join(_iri(p) for p in more)}))" if more else ""}
-          {described} }}"""))
-    for predicate in sorted(more):  # the first values of a property with thousands of them
-        rows += store.query(f"""
-            SELECT DISTINCT ?p ?o ?plabel ?olabel WHERE {{
-              {{ SELECT ?o WHERE {{ {node} {_iri(predicate)} ?o }} ORDER BY ?o
-                 LIMIT {VALUES_PER_PROPERTY} }}
-              BIND ({_iri(predicate)} AS ?p) {described} }}""")
+    pairs = [(p, o) for p, o in store.query(f"""
+        SELECT DISTINCT ?p ?o WHERE {{ {node} ?p ?o .
+          {f"FILTER (?p NOT IN ({', '.join(_iri(p) for p in more)}))" if more else ""} }}""")]
+    for predicate in sorted(more):  # some values of a property with thousands of them
+        # in store order: ORDER BY would sort all 7,096 values of 国务院 for 50 (1 s)
+        pairs += [(URIRef(predicate), o) for (o,) in store.query(f"""
+            SELECT DISTINCT ?o WHERE {{ {node} {_iri(predicate)} ?o }} LIMIT {VALUES_PER_PROPERTY}""")]
+    # labels apart: asked beside the statements, they join each copy of them
+    # (one per document graph naming the resource)
+    named = sorted({str(p) for p, _ in pairs} | {str(o) for _, o in pairs if isinstance(o, URIRef)})
+    found: dict[str, list] = {}
+    if named:
+        for x, label in store.query(f"""
+                SELECT DISTINCT ?x ?l WHERE {{ VALUES ?x {{ {" ".join(_iri(x) for x in named)} }}
+                  ?x rdfs:label|skos:prefLabel ?l }}"""):
+            found.setdefault(str(x), []).append(label)
+    rows = []
+    for p, o in pairs:
+        plabels = [lbl for lbl in found.get(str(p), []) if lbl is not None] or [None]
+        olabels = (found.get(str(o)) or [None]) if isinstance(o, URIRef) else [None]
+        rows += [(p, o, pl, ol) for pl in plabels for ol in olabels]
     return rows, more
 
 
-def _incoming_rows(store: Any, node: str) -> list:
-    """Rows (s, p, slabel, plabel) of the statements pointing at ``node`` (private ones left out)."""
+def _incoming_rows(store: Any, node: str) -> tuple[list, int]:
+    """Rows (s, p, slabel, plabel) of the first ``INCOMING_SHOWN`` statements pointing at
+    ``node`` (private ones left out), and how many (subject, predicate) pairs point at it."""
+    hidden = f"FILTER (?p NOT IN ({', '.join(_HIDDEN_INCOMING)}))"
+    total = sum(int(n) for _p, n in store.query(f"""
+        SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p {node} {hidden} }} GROUP BY ?p"""))
     rows = store.query(f"""
-        SELECT DISTINCT ?s ?p ?slabel ?plabel WHERE {{
-          ?s ?p {node} .
-          FILTER (?p NOT IN ({", ".join(_HIDDEN_INCOMING)}))
+        SELECT ?s ?p ?slabel ?plabel WHERE {{
+          {{ SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {node} {hidden} }} LIMIT {INCOMING_SHOWN} }}
           OPTIONAL {{ ?s rdfs:label|skos:prefLabel|rdf:value ?slabel }}
           OPTIONAL {{ ?p rdfs:label ?plabel }}
-        }} LIMIT {_MAX_INCOMING}""")
+        }}""")
     private = getattr(store, "is_private", lambda _iri: False)
-    return [row for row in rows if not private(str(row[0]))]
+    return [row for row in rows if not private(str(row[0]))], total
 
 
 def _statements(rows: list, labels: dict[str, dict[str, str]]):
@@ -271,47 +298,6 @@ def _incoming(rows: list, labels: dict[str, dict[str, str]]) -> list[Incoming]:
         incoming.append(Incoming(str(s), _pick(labels.get(str(s), {}), str(s)), str(p),
                                  _pick(labels.get(str(p), {}), str(p))))
     return incoming
-
-
-def _evidence(store, node: str, page: int) -> tuple[list[Evidence], int]:
-    """One page of the places naming ``node`` (document order) and how many there are."""
-    # A few small queries rather than one: Oxigraph joins an OPTIONAL before the
-    # LIMIT, which on 10⁴ mentions (国务院 in a corpus) costs seconds.
-    named = (f"{{ ?ann pol:mentionOf {node} }} "
-             f"UNION {{ ?ann a pol:TopicEvidence ; pol:assertedObject {node} }}")
-    total = int(next(iter(store.query(
-        f"SELECT (COUNT(DISTINCT ?ann) AS ?n) WHERE {{ {named} }}")))[0])
-    picked = [str(row[0]) for row in store.query(f"""
-        SELECT DISTINCT ?ann ?doc ?start WHERE {{ {named}
-          ?ann oa:hasTarget ?t . ?t oa:hasSource ?doc ; oa:hasSelector ?pos . ?pos oa:start ?start .
-        }} ORDER BY ?doc ?start ?ann
-        LIMIT {MENTIONS_PER_PAGE} OFFSET {(page - 1) * MENTIONS_PER_PAGE}""")]
-    if not picked:
-        return [], total
-    values = " ".join(_iri(a) for a in picked)
-    places = store.query(f"""
-        SELECT ?ann ?start ?end ?exact ?doc WHERE {{ VALUES ?ann {{ {values} }}
-          ?ann oa:hasTarget ?t . ?t oa:hasSource ?doc ; oa:hasSelector ?pos, ?quote .
-          ?pos oa:start ?start ; oa:end ?end . ?quote oa:exact ?exact . }}""")
-    found: dict[str, Evidence] = {}
-    for ann, start, end, exact, doc in places:
-        found.setdefault(str(ann), Evidence(str(ann), None, int(start), int(end), str(exact),
-                                            str(doc), None, None))
-    for ann, text, start in store.query(f"""
-            SELECT ?ann ?stext ?sstart WHERE {{ VALUES ?ann {{ {values} }}
-              ?ann oa:hasScope ?sent . ?sent rdf:value ?stext ; pol:startOffset ?sstart }}"""):
-        ev = found.get(str(ann))
-        if ev is not None and ev.sentence is None:
-            ev.sentence = str(text)
-            ev.highlight = (ev.start - int(start), ev.end - int(start))
-    docs = " ".join(sorted({_iri(ev.document) for ev in found.values()}))
-    titles: dict[str, str] = {}
-    for doc, title in store.query(
-            f"SELECT ?doc ?title WHERE {{ VALUES ?doc {{ {docs} }} ?doc dcterms:title ?title }}"):
-        titles.setdefault(str(doc), str(title))
-    for ev in found.values():
-        ev.document_title = titles.get(ev.document)
-    return [found[a] for a in picked if a in found], total
 
 
 def _document_of(store, node: str) -> tuple[str, str] | None:

@@ -32,11 +32,11 @@ def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     return number
 
 
-def page_arg() -> int:
-    """The ``page`` parameter (1 when absent); 400 unless a positive integer."""
-    value = (request.args.get("page") or "1").strip()
+def page_arg(name: str = "page") -> int:
+    """The page number parameter ``name`` (1 when absent); 400 unless a positive integer."""
+    value = (request.args.get(name) or "1").strip()
     if not value.isdecimal() or not 1 <= int(value) <= 10 ** 6:
-        abort(400, f"参数 page 须为正整数 · parameter page must be a positive integer, not {value!r}")
+        abort(400, f"参数 {name} 须为正整数 · parameter {name} must be a positive integer, not {value!r}")
     return int(value)
 
 

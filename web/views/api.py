@@ -23,7 +23,7 @@ def resource():
     iri = text_arg("iri")
     if not iri:
         abort(400, "missing parameter iri")
-    return jsonify(get_kg().resource(iri, page=page_arg()).to_json())
+    return jsonify(get_kg().resource(iri, page=page_arg(), tasks_page=page_arg("tasks_page")).to_json())
 
 
 @bp.get("/graph")

@@ -155,14 +155,12 @@ def _resource_response(iri: str):
         response = Response(body, mimetype=media_type)
         response.headers["Vary"] = "Accept"
         return response
-    data = kg.resource(iri, page=page_arg()).to_json()
+    data = kg.resource(iri, page=page_arg(), tasks_page=page_arg("tasks_page")).to_json()
     if _is_document(data):
         html = render_template("document.html", r=data, iri=iri, hidden=_DOCUMENT_HIDDEN,
                                **_document_parts(data, kg.passages(iri), kg.pages(iri)))
     else:
-        # an entity: what it does in which tasks, by document
-        tasks = _jsonable(kg.entity_tasks(iri)) if data.get("documents") else []
-        html = render_template("resource.html", r=data, iri=iri, tasks=tasks, **_page_parts(data))
+        html = render_template("resource.html", r=data, iri=iri, **_page_parts(data))
     response = Response(html, mimetype="text/html")
     response.headers["Vary"] = "Accept"
     return response
@@ -176,22 +174,6 @@ _DOCUMENT_HIDDEN = ("https://w3id.org/policykg/ontology#mentions", "http://purl.
 def _is_document(data: dict) -> bool:
     return bool(data.get("text")) and any(
         t.get("iri", "").endswith("#PolicyDocument") for t in data.get("types") or ())
-
-
-def _jsonable(groups: list[dict]) -> list[dict]:
-    """``kg.entity_tasks`` groups with their dataclasses as plain dicts (for the template)."""
-    from dataclasses import asdict, is_dataclass
-
-    def plain(value):
-        if is_dataclass(value):
-            return asdict(value)
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [plain(v) for v in value]
-        return value
-
-    return plain(groups)
 
 
 def _mention_spans(mentions) -> list[Span]:
@@ -216,9 +198,14 @@ def _document_parts(data: dict, sentences: list[tuple[int, int]], pages: list[tu
     return {"text_html": Markup("").join(html), "page_numbers": [n for n, _ in starts]}
 
 
+#: Rows of the table of documents naming an entity shown per page (a corpus entity has hundreds).
+DOCUMENTS_PER_PAGE = 50
+
+
 def _page_parts(data: dict) -> dict:
     """Pre-rendered safe HTML of a resource page: each mention of the resource in its
-    sentence with the span marked, and the pager of the mentions."""
+    sentence with the span marked, and the pagers of its mentions, its documents and
+    their tasks (parameters ``page``, ``docs_page``, ``tasks_page``)."""
     parts: dict = {}
     contexts = []
     seen: set[tuple] = set()
@@ -235,17 +222,32 @@ def _page_parts(data: dict) -> dict:
     parts["mention_contexts"] = contexts
     per_page = data.get("mentions_per_page") or 50
     total, page = data.get("mention_total") or 0, data.get("mention_page") or 1
-    pages = max(1, -(-total // per_page))
+    parts["pager"] = _pager("page", page, max(1, -(-total // per_page)), per_page)
+    documents = data.get("documents") or []
+    docs_page = page_arg("docs_page")
+    parts["documents"] = documents[(docs_page - 1) * DOCUMENTS_PER_PAGE:docs_page * DOCUMENTS_PER_PAGE]
+    parts["docs_pager"] = _pager("docs_page", docs_page,
+                                 max(1, -(-len(documents) // DOCUMENTS_PER_PAGE)), DOCUMENTS_PER_PAGE,
+                                 anchor="documents")
+    parts["tasks"] = data.get("tasks") or []
+    parts["tasks_pager"] = _pager("tasks_page", data.get("tasks_page") or 1,
+                                  data.get("tasks_pages") or 1,
+                                  data.get("task_documents_per_page") or 10, anchor="tasks")
+    return parts
+
+
+def _pager(param: str, page: int, pages: int, per_page: int, *, anchor: str | None = None) -> dict:
+    """Page ``page`` of ``pages`` with links to the previous and next ones (the other
+    parameters of the request kept, landing on ``#anchor``; past the end, "previous" is
+    the last page)."""
     args = {**(request.view_args or {}), **request.args.to_dict()}
 
     def url(number: int) -> str:
-        return url_for(request.endpoint, **{**args, "page": number})
+        return url_for(request.endpoint, **{**args, param: number}, _anchor=anchor)
 
-    parts["pager"] = {"page": page, "pages": pages,
-                      "first": (page - 1) * per_page + 1,
-                      "prev": url(min(page - 1, pages)) if page > 1 else None,
-                      "next": url(page + 1) if page < pages else None}
-    return parts
+    return {"page": page, "pages": pages, "first": (page - 1) * per_page + 1,
+            "prev": url(min(page - 1, pages)) if page > 1 else None,
+            "next": url(page + 1) if page < pages else None}
 
 
 @bp.get("/resource")
