@@ -149,8 +149,12 @@ def per_query(servers: dict, queries: dict, runs: int, distinct: bool = False) -
     return table
 
 
-def throughput(port: int, path: str, queries: list[str], clients: int, seconds: float) -> dict:
+def throughput(port: int, path: str, queries: list[str], clients: int, seconds: float,
+               distinct: bool = False) -> dict:
+    """``clients`` threads cycling through ``queries`` for ``seconds`` (``distinct``: every
+    request a new text): requests/s, p50 and max latency, errors."""
     latencies: list[float] = []
+    count = itertools.count()
     errors = [0]
     lock = threading.Lock()
     stop = time.monotonic() + seconds
@@ -160,7 +164,9 @@ def throughput(port: int, path: str, queries: list[str], clients: int, seconds: 
         i = offset
         mine = []
         while time.monotonic() < stop:
-            status, elapsed, _ = client.ask(queries[i % len(queries)])
+            query = queries[i % len(queries)]
+            status, elapsed, _ = client.ask(f"{query}\n# request {next(count)}" if distinct
+                                            else query)
             i += 1
             if status != 200:
                 with lock:
@@ -282,8 +288,9 @@ def main() -> None:
     parser.add_argument("--waitress", action="store_true",
                         help="also time policykg serve on waitress (on a copy of the store)")
     parser.add_argument("--distinct", action="store_true",
-                        help="per-query table with a different text for every request (queries "
-                             "/sparql has not seen: no kept answers, no inline evaluation)")
+                        help="a different text for every request, in the per-query table and the "
+                             "throughput run (queries /sparql has not seen: no kept answers, no "
+                             "inline evaluation)")
     parser.add_argument("--queries-only", action="store_true",
                         help="only the per-query table (no throughput, runaway or memory runs)")
     parser.add_argument("--paths", action="store_true",
@@ -353,7 +360,8 @@ def main() -> None:
         print()
         if args.queries_only:
             return
-        loads = {label: throughput(port, path, list(examples.values()), args.clients, args.seconds)
+        loads = {label: throughput(port, path, list(examples.values()), args.clients, args.seconds,
+                                   args.distinct)
                  for label, (port, path) in servers.items()}
         print(f"| {args.clients} clients × {args.seconds:g} s | requests/s | p50 ms | max ms | errors |")
         print("|---|---:|---:|---:|---:|")

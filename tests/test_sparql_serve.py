@@ -1,6 +1,7 @@
 """``policykg serve`` as a user starts it: granian by default, waitress by the setting ``server``."""
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
@@ -109,11 +110,23 @@ def test_serve_runs_on_granian_answers_the_protocol_and_stops_cleanly(built, tmp
         status, headers, body = _get(served.url(), {"Accept": "text/turtle"})
         assert status == 200 and b"sparql-service-description#defaultDataset" in body
         assert _snapshots(store)  # the workers' snapshot, beside the store
+        # an answer still streaming at sparql_timeout (5 s) is cut: the chunked body never ends
+        connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=60)
+        connection.request("GET", served.url("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"),
+                           headers={"Accept": JSON})
+        response = connection.getresponse()
+        assert response.status == 200
+        with pytest.raises(http.client.IncompleteRead):
+            response.read()
+        connection.close()
+        assert _get(served.url("ASK {}"))[0] == 200
     finally:
         code = served.stop()
     log = (tmp_path / "serve.log").read_text()
     assert code == 0, log
     assert "Traceback" not in log and "warning" not in log.lower(), log
+    assert "policykg: an answer was cut while streaming: the answer was still streaming after 5 s" \
+        in log
     assert not _snapshots(store), "the snapshot is removed when the server stops"
 
 

@@ -488,8 +488,13 @@ def _serve_granian(settings: Settings, host: str, port: int) -> None:
     from granian.constants import Interfaces
     from granian.log import LogLevels
 
+    # its log on standard error, as ours and waitress's (granian's default is standard output)
+    handlers = {name: {"formatter": name, "class": "logging.StreamHandler",
+                       "stream": "ext://sys.stderr"} for name in ("generic", "access")}
     server = Granian("policykg", interface=Interfaces.WSGI, address=host, port=port, workers=1,
-                     blocking_threads=_threads(), log_level=LogLevels.warning)
+                     blocking_threads=_threads(), log_level=LogLevels.warning,
+                     log_dictconfig={"handlers": {"console": handlers["generic"],
+                                                  "access": handlers["access"]}})
     # granian warns about more Python threads than 2 x cores; ours mostly wait (see _threads)
     logging.getLogger("_granian").addFilter(
         lambda record: not record.getMessage().startswith("Configuration allows spawning"))
@@ -514,7 +519,26 @@ def _granian_app(settings: Settings) -> Any:
     # the worker ends through multiprocessing, which leaves with os._exit (no atexit): its own
     # exit hooks close the graph, so the SPARQL workers stop and the snapshot is removed
     multiprocessing.util.Finalize(app, close, exitpriority=10)
+    for handler in logging.getLogger("_granian").handlers:  # granian's records, from any logger
+        handler.addFilter(_cut_answers_in_one_line)
     return app
+
+
+def _cut_answers_in_one_line(record: logging.LogRecord) -> bool:
+    """An answer stopped while it streamed (``sparql_timeout``) raises out of the body, which
+    is what makes granian cut the connection instead of ending the body as if complete; granian
+    then logs the error with its traceback (as text in the message): one line says it."""
+    text = str(record.msg)
+    if text.startswith("Application callable raised an exception\nTraceback"):
+        name, _, message = text.rstrip().rsplit("\n", 1)[-1].partition(": ")
+        if name.rsplit(".", 1)[-1] in _kg_errors(PolicyKGError):
+            record.msg, record.args = f"policykg: an answer was cut while streaming: {message}", ()
+    return True
+
+
+def _kg_errors(cls: type) -> set[str]:
+    """The names of ``cls`` and its subclasses."""
+    return {cls.__name__}.union(*(_kg_errors(sub) for sub in cls.__subclasses__()))
 
 
 _SERVERS = {"granian": _serve_granian, "waitress": _serve_waitress}
