@@ -109,10 +109,19 @@ def read_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
     if not whole:
         return np.asarray(matrix[rows], dtype=np.float32)
     out = np.empty((len(rows), matrix.shape[1]), dtype=np.float32)
+    rows = np.asarray(rows, dtype=np.int64)
+    order = np.argsort(rows, kind="stable")
+    ordered = rows[order]
+    # one read per run of consecutive rows (rows of a document's sentences are neighbours)
+    breaks = np.flatnonzero(np.diff(ordered) != 1) + 1
     with open(filename, "rb", buffering=0) as handle:
         fd = handle.fileno()
-        for i, row in enumerate(np.asarray(rows).tolist()):
-            out[i] = np.frombuffer(os.pread(fd, width, offset + row * width), dtype=np.float32)
+        for run in np.split(np.arange(len(ordered)), breaks):
+            if not len(run):
+                continue
+            first, count = int(ordered[run[0]]), len(run)
+            data = os.pread(fd, width * count, offset + first * width)
+            out[order[run]] = np.frombuffer(data, dtype=np.float32).reshape(count, -1)
     return out
 
 

@@ -88,7 +88,8 @@ def test_dense_index_on_a_big_matrix_ranks_like_the_exact_product(tmp_path):
     matrix = np.load(matrix_path, mmap_mode="r")
     rows = [SimpleNamespace(kind="sentence", iri=f"s{i}") for i in range(3000)] + \
         [SimpleNamespace(kind="unit", iri=f"u{i}") for i in range(1000)]
-    corpus = SimpleNamespace(sentences=[SimpleNamespace(iri=f"s{i}") for i in range(3000)],
+    sentences = [f"s{i}" for i in range(3000)]  # what DenseIndex reads of a SentenceTable
+    corpus = SimpleNamespace(sentences=SimpleNamespace(iris=lambda: sentences),
                              targets=[SimpleNamespace(iri=f"u{i}") for i in range(1000)])
     fast = DenseIndex(corpus, rows, matrix, quantised_beside(matrix, min_rows=1))
     exact = DenseIndex(corpus, rows, matrix, quantised=False)

@@ -249,12 +249,25 @@ def fuse(sig: Signals, corpus: Corpus, method: str, rtype: str = "task"
 
 def _target_weights(sig: Signals, n_t: int) -> np.ndarray:
     """(3, n_t) weights of BM25, dense and concept per target, by its unit type."""
+    key = (id(sig.target_types), sig.unit_types, n_t)
+    cached = _WEIGHTS_CACHE[0]  # one tuple: safe across threads
+    if cached is not None and cached[0] == key:  # the same corpus as the last question
+        return cached[1]
     if sig.target_types is None or not sig.unit_types:
         w = DEFAULT_WEIGHTS
-        return np.array([[w.bm25], [w.dense], [w.concept]], dtype=np.float32).repeat(n_t, axis=1)
-    table = np.array([[w.bm25, w.dense, w.concept] for w in map(weights_of, sig.unit_types)],
-                     dtype=np.float32)
-    return table[sig.target_types].T
+        weights = np.array([[w.bm25], [w.dense], [w.concept]],
+                           dtype=np.float32).repeat(n_t, axis=1)
+    else:
+        table = np.array([[w.bm25, w.dense, w.concept] for w in map(weights_of, sig.unit_types)],
+                         dtype=np.float32)
+        weights = np.ascontiguousarray(table[sig.target_types].T)
+    weights.flags.writeable = False
+    # the types are kept alive with it, so their id cannot be reused by another array
+    _WEIGHTS_CACHE[0] = (key, weights, sig.target_types)
+    return weights
+
+
+_WEIGHTS_CACHE: list = [None]
 
 
 def shown(scores: np.ndarray, direct: np.ndarray | None = None,
