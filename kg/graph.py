@@ -347,7 +347,7 @@ class KnowledgeGraph:
         """Entities of one type (or all) whose names contain ``text`` (``kg.workspace.EntityRow``)."""
         from .workspace import entity_list
 
-        return entity_list(self.store, type, text=text)
+        return entity_list(self.store, type, text=text, tables=self.tables)
 
     def entity_type_counts(self) -> dict[str, int]:
         """How many organisations, places, events, programmes and cited documents the graph holds."""

@@ -26,6 +26,7 @@ _UNIT_CLASSES = ("Part", "Chapter", "Section", "Task", "Principle", "Goal", "Art
                  "Paragraph", "Annex")
 _MAX_RELATED = 12
 _MAX_SUGGESTIONS = 50
+_ENTITY_TABLE = "entity list v1"  # the layout of the saved entity list: a new one ignores old files
 
 
 def _node(iri: str) -> str:
@@ -161,8 +162,8 @@ def unit_view(store, iri: str) -> UnitView:
     row = found[0]
     doc, start, end = row["doc"] or "", int(row["start"] or 0), int(row["end"] or 0)
     ancestors = _rows(store, f"""
-        SELECT DISTINCT ?a ?start ?end WHERE {{ {node} dcterms:isPartOf+ ?a .
-          ?a a pol:StructuralUnit ; pol:startOffset ?start ; pol:endOffset ?end }}""")
+        SELECT DISTINCT ?a ?start ?end WHERE {{ GRAPH {_node(doc)} {{ {node} dcterms:isPartOf+ ?a .
+          ?a a pol:StructuralUnit ; pol:startOffset ?start ; pol:endOffset ?end }} }}""")
     ancestors.sort(key=lambda a: (int(a["start"] or 0), -int(a["end"] or 0)))
     parts = _rows(store, f"""
         SELECT ?u ?pos WHERE {{ ?u dcterms:isPartOf {node} ; a pol:StructuralUnit ;
@@ -226,17 +227,18 @@ def _unit_aims(store, node: str) -> tuple[list[str], list[dict[str, str]], list[
 def _unit_entities(store, node: str, doc: str,
                    mentions: list[dict[str, Any]]) -> dict[str, list[EntityRole]]:
     """The entities a unit (or a unit inside it) names or relates to, by type, with their roles."""
-    # a collective unit (各区政府, 各成员单位) of a duty counts as an organisation
+    # a collective unit (各区政府, 各成员单位) of a duty counts as an organisation; paths are
+    # followed in the document's graph (over the union: seconds on a corpus)
     links = _rows(store, f"""
-        SELECT DISTINCT ?p ?e ?type WHERE {{
+        SELECT DISTINCT ?p ?e ?type WHERE {{ GRAPH {_node(doc)} {{
           ?u dcterms:isPartOf* {node} ; a pol:StructuralUnit ; ?p ?e .
-          {{ ?e pol:entityType ?type }} UNION {{ ?e a pol:CollectiveUnit BIND ("Organization" AS ?type) }} }}""")
+          {{ ?e pol:entityType ?type }} UNION {{ ?e a pol:CollectiveUnit BIND ("Organization" AS ?type) }} }} }}""")
     evidence = _rows(store, f"""
-        SELECT DISTINCT ?p ?e ?s ?end WHERE {{
+        SELECT DISTINCT ?p ?e ?s ?end WHERE {{ GRAPH {_node(doc)} {{
           ?u dcterms:isPartOf* {node} ; a pol:StructuralUnit .
           ?ann a pol:RelationEvidence ; pol:evidenceFor ?u ; pol:assertedPredicate ?p ;
                pol:assertedObject ?e ; oa:hasTarget/oa:hasSelector ?sel .
-          ?sel oa:start ?s ; oa:end ?end }} ORDER BY ?s""")
+          ?sel oa:start ?s ; oa:end ?end }} }} ORDER BY ?s""")
     by_entity: dict[str, tuple[str, set[str]]] = {}
     for link in links:
         by_entity.setdefault(link["e"], (link["type"] or "", set()))[1].add(link["p"])
@@ -309,61 +311,59 @@ def entity_type_counts(store) -> dict[str, int]:
     return counts
 
 
-def entity_list(store, type: str | None = None, *, text: str | None = None) -> list[EntityRow]:
+def entity_list(store, type: str | None = None, *, text: str | None = None,
+                tables: Any = None) -> list[EntityRow]:
     """The entities of one type (or all), whose names contain ``text``, most mentioned first.
 
-    Each row has its Chinese and English names, aliases, counts of mentions,
-    documents and units, and one of its mentions (the same on every call) as an example.
+    Each row has its Chinese and English names, aliases, counts of mentions, documents and units,
+    one of its mentions (the same on every call) as an example. ``tables`` (``kg.cache.Tables``)
+    keeps the whole list beside the store for its generation.
 
     Raises:
         PolicyKGError: (kind ``invalid``) ``type`` is not one of ``ENTITY_TYPES``.
     """
     if type and type not in ENTITY_TYPES:
         raise PolicyKGError(f"unknown entity type {type!r}; choose from {', '.join(ENTITY_TYPES)}")
-    wanted = f'VALUES ?t {{ {_literal(ENTITY_TYPES[type])} }}' if type else ""
-    # separate small queries: OPTIONALs side by side would multiply mentions by units per entity,
-    # and a type test on every place an entity is named costs seconds on a corpus
-    rows = _rows(store, f"SELECT DISTINCT ?e ?t WHERE {{ {wanted} ?e pol:entityType ?t }}")
-    counts: dict[str, dict[str, int]] = {r["e"]: {"mentions": 0, "docs": 0, "units": 0} for r in rows}
-    for row in _rows(store, f"SELECT ?e (COUNT(DISTINCT ?m) AS ?n) WHERE {{ {wanted} "
-                            "?e pol:entityType ?t . ?m pol:mentionOf ?e } GROUP BY ?e"):
-        counts.setdefault(row["e"], {"mentions": 0, "docs": 0, "units": 0})["mentions"] = int(row["n"] or 0)
-    documents = {r["d"] for r in _rows(store, "SELECT DISTINCT ?d WHERE { ?d a pol:PolicyDocument }")}
-    for row in _rows(store, f"SELECT DISTINCT ?e ?x WHERE {{ {wanted} ?e pol:entityType ?t ; "
-                            "pol:mentionedIn ?x }"):
-        if row["e"] in counts:
-            counts[row["e"]]["docs" if row["x"] in documents else "units"] += 1
-    for row in rows:
-        row.update({k: str(v) for k, v in counts.get(row["e"], {}).items()})
-    iris = {r["e"] for r in rows}
-    names = _names(store, iris, predicates="rdfs:label skos:prefLabel",
-                   where=f"{wanted} ?s pol:entityType ?t .")
-    aliases: dict[str, list[str]] = {}
-    for row in _rows(store, f"SELECT DISTINCT ?e ?a WHERE {{ {wanted} ?e pol:entityType ?t ; "
-                            "skos:altLabel ?a } ORDER BY ?a"):
-        aliases.setdefault(row["e"], []).append(row["a"] or "")
+    saved = tables.load("entities", _ENTITY_TABLE) if tables is not None else None
+    every = [EntityRow(**{**r, "example": Passage(**r["example"]) if r["example"] else None})
+             for r in saved] if saved is not None else _every_entity(store)
+    if saved is None and tables is not None:
+        tables.save("entities", _ENTITY_TABLE, [r.to_json() for r in every])
     needle = (text or "").strip().casefold()
+    return [r for r in every if (not type or r.type == type) and (not needle or any(
+        needle in n.casefold() for n in (r.zh, r.en, *r.aliases)))]
+
+
+def _every_entity(store) -> list[EntityRow]:
+    """Every entity of the store with its names, counts and example, most mentioned first."""
+    # counted in each document's graph, never joined on an entity's own triples: the union
+    # has a copy of them per graph naming it, and joins multiplied by that (国务院: 841) took minutes
+    rows = _rows(store, "SELECT DISTINCT ?e ?t WHERE { ?e pol:entityType ?t }")
+    counts = {r["e"]: r for r in _rows(store, "SELECT ?e (COUNT(?m) AS ?mentions) (MIN(?m) AS ?first) "
+                                              "WHERE { GRAPH ?g { ?m pol:mentionOf ?e } } GROUP BY ?e")}
+    for row in _rows(store, "SELECT ?e (SUM(IF(?x = ?g, 1, 0)) AS ?docs) (SUM(IF(?x = ?g, 0, 1)) AS ?units) "
+                            "WHERE { GRAPH ?g { ?e pol:mentionedIn ?x } } GROUP BY ?e"):
+        counts.setdefault(row["e"], {}).update(docs=row["docs"], units=row["units"])
+    kinds = "{ SELECT DISTINCT ?s WHERE { ?s pol:entityType ?t } }"
+    names = _names(store, {r["e"] for r in rows}, predicates="rdfs:label skos:prefLabel", where=kinds)
+    aliases: dict[str, list[str]] = {}
+    for row in _rows(store, f"SELECT DISTINCT ?s ?a WHERE {{ {kinds} ?s skos:altLabel ?a }}"):
+        aliases.setdefault(row["s"], []).append(row["a"] or "")
     out = []
     for row in rows:
-        name = names[row["e"]]
-        if needle and not any(needle in n.casefold() for n in (name.zh, name.en, *aliases.get(row["e"], ()))):
-            continue
-        out.append(EntityRow(row["e"], name.zh or name.label, name.en, aliases.get(row["e"], []),
+        name, count = names[row["e"]], counts.get(row["e"], {})
+        out.append(EntityRow(row["e"], name.zh or name.label, name.en, sorted(aliases.get(row["e"], [])),
                              _TYPE_OF_VALUE.get(row["t"] or "", row["t"] or ""),
-                             int(row.get("mentions") or 0), int(row.get("docs") or 0),
-                             int(row.get("units") or 0)))
+                             int(count.get("mentions") or 0), int(count.get("docs") or 0),
+                             int(count.get("units") or 0)))
     out.sort(key=lambda r: (-r.mentions, r.zh))
-    _add_examples(store, out, wanted)
+    _add_examples(store, out, {e: c["first"] for e, c in counts.items() if c.get("first")})
     return out
 
 
-def _add_examples(store, rows: list[EntityRow], wanted: str) -> None:
-    """Give each row a mention as an example: document, offsets and the sentence around it."""
-    if not rows:
-        return
-    # one mention per entity (the least IRI: stable between runs), then where it is
-    first = {r["e"]: r["m"] for r in _rows(store, f"SELECT ?e (MIN(STR(?x)) AS ?m) WHERE {{ {wanted} "
-                                                  "?e pol:entityType ?t . ?x pol:mentionOf ?e } GROUP BY ?e")}
+def _add_examples(store, rows: list[EntityRow], first: dict[str, str]) -> None:
+    """Give each row its ``first`` mention (the least IRI: stable between runs) as an example:
+    document, offsets and the sentence around it."""
     wanted_rows = [r for r in rows if r.iri in first]
     if not wanted_rows:
         return
@@ -397,13 +397,14 @@ class TopicRow:
 
 def topic_list(store) -> list[TopicRow]:
     """Every topic linked to at least one unit or document, most linked first."""
-    rows = _rows(store, """
-        SELECT ?t ?broader (COUNT(DISTINCT ?u) AS ?units) (COUNT(DISTINCT ?d) AS ?docs) WHERE {
-          ?x dcterms:subject ?t . ?t a skos:Concept .
-          OPTIONAL { ?x a pol:StructuralUnit BIND (?x AS ?u) }
-          OPTIONAL { ?x a pol:PolicyDocument BIND (?x AS ?d) }
-          OPTIONAL { ?t skos:broader ?broader }
-        } GROUP BY ?t ?broader""")
+    # counted in each document's graph, the concepts apart: joined over the union, every
+    # unit was counted once per graph holding its topic's triples (5 s on a corpus)
+    concepts = {r["t"]: r["b"] for r in _rows(store, "SELECT DISTINCT ?t ?b WHERE { ?t a skos:Concept "
+                                                     "OPTIONAL { ?t skos:broader ?b } } ORDER BY ?t ?b")}
+    rows = [{**r, "broader": concepts[r["t"]]} for r in _rows(store, """
+        SELECT ?t (COUNT(DISTINCT ?u) AS ?units) (COUNT(DISTINCT ?d) AS ?docs) WHERE { GRAPH ?g {
+          ?x dcterms:subject ?t . OPTIONAL { ?x a pol:StructuralUnit BIND (?x AS ?u) }
+          OPTIONAL { ?x a pol:PolicyDocument BIND (?x AS ?d) } } } GROUP BY ?t""") if r["t"] in concepts]
     names = _names(store, {r["t"] for r in rows}, predicates="skos:prefLabel rdfs:label")
     out = [TopicRow(r["t"], names[r["t"]].zh, names[r["t"]].en, r["broader"],
                     int(r["units"] or 0), int(r["docs"] or 0)) for r in rows]

@@ -301,7 +301,7 @@ def topic_page(slug: str):
 
 # -- lists ------------------------------------------------------------------------
 #: Rows a list page shows (a corpus has tens of thousands of entities; downloads hold them all).
-MAX_LIST_ROWS = 1000
+MAX_LIST_ROWS = 300
 _ENTITY_HEADERS = ["名称 Name", "英文名 English name", "别名 Aliases", "类型 Type", "提及 Mentions",
                    "文档 Documents", "单元 Units", "首次提及 First mention", "位置 Location",
                    "链接 Link"]
