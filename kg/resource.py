@@ -403,7 +403,7 @@ class DocumentSummary:
 def list_documents(store: Any) -> list[DocumentSummary]:
     """Every document in ``store`` with its date, issuer, kind and counts, oldest first."""
     rows = store.query("""
-        SELECT ?doc ?title ?date ?kind ?issuerLabel ?file ?units ?tasks ?entities ?mentions WHERE {
+        SELECT ?doc ?title ?date ?kind ?issuerLabel ?file WHERE {
           GRAPH ?doc {
             ?doc a pol:PolicyDocument ; dcterms:title ?title .
             OPTIONAL { ?doc dcterms:issued ?date }
@@ -412,24 +412,26 @@ def list_documents(store: Any) -> list[DocumentSummary]:
             OPTIONAL { ?doc dcterms:publisher ?issuer .
                        ?issuer rdfs:label ?issuerLabel FILTER (lang(?issuerLabel) = "zh") }
           }
-          OPTIONAL { SELECT ?doc (COUNT(?u) AS ?units)
-                     WHERE { GRAPH ?doc { ?u a pol:StructuralUnit } } GROUP BY ?doc }
-          OPTIONAL { SELECT ?doc (COUNT(?t) AS ?tasks)
-                     WHERE { GRAPH ?doc { ?t a pol:Task } } GROUP BY ?doc }
-          OPTIONAL { SELECT ?doc (COUNT(DISTINCT ?e) AS ?entities)
-                     WHERE { GRAPH ?doc { ?doc pol:mentions ?e } } GROUP BY ?doc }
-          OPTIONAL { SELECT ?doc (COUNT(?m) AS ?mentions)
-                     WHERE { GRAPH ?doc { ?m a pol:Mention } } GROUP BY ?doc }
         }""")
+    # each count apart: joined to the rows above as OPTIONAL subqueries they took 1.2 s
+    # on a corpus instead of 0.3 s
+    counts: dict[str, dict[str, int]] = {}
+    for name, pattern in (("units", "?x a pol:StructuralUnit"), ("tasks", "?x a pol:Task"),
+                          ("entities", "?doc pol:mentions ?x"), ("mentions", "?x a pol:Mention")):
+        for doc, n in store.query(f"SELECT ?doc (COUNT(DISTINCT ?x) AS ?n) "
+                                  f"WHERE {{ GRAPH ?doc {{ {pattern} }} }} GROUP BY ?doc"):
+            counts.setdefault(str(doc), {})[name] = int(n)
     docs: dict[str, DocumentSummary] = {}
-    for doc, title, date, kind, issuer, file, units, tasks, entities, mentions in rows:
+    for doc, title, date, kind, issuer, file in rows:
         if str(doc) in docs:
             continue
+        count = counts.get(str(doc), {})
         docs[str(doc)] = DocumentSummary(
             iri=str(doc), title=str(title), date=None if date is None else str(date),
             issuer=None if issuer is None else str(issuer), kind=None if kind is None else str(kind),
-            units=int(units or 0), tasks=int(tasks or 0), entities=int(entities or 0),
-            mentions=int(mentions or 0), source_file=None if file is None else str(file))
+            units=count.get("units", 0), tasks=count.get("tasks", 0),
+            entities=count.get("entities", 0), mentions=count.get("mentions", 0),
+            source_file=None if file is None else str(file))
     return sorted(docs.values(), key=lambda d: (d.date or "9999", d.title))
 
 

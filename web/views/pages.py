@@ -1,6 +1,8 @@
 """HTML pages: search, documents, resource pages (with content negotiation) and the graph view."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
                    send_from_directory, url_for)
 from markupsafe import Markup
@@ -120,10 +122,18 @@ def documents():
     kg = get_kg()
     every = kg.documents()
     docs = kg.documents(text=wanted["q"], kind=wanted["kind"], date_from=wanted["from"],
-                        date_to=wanted["to"])
+                        date_to=wanted["to"]) if any(wanted.values()) else every
     kinds = sorted({d.kind for d in every if d.kind})
-    return render_template("documents.html", documents=[d.to_json() for d in docs],
-                           total=len(every), kinds=kinds, wanted=wanted)
+    page = page_arg()
+    pager = _pager("page", page, max(1, -(-len(docs) // DOCUMENT_LIST_PAGE)), DOCUMENT_LIST_PAGE)
+    shown = docs[(page - 1) * DOCUMENT_LIST_PAGE:page * DOCUMENT_LIST_PAGE]
+    return render_template("documents.html", documents=[d.to_json() for d in shown],
+                           matching=len(docs), total=len(every), kinds=kinds, wanted=wanted,
+                           pager=pager)
+
+
+#: Rows of the document list per page (a corpus of 1,083 made a page of 456 kB).
+DOCUMENT_LIST_PAGE = 200
 
 
 # -- resources ------------------------------------------------------------------
@@ -187,7 +197,10 @@ def _document_parts(data: dict, sentences: list[tuple[int, int]], pages: list[tu
     """A document's text as safe HTML: every sentence anchored (``#s-START-END``), every
     entity mention linked and marked (escaped segments, markup only at stored offsets),
     and a marker anchored ``#page-N`` where each page of a PDF/Word/OFD file begins."""
-    text, spans = data["text"], _mention_spans(data.get("spans") or ())
+    text = data["text"]
+    # a tooltip only where the entity's name differs from the words marked
+    spans = [replace(s, title="") if s.title == text[s.start:s.end] else s
+             for s in _mention_spans(data.get("spans") or ())]
     starts = [(n, s) for n, s in pages if 0 <= s <= len(text)]
     bounds = [s for _, s in starts] + [len(text)]
     html = [annotate(text[:bounds[0]], sentences=sentences, spans=spans)]
@@ -195,7 +208,15 @@ def _document_parts(data: dict, sentences: list[tuple[int, int]], pages: list[tu
         html.append(Markup(f'<a class="page-mark hint" id="page-{number}" href="#page-{number}">'
                            f'第 {number} 页 · page {number}</a>'))
         html.append(annotate(text[start:end], offset=start, sentences=sentences, spans=spans))
-    return {"text_html": Markup("").join(html), "page_numbers": [n for n, _ in starts]}
+    return {"text_html": Markup("").join(html), "page_numbers": [n for n, _ in starts],
+            "headings": _headings(data.get("outline") or [])}
+
+
+def _headings(nodes: list[dict], top: bool = True) -> list[dict]:
+    """The outline without plain paragraphs (as ``policykg parse`` shows it): a report's
+    hundreds of them made its page 96 kB longer; a document of paragraphs only lists them."""
+    kept = [n for n in nodes if n.get("type") != "Paragraph"] or (nodes if top else [])
+    return [{**n, "children": _headings(n.get("children") or [], False)} for n in kept]
 
 
 #: Rows of the table of documents naming an entity shown per page (a corpus entity has hundreds).
