@@ -18,6 +18,7 @@ right shapes, else it makes them again.
 """
 from __future__ import annotations
 
+import mmap
 import os
 from pathlib import Path
 
@@ -95,10 +96,23 @@ class QuantisedMatrix:
 
 
 def read_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``matrix[rows]`` as float32; from a matrix memory-mapped from a whole ``.npy`` file, read
-    with ``pread`` instead, so that the pages are not mapped into this process: re-ranking
-    touches different rows per question, and through the mapping a server's RSS would grow
-    to the whole file (300 MB on the corpus) within a hundred questions."""
+    """``matrix[rows]`` as float32, without keeping the pages of a memory-mapped matrix mapped:
+    re-ranking touches different rows per question, and through the mapping a server's RSS
+    would grow to the whole file (300 MB on the corpus) within a hundred questions. The rows
+    are read through the mapping and its pages then released (``MADV_DONTNEED``: the file's
+    pages stay in the page cache); without ``madvise`` they are read with ``pread``."""
+    mapping = getattr(matrix, "_mmap", None)
+    if mapping is not None and hasattr(mapping, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
+        out = np.array(matrix[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
+        try:
+            mapping.madvise(mmap.MADV_DONTNEED)
+        except (OSError, ValueError):  # closed or not allowed: only memory is at stake
+            pass
+        return out
+    return _pread_rows(matrix, rows)
+
+
+def _pread_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
     filename, offset = getattr(matrix, "filename", None), getattr(matrix, "offset", None)
     width = matrix.shape[1] * 4 if matrix.ndim == 2 else 0
     try:

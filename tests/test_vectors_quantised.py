@@ -118,3 +118,36 @@ def test_rows_of_a_mapped_matrix_are_read_from_the_file(tmp_path):
     assert np.array_equal(read_rows(mapped, rows), matrix[rows])
     assert np.array_equal(read_rows(mapped[100:], rows[:2]), matrix[100:][rows[:2]])  # a part
     assert np.array_equal(read_rows(matrix, rows), matrix[rows])  # in memory
+
+
+def _mapped_kb(path) -> int | None:
+    """Resident kB of this process's mappings of ``path`` (Linux), else ``None``."""
+    try:
+        lines = open("/proc/self/smaps", encoding="utf-8").read().splitlines()
+    except OSError:
+        return None
+    total, inside = 0, False
+    for line in lines:
+        if "-" in line.split(" ", 1)[0] and len(line.split()) >= 5:  # a mapping's header
+            inside = line.rstrip().endswith(str(path))
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+def test_re_ranked_rows_leave_no_pages_of_the_matrix_mapped(tmp_path):
+    from policykg.kg.quantised import _pread_rows, read_rows
+
+    matrix = _clustered(20_000, dim=96)  # 7.7 MB
+    path = tmp_path / "vectors-02.npy"
+    np.save(path, matrix)
+    mapped = np.load(path, mmap_mode="r")
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        rows = rng.choice(len(matrix), 300, replace=False)
+        got = read_rows(mapped, rows)
+        assert np.array_equal(got, matrix[rows]) and np.array_equal(_pread_rows(mapped, rows), got)
+    resident = _mapped_kb(path)
+    if resident is None:
+        return  # no /proc: the answers above are what can be checked
+    assert resident < 1024, f"{resident} kB of the matrix stayed mapped"
