@@ -514,3 +514,21 @@ def test_no_answers_are_kept_with_sparql_cache_0(store_dir):
         assert pool.inline.reused == 0
     finally:
         graph.close()
+
+
+def test_a_removed_snapshot_is_never_held_again(tmp_path):
+    # a worker started on a snapshot that compaction has just replaced and removed failed to
+    # open it; such a start now goes to the snapshot in use
+    from policykg.kg.sparql.process import SnapshotGone, launch
+    from policykg.kg.sparql.snapshot import Snapshot
+
+    (tmp_path / "snap" / "store").mkdir(parents=True)
+    snapshot = Snapshot(str(tmp_path / "snap" / "store"), "g1", ())
+    assert snapshot.acquire()
+    snapshot.retire()
+    assert (tmp_path / "snap").exists()  # its user still holds it
+    snapshot.release()
+    assert not (tmp_path / "snap").exists()
+    assert snapshot.acquire() is False
+    with pytest.raises(SnapshotGone):
+        launch(snapshot, 0)

@@ -123,11 +123,13 @@ class InlineAnswers:
         """Hold ``snapshot`` open read-only instead of the previous one (lock held)."""
         import pyoxigraph as ox
 
+        if not snapshot.acquire():
+            return False  # removed (a newer snapshot): the request goes to a worker
         try:
             store = ox.Store.read_only(snapshot.path)
         except (OSError, RuntimeError):  # RuntimeError: its files went while opening
-            return False  # being removed (a newer build): the request goes to a worker
-        snapshot.acquire()
+            snapshot.release()
+            return False
         old, self._snapshot, self._store = self._snapshot, snapshot, store
         if old is not None:
             old.release()

@@ -228,7 +228,10 @@ class WorkerPool:
         request gets a :class:`QueryTimeout`: start-up counts against the time limit.
         """
         try:
-            worker = launch(snapshot, self.memory_mb)
+            try:
+                worker = launch(snapshot, self.memory_mb)
+            except SnapshotGone:  # compacted or rebuilt meanwhile: start on the one in use now
+                worker = launch(self._snapshot or snapshot, self.memory_mb)
         except PolicyKGError:
             self._vacate()
             raise

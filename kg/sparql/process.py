@@ -125,9 +125,14 @@ class Worker:
         self.snapshot.release()
 
 
+class SnapshotGone(StoreError):
+    """A worker was to start on a snapshot that a newer one has replaced and removed."""
+
+
 def launch(snapshot: Snapshot, memory_mb: int) -> Worker:
     """Start a worker process on ``snapshot`` (not ready yet); it holds the snapshot until stopped."""
-    snapshot.acquire()
+    if not snapshot.acquire():
+        raise SnapshotGone(f"the snapshot {snapshot.path} was replaced and removed")
     try:
         return Worker(snapshot, memory_mb)
     except OSError as exc:

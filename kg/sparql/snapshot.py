@@ -30,9 +30,14 @@ class Snapshot:
         self.current = True
         self._lock = threading.Lock()
 
-    def acquire(self) -> None:
+    def acquire(self) -> bool:
+        """Hold the files; False (nothing held) when they are removed already: a newer
+        snapshot replaced this one and its last user let go."""
         with self._lock:
+            if not self.current and self.users <= 0:
+                return False
             self.users += 1
+            return True
 
     def release(self) -> None:
         with self._lock:
