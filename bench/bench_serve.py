@@ -10,6 +10,12 @@ worker processes (target < 1.5 GB), and search p50/p95 over a fixed list of
 questions, and the graph view (``/api/graph``: the whole graph, then around
 one entity) the first time (reads the entity graph) and again. Checks that
 nothing in the store or its vector cache was rewritten.
+
+``--pages`` measures the linked-data pages instead (no search, no model): the
+document list, the pages of the most named entities (mentions page 1, 2 and the
+last, a later page of their tasks and documents), the entity and topic lists, the
+most linked topic, the longest document and its first unit, each the first time
+and again, with its size (targets: first view 2 s, again 1 s, 300 kB).
 """
 from __future__ import annotations
 
@@ -23,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -72,7 +79,7 @@ def _get(url: str, timeout: float = 600) -> bytes:
 
 
 #: Directories of tables saved beside a store by the first search and graph view.
-SAVED_TABLES = ("search", "graph", "bm25")
+SAVED_TABLES = ("search", "graph", "bm25", "entities")
 
 
 def _snapshot(store: Path) -> dict[str, float]:
@@ -87,8 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=2, help="times each question is asked")
     ap.add_argument("--timeout", type=float, default=600, help="seconds to wait for one search")
     ap.add_argument("--entity", default="国务院", help="the entity the last graph view centres on")
+    ap.add_argument("--pages", action="store_true",
+                    help="measure the linked-data pages only (first view and again, size)")
+    ap.add_argument("--pages-entities", default="国务院,上海,海关,上海市人民政府",
+                    help="entities whose pages --pages measures (comma-separated names)")
     ap.add_argument("--cold", action="store_true",
-                    help="first remove the tables saved beside the store (search, graph, bm25), "
+                    help="first remove the tables saved beside the store (search, graph, bm25, entities), "
                          "so the first search and graph view read the store")
     args = ap.parse_args(argv)
     store = Path(args.store)
@@ -116,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(0.05)
         startup = time.perf_counter() - t0
         rss_start = _tree_rss(proc.pid)
+        if args.pages:
+            return _pages(base, store, startup, args, proc.pid)
 
         def search(q: str) -> float:
             t = time.perf_counter()
@@ -192,6 +205,91 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| RSS after first search | {rss_search / gb:.2f} GB | < 1.5 GB |")
     print(f"| RSS at the end (server and its SPARQL worker) | {rss_end / gb:.2f} GB | < 1.5 GB |")
     print(f"| vector files rewritten | {len(rewritten)} | 0 |")
+    return 0
+
+
+def _timed(url: str, timeout: float) -> tuple[float, int, int]:
+    """(seconds, bytes, status) of one GET."""
+    t = time.perf_counter()
+    try:
+        body, status = _get(url, timeout=timeout), 200
+    except urllib.error.HTTPError as error:
+        body, status = error.read(), error.code
+    return time.perf_counter() - t, len(body), status
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _settle(pid: int, most: float = 600) -> float:
+    """Wait until the server is idle (under 10 % of a core for 2 s: the searcher it loads
+    in the background at start-up holds the interpreter meanwhile); the seconds waited."""
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < most:
+        before = _cpu_seconds(pid)
+        time.sleep(2)
+        if _cpu_seconds(pid) - before < 0.2:
+            break
+    return time.perf_counter() - t0
+
+
+def _pages(base: str, store: Path, startup: float, args: argparse.Namespace, pid: int) -> int:
+    """Measure the linked-data pages (first view and again) and print one Markdown table."""
+    settled = _settle(pid)
+    rows: list[tuple[str, str, tuple, tuple]] = []
+
+    def measure(label: str, path: str) -> None:
+        first = _timed(base + path, args.timeout)
+        again = _timed(base + path, args.timeout)
+        rows.append((label, path, first, again))
+
+    def api(path: str):
+        return json.loads(_get(base + path, timeout=args.timeout))
+
+    measure("documents list", "/documents")
+    measure("documents list, page 3", "/documents?page=3")
+    for name in filter(None, (n.strip() for n in args.pages_entities.split(","))):
+        path = "/entity/" + urllib.parse.quote(name)
+        first = _timed(base + path, args.timeout)
+        if first[2] != 200:
+            rows.append((f"entity {name}", path, first, first))
+            continue
+        data = api("/api/resource?iri=" + urllib.parse.quote(f"https://w3id.org/policykg/entity/{name}"))
+        last = max(1, -(-data["mention_total"] // data["mentions_per_page"]))
+        rows.append((f"entity {name} ({data['mention_total']:,} mentions, "
+                     f"{len(data['documents']):,} documents)", path, first,
+                     _timed(base + path, args.timeout)))
+        for page in sorted({2, last} - {1}):
+            measure(f"entity {name}, mentions page {page}", path + f"?page={page}")
+        measure(f"entity {name}, tasks page 3, documents page 2", path + "?tasks_page=3&docs_page=2")
+    measure("entity list", "/entities")
+    measure("organisations", "/entities?type=Organization")
+    measure("topic list", "/topics")
+    topics = api("/api/topics")
+    if topics:
+        measure(f"topic {topics[0]['zh']} ({topics[0]['units']:,} units)",
+                "/resource?iri=" + urllib.parse.quote(topics[0]["iri"]))
+    docs = api("/api/documents")
+    if docs:
+        longest = max(docs, key=lambda d: (d["units"], d["mentions"]))
+        doc = "/doc/" + longest["iri"].rsplit("/doc/", 1)[-1]
+        measure(f"document with most units ({longest['units']:,})", doc)
+        outline = api("/api/resource?iri=" + urllib.parse.quote(longest["iri"])).get("outline") or []
+        if outline:
+            measure("its first unit", "/doc/" + outline[0]["iri"].rsplit("/doc/", 1)[-1])
+    load = os.getloadavg()[0]
+    print(f"\nbench_serve --pages: {store}; start-up {startup:.2f} s, then {settled:.0f} s until "
+          f"the server was idle; load average {load:.1f} on {os.cpu_count()} cores\n")
+    print("| page | first | again | HTML | status |")
+    print("|---|---:|---:|---:|---:|")
+    for label, _path, (t1, size, status), (t2, _size, _status) in rows:
+        print(f"| {label} | {t1 * 1000:,.0f} ms | {t2 * 1000:,.0f} ms | {size / 1e3:,.0f} kB | {status} |")
+    slow = [label for label, _p, first, again in rows if first[0] > 2 or again[0] > 1 or first[1] > 300e3]
+    print(f"\n{len(rows) - len(slow)} of {len(rows)} pages within 2 s first, 1 s again, 300 kB"
+          + (f"; not: {', '.join(slow)}" if slow else ""))
     return 0
 
 

@@ -275,7 +275,7 @@ class KnowledgeGraph:
         """
         from .resource import filter_documents, list_documents
 
-        docs = list_documents(self.store)
+        docs = list_documents(self.store, self.tables)
         if text or kind or date_from or date_to:
             docs = filter_documents(docs, text=text, kind=kind, date_from=date_from,
                                     date_to=date_to)

@@ -400,7 +400,25 @@ class DocumentSummary:
         return asdict(self)
 
 
-def list_documents(store: Any) -> list[DocumentSummary]:
+def list_documents(store: Any, tables: Any = None) -> list[DocumentSummary]:
+    """Every document in ``store`` with its date, issuer, kind and counts, oldest first.
+
+    ``tables`` (``kg.cache.Tables``) keeps the list beside the store for its generation.
+    """
+    saved = tables.load("documents", _DOCUMENT_TABLE) if tables is not None else None
+    if saved is not None:
+        return [DocumentSummary(**row) for row in saved]
+    docs = _read_documents(store)
+    if tables is not None:
+        tables.save("documents", _DOCUMENT_TABLE, [d.to_json() for d in docs])
+    return docs
+
+
+#: The layout of the saved document list (a new layout ignores old files).
+_DOCUMENT_TABLE = "document list v1"
+
+
+def _read_documents(store: Any) -> list[DocumentSummary]:
     """Every document in ``store`` with its date, issuer, kind and counts, oldest first."""
     rows = store.query("""
         SELECT ?doc ?title ?date ?kind ?issuerLabel ?file WHERE {
