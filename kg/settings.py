@@ -62,7 +62,7 @@ SETTINGS: tuple[Setting, ...] = (
             "them it is stopped (503, the server is busy) to let them through. 0: never."),
     Setting("sparql_cache", 32,
             "Megabytes of SPARQL answers kept for when the same query is asked again on the "
-            "same data (small answers of quick queries; a build starts afresh). 0: none."),
+            "same data (whole answers under 64 KB; a build starts afresh). 0: none."),
     Setting("sparql_max_bytes", 1048576,
             "Largest SPARQL request body (or query string) in bytes; a bigger one gets 413."),
     Setting("cors", "*",
