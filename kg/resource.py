@@ -10,7 +10,7 @@ documents' tasks, the first values and incoming links with their totals).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
@@ -142,7 +142,8 @@ class Resource:
 
     def to_json(self) -> dict[str, Any]:
         """The resource as a JSON object."""
-        data = asdict(self)
+        # the documents are plain rows already: asdict copied 841 of them key by key
+        data = {**asdict(replace(self, documents=[])), "documents": [dict(d) for d in self.documents]}
         data["types"] = [{"iri": t, "label": lbl} for t, lbl in self.types]
         data["mentions_per_page"] = MENTIONS_PER_PAGE
         data["task_documents_per_page"] = TASK_DOCUMENTS_PER_PAGE
@@ -191,7 +192,7 @@ def describe(store: Any, iri: str, *, page: int = 1, tasks_page: int = 1) -> Res
         resource.spans = _spans(store, node)
     elif any(p.predicate == str(POL.mentionedIn) for p in properties):
         documents = entity_documents(store, iri)
-        resource.documents = [d.to_json() for d in documents]
+        resource.documents = [d.__dict__.copy() for d in documents]  # to_json's asdict: 0.1 s
         newest = sorted((d for d in documents if d.date), key=lambda d: d.date, reverse=True)
         newest += [d for d in documents if not d.date]
         resource.tasks_pages = max(1, -(-len(newest) // TASK_DOCUMENTS_PER_PAGE))
