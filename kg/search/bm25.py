@@ -82,9 +82,8 @@ def cache_key(tokenizer: QueryTokenizer, sentences: list[str], targets: list[str
     digest.update(f"bm25 v1 {bm25s.__version__}\n".encode())
     for kind, texts in (("s", sentences), ("t", targets)):
         digest.update(f"{kind} {len(texts)}\n".encode())
-        for text in texts:
-            digest.update(text.encode("utf-8"))
-            digest.update(b"\x00")
+        if texts:  # each text and a NUL, in one piece (10⁵ updates took 0.4 s on the corpus)
+            digest.update(("\x00".join(texts) + "\x00").encode("utf-8"))
     return digest.hexdigest()[:24]
 
 
