@@ -39,7 +39,8 @@ def entity_documents(store: Any, iri: str) -> list[DocumentMention]:
         One row per document, with the number of mention annotations in it.
     """
     node = iri_ref(iri)
-    rows = store.query(f"""
+    # plain strings: an rdflib term per cell cost 0.15 s for the 841 documents of 国务院
+    rows = store.select_rows(f"""
         SELECT ?doc ?title ?date ?kind (COUNT(DISTINCT ?m) AS ?n) WHERE {{
           GRAPH ?doc {{
             ?doc a pol:PolicyDocument ; pol:mentions {node} .
@@ -50,13 +51,12 @@ def entity_documents(store: Any, iri: str) -> list[DocumentMention]:
           }}
         }} GROUP BY ?doc ?title ?date ?kind""")
     found: dict[str, DocumentMention] = {}
-    for doc, title, date, kind, count in rows:
-        if str(doc) in found:  # several titles or dates: keep the first
+    for row in rows:
+        if row["doc"] in found:  # several titles or dates: keep the first
             continue
-        found[str(doc)] = DocumentMention(
-            iri=str(doc), title=str(title) if title is not None else str(doc),
-            date=None if date is None else str(date),
-            kind=None if kind is None else str(kind), mentions=int(count or 0))
+        found[row["doc"]] = DocumentMention(
+            iri=row["doc"], title=row["title"] if row["title"] is not None else row["doc"],
+            date=row["date"], kind=row["kind"], mentions=int(row["n"] or 0))
     return sorted(found.values(), key=lambda d: (d.date is None, d.date or "", d.title))
 
 
