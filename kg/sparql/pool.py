@@ -38,6 +38,9 @@ _SHED_INTERVAL = 1.0  # seconds between two sheddings (a replacement worker star
 _SLOW_MEMORY = 60.0  # seconds a query text that was shed, timed out or ran out of memory waits last
 
 
+#: Seconds closing waits for workers still starting or answering to give their places back.
+CLOSE_WAIT = 5.0
+
 class WorkerPool:
     """A bounded set of warm query workers over a snapshot of one local store.
 
@@ -87,7 +90,8 @@ class WorkerPool:
                 return snapshot
             snapshot = Snapshot(take_snapshot(self.store), generation, files)
             self._install(snapshot)
-        threading.Thread(target=self._optimize, args=(snapshot,), daemon=True).start()
+        self._optimizing = threading.Thread(target=self._optimize, args=(snapshot,), daemon=True)
+        self._optimizing.start()
         return snapshot
 
     def _install(self, fresh: Snapshot) -> None:
@@ -417,6 +421,13 @@ class WorkerPool:
             self._cond.notify_all()
         for worker in idle + starting:
             worker.stop()
+        # a compaction under way, or a worker being launched, holds a snapshot directory too: let
+        # them see the pool closed and let go, or the directory outlives the process
+        optimizing = getattr(self, "_optimizing", None)
+        if optimizing is not None:
+            optimizing.join(timeout=CLOSE_WAIT)
+        with self._cond:
+            self._cond.wait_for(lambda: self._count <= 0, timeout=CLOSE_WAIT)
         self.inline.close()
         if self._snapshot is not None:
             self._snapshot.retire()
