@@ -272,6 +272,30 @@ class GraphStore:
         result = self.query("ASK { GRAPH ?g { ?d a pol:PolicyDocument } }")
         return not bool(result.askAnswer)
 
+    def construct(self, sparql: str, fmt: str) -> tuple[bytes, int] | None:
+        """A CONSTRUCT over the union of all graphs written as ``fmt`` (a ``kg.formats`` name) by
+        Oxigraph, and its number of triples; ``None`` where Oxigraph cannot (remote store, format).
+
+        Raises:
+            StoreError: the store cannot be read.
+        """
+        found = by_name(fmt)
+        if self._ox is None or found is None or found.engine is None:
+            return None
+        prefixes = None if found.name in ("nq", "nt") else dict(PREFIXES)
+        answer = None
+        try:
+            answer = self._ox.query(sparql_prologue() + sparql, use_default_graph_as_union=True)
+            if not isinstance(answer, ox.QueryTriples):
+                return None
+            triples = list(answer)
+            return ox.serialize(triples, format=getattr(ox.RdfFormat, found.engine),
+                                prefixes=prefixes), len(triples)
+        except OSError as exc:
+            raise StoreError(f"store {self.location} cannot be read: {exc}") from None
+        finally:
+            answer = None  # dropped here, in the thread that made it
+
     def serialize(self, fmt: str) -> bytes:
         """The whole store as ``trig``/``nq`` (named graphs kept) or ``ttl``/``nt``/``jsonld``/
         ``rdfxml`` (their union). The build index (local file paths) is left out.

@@ -87,3 +87,23 @@ def test_list_documents(kg):
 
     assert "2022-12-09 [意见]" in document_line(doc)
     assert doc.to_json()["issuer"] == "中共长宁区委"
+
+
+@pytest.mark.parametrize("media_type,rdflib_format", [
+    ("text/turtle", "turtle"), ("application/ld+json", "json-ld"), ("application/n-triples", "nt")])
+def test_resource_rdf_written_by_oxigraph_holds_the_triples_rdflib_wrote(kg, media_type,
+                                                                         rdflib_format):
+    from rdflib.compare import isomorphic
+
+    from policykg.kg.resource import describe_rdf
+
+    class WithoutConstruct:  # a store Oxigraph cannot write for (remote): rdflib writes
+        def __init__(self, store):
+            self.query, self.is_private = store.query, store.is_private
+
+    iri = f"{BASE}entity/东华大学"
+    fast, answered = describe_rdf(kg.store, iri, media_type)
+    slow, _ = describe_rdf(WithoutConstruct(kg.store), iri, media_type)
+    assert answered == media_type
+    assert isomorphic(Graph().parse(data=fast, format=rdflib_format),
+                      Graph().parse(data=slow, format=rdflib_format))
