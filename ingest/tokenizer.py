@@ -11,6 +11,7 @@ dictionary takes about a second).
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,9 @@ def shared_tokenizer(userdict: str | Path | None = None) -> Any:
     with _LOCK:
         tokenizer = _SHARED.get(path)
         if tokenizer is None:
+            # jieba announces its dictionary at DEBUG on standard error, in every process
+            # (parse workers, a server's worker): only problems are worth a line
+            jieba.setLogLevel(logging.WARNING)
             tokenizer = jieba.Tokenizer()
             if path.is_file():
                 try:
