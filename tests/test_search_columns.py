@@ -68,10 +68,33 @@ def test_nested_targets_give_each_sentence_the_first_that_holds_it():
     part = Unit(f"{DOC_A}/part/2", "Part", DOC_A, "二", start=TEXT_A.index("二、"), end=len(TEXT_A))
     chapter = Unit(f"{DOC_A}/chapter/1", "Chapter", DOC_A, "章", start=TEXT_A.index("1."),
                    end=len(TEXT_A))
-    corpus = _corpus({part.iri: part, chapter.iri: chapter})
+    article = Unit(f"{DOC_B}/article/1", "Article", DOC_B, "第一条", start=0,
+                   end=TEXT_B.index("第二条"))
+    corpus = _corpus({part.iri: part, chapter.iri: chapter, article.iri: article})
     labels = [corpus.targets[s.target].label if s.target is not None else None
-              for s in corpus.sentences if s.doc == DOC_A]
-    assert labels == [None, None, "二", "二", "二"]
+              for s in corpus.sentences]
+    assert labels == [None, None, "二", "二", "二", "第一条", None]  # B's targets lie apart
+
+
+def test_an_entitys_evidence_is_the_sentences_of_its_units_naming_it():
+    from policykg.kg.search.tables import Entity
+
+    units = _tasks()
+    docs = {DOC_A: Doc(DOC_A, "甲", text=TEXT_A), DOC_B: Doc(DOC_B, "乙", text=TEXT_B)}
+    for unit in units.values():
+        unit.text = docs[unit.doc].text[unit.start:unit.end]
+    aviation = Entity("https://example.org/entity/aviation", "航空服务", "Topic",
+                      aliases={"航空"}, units={f"{DOC_A}/task/1", f"{DOC_A}/task/2"})
+    part = Entity("https://example.org/entity/goal", "总体要求", units={f"{DOC_A}/part/1"})
+    sentences = _sentences(DOC_A, TEXT_A, lambda s: f"{DOC_A}/part/1" if s < 14 else None)
+    corpus = Corpus(docs, units, sentences, {e.iri: e for e in (aviation, part)})
+    texts = corpus.sentences.texts()
+    # the tasks' sentences name no unit of their own: found through the task they belong to
+    assert [texts[i] for i in corpus.evidence[aviation.iri]] == ["1.打造航空服务新优势。",
+                                                                 "2.发展航空物流。"]
+    assert [texts[i] for i in corpus.evidence[part.iri]] == ["一、总体要求。"]
+    again = from_table(to_table(corpus))
+    assert again.evidence == corpus.evidence
 
 
 def test_a_sentence_whose_text_is_not_its_documents_slice_keeps_its_own():

@@ -16,8 +16,8 @@ from ..iris import local_name
 from .sentences import Sentence, SentenceTable
 from .text import CJK
 
-__all__ = ["Corpus", "Doc", "Unit", "Sentence", "SentenceTable", "Entity", "SavedTables", "TABLE_VERSION",
-           "load_corpus", "read_store", "to_table", "from_table"]
+__all__ = ["Corpus", "Doc", "Unit", "Sentence", "SentenceTable", "Entity", "SavedTables",
+           "TABLE_VERSION", "load_corpus", "read_store", "to_table", "from_table"]
 
 UNIT_TYPES = ("Task", "Principle", "Goal", "Section", "Part", "Chapter", "Article", "Item",
               "Paragraph")
@@ -106,7 +106,8 @@ class Corpus:
 
         def sentences_of(unit: str) -> np.ndarray:
             code = unit_code.get(unit)
-            own = order[bounds[code]:bounds[code + 1]] if code is not None else ()
+            own = order[bounds[code]:bounds[code + 1]] if code is not None \
+                else np.zeros(0, dtype=np.int64)
             target = self.target_at.get(unit)
             return np.concatenate((own, self.sentences_of_target[target])) \
                 if target is not None else np.asarray(own, dtype=np.int64)
@@ -148,14 +149,8 @@ class Corpus:
         out = np.full(len(table), -1, dtype=np.int32)
         if not len(t_doc) or not len(table):
             return out
-        same = t_doc[1:] == t_doc[:-1]
-        if (same & (t_end[:-1] > t_start[1:])).any():  # nested targets: the first that holds it
-            for i in range(len(table)):
-                hold = np.flatnonzero((t_doc == table.doc[i]) & (t_start <= table.start[i])
-                                      & (table.start[i] < t_end))
-                out[i] = hold[0] if len(hold) else -1
-            return out
-        # targets apart and in order: the last starting at or before the sentence holds it, if any
+        # where a document's targets lie apart and in order, the last one starting at or before
+        # a sentence is the one holding it, if any: one binary search for every sentence
         shift = np.int64(max(int(t_start.max()), int(table.start.max()), 0) + 1)
         keys = t_doc * shift + t_start
         order = np.argsort(keys, kind="stable")
@@ -164,6 +159,13 @@ class Corpus:
         j = order[np.maximum(at, 0)]
         ok = (at >= 0) & (t_doc[j] == table.doc) & (table.start < t_end[j])
         out[ok] = j[ok]
+        # nested targets (parts and their chapters): the first that holds it, document by document
+        overlap = (t_doc[1:] == t_doc[:-1]) & (t_end[:-1] > t_start[1:])
+        for doc in np.unique(t_doc[:-1][overlap]):
+            mine = np.flatnonzero(t_doc == doc)
+            for i in np.flatnonzero(table.doc == doc):
+                hold = mine[(t_start[mine] <= table.start[i]) & (table.start[i] < t_end[mine])]
+                out[i] = hold[0] if len(hold) else -1
         return out
 
     def _index(self) -> None:
