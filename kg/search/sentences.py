@@ -92,7 +92,8 @@ class SentenceTable(Sequence[Sentence]):
         n = len(table.doc)
         if not (len(table.start) == len(table.end) == len(table.iris_rel) == len(table.unit) == n):
             raise ValueError("sentence columns of different lengths")
-        if n and (table.doc.max() >= len(table.doc_names) or table.unit.max() >= len(table.unit_names)):
+        if n and (table.doc.max() >= len(table.doc_names)
+                  or table.unit.max() >= len(table.unit_names)):
             raise ValueError("a sentence names a document or unit the table does not list")
         return table
 
