@@ -25,6 +25,7 @@ from .store import GraphStore, open_store
 #: How long closing waits for a background load of the searcher to finish.
 WARM_JOIN_SECONDS = 10.0
 
+
 class KnowledgeGraph:
     """A policy knowledge graph: store, vectors and search over it.
 
@@ -50,6 +51,7 @@ class KnowledgeGraph:
         self._sparql = None  # kg.sparql.SparqlService, made on the first query
         # one thread loads them; others asking meanwhile wait (a server's threads)
         self._load_lock = threading.RLock()
+        self._warming: threading.Thread | None = None  # the background load of :meth:`warm`
 
     # -- life cycle ---------------------------------------------------------
     @classmethod
@@ -149,9 +151,8 @@ class KnowledgeGraph:
 
     def close(self) -> None:
         """Release the store (and its lock on disk) and stop the query workers."""
-        warming = getattr(self, "_warming", None)
-        if warming is not None:  # a load still reading the store would keep its lock a while
-            warming.join(timeout=WARM_JOIN_SECONDS)
+        if self._warming is not None:  # a load still reading the store keeps its lock a while
+            self._warming.join(timeout=WARM_JOIN_SECONDS)
         sparql, self._sparql = self._sparql, None
         if sparql is not None:
             sparql.close()

@@ -175,9 +175,8 @@ def describe(store: Any, iri: str, *, page: int = 1, tasks_page: int = 1) -> Res
     node = _node(store, iri)
     rows, more = _outgoing(store, node)
     incoming_rows, incoming_total = _incoming_rows(store, node)
-    if not rows and not incoming_rows:
-        if not bool(store.query(f"ASK {{ ?s ?p {node} }}").askAnswer):
-            raise NotFound(f"{iri} is not in the graph")
+    if not rows and not incoming_rows and not _exists(store, node):
+        raise NotFound(f"{iri} is not in the graph")
     labels: dict[str, dict[str, str]] = {}
     own_labels, types, properties, text = _statements(rows, labels)
     incoming = _incoming(incoming_rows, labels)
@@ -372,7 +371,7 @@ def describe_rdf(store: Any, iri: str, media_type: str) -> tuple[bytes, str]:
         }}"""
     # Oxigraph writes it where it can: an entity named 10,000 times has 10⁵ triples, which
     # rdflib took 80 s to copy and write as Turtle
-    written = store.construct(query, fmt.name) if hasattr(store, "construct") else None
+    written = store.construct(query, fmt.name)
     if written is not None:
         if written[1] == 0 and not _exists(store, node):
             raise NotFound(f"{iri} is not in the graph")

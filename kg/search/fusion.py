@@ -67,6 +67,7 @@ class Signals:
     terms: list[str]  # words to highlight, longest first
     target_types: np.ndarray | None = None  # per target: its index in unit_types
     unit_types: tuple[str, ...] = ()  # the targets' unit types
+    target_weights: np.ndarray | None = None  # (3, n_t) of target_weights, made once a corpus
 
 
 @dataclass
@@ -106,7 +107,7 @@ class SignalSources:
         sig = Signals(bm_s, bm_t, dn_s, dn_t, cc_s, cc_t, lexical_t,
                       self._direct(matches), None,
                       sorted(terms | set(tokens), key=len, reverse=True),
-                      *self._target_types())
+                      *self._target_types(), self._weights())
         if allowed_docs is not None:
             self._restrict(sig, allowed_docs)
         return sig
@@ -122,6 +123,16 @@ class SignalSources:
         if not types:
             return DEFAULT_WEIGHTS.linked_labels
         return weights_of(types[int(np.bincount(codes).argmax())]).linked_labels
+
+    def _weights(self) -> np.ndarray:
+        """The weights of every target by its unit type (:func:`target_weights`), made once."""
+        cached = getattr(self, "_target_weights", None)
+        if cached is None:
+            codes, types = self._target_types()
+            cached = target_weights(codes, types, len(self.corpus.targets))
+            cached.flags.writeable = False  # every question shares it
+            self._target_weights = cached
+        return cached
 
     def _target_types(self) -> tuple[np.ndarray, tuple[str, ...]]:
         """(per target: its index in the types, the targets' unit types), computed once."""
@@ -242,32 +253,21 @@ def fuse(sig: Signals, corpus: Corpus, method: str, rtype: str = "task"
     bm_t = norm_pos(0.5 * norm_pos(sig.bm25_t) + 0.5 * lift(bm_s))
     dn_t = norm_dense(np.maximum(sig.dense_t, lift(sig.dense_s)))
     cc_t = norm_pos(sig.concept_t)
-    wt = _target_weights(sig, len(corpus.targets))
+    wt = sig.target_weights if sig.target_weights is not None \
+        else target_weights(sig.target_types, sig.unit_types, len(corpus.targets))
     target = wt[0] * bm_t + wt[1] * dn_t + wt[2] * cc_t
     return sentence, target.astype(np.float32)
 
 
-def _target_weights(sig: Signals, n_t: int) -> np.ndarray:
+def target_weights(target_types: np.ndarray | None, unit_types: tuple[str, ...],
+                   n_t: int) -> np.ndarray:
     """(3, n_t) weights of BM25, dense and concept per target, by its unit type."""
-    key = (id(sig.target_types), sig.unit_types, n_t)
-    cached = _WEIGHTS_CACHE[0]  # one tuple: safe across threads
-    if cached is not None and cached[0] == key:  # the same corpus as the last question
-        return cached[1]
-    if sig.target_types is None or not sig.unit_types:
+    if target_types is None or not unit_types:
         w = DEFAULT_WEIGHTS
-        weights = np.array([[w.bm25], [w.dense], [w.concept]],
-                           dtype=np.float32).repeat(n_t, axis=1)
-    else:
-        table = np.array([[w.bm25, w.dense, w.concept] for w in map(weights_of, sig.unit_types)],
-                         dtype=np.float32)
-        weights = np.ascontiguousarray(table[sig.target_types].T)
-    weights.flags.writeable = False
-    # the types are kept alive with it, so their id cannot be reused by another array
-    _WEIGHTS_CACHE[0] = (key, weights, sig.target_types)
-    return weights
-
-
-_WEIGHTS_CACHE: list = [None]
+        return np.array([[w.bm25], [w.dense], [w.concept]], dtype=np.float32).repeat(n_t, axis=1)
+    table = np.array([[w.bm25, w.dense, w.concept] for w in map(weights_of, unit_types)],
+                     dtype=np.float32)
+    return np.ascontiguousarray(table[target_types].T)
 
 
 def shown(scores: np.ndarray, direct: np.ndarray | None = None,

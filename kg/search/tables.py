@@ -100,17 +100,15 @@ class Corpus:
     def _entity_evidence(self) -> dict[str, list[int]]:
         table = self.sentences
         texts = table.texts()
-        order = np.argsort(table.unit, kind="stable")
-        bounds = np.searchsorted(table.unit[order], np.arange(len(table.unit_names) + 1))
-        unit_code = {iri: i for i, iri in enumerate(table.unit_names)}
+        own = dict(zip(table.unit_names,
+                       groups(table.unit.astype(np.int64), len(table.unit_names))))
+        empty = np.zeros(0, dtype=np.int64)
 
         def sentences_of(unit: str) -> np.ndarray:
-            code = unit_code.get(unit)
-            own = order[bounds[code]:bounds[code + 1]] if code is not None \
-                else np.zeros(0, dtype=np.int64)
+            """The sentences naming ``unit`` as theirs, and those of the target it is."""
             target = self.target_at.get(unit)
-            return np.concatenate((own, self.sentences_of_target[target])) \
-                if target is not None else np.asarray(own, dtype=np.int64)
+            inside = self.sentences_of_target[target] if target is not None else empty
+            return np.concatenate((own.get(unit, empty), inside))
 
         out = {}
         for ent in self.entities.values():

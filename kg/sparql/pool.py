@@ -41,6 +41,7 @@ _SLOW_MEMORY = 60.0  # seconds a query text that was shed, timed out or ran out 
 #: Seconds closing waits for workers still starting or answering to give their places back.
 CLOSE_WAIT = 5.0
 
+
 class WorkerPool:
     """A bounded set of warm query workers over a snapshot of one local store.
 
@@ -67,6 +68,7 @@ class WorkerPool:
         self._last_shed = 0.0
         self.inline = InlineAnswers(cache_bytes)  # requests a worker answered within milliseconds
         self._files = StoreFiles(store.path)
+        self._optimizing: threading.Thread | None = None  # the compaction of the last snapshot
         self._cond = threading.Condition()
         self._idle: list[Worker] = []
         self._count = 0  # workers alive or starting
@@ -423,9 +425,8 @@ class WorkerPool:
             worker.stop()
         # a compaction under way, or a worker being launched, holds a snapshot directory too: let
         # them see the pool closed and let go, or the directory outlives the process
-        optimizing = getattr(self, "_optimizing", None)
-        if optimizing is not None:
-            optimizing.join(timeout=CLOSE_WAIT)
+        if self._optimizing is not None:
+            self._optimizing.join(timeout=CLOSE_WAIT)
         with self._cond:
             self._cond.wait_for(lambda: self._count <= 0, timeout=CLOSE_WAIT)
         self.inline.close()
