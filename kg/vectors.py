@@ -227,8 +227,8 @@ class VectorIndex:
                 if data.get("model") != self.embedder.name or int(data["dim"]) != self.embedder.dim:
                     return  # another model's vectors: start afresh
                 same: dict[str, str] = {}  # one string per document and kind, not one per row
-                rows = [VectorRow(iri, same.setdefault(kind, kind), same.setdefault(doc, doc), digest)
-                        for iri, kind, doc, digest in data["rows"]]
+                rows = [VectorRow(iri, same.setdefault(kind, kind), same.setdefault(doc, doc),
+                                  digest) for iri, kind, doc, digest in data["rows"]]
                 matrix = np.load(self.directory / data["matrix"], mmap_mode="r") if rows \
                     else np.zeros((0, self.embedder.dim), dtype=np.float32)
             except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -144,6 +144,13 @@ def _non_overlapping(found: np.ndarray, length: int) -> np.ndarray:
     return np.array(kept, dtype=np.int64)
 
 
+def _dense(found: tuple[np.ndarray, np.ndarray], size: int) -> np.ndarray:
+    """Counts kept sparse, (indices, values), as an array of ``size``."""
+    out = np.zeros(size, dtype=np.float32)
+    out[found[0]] = found[1]
+    return out
+
+
 def _joined(texts: list[str]) -> tuple[str, np.ndarray]:
     """The texts joined by NULs (never part of a term), and where each begins."""
     lengths = np.array([len(t) + 1 for t in texts], dtype=np.int64)
@@ -228,11 +235,8 @@ class SpanColumn:
 
     def count(self, term: str) -> dict[str, np.ndarray]:
         """Occurrences of ``term`` in each span, by span name."""
-        out = {}
-        for name, (idx, values) in self.count_sparse(term).items():
-            out[name] = np.zeros(len(self.spans[name][0]), dtype=np.float32)
-            out[name][idx] = values
-        return out
+        return {name: _dense(found, len(self.spans[name][0]))
+                for name, found in self.count_sparse(term).items()}
 
     def count_sparse(self, term: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Occurrences of ``term`` by span name: (the spans holding it, how often)."""
@@ -270,10 +274,7 @@ class TextColumn:
 
     def count(self, term: str) -> np.ndarray:
         """Non-overlapping occurrences of ``term`` in each text (as ``str.count``)."""
-        out = np.zeros(self.size, dtype=np.float32)
-        idx, values = self.count_sparse(term)
-        out[idx] = values
-        return out
+        return _dense(self.count_sparse(term), self.size)
 
     def count_sparse(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(the texts holding ``term``, its occurrences in each)."""
@@ -316,12 +317,9 @@ class TermCounts:
 
     def counts(self, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Occurrences of ``term`` in every sentence, target text and target title."""
-        out = []
-        for (idx, values), n in zip(self.sparse(term), self._sizes):
-            dense = np.zeros(n, dtype=np.float32)
-            dense[idx] = values
-            out.append(dense)
-        return out[0], out[1], out[2]
+        in_sentences, in_targets, in_titles = (_dense(found, n) for found, n
+                                               in zip(self.sparse(term), self._sizes))
+        return in_sentences, in_targets, in_titles
 
     def sparse(self, term: str) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
         """(indices, occurrences) of ``term`` in the sentences, target texts and target
