@@ -5,13 +5,14 @@ normalised words ("historic neighbourhoods" meets "historic neighborhood").
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 from .tables import Entity
 from .text import CJK, EN_TOKEN, QueryTokenizer, en_key, nfkc
 
-__all__ = ["Concept", "Lexicon", "Match", "read_topic_labels"]
+__all__ = ["Concept", "Lexicon", "Match", "read_topic_labels", "load_topic_labels"]
 
 #: (concept index, matched surface, whether the surface is a preferred label)
 Match = tuple[int, str, bool]
@@ -25,6 +26,31 @@ class Concept:
     zh_terms: tuple[str, ...]  # Chinese labels, searched for in the text
     is_topic: bool
     names_zh: tuple[str, ...] = ()  # Chinese preferred labels (every name of an entity)
+
+
+#: Layout of the saved topic labels (the bundled scheme's hash is added to it).
+TOPICS_VERSION = "topic labels v1"
+
+
+def load_topic_labels(store: Any, tables: Any | None) -> dict[str, dict[str, set[str]]]:
+    """:func:`read_topic_labels`, kept in ``tables`` (``kg.cache.Tables``) for the store's
+    generation and the bundled scheme's bytes: reading both takes most of a second."""
+    if tables is None:
+        return read_topic_labels(store)
+    from ...ontology import TOPICS
+
+    try:
+        version = f"{TOPICS_VERSION} {hashlib.sha256(TOPICS.read_bytes()).hexdigest()[:16]}"
+    except OSError:
+        return read_topic_labels(store)
+    saved = tables.saved("search-topics", version)
+    if isinstance(saved, dict):
+        return {iri: {"pref": set(labels["pref"]), "alt": set(labels["alt"])}
+                for iri, labels in saved.items()}
+    topics = read_topic_labels(store)
+    tables.save("search-topics", version, {iri: {kind: sorted(v) for kind, v in labels.items()}
+                                            for iri, labels in topics.items()})
+    return topics
 
 
 def read_topic_labels(store: Any) -> dict[str, dict[str, set[str]]]:

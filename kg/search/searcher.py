@@ -15,7 +15,7 @@ from .answers import LIST_PAGE, Answers
 from .fusion import Signals, SignalSources, fuse
 from .intent import asks, intent
 from .lifting import Lifter
-from .linking import Lexicon, Match, read_topic_labels
+from .linking import Lexicon, Match, load_topic_labels
 from .literal import LiteralMatches
 from .noanswer import NoAnswer
 from .results import Hit, SearchResult
@@ -37,8 +37,9 @@ def _read_parts(store: Any, tables: SavedTables | None
                 ) -> tuple[Corpus, Lexicon, QueryTokenizer, Bm25]:
     """The corpus, the labels it links by, the tokenizer knowing them and the BM25 indexes."""
     corpus = load_corpus(store, tables)
-    lexicon = Lexicon(read_topic_labels(store), corpus.entities)
-    tokenizer = QueryTokenizer(lexicon.chinese_labels())
+    lexicon = Lexicon(load_topic_labels(store, tables), corpus.entities)
+    tokenizer = QueryTokenizer(lexicon.chinese_labels(),
+                               tables.directory("tokenizer") if tables is not None else None)
     bm25 = load_or_build(corpus, tokenizer,
                          tables.directory("bm25") if tables is not None else None)
     return corpus, lexicon, tokenizer, bm25

@@ -22,7 +22,7 @@ __all__ = ["Corpus", "Doc", "Unit", "Sentence", "SentenceTable", "Entity", "Save
 UNIT_TYPES = ("Task", "Principle", "Goal", "Section", "Part", "Chapter", "Article", "Item",
               "Paragraph")
 #: Layout of the tables :func:`to_table` saves (change it with the layout).
-TABLE_VERSION = "search tables v4"
+TABLE_VERSION = "search tables v5"
 #: The units results are made of, per document: the first of these groups it has
 #: (tasks in an implementation opinion, articles in a law, sections in a report).
 TARGET_TIERS = (("Task",), ("Article",), ("Principle", "Goal"), ("Section",), ("Part", "Chapter"))
@@ -80,19 +80,24 @@ class Corpus:
     """What search reads once: the four tables, the targets (result units) and arrays over them."""
 
     docs: dict[str, Doc]
-    units: dict[str, Unit]
+    units: dict[str, Unit]  # from a saved table: only the targets
     sentences: SentenceTable  # a list of records is made a table
     entities: dict[str, Entity]
     # entity IRI → its evidence: the sentences of the units mentioning it that hold one of its
     # names (made once with the table, then saved: a scan of 10⁶ sentence-name pairs)
     evidence: dict[str, list[int]] | None = None
+    # the result units, in corpus order; given by a saved table (its sentences' targets set),
+    # else chosen from the units
     targets: list[Unit] = field(default_factory=list)
     target_at: dict[str, int] = field(default_factory=dict)  # target IRI → index
 
     def __post_init__(self) -> None:
         if not isinstance(self.sentences, SentenceTable):
             self.sentences = SentenceTable.of(self.docs, self.sentences)
-        self._assign_targets()
+        if self.targets:  # a saved table: the targets, and the sentences' targets, are given
+            self.target_at = {u.iri: i for i, u in enumerate(self.targets)}
+        else:
+            self._assign_targets()
         self._index()
         if self.evidence is None:
             self.evidence = self._entity_evidence()
@@ -227,17 +232,25 @@ def load_corpus(store: Any, tables: SavedTables | None) -> Corpus:
     return corpus
 
 
-def to_table(corpus: Corpus) -> dict[str, list]:
-    """The four tables as JSON data (IRIs below their document's made relative)."""
+def to_table(corpus: Corpus) -> dict[str, Any]:
+    """The corpus as JSON data: documents, entities and evidence as records, the targets and
+    sentences as columns (IRIs below their document's made relative). Units that are not
+    targets are left out: a loaded corpus needs only the targets, which sentences hold."""
     def rel(iri: str | None, doc: str) -> str | None:
         return iri[len(doc):] if iri and iri.startswith(doc + "/") else iri
 
+    targets = corpus.targets
+    doc_code = {iri: i for i, iri in enumerate(corpus.docs)}
     return {
         "docs": [[d.iri, d.title, d.date, d.kind, d.text] for d in corpus.docs.values()],
-        "units": [[rel(u.iri, u.doc), u.type, u.doc, u.label, u.title, u.number, u.start,
-                   u.end, sorted(u.links) if u.links else None]
-                  for u in corpus.units.values()],
-        "sentences": corpus.sentences.columns(),
+        "targets": {
+            "iri": [rel(u.iri, u.doc) for u in targets], "type": [u.type for u in targets],
+            "doc": [doc_code.get(u.doc, u.doc) for u in targets],
+            "label": [u.label for u in targets], "title": [u.title for u in targets],
+            "number": [u.number for u in targets], "start": [u.start for u in targets],
+            "end": [u.end for u in targets],
+            "links": [sorted(u.links) if u.links else None for u in targets]},
+        "sentences": {**corpus.sentences.columns(), "target": corpus.sentences.target.tolist()},
         "entities": [[e.iri, e.label, e.type, sorted(e.aliases), sorted(e.units), e.mentions,
                       sorted(e.pinyin)] for e in corpus.entities.values()],
         "evidence": corpus.evidence,
@@ -246,33 +259,33 @@ def to_table(corpus: Corpus) -> dict[str, list]:
 
 def from_table(table: Any) -> Corpus | None:
     """The corpus :func:`to_table` saved; ``None`` when the data does not fit this code."""
-    def absolute(iri: str | None, doc: str) -> str | None:
-        return doc + iri if iri and iri.startswith("/") else iri
-
     try:
         docs = {iri: Doc(iri, title, date, kind, text)
                 for iri, title, date, kind, text in table["docs"]}
-        same = {iri: iri for iri in docs}  # one string object per IRI
-        units = {}
-        for iri, type_, doc, label, title, number, start, end, links in table["units"]:
-            doc = same.get(doc, doc)
-            unit = Unit(absolute(iri, doc), type_, doc, label, title, number, start, end,
-                        links=set(links) if links else None)
-            units[unit.iri] = unit
+        names = list(docs)
+        t = table["targets"]
+        targets = []
+        for iri, type_, doc, label, title, number, start, end, links in zip(
+                t["iri"], t["type"], t["doc"], t["label"], t["title"], t["number"], t["start"],
+                t["end"], t["links"], strict=True):
+            doc = names[doc] if isinstance(doc, int) else doc
+            text = docs[doc].text[start:end] if doc in docs else ""
+            targets.append(Unit(doc + iri if iri.startswith("/") else iri, type_, doc, label,
+                                title, number, start, end, text, set(links) if links else None))
         sentences = SentenceTable.from_columns(docs, table["sentences"])
+        sentences.target[:] = np.array(table["sentences"]["target"], dtype=np.int32)
         entities = {iri: Entity(iri, label, type_, set(aliases), set(in_units),
                                 {str(d): int(n) for d, n in mentions.items()}, set(pinyin))
                     for iri, label, type_, aliases, in_units, mentions, pinyin
                     in table["entities"]}
-        evidence = {str(iri): [int(i) for i in found] for iri, found in table["evidence"].items()}
-        if any(i >= len(sentences) for found in evidence.values() for i in found[-1:]):
+        evidence = {str(iri): list(found) for iri, found in table["evidence"].items()}
+        if any(i >= len(sentences) for found in evidence.values() for i in found[-1:]) \
+                or (len(sentences) and int(sentences.target.max()) >= len(targets)):
             return None
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
         return None
-    for unit in units.values():
-        doc = docs.get(unit.doc)
-        unit.text = doc.text[unit.start:unit.end] if doc else ""
-    return Corpus(docs, units, sentences, entities, evidence)
+    return Corpus(docs, {u.iri: u for u in targets}, sentences, entities, evidence,
+                  targets=targets)
 
 
 def read_store(store: Any) -> Corpus:

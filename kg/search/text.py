@@ -6,14 +6,19 @@ must not see.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
-from typing import Iterable
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
 
 from ...ingest.tokenizer import dictionary_digest, private_tokenizer
+from ..files import atomic_write
 
-__all__ = ["QueryTokenizer", "nfkc", "stem", "en_key", "gibberish", "CJK", "EN_TOKEN"]
+__all__ = ["QueryTokenizer", "FrozenFreq", "nfkc", "stem", "en_key", "gibberish", "CJK", "EN_TOKEN"]
 
 EN_STOP = frozenset("""
 a an the of in on at to for from by with about and or not no is are was were be been being
@@ -45,18 +50,92 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-class QueryTokenizer:
-    """jieba with ingest's user dictionary and the linkable labels as words, minus stop words."""
+def _key(word: str) -> int:
+    """A stable 64-bit hash of ``word`` (Python's own ``hash`` changes from process to process)."""
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
 
-    def __init__(self, words: Iterable[str] = ()):
-        self._jieba = private_tokenizer()
+
+class FrozenFreq:
+    """jieba's word frequencies (words and their prefixes) as a sorted array of hashed words.
+
+    Loading jieba's dictionary (5·10⁵ words and prefixes) takes about a second in every
+    process; this table is memory-mapped from a file in milliseconds and answers the
+    three things jieba asks of its ``FREQ`` dict: ``in``, ``[]`` and ``get``. A word is
+    found by its 64-bit hash (a false hit among 10⁶ words: about one chance in 10⁷).
+    The words looked up are remembered, so that a repeated question costs dict lookups.
+
+    The file holds one ``uint64`` array of shape (n + 1, 2): row 0 is (jieba's total, n),
+    then (hash, frequency) rows sorted by hash.
+    """
+
+    def __init__(self, table: np.ndarray):
+        self.total, n = int(table[0, 0]), int(table[0, 1])
+        if table.shape != (n + 1, 2):
+            raise ValueError("a frequency table of the wrong shape")
+        self._keys, self._freq = table[1:, 0], table[1:, 1]
+        self._seen: dict[str, int | None] = {}
+
+    @staticmethod
+    def save(path: Path, freq: dict[str, int], total: int) -> None:
+        """Write jieba's ``freq`` dict and ``total`` to ``path`` (replaced atomically)."""
+        keys = np.fromiter((_key(w) for w in freq), dtype=np.uint64, count=len(freq))
+        values = np.fromiter(freq.values(), dtype=np.uint64, count=len(freq))
+        order = np.argsort(keys, kind="stable")
+        table = np.empty((len(freq) + 1, 2), dtype=np.uint64)
+        table[0] = (total, len(freq))
+        table[1:, 0], table[1:, 1] = keys[order], values[order]
+        atomic_write(path, lambda handle: np.save(handle, table), fsync=False)
+
+    def get(self, word: str, default: Any = None) -> Any:
+        """The frequency of ``word`` (0 for a prefix of a word), else ``default``."""
+        found = self._seen.get(word, -1)
+        if found == -1:
+            key = np.uint64(_key(word))
+            at = int(np.searchsorted(self._keys, key))
+            found = int(self._freq[at]) if at < len(self._keys) and self._keys[at] == key \
+                else None
+            if len(self._seen) < 200_000:  # a bound, for a long-running server
+                self._seen[word] = found
+        return default if found is None else found
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.get(word) is not None
+
+    def __getitem__(self, word: str) -> int:
+        found = self.get(word)
+        if found is None:
+            raise KeyError(word)
+        return found
+
+
+class QueryTokenizer:
+    """jieba with ingest's user dictionary and the linkable labels as words, minus stop words.
+
+    Args:
+        words: labels added to the dictionary (those of :data:`WORD_MIN`–:data:`WORD_MAX`
+            characters).
+        saved: a directory where the resulting frequencies are kept as a
+            :class:`FrozenFreq` file named by :meth:`digest`; the next process maps it
+            instead of loading jieba's dictionary. ``None`` always loads it.
+    """
+
+    def __init__(self, words: Iterable[str] = (), saved: Path | None = None):
         self.words = sorted({w for w in words if WORD_MIN <= len(w) <= WORD_MAX})
-        for word in self.words:
-            self._jieba.add_word(word, freq=2000)
+        path = saved / f"freq-{self.digest().hexdigest()[:24]}.npy" if saved is not None \
+            else None
+        self._jieba = _frozen(path) if path is not None else None
+        if self._jieba is None:
+            self._jieba = private_tokenizer()
+            for word in self.words:
+                self._jieba.add_word(word, freq=2000)
+            if path is not None:
+                _save_frozen(path, self._jieba)
 
     def digest(self) -> hashlib._Hash:
         """A hash of everything that decides how text is cut (dictionary and added words)."""
-        digest = hashlib.sha256(f"tokenizer {dictionary_digest()}\n".encode())
+        import jieba
+
+        digest = hashlib.sha256(f"tokenizer {jieba.__version__} {dictionary_digest()}\n".encode())
         for word in self.words:
             digest.update(f"w {word}\n".encode())
         return digest
@@ -130,9 +209,39 @@ def en_key(word: str) -> str:
     >>> en_key("centres"), en_key("R&D")
     ('center', 'r&d')
     """
+    return _en_key(word)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a corpus's labels repeat their words
+def _en_key(word: str) -> str:
     word = stem(word.lower())
     if len(word) > 5:
         word = re.sub(r"our(hood|ite|ed|ing)?$", r"or\1", word)
         word = re.sub(r"(?<=[a-z]{3})is(e|ed|ing|ation)$", r"iz\1", word)
         word = re.sub(r"(?<=[a-z]{2})tre$", "ter", word)
     return word
+
+
+def _frozen(path: Path) -> Any | None:
+    """A jieba tokenizer on the frequencies saved at ``path``; ``None`` when there are none."""
+    import jieba
+
+    try:
+        freq = FrozenFreq(np.load(path, mmap_mode="r"))
+    except (OSError, ValueError, IndexError):
+        return None
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, freq.total, True
+    return tokenizer
+
+
+def _save_frozen(path: Path, tokenizer: Any) -> None:
+    """Save ``tokenizer``'s frequencies at ``path``, older files beside it removed; failures
+    (a read-only store) only cost the next process a second."""
+    try:
+        FrozenFreq.save(path, tokenizer.FREQ, tokenizer.total)
+        for old in path.parent.glob("freq-*.npy"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass

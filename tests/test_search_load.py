@@ -1,0 +1,100 @@
+"""What makes the searcher load fast: the frozen tokenizer dictionary, the saved topic labels and
+the target-only corpus table give the same answers as reading everything again."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from policykg.kg.search.linking import load_topic_labels
+from policykg.kg.search.tables import from_table, to_table
+from policykg.kg.search.text import FrozenFreq, QueryTokenizer
+
+from test_search_columns import _corpus, _tasks
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "changning-2022-12-09.txt"
+WORDS = ["虹桥临空经济示范区", "东华大学", "进博会", "航空服务", "时尚创意"]
+QUESTIONS = ["which tasks involve aviation?", "哪些任务涉及养老？", "虹桥临空经济示范区的航空物流",
+             "东华大学与时尚创意产业", "Donghua University", "量子计算机芯片", "上海市人民政府办公厅"]
+
+
+def test_the_frozen_dictionary_cuts_text_exactly_as_jieba_does(tmp_path):
+    fresh = QueryTokenizer(WORDS, tmp_path)  # loads jieba and saves its frequencies
+    assert isinstance(fresh._jieba.FREQ, dict) and len(list(tmp_path.glob("freq-*.npy"))) == 1
+    frozen = QueryTokenizer(WORDS, tmp_path)
+    assert isinstance(frozen._jieba.FREQ, FrozenFreq)
+    assert frozen._jieba.total == fresh._jieba.total
+    lines = [line for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for text in lines + QUESTIONS:
+        assert frozen.tokens(text) == fresh.tokens(text), text
+        assert frozen.content_runs(text) == fresh.content_runs(text), text
+    # the same words twice: the remembered answers agree with the first lookups
+    assert [frozen.tokens(q) for q in QUESTIONS] == [fresh.tokens(q) for q in QUESTIONS]
+
+
+def test_other_words_make_another_file_and_a_damaged_one_is_read_again(tmp_path):
+    QueryTokenizer(WORDS, tmp_path)
+    other = QueryTokenizer(WORDS[:2], tmp_path)
+    assert len(list(tmp_path.glob("freq-*.npy"))) == 1  # the older file is removed
+    path = next(tmp_path.glob("freq-*.npy"))
+    np.save(path, np.zeros((3, 2), dtype=np.uint64))  # says 0 rows but holds 2
+    again = QueryTokenizer(WORDS[:2], tmp_path)
+    assert isinstance(again._jieba.FREQ, dict)  # read from jieba, then saved again
+    assert again.tokens(QUESTIONS[2]) == other.tokens(QUESTIONS[2])
+    assert isinstance(QueryTokenizer(WORDS[:2], tmp_path)._jieba.FREQ, FrozenFreq)
+
+
+def test_a_frozen_dictionary_answers_like_the_dict_it_was_made_from(tmp_path):
+    freq = {"航空": 120, "航": 0, "航空服务": 7, "a": 3}
+    FrozenFreq.save(tmp_path / "f.npy", freq, 131)
+    frozen = FrozenFreq(np.load(tmp_path / "f.npy", mmap_mode="r"))
+    assert frozen.total == 131
+    assert {w: frozen[w] for w in freq} == freq
+    assert "航" in frozen and "服务" not in frozen and 3 not in frozen
+    assert frozen.get("服务") is None and frozen.get("服务", 1) == 1 and frozen.get("航", 5) == 0
+
+
+class _Saved:
+    """Tables kept in a dict, as ``kg.cache.Tables`` keeps them in files."""
+
+    def __init__(self):
+        self.kept: dict[tuple[str, str], object] = {}
+
+    def saved(self, name, version):
+        return self.kept.get((name, version))
+
+    def save(self, name, version, table):
+        self.kept[(name, version)] = table
+
+
+class _Store:
+    def __init__(self):
+        self.queries = 0
+
+    def select_rows(self, sparql):
+        self.queries += 1
+        return [{"t": "https://example.org/topic/x", "p": "http://www.w3.org/2004/02/skos/core#prefLabel",
+                 "l": "航空"}]
+
+
+def test_topic_labels_are_read_once_then_taken_from_the_saved_table():
+    store, tables = _Store(), _Saved()
+    first = load_topic_labels(store, tables)
+    again = load_topic_labels(store, tables)
+    assert store.queries == 1 and again == first
+    assert first["https://example.org/topic/x"]["pref"] == {"航空"}
+    assert len(first) > 1  # the bundled scheme is merged in
+
+
+def test_the_saved_table_keeps_only_the_targets_with_their_text_and_sentences():
+    corpus = _corpus(_tasks())
+    again = from_table(to_table(corpus))
+    assert [(u.iri, u.type, u.doc, u.label, u.start, u.end, u.text) for u in again.targets] == \
+        [(u.iri, u.type, u.doc, u.label, u.start, u.end, u.text) for u in corpus.targets]
+    assert set(again.units) == {u.iri for u in corpus.targets}
+    assert again.target_at == corpus.target_at
+    assert again.sentences.target.tolist() == corpus.sentences.target.tolist()
+    assert again.targets_of_link.keys() == corpus.targets_of_link.keys()
+    table = to_table(corpus)
+    table["sentences"]["target"] = [len(corpus.targets)] * len(corpus.sentences)
+    assert from_table(table) is None  # a sentence naming a target the table lacks
