@@ -3,13 +3,15 @@
     nice -n 10 python bench/bench_sparql_http.py --store /tmp/kg [--runs 20] [--clients 8] [--waitress]
     nice -n 10 python bench/bench_sparql_http.py --store /tmp/kg --distinct --queries-only
     nice -n 10 python bench/bench_sparql_http.py --store /tmp/kg --paths --runs 200
+    nice -n 10 python bench/bench_sparql_http.py --store /tmp/kg --distinct --compare /tmp/before
 
 Exports the store (N-Quads, without the build index, which /sparql does not
 show either), loads it into a fresh Oxigraph directory, starts
 ``oxigraph serve-read-only --union-default-graph`` and ``policykg serve``
 (its default server, granian) on the store itself (``--waitress``: also
 ``policykg serve`` with ``POLICYKG_SERVER=waitress`` on a copy of it, in the
-same run), then measures in one run:
+same run; ``--compare CHECKOUT``: also ``policykg serve`` from another checkout of the
+repository, on a copy, for a before/after table), then measures in one run:
 
 - per query, the median over ``--runs`` GETs (JSON results, one keep-alive
   connection per server) of the example queries and four heavier ones;
@@ -287,6 +289,10 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=5, help="sparql_timeout for the runaway")
     parser.add_argument("--waitress", action="store_true",
                         help="also time policykg serve on waitress (on a copy of the store)")
+    parser.add_argument("--compare", metavar="CHECKOUT",
+                        help="also time policykg serve from another checkout of the repository "
+                             "(e.g. `git worktree add /tmp/before HEAD~3`), on a copy of the "
+                             "store, in the same run: a before/after table")
     parser.add_argument("--distinct", action="store_true",
                         help="a different text for every request, in the per-query table and the "
                              "throughput run (queries /sparql has not seen: no kept answers, no "
@@ -330,6 +336,18 @@ def main() -> None:
                 [sys.executable, "-m", "policykg.web.cli", "serve", "--store", str(copy),
                  "--port", str(servers["waitress"][0])], env=dict(env, POLICYKG_SERVER="waitress"),
                 stdout=subprocess.DEVNULL, stderr=log))
+        if args.compare:  # the other checkout's packages first on the path (its workers too)
+            shim = work / "compare" / "policykg"
+            shim.mkdir(parents=True)
+            for package in ("kg", "web", "ingest", "ontology", "data"):
+                (shim / package).symlink_to(Path(args.compare).resolve() / package)
+            copy = work / "compare-store"
+            shutil.copytree(args.store, copy, ignore=shutil.ignore_patterns(".*"))
+            servers["compare"] = (free_port(), "/sparql")
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "policykg.web.cli", "serve", "--store", str(copy),
+                 "--port", str(servers["compare"][0])],
+                env=dict(env, PYTHONPATH=str(shim.parent)), stdout=subprocess.DEVNULL, stderr=log))
         for label, (port, path) in servers.items():
             wait_for(port, path + "?query=ASK%7B%7D")
         for proc in procs[1:]:

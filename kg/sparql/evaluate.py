@@ -1,6 +1,6 @@
 """Evaluating one request on an open store and writing the framed answer.
 
-Frames: ``H`` (header: the answer's kind), ``D`` (a chunk of the body, as
+Frames: ``H`` (header: the answer's kind, ``select``, ``ask`` or ``graph``), ``D`` (a chunk of the body, as
 pyoxigraph serialises it), ``E`` (end) or ``X`` (an error: kind and message).
 Used by the worker process (:mod:`kg.sparql.worker`) and, for requests known
 to be cheap, in the server's own thread (:mod:`kg.sparql.inline`).
@@ -49,7 +49,7 @@ class FrameWriter(io.RawIOBase):
         """Send what is buffered (with the header first, and the end frame if ``end``)."""
         frames = bytearray()
         if not self.started:
-            header = json.dumps({"kind": self.kind}).encode()
+            header = self.kind.encode()  # select, ask or graph: read without a JSON decoder
             frames += b"H" + len(header).to_bytes(4, "big") + header
             self.started = True
         if self.buffer:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from ..errors import PolicyKGError, QueryTimeout, StoreError, TooLarge
-from .inline import InlineAnswers
+from .inline import InlineAnswers, request_key
 from .process import STARTUP_TIMEOUT, Stream, Worker, error_of, launch
 from .snapshot import Snapshot, StoreFiles, take_snapshot
 
@@ -158,6 +158,11 @@ class WorkerPool:
             QueryTimeout: none was free and ready by ``deadline``.
         """
         snapshot = snapshot or self._current_snapshot()
+        with self._cond:
+            if not self._waiting and not self._closed:  # nobody ahead: an idle worker is ours
+                worker = self._idle_worker(snapshot)
+                if worker is not None:
+                    return worker
         ticket, since = next(self._tickets), time.monotonic()
         with self._cond:
             self._waiting[ticket] = key
@@ -354,7 +359,8 @@ class WorkerPool:
         # waiting for a worker and a new worker's start-up count against the limit too
         deadline = time.monotonic() + timeout
         snapshot = self._current_snapshot()
-        inline = self.inline.run(snapshot, request)
+        request_id = request_key(request)  # made once: the kept answers use it twice
+        inline = self.inline.run(snapshot, request, request_id)
         if inline is not None:
             return inline
         key = hash(request.get("query"))
@@ -387,12 +393,12 @@ class WorkerPool:
             if error["kind"] in ("too_large", "timeout"):
                 self._mark_slow(key)
             raise error_of(error["kind"], error["message"])
-        kind = json.loads(payload)["kind"]
+        kind = payload.decode()
         whole = worker.buffered()
         if whole is not None and whole[-1][0] == b"E":  # a small answer, all here: free the worker now
             chunks = [data for tag, data in whole if tag == b"D"]
             self.inline.learn(worker.snapshot.generation, request, time.monotonic() - sent,
-                              kind, b"".join(chunks))
+                              kind, b"".join(chunks), request_id)
             self._release(worker)
             return kind, chunks
         return kind, self._stream(worker, deadline, timeout)

@@ -81,7 +81,7 @@ class StoreFiles:
 
     def __init__(self, path: str):
         self.path = path
-        # (folder mtime, sizes of the growing files, signature), replaced as one (threads)
+        # (folder mtime, (path, size) of the growing files, signature), replaced as one (threads)
         self._state: tuple[int | None, tuple[tuple[str, int], ...], tuple] = (None, (), ())
 
     def signature(self) -> tuple:
@@ -92,13 +92,18 @@ class StoreFiles:
             # a folder changed within the last second may change again within the same tick
             # of a coarse file-system clock without a new time: list it until it has settled
             settled = time.time_ns() - folder > 1_000_000_000
-            if settled and folder == folder_then and all(os.stat(os.path.join(self.path, name)).st_size == size
-                                             for name, size in growing):
-                return value
+            if settled and folder == folder_then:
+                stat = os.stat
+                for path, size in growing:  # a loop, not all() over a generator: 2x faster here
+                    if stat(path).st_size != size:
+                        break
+                else:
+                    return value
         except OSError:
             folder = None  # a file went away meanwhile: list the folder
         value = signature(self.path)
-        self._state = (folder, tuple((n, size) for n, size in value if _grows(n)), value)
+        self._state = (folder, tuple((os.path.join(self.path, n), size) for n, size in value
+                                     if _grows(n)), value)
         return value
 
 

@@ -234,7 +234,9 @@ class FastPath:
         return answer.chunks  # streams; the server calls its close() (frees the worker)
 
 
-_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})|[\r\n]")
+# a percent sign not followed by two hex digits (searched apart from line breaks: one pattern
+# with both alternatives took 29 us on a prefixed query string, these three checks 6)
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def _parse_qs(text: str) -> list[tuple[str, str]]:
@@ -249,7 +251,7 @@ def _parse_qs(text: str) -> list[tuple[str, str]]:
     >>> _parse_qs("query=ASK+%7B%7D&format=json&x&a%3Db=%E4%B8%AD%3D")
     [('query', 'ASK {}'), ('format', 'json'), ('x', ''), ('a=b', '中=')]
     """
-    if _BAD_ESCAPE.search(text):
+    if "\n" in text or "\r" in text or _BAD_ESCAPE.search(text):
         return parse_qsl(text, keep_blank_values=True, errors="replace")
     pairs = []
     for field in text.split("&"):
