@@ -4,6 +4,7 @@ Layout (one directory per embedding model, so switching models never mixes
 vectors)::
 
     <store>/vectors/<model-slug>/index.json        rows: (iri, kind, document, text hash)
+    <store>/vectors/<model-slug>/head.json         model, dim, matrix and row count of index.json
     <store>/vectors/<model-slug>/vectors-<gen>.npy  float32 matrix, one row per index row
     <store>/vectors/<model-slug>/vectors-<gen>.q8*.npy  its int8 copy (kg.quantised; big stores)
 
@@ -18,6 +19,11 @@ is written at once as a pending file (their rows and vectors), so a build
 killed at any moment keeps those documents; opening the index applies the
 pending files, and the next update folds them into the matrix. A text
 already embedded (same content hash, same model) is never embedded again.
+
+The head names the matrix without the rows (2·10⁵ rows of a corpus take a
+second to read), so a reader that only multiplies maps the matrix and reads
+the rows when first asked. It is removed before the index is replaced and
+written after, so a head always describes the index beside it.
 """
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ import hashlib
 import json
 import re
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -50,6 +57,7 @@ ENTITY_CONTEXT_CHARS = 120
 #: Texts embedded per call while updating (a few documents' worth).
 GROUP_TEXTS = 512
 _INDEX = "index.json"
+_HEAD = "head.json"
 _PENDING = "pending"
 
 
@@ -209,10 +217,57 @@ class VectorIndex:
     def __init__(self, directory: Path, embedder: Embedder):
         self.directory = Path(directory)
         self.embedder = embedder
-        self.rows: list[VectorRow] = []
+        self._rows: list[VectorRow] | None = []  # None: in index.json, read when first asked
+        self._rows_lock = threading.Lock()
         self.matrix = np.zeros((0, embedder.dim), dtype=np.float32)
+        self.matrix_name = ""  # the file of the matrix as loaded ("" when none or pending)
         self.embedded = 0  # texts embedded by this instance
-        self._load()
+        if not self._load_head():
+            self._load()
+
+    @property
+    def rows(self) -> list[VectorRow]:
+        """One row per matrix row: what it belongs to (read from the index when first asked)."""
+        if self._rows is None:
+            with self._rows_lock:
+                if self._rows is None:
+                    self._read_rows()
+        return self._rows  # type: ignore[return-value]
+
+    @rows.setter
+    def rows(self, rows: list[VectorRow]) -> None:
+        self._rows = rows
+
+    def _load_head(self) -> bool:
+        """Map the matrix the head names, leaving the rows for later; False when there is no
+        usable head (or pending files to apply), so that the whole index is read."""
+        try:
+            head = json.loads((self.directory / _HEAD).read_text(encoding="utf-8"))
+            if self._pending_files() or head.get("model") != self.embedder.name \
+                    or int(head["dim"]) != self.embedder.dim or not int(head["rows"]):
+                return False
+            matrix = np.load(self.directory / str(head["matrix"]), mmap_mode="r")
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        if matrix.shape != (int(head["rows"]), self.embedder.dim):
+            return False
+        self.matrix, self.matrix_name, self._rows = matrix, str(head["matrix"]), None
+        return True
+
+    def _read_rows(self) -> None:
+        """Read the rows of the matrix the head named from the index."""
+        index = self.directory / _INDEX
+        try:
+            data = json.loads(index.read_text(encoding="utf-8"))
+            rows = _rows_of(data["rows"])
+            same = data["matrix"] == self.matrix_name
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise StoreError(f"{index}: the vector cache cannot be read ({exc}); "
+                             f"delete {self.directory} and rebuild") from None
+        if not same or len(rows) != len(self.matrix):
+            raise StoreError(f"{index}: the vector cache changed while it was read "
+                             f"(a build ran); open the store again")
+        self._rows = rows
 
     @classmethod
     def of_store(cls, store: Any, embedder: Embedder) -> "VectorIndex":
@@ -226,9 +281,7 @@ class VectorIndex:
                 data = json.loads(index.read_text(encoding="utf-8"))
                 if data.get("model") != self.embedder.name or int(data["dim"]) != self.embedder.dim:
                     return  # another model's vectors: start afresh
-                same: dict[str, str] = {}  # one string per document and kind, not one per row
-                rows = [VectorRow(iri, same.setdefault(kind, kind), same.setdefault(doc, doc),
-                                  digest) for iri, kind, doc, digest in data["rows"]]
+                rows = _rows_of(data["rows"])
                 matrix = np.load(self.directory / data["matrix"], mmap_mode="r") if rows \
                     else np.zeros((0, self.embedder.dim), dtype=np.float32)
             except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -238,8 +291,19 @@ class VectorIndex:
                 raise StoreError(f"{index}: the vector cache is inconsistent "
                                  f"({len(rows)} rows, matrix {matrix.shape}); "
                                  f"delete {self.directory} and rebuild")
-            self.rows, self.matrix = rows, matrix
+            self.rows, self.matrix, self.matrix_name = rows, matrix, str(data["matrix"])
+            if rows and not (self.directory / _HEAD).exists():
+                self._write_head()  # an index saved by an older version: the next reader maps
         self._apply_pending()
+
+    def _write_head(self) -> None:
+        """Write the head of the index as loaded (only saves the next reader time)."""
+        head = {"model": self.embedder.name, "dim": self.embedder.dim,
+                "matrix": self.matrix_name, "rows": len(self.matrix)}
+        try:
+            atomic_write(self.directory / _HEAD, lambda f: f.write(json.dumps(head).encode()))
+        except OSError:  # a read-only store
+            pass
 
     def _pending_files(self) -> list[Path]:
         return sorted((self.directory / _PENDING).glob("*.npz"))
@@ -260,11 +324,12 @@ class VectorIndex:
                 continue
             keep = [i for i, row in enumerate(self.rows) if row.document not in documents]
             self.rows = [self.rows[i] for i in keep] + rows
+            self.matrix_name = ""
             self.matrix = np.vstack([np.asarray(self.matrix[keep], dtype=np.float32)
                                      .reshape(len(keep), self.embedder.dim), matrix])
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.matrix)
 
     def counts(self) -> dict[str, int]:
         """Number of rows of each kind."""
@@ -375,7 +440,10 @@ class VectorIndex:
                     "matrix": matrix_name, "counts": self.counts(),
                     "rows": [[r.iri, r.kind, r.document, r.text_hash] for r in self.rows]}
             payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
+            (self.directory / _HEAD).unlink(missing_ok=True)  # a head never names another index
             atomic_write(self.directory / _INDEX, lambda f: f.write(payload))
+            self.matrix_name = matrix_name
+            self._write_head()
             stem = matrix_name[:-len(".npy")]
             for old in self.directory.glob("vectors-*.npy"):  # older matrices, their int8 copies
                 if old.name.split(".")[0] != stem:
@@ -392,6 +460,13 @@ class VectorIndex:
                                  min_rows=QUANTISE_MIN_ROWS)
             except (OSError, ValueError):  # only saves time: search makes it again
                 pass
+
+
+def _rows_of(data: list) -> list[VectorRow]:
+    """The rows of an index's JSON data (one string per document and kind, not one per row)."""
+    same: dict[str, str] = {}
+    return [VectorRow(iri, same.setdefault(kind, kind), same.setdefault(doc, doc), digest)
+            for iri, kind, doc, digest in data]
 
 
 def _groups(plans: list, known: dict[str, int]):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from policykg.kg.search.linking import load_topic_labels
+from policykg.kg.search.linking import Lexicon, load_lexicon
 from policykg.kg.search.tables import from_table, to_table
 from policykg.kg.search.text import FrozenFreq, QueryTokenizer
 
@@ -77,13 +77,24 @@ class _Store:
                  "l": "航空"}]
 
 
-def test_topic_labels_are_read_once_then_taken_from_the_saved_table():
+def test_the_lexicon_is_read_once_then_taken_from_the_saved_table():
+    from policykg.kg.search.tables import Entity
+
     store, tables = _Store(), _Saved()
-    first = load_topic_labels(store, tables)
-    again = load_topic_labels(store, tables)
-    assert store.queries == 1 and again == first
-    assert first["https://example.org/topic/x"]["pref"] == {"航空"}
-    assert len(first) > 1  # the bundled scheme is merged in
+    entities = {"https://example.org/e/1": Entity("https://example.org/e/1", "东华大学",
+                                                  aliases={"Donghua University"},
+                                                  pinyin={"Donghua Daxue"})}
+    first = load_lexicon(store, tables, entities)
+    again = load_lexicon(store, tables, entities)
+    assert store.queries == 1 and len(tables.kept) == 1
+    assert again.to_table() == first.to_table()
+    assert again.concepts[0].iri == "https://example.org/topic/x"  # the store's, then the scheme's
+    for question in ("航空与东华大学", "Donghua University", "donghua", "historic neighbourhoods",
+                     "elderly care"):
+        assert again.matches(question) == first.matches(question), question
+    assert again.chinese_labels() == first.chinese_labels()
+    broken = dict(next(iter(tables.kept.values())), zh=[["航空", [[10 ** 6, True]]]])
+    assert Lexicon.from_table(broken) is None and Lexicon.from_table({}) is None
 
 
 def test_the_saved_table_keeps_only_the_targets_with_their_text_and_sentences():
@@ -98,3 +109,20 @@ def test_the_saved_table_keeps_only_the_targets_with_their_text_and_sentences():
     table = to_table(corpus)
     table["sentences"]["target"] = [len(corpus.targets)] * len(corpus.sentences)
     assert from_table(table) is None  # a sentence naming a target the table lacks
+
+
+def test_the_bm25_cache_key_follows_the_texts_without_making_them():
+    from policykg.kg.search.bm25 import cache_key
+
+    tokenizer = QueryTokenizer(WORDS)
+    key = cache_key(tokenizer, _corpus(_tasks()))
+    assert cache_key(tokenizer, _corpus(_tasks())) == key
+    moved = _corpus(_tasks())
+    moved.sentences.end[0] -= 1  # one sentence one character shorter
+    retitled = _corpus(_tasks())
+    retitled.targets[0].title = "标题"
+    edited = _corpus(_tasks())
+    edited.docs[next(iter(edited.docs))].text += "。"
+    keys = {cache_key(tokenizer, c) for c in (moved, retitled, edited)}
+    assert key not in keys and len(keys) == 3
+    assert cache_key(QueryTokenizer(WORDS[:1]), _corpus(_tasks())) != key

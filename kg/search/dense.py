@@ -12,14 +12,17 @@ are kept for the next caller with the same vector.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ..quantised import QuantisedMatrix, quantised_beside, read_rows
-from .tables import Corpus
+from .tables import Corpus, SavedTables
 
-__all__ = ["DenseIndex", "RERANK", "rerank"]
+__all__ = ["DenseIndex", "RERANK", "rerank", "load_dense"]
+
+#: Layout of the saved row numbers (the matrix file's name is added to it).
+ROWS_VERSION = "dense rows v1"
 
 #: Rows of each kind (sentences, targets, entities) re-scored exactly after the int8 scan.
 RERANK = 256
@@ -40,26 +43,68 @@ def rerank(approx: np.ndarray, matrix: np.ndarray, query: np.ndarray,
     return approx
 
 
-class DenseIndex:
-    """Rows of the vector matrix for the corpus's sentences, targets and entities."""
+def load_dense(corpus: Corpus, rows: Callable[[], Sequence[Any]], matrix: np.ndarray,
+               matrix_name: str, tables: SavedTables | None) -> "DenseIndex":
+    """The dense index of ``corpus`` on ``matrix``; the row number of each sentence, target and
+    entity is kept in ``tables`` for the matrix file ``matrix_name``, so that the vector rows
+    (``rows()``, 10⁵ records) are read only when that is missing."""
+    version = f"{ROWS_VERSION} {matrix_name}"
+    saved = tables.saved("search-dense", version) if tables is not None and matrix_name \
+        else None
+    try:
+        if saved is not None:
+            numbers = (np.array(saved["sentences"], dtype=np.int64),
+                       np.array(saved["targets"], dtype=np.int64),
+                       {str(iri): int(i) for iri, i in saved["entities"]})
+            if len(numbers[0]) == len(corpus.sentences) \
+                    and len(numbers[1]) == len(corpus.targets) \
+                    and all(-1 <= int(a.max(initial=-1)) < len(matrix) for a in numbers[:2]):
+                return DenseIndex(corpus, [], matrix, numbers=numbers)
+    except (KeyError, TypeError, ValueError):  # a table of another layout: made again
+        pass
+    dense = DenseIndex(corpus, rows(), matrix)
+    if tables is not None and matrix_name:
+        tables.save("search-dense", version, {
+            "sentences": dense.sentence_rows.tolist(), "targets": dense.target_rows.tolist(),
+            "entities": sorted(dense.entity_row.items())})
+    return dense
 
-    def __init__(self, corpus: Corpus, rows: list[Any], matrix: np.ndarray,
-                 quantised: QuantisedMatrix | None | bool = True):
-        at: dict[tuple[str, str], int] = {}
-        for i, row in enumerate(rows):
-            at.setdefault((row.kind, row.iri), i)
+
+class DenseIndex:
+    """Rows of the vector matrix for the corpus's sentences, targets and entities.
+
+    Args:
+        corpus: the corpus searched.
+        rows: the matrix's rows (``kind`` and ``iri``), read unless ``numbers`` is given.
+        matrix: the vectors (memory-mapped).
+        quantised: the int8 copy to scan; True: the saved one when the matrix is big enough.
+        numbers: the row of each sentence and target (-1: none) and of each entity by IRI.
+    """
+
+    def __init__(self, corpus: Corpus, rows: Sequence[Any], matrix: np.ndarray,
+                 quantised: QuantisedMatrix | None | bool = True,
+                 numbers: tuple[np.ndarray, np.ndarray, dict[str, int]] | None = None):
         self._matrix = matrix
-        self.sentence_rows = np.array([at.get(("sentence", iri), -1)
-                                       for iri in corpus.sentences.iris()], dtype=np.int64)
-        self.target_rows = np.array([at.get(("unit", u.iri), -1) for u in corpus.targets],
-                                    dtype=np.int64)
-        self.entity_row = {iri: i for (kind, iri), i in at.items() if kind == "entity"}
+        if numbers is None:
+            at: dict[tuple[str, str], int] = {}
+            for i, row in enumerate(rows):
+                at.setdefault((row.kind, row.iri), i)
+            numbers = (
+                np.array([at.get(("sentence", iri), -1) for iri in corpus.sentences.iris()],
+                         dtype=np.int64),
+                np.array([at.get(("unit", u.iri), -1) for u in corpus.targets], dtype=np.int64),
+                {iri: i for (kind, iri), i in at.items() if kind == "entity"})
+        self.sentence_rows, self.target_rows, self.entity_row = numbers
         self.entity_rows = np.array(sorted(self.entity_row.values()), dtype=np.int64)
         # True: the saved int8 copy when the matrix is big enough (made once); False: exact
         self.quantised = quantised_beside(matrix) if quantised is True else (quantised or None)
         self._groups = [np.unique(r[r >= 0]) for r in (self.sentence_rows, self.target_rows)] \
             + [self.entity_rows]
         self._last: tuple[bytes, np.ndarray] = (b"", np.zeros(0, dtype=np.float32))
+        # (positions with a vector, their rows) of sentences and targets: a boolean mask over
+        # 155,000 sentences cost 5 ms a question
+        self._held = [(np.flatnonzero(r >= 0), r[r >= 0]) for r in (self.sentence_rows,
+                                                                     self.target_rows)]
 
     def similarities(self, query_vec: np.ndarray) -> np.ndarray:
         """Cosine similarity of ``query_vec`` with every stored vector (one product)."""
@@ -81,10 +126,9 @@ class DenseIndex:
         """Similarity of every sentence and every target (0 where one has no vector)."""
         sims = self.similarities(query_vec)
         out = []
-        for rows in (self.sentence_rows, self.target_rows):
+        for rows, (at, held) in zip((self.sentence_rows, self.target_rows), self._held):
             values = np.zeros(len(rows), dtype=np.float32)
-            ok = rows >= 0
-            values[ok] = sims[rows[ok]]
+            values[at] = sims[held]
             out.append(values)
         return out[0], out[1]
 

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 from .tables import Entity
 from .text import CJK, EN_TOKEN, QueryTokenizer, en_key, nfkc
 
-__all__ = ["Concept", "Lexicon", "Match", "read_topic_labels", "load_topic_labels"]
+__all__ = ["Concept", "Lexicon", "Match", "read_topic_labels", "load_lexicon"]
 
 #: (concept index, matched surface, whether the surface is a preferred label)
 Match = tuple[int, str, bool]
@@ -28,29 +28,28 @@ class Concept:
     names_zh: tuple[str, ...] = ()  # Chinese preferred labels (every name of an entity)
 
 
-#: Layout of the saved topic labels (the bundled scheme's hash is added to it).
-TOPICS_VERSION = "topic labels v1"
+#: Layout of a saved :class:`Lexicon` (the bundled topic scheme's hash is added to it).
+LEXICON_VERSION = "lexicon v1"
 
 
-def load_topic_labels(store: Any, tables: Any | None) -> dict[str, dict[str, set[str]]]:
-    """:func:`read_topic_labels`, kept in ``tables`` (``kg.cache.Tables``) for the store's
-    generation and the bundled scheme's bytes: reading both takes most of a second."""
+def load_lexicon(store: Any, tables: Any | None, entities: dict[str, Entity]) -> "Lexicon":
+    """The lexicon of the store's topics and ``entities``, kept in ``tables``
+    (``kg.cache.Tables``) for the store's generation and the bundled scheme's bytes:
+    reading the labels and normalising 3·10⁴ of them takes about a second."""
     if tables is None:
-        return read_topic_labels(store)
+        return Lexicon(read_topic_labels(store), entities)
     from ...ontology import TOPICS
 
     try:
-        version = f"{TOPICS_VERSION} {hashlib.sha256(TOPICS.read_bytes()).hexdigest()[:16]}"
+        version = f"{LEXICON_VERSION} {hashlib.sha256(TOPICS.read_bytes()).hexdigest()[:16]}"
     except OSError:
-        return read_topic_labels(store)
-    saved = tables.saved("search-topics", version)
-    if isinstance(saved, dict):
-        return {iri: {"pref": set(labels["pref"]), "alt": set(labels["alt"])}
-                for iri, labels in saved.items()}
-    topics = read_topic_labels(store)
-    tables.save("search-topics", version, {iri: {kind: sorted(v) for kind, v in labels.items()}
-                                            for iri, labels in topics.items()})
-    return topics
+        return Lexicon(read_topic_labels(store), entities)
+    saved = tables.saved("search-lexicon", version)
+    lexicon = Lexicon.from_table(saved) if saved is not None else None
+    if lexicon is None:
+        lexicon = Lexicon(read_topic_labels(store), entities)
+        tables.save("search-lexicon", version, lexicon.to_table())
+    return lexicon
 
 
 def read_topic_labels(store: Any) -> dict[str, dict[str, set[str]]]:
@@ -111,9 +110,45 @@ class Lexicon:
                 bucket = self._en.setdefault(key, [])
             if (index, pref) not in bucket:
                 bucket.append((index, pref))
+        self._finish()
+
+    def _finish(self) -> None:
         self._zh_longest = max((len(s) for s in self._zh), default=0)
         self._en_longest = max((len(k) for k in self._en), default=0)
         self._tokens: dict[int, list[str]] = {}
+
+    def to_table(self) -> dict[str, list]:
+        """JSON data :meth:`from_table` reads back."""
+        def pairs(bucket: list[tuple[int, bool]]) -> list[list]:
+            return [[index, pref] for index, pref in bucket]
+
+        return {"concepts": [[c.iri, list(c.zh_terms), c.is_topic, list(c.names_zh)]
+                             for c in self.concepts],
+                "zh": [[surface, pairs(b)] for surface, b in self._zh.items()],
+                "en": [[list(key), pairs(b)] for key, b in self._en.items()],
+                "partial": [[word, pairs(b)] for word, b in self._partial.items()]}
+
+    @classmethod
+    def from_table(cls, table: Any) -> "Lexicon | None":
+        """The lexicon :meth:`to_table` saved; ``None`` when the data does not fit this code."""
+        def pairs(bucket: list) -> list[tuple[int, bool]]:
+            return [(int(index), bool(pref)) for index, pref in bucket]
+
+        lexicon = cls.__new__(cls)
+        try:
+            lexicon.concepts = [Concept(str(iri), tuple(zh), bool(topic), tuple(names))
+                                for iri, zh, topic, names in table["concepts"]]
+            lexicon._zh = {str(surface): pairs(b) for surface, b in table["zh"]}
+            lexicon._en = {tuple(key): pairs(b) for key, b in table["en"]}
+            lexicon._partial = {str(word): pairs(b) for word, b in table["partial"]}
+        except (KeyError, TypeError, ValueError):
+            return None
+        n = len(lexicon.concepts)
+        if any(not 0 <= i < n for index in (lexicon._zh, lexicon._en, lexicon._partial)
+               for bucket in index.values() for i, _ in bucket):
+            return None
+        lexicon._finish()
+        return lexicon
 
     def _add(self, surfaces: list[tuple[str, int, bool]], iri: str, names: Iterable[str],
              alternatives: Iterable[str], is_topic: bool) -> int | None:

@@ -9,13 +9,13 @@ import numpy as np
 from ..errors import SearchError
 from ..filters import DocumentFilter
 from .bm25 import Bm25, load_or_build
-from .dense import DenseIndex
+from .dense import load_dense
 from .duties import load_duty_table
 from .answers import LIST_PAGE, Answers
 from .fusion import Signals, SignalSources, fuse
 from .intent import asks, intent
 from .lifting import Lifter
-from .linking import Lexicon, Match, load_topic_labels
+from .linking import Lexicon, Match, load_lexicon
 from .literal import LiteralMatches
 from .noanswer import NoAnswer
 from .results import Hit, SearchResult
@@ -37,7 +37,7 @@ def _read_parts(store: Any, tables: SavedTables | None
                 ) -> tuple[Corpus, Lexicon, QueryTokenizer, Bm25]:
     """The corpus, the labels it links by, the tokenizer knowing them and the BM25 indexes."""
     corpus = load_corpus(store, tables)
-    lexicon = Lexicon(load_topic_labels(store, tables), corpus.entities)
+    lexicon = load_lexicon(store, tables, corpus.entities)
     tokenizer = QueryTokenizer(lexicon.chinese_labels(),
                                tables.directory("tokenizer") if tables is not None else None)
     bm25 = load_or_build(corpus, tokenizer,
@@ -57,7 +57,8 @@ class Searcher:
     Args:
         store: the graph store (``select_rows``).
         embedder: embeds questions (``embed_queries``).
-        vectors: the vector index (``rows`` and ``matrix``) of the same store and embedder.
+        vectors: the vector index (``rows``, ``matrix``, ``matrix_name``) of the same store and
+            embedder.
         tables: where the corpus tables and BM25 indexes are saved (``kg.cache.Tables``);
             ``None`` reads the store every time.
     """
@@ -66,7 +67,8 @@ class Searcher:
                  tables: SavedTables | None = None):
         self.corpus, self.lexicon, self.tokenizer, self.bm25 = _read_parts(store, tables)
         self.embedder = embedder
-        self.dense = DenseIndex(self.corpus, vectors.rows, vectors.matrix)
+        self.dense = load_dense(self.corpus, lambda: vectors.rows, vectors.matrix,
+                                vectors.matrix_name, tables)
         self.counts = TermCounts(self.corpus, tables.directory("terms") if tables is not None else None)
         self.sources = SignalSources(self.corpus, self.tokenizer, self.bm25, self.dense,
                                      self.lexicon, self.counts)
