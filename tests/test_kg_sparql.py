@@ -532,3 +532,16 @@ def test_a_removed_snapshot_is_never_held_again(tmp_path):
     assert snapshot.acquire() is False
     with pytest.raises(SnapshotGone):
         launch(snapshot, 0)
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT * WHERE { ?s ?p ?o }", "SELECT (NOW() AS ?t) {}", "select (now() as ?t) {}",
+    "SELECT (nOw() AS ?t) {}", "SELECT (RAND() AS ?r) {}", "SELECT (STRUUID() AS ?u) {}",
+    "SELECT (UUID() AS ?u) {}", "CONSTRUCT { ?s ?p [] } WHERE { BIND(BNODE() AS ?b) }",
+    "SELECT * { ?s ?p 'known' }", "SELECT * { ?s ?p <http://e/snow> }", "SELECT ?random {}",
+    "SELECT * { ?s ?p 'now' }", "PREFIX now: <http://e/> SELECT * {}",
+])
+def test_the_quick_word_test_agrees_with_the_pattern(text):
+    from policykg.kg.sparql.inline import _CHANGING, _may_change
+
+    assert _may_change(text) == (_CHANGING.search(text) is not None)

@@ -204,3 +204,22 @@ def test_w3c_syntax_query(endpoint, name, positive, query):
 
 # positive syntax tests this Oxigraph version refuses (none known; kept to name them if any appear)
 _OXIGRAPH_REFUSES: frozenset[str] = frozenset()
+
+
+@pytest.mark.parametrize("text", [
+    "query=ASK+%7B%7D&format=json",
+    "query=SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D&output=",
+    "query=%E4%B8%AD%E6%96%87&x&a%3Db=%3D%3D",
+    "query=50%25+off&format=%zz",  # a percent sign not followed by two hex digits
+    "query=ASK%7B%7D%",  # a percent sign at the end
+    "query=ASK%7B%7D%4",
+    "query=a\nb&format=json",  # line breaks are not quoted-printable's to decode
+    "query=a\r\nb",
+    "query=%FF%FE&format=csv",  # bytes that are not UTF-8
+    "query=a=b=c&&format=tsv",
+])
+def test_the_thin_path_reads_query_strings_as_parse_qsl_does(text):
+    from policykg.web.views.sparql import _parse_qs
+
+    assert _parse_qs(text) == urllib.parse.parse_qsl(text, keep_blank_values=True,
+                                                     errors="replace")
