@@ -545,3 +545,25 @@ def test_the_quick_word_test_agrees_with_the_pattern(text):
     from policykg.kg.sparql.inline import _CHANGING, _may_change
 
     assert _may_change(text) == (_CHANGING.search(text) is not None)
+
+
+def test_a_worker_meant_for_a_removed_snapshot_starts_on_the_current_one(store_dir, tmp_path):
+    from policykg.kg.sparql.snapshot import Snapshot
+
+    graph = _open(store_dir, sparql_workers=1)
+    try:
+        pool = graph.sparql()._workers()
+        pool._current_snapshot()
+        pool._optimizing.join()  # the compacted snapshot is in use: nothing replaces it meanwhile
+        current = pool._snapshot
+        (tmp_path / "gone" / "store").mkdir(parents=True)
+        gone = Snapshot(str(tmp_path / "gone" / "store"), current.generation, ())
+        gone.retire()  # replaced and removed before the worker meant for it started
+        with pool._cond:
+            pool._count += 1  # the place _start expects its caller to have taken
+        worker = pool._start(gone)
+        assert worker.snapshot is current
+        pool._release(worker)
+        assert graph.query("ASK { ?s ?p ?o }").read()
+    finally:
+        graph.close()

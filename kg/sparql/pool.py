@@ -28,7 +28,7 @@ from typing import Any, Iterable, Iterator
 
 from ..errors import PolicyKGError, QueryTimeout, StoreError, TooLarge
 from .inline import InlineAnswers, request_key
-from .process import STARTUP_TIMEOUT, Stream, Worker, error_of, launch
+from .process import STARTUP_TIMEOUT, SnapshotGone, Stream, Worker, error_of, launch
 from .snapshot import Snapshot, StoreFiles, take_snapshot
 
 __all__ = ["WorkerPool", "error_of"]
