@@ -14,6 +14,8 @@ from typing import Any, Protocol, overload
 
 import numpy as np
 
+from ..iris import sentence_iri
+
 __all__ = ["Sentence", "SentenceTable"]
 
 
@@ -39,14 +41,16 @@ class SentenceTable(Sequence[Sentence]):
         docs: documents by IRI (their clean text holds the sentences' text).
         doc_names: the documents the ``doc`` codes name.
         doc, start, end: per sentence, its document code and offsets in that text.
-        iris: per sentence, its IRI, below its document's made relative (``/sentence/…``).
+        iris: per sentence, its IRI, below its document's made relative (``/sentence/…``), or
+            ``None`` for the IRI its document and offsets give (``kg.iris.sentence_iri``: all of
+            them in a store policykg built, 10⁵ strings not kept).
         unit_names: the units the ``unit`` codes name; ``unit``: per sentence, -1 for none.
         own_text: the text of the sentences whose text is not their document's slice
             (a store built by other means), by index.
     """
 
     def __init__(self, docs: Mapping[str, _Doc], doc_names: list[str], doc: np.ndarray,
-                 start: np.ndarray, end: np.ndarray, iris: list[str],
+                 start: np.ndarray, end: np.ndarray, iris: list[str | None],
                  unit_names: list[str], unit: np.ndarray, own_text: dict[int, str] | None = None):
         self.docs, self.doc_names, self.iris_rel = docs, doc_names, iris
         self.own_text = own_text or {}
@@ -61,9 +65,10 @@ class SentenceTable(Sequence[Sentence]):
         """The table of ``sentences`` (records read from the store)."""
         doc_code: dict[str, int] = {}
         unit_code: dict[str, int] = {}
-        iris = []
+        iris: list[str | None] = []
         for s in sentences:
-            iris.append(s.iri[len(s.doc):] if s.iri.startswith(s.doc + "/") else s.iri)
+            rel = s.iri[len(s.doc):] if s.iri.startswith(s.doc + "/") else s.iri
+            iris.append(None if rel == f"/sentence/{s.start}-{s.end}" else rel)
         doc = [doc_code.setdefault(s.doc, len(doc_code)) for s in sentences]
         unit = [unit_code.setdefault(s.unit, len(unit_code)) if s.unit else -1 for s in sentences]
         own = {}
@@ -127,13 +132,17 @@ class SentenceTable(Sequence[Sentence]):
     def iri(self, i: int) -> str:
         """The IRI of sentence ``i``."""
         rel = self.iris_rel[i]
+        if rel is None:
+            return sentence_iri(self.doc_names[self.doc[i]], int(self.start[i]), int(self.end[i]))
         return self.doc_names[self.doc[i]] + rel if rel.startswith("/") else rel
 
     def iris(self) -> list[str]:
         """Every sentence's IRI, in order."""
         names = self.doc_names
-        return [names[d] + rel if rel.startswith("/") else rel
-                for d, rel in zip(self.doc.tolist(), self.iris_rel)]
+        return [sentence_iri(names[d], start, end) if rel is None
+                else names[d] + rel if rel.startswith("/") else rel
+                for d, start, end, rel in zip(self.doc.tolist(), self.start.tolist(),
+                                              self.end.tolist(), self.iris_rel)]
 
     def text(self, i: int) -> str:
         """The text of sentence ``i`` (its document's text between its offsets)."""
