@@ -126,3 +126,29 @@ def test_the_bm25_cache_key_follows_the_texts_without_making_them():
     keys = {cache_key(tokenizer, c) for c in (moved, retitled, edited)}
     assert key not in keys and len(keys) == 3
     assert cache_key(QueryTokenizer(WORDS[:1]), _corpus(_tasks())) != key
+
+
+def test_unit_names_are_kept_below_their_document_and_given_back_whole():
+    from policykg.kg.search.tables import Doc, SentenceTable
+
+    from test_search_columns import DOC_A, TEXT_A
+
+    table = _corpus(_tasks()).sentences
+    assert table.unit_names == [f"{DOC_A}/part/1"]
+    columns = table.columns()
+    assert columns["units"] == ["/part/1"] and columns["unit_doc"] == [table.doc_names.index(DOC_A)]
+    docs = {DOC_A: Doc(DOC_A, text=TEXT_A)}
+    odd = SentenceTable(docs, [DOC_A], np.array([0, 0]), np.array([0, 7]), np.array([7, 13]),
+                        [None, None], ["urn:x:unit", f"{DOC_A}/part/1/item/2"],
+                        np.array([0, 1]))
+    again = SentenceTable.from_columns(docs, odd.columns())
+    for t in (odd, again):
+        assert [s.unit for s in t] == ["urn:x:unit", f"{DOC_A}/part/1/item/2"]
+        assert t[0].iri == f"{DOC_A}/sentence/0-7"
+    broken = dict(odd.columns(), unit_doc=[0])  # one document for two names
+    try:
+        SentenceTable.from_columns(docs, broken)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("names and documents of different lengths were accepted")

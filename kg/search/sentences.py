@@ -45,19 +45,24 @@ class SentenceTable(Sequence[Sentence]):
             ``None`` for the IRI its document and offsets give (``kg.iris.sentence_iri``: all of
             them in a store policykg built, 10⁵ strings not kept).
         unit_names: the units the ``unit`` codes name; ``unit``: per sentence, -1 for none.
+        unit_doc: per unit name, the code of the document it is written below (made relative,
+            ``/part-1``), or -1 for a whole IRI; ``None``: every name is whole.
         own_text: the text of the sentences whose text is not their document's slice
             (a store built by other means), by index.
     """
 
     def __init__(self, docs: Mapping[str, _Doc], doc_names: list[str], doc: np.ndarray,
                  start: np.ndarray, end: np.ndarray, iris: list[str | None],
-                 unit_names: list[str], unit: np.ndarray, own_text: dict[int, str] | None = None):
+                 unit_names: list[str], unit: np.ndarray, own_text: dict[int, str] | None = None,
+                 unit_doc: np.ndarray | None = None):
         self.docs, self.doc_names, self.iris_rel = docs, doc_names, iris
         self.own_text = own_text or {}
         self.doc = np.asarray(doc, dtype=np.int32)
         self.start = np.asarray(start, dtype=np.int64)
         self.end = np.asarray(end, dtype=np.int64)
-        self.unit_names, self.unit = unit_names, np.asarray(unit, dtype=np.int32)
+        self.unit = np.asarray(unit, dtype=np.int32)
+        # the names below their document's IRI (10⁵ strings of a corpus, a third of the bytes)
+        self._unit_rel, self._unit_doc = _relative(unit_names, doc_names, unit_doc)
         self.target = np.full(len(self.doc), -1, dtype=np.int32)  # set by the corpus
 
     @classmethod
@@ -84,8 +89,9 @@ class SentenceTable(Sequence[Sentence]):
     def columns(self) -> dict[str, list]:
         """JSON data :meth:`from_columns` reads back."""
         return {"docs": self.doc_names, "doc": self.doc.tolist(), "start": self.start.tolist(),
-                "end": self.end.tolist(), "iri": self.iris_rel, "units": self.unit_names,
-                "unit": self.unit.tolist(), "own_text": [[i, t] for i, t in self.own_text.items()]}
+                "end": self.end.tolist(), "iri": self.iris_rel, "units": self._unit_rel,
+                "unit_doc": self._unit_doc.tolist(), "unit": self.unit.tolist(),
+                "own_text": [[i, t] for i, t in self.own_text.items()]}
 
     @classmethod
     def from_columns(cls, docs: Mapping[str, _Doc], data: Mapping[str, Any]) -> "SentenceTable":
@@ -93,12 +99,13 @@ class SentenceTable(Sequence[Sentence]):
         table = cls(docs, list(data["docs"]), np.array(data["doc"], dtype=np.int32),
                     np.array(data["start"], dtype=np.int64), np.array(data["end"], dtype=np.int64),
                     list(data["iri"]), list(data["units"]), np.array(data["unit"], dtype=np.int32),
-                    {int(i): str(t) for i, t in data["own_text"]})
+                    {int(i): str(t) for i, t in data["own_text"]},
+                    np.array(data["unit_doc"], dtype=np.int32))
         n = len(table.doc)
         if not (len(table.start) == len(table.end) == len(table.iris_rel) == len(table.unit) == n):
             raise ValueError("sentence columns of different lengths")
         if n and (table.doc.max() >= len(table.doc_names)
-                  or table.unit.max() >= len(table.unit_names)):
+                  or table.unit.max() >= len(table._unit_rel)):
             raise ValueError("a sentence names a document or unit the table does not list")
         return table
 
@@ -123,11 +130,21 @@ class SentenceTable(Sequence[Sentence]):
         start, end = int(self.start[i]), int(self.end[i])
         unit, target = int(self.unit[i]), int(self.target[i])
         return Sentence(self.iri(i), doc, start, end, self.text(i),
-                        self.unit_names[unit] if unit >= 0 else None,
+                        self.unit_name(unit) if unit >= 0 else None,
                         target if target >= 0 else None)
 
     def __iter__(self) -> Iterator[Sentence]:
         return (self[i] for i in range(len(self)))
+
+    @property
+    def unit_names(self) -> list[str]:
+        """The IRIs the ``unit`` codes name."""
+        return [self.unit_name(code) for code in range(len(self._unit_rel))]
+
+    def unit_name(self, code: int) -> str:
+        """The IRI of unit ``code``."""
+        doc = int(self._unit_doc[code])
+        return self.doc_names[doc] + self._unit_rel[code] if doc >= 0 else self._unit_rel[code]
 
     def iri(self, i: int) -> str:
         """The IRI of sentence ``i``."""
@@ -160,3 +177,29 @@ class SentenceTable(Sequence[Sentence]):
         for i, text in self.own_text.items():
             out[i] = text
         return out
+
+
+def _relative(names: list[str], doc_names: list[str],
+              doc_of: np.ndarray | None) -> tuple[list[str], np.ndarray]:
+    """``names`` below their document's IRI where they are (``doc_of`` given: already so),
+    and per name the code of that document, -1 for a whole IRI."""
+    if doc_of is not None:
+        doc_of = np.asarray(doc_of, dtype=np.int32)
+        if len(doc_of) != len(names) or (len(doc_of) and doc_of.max() >= len(doc_names)):
+            raise ValueError("unit names and their documents do not match")
+        return names, doc_of
+    code = {name: i for i, name in enumerate(doc_names)}
+    rel, docs = [], np.full(len(names), -1, dtype=np.int32)
+    for i, name in enumerate(names):
+        cut = len(name) if name in code else name.rfind("/")  # a document itself: ""
+        # the longest document IRI the name starts with (a unit's IRI is its document's + path)
+        while cut > 0:
+            doc = code.get(name[:cut])
+            if doc is not None:
+                rel.append(name[cut:])
+                docs[i] = doc
+                break
+            cut = name.rfind("/", 0, cut)
+        else:
+            rel.append(name)
+    return rel, docs

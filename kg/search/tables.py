@@ -22,7 +22,7 @@ __all__ = ["Corpus", "Doc", "Unit", "Sentence", "SentenceTable", "Entity", "Save
 UNIT_TYPES = ("Task", "Principle", "Goal", "Section", "Part", "Chapter", "Article", "Item",
               "Paragraph")
 #: Layout of the tables :func:`to_table` saves (change it with the layout).
-TABLE_VERSION = "search tables v6"
+TABLE_VERSION = "search tables v7"
 #: The units results are made of, per document: the first of these groups it has
 #: (tasks in an implementation opinion, articles in a law, sections in a report).
 TARGET_TIERS = (("Task",), ("Article",), ("Principle", "Goal"), ("Section",), ("Part", "Chapter"))
