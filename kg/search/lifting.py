@@ -1,7 +1,7 @@
 """Lifting sentence and target scores to the result units: tasks, sentences, documents, entities."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -11,7 +11,7 @@ from .fusion import Signals, shown
 from .results import Hit
 from .tables import Corpus, Entity, entity_names
 
-__all__ = ["Lifter", "EntityTable", "segment_max"]
+__all__ = ["Lifter", "EntityTable", "segment_max", "top3_scores"]
 
 
 @dataclass
@@ -25,6 +25,20 @@ class EntityTable:
     t_ptr: np.ndarray  # targets of entity i: t_idx[t_ptr[i]:t_ptr[i + 1]]
     t_idx: np.ndarray
     vec_rows: np.ndarray  # row in the vector matrix, -1 when none
+    at: dict[str, int] = field(default_factory=dict)  # entity IRI → index
+    _types: dict[str | None, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.at = {e.iri: i for i, e in enumerate(self.entities)}
+        self._types[None] = np.ones(len(self.entities), dtype=bool)
+        for name in {e.type or "" for e in self.entities}:
+            self._types[name] = np.array([(e.type or "") == name for e in self.entities],
+                                         dtype=bool)
+
+    def of_type(self, etype: str | None) -> np.ndarray:
+        """Which entities have type ``etype`` (all when none is given; read-only)."""
+        found = self._types.get(etype or None)
+        return found if found is not None else np.zeros(len(self.entities), dtype=bool)
 
     @classmethod
     def build(cls, corpus: Corpus, dense: DenseIndex) -> "EntityTable":
@@ -51,6 +65,7 @@ class Lifter:
         self.dense = dense
         # 0.1 s on 72 reports: paid at load, not by the first question
         self.entity_table = EntityTable.build(corpus, dense)
+        self._last_documents: tuple[np.ndarray | None, np.ndarray] = (None, np.zeros(0))
 
     def tasks(self, target_score: np.ndarray, sentence_score: np.ndarray, sig: Signals,
               k: int) -> list[Hit]:
@@ -81,11 +96,10 @@ class Lifter:
 
     def document_scores(self, sentence_score: np.ndarray) -> np.ndarray:
         """Per document: its best sentence score, raised by its next two."""
-        scores = np.zeros(len(self.corpus.doc_list), dtype=np.float32)
-        for d, indices in enumerate(self.corpus.sentences_of_doc):
-            if len(indices):
-                best = -np.sort(-sentence_score[indices])[:3]
-                scores[d] = best[0] * 0.6 + 0.4 * float(best.sum()) / 3
+        made_from, scores = self._last_documents  # one tuple: safe across threads
+        if made_from is not sentence_score:  # a question's literal and ranked paths both ask
+            scores = top3_scores(sentence_score, self.corpus.sent_doc, len(self.corpus.doc_list))
+            self._last_documents = (sentence_score, scores)
         return scores
 
     def documents(self, sentence_score: np.ndarray, terms: list[str], k: int) -> list[Hit]:
@@ -131,9 +145,7 @@ class Lifter:
         """(score of every entity, 0 where not eligible; evidence pointers and indices)."""
         table = self.entity_table
         ev_ptr, ev_idx = table.ev_ptr, table.ev_idx
-        eligible = np.ones(len(table.entities), dtype=bool)
-        if etype:
-            eligible &= np.array([(e.type or "") == etype for e in table.entities], dtype=bool)
+        eligible = table.of_type(etype).copy()
         if mask_s is not None:  # evidence only from the documents allowed by the filters
             ok = mask_s[ev_idx]
             kept = np.concatenate(([0], np.cumsum(ok)))
@@ -142,8 +154,8 @@ class Lifter:
         lifted = segment_max(target_score, table.t_idx, table.t_ptr)
         best_sentence = segment_max(sentence_score, ev_idx, ev_ptr)
         dense = self.dense.entities(vec, table.vec_rows)
-        bonus = np.array([0.5 if e.iri in linked else 0.0 for e in table.entities],
-                         dtype=np.float32)
+        bonus = np.zeros(len(table.entities), dtype=np.float32)
+        bonus[[table.at[iri] for iri in linked if iri in table.at]] = 0.5
         score = 0.45 * lifted + 0.35 * best_sentence + 0.2 * dense + bonus
         return np.where(eligible, score, 0).astype(np.float32), ev_ptr, ev_idx
 
@@ -158,4 +170,44 @@ def segment_max(values: np.ndarray, indices: np.ndarray, ptr: np.ndarray) -> np.
     nonempty = ptr[1:] > ptr[:-1]
     if nonempty.any():
         out[nonempty] = np.maximum.reduceat(values[indices], ptr[:-1][nonempty])
+    return out
+
+
+def top3_scores(values: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
+    """Per group 0 … n-1: ``0.6 * best + 0.4 * mean of the best three`` of its ``values``
+    (missing ones count 0; float32, as a loop over the groups summing each one's best three).
+
+    Only positive values can be among a group's best three when none is negative, so only
+    those are sorted (a loop over the corpus's 1,083 documents took 26 ms a question).
+
+    >>> top3_scores(np.array([1., 0., 4., 2., 3.], np.float32), np.array([0, 0, 1, 1, 1]), 3
+    ...             ).astype(float).round(3).tolist()
+    [0.733, 3.6, 0.0]
+    """
+    values = np.asarray(values)
+    out = np.zeros(n, dtype=np.float32)
+    kept = np.flatnonzero(values > 0) if not len(values) or values.min() >= 0 \
+        else np.arange(len(values))
+    if not len(kept):
+        return out
+    group, value = groups[kept], values[kept]
+    if value.dtype == np.float32 and float(value.min()) > 0:
+        # by group, each group's best first, in one sort of 64-bit keys: the group, then the
+        # complement of the value's bits (a positive float32's bits order as its value does);
+        # a lexsort of the corpus's 60,000 scored sentences took 12 ms, this 1 ms
+        keys = (group.astype(np.uint64) << np.uint64(32)) \
+            | (~value.view(np.uint32)).astype(np.uint64)
+        keys.sort()
+        group = (keys >> np.uint64(32)).astype(np.int64)
+        value = (~(keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)).view(np.float32)
+    else:
+        order = np.lexsort((-value, group))  # by group, each group's best first
+        group, value = group[order], value[order]
+    first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    size = np.diff(np.r_[first, len(group)])
+    best = [value[first]] + [np.where(size > r, value[np.minimum(first + r, len(value) - 1)],
+                                      value.dtype.type(0)) for r in (1, 2)]
+    total = (best[0] + best[1]) + best[2]  # summed in order, as ndarray.sum sums three
+    mean_part = (0.4 * total.astype(np.float64) / 3).astype(np.float32)
+    out[group[first]] = best[0] * np.float32(0.6) + mean_part
     return out
