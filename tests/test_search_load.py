@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from policykg.kg.search.linking import Lexicon, load_lexicon
 from policykg.kg.search.tables import from_table, to_table
@@ -152,3 +153,29 @@ def test_unit_names_are_kept_below_their_document_and_given_back_whole():
         pass
     else:
         raise AssertionError("names and documents of different lengths were accepted")
+
+
+def test_a_saved_bm25_index_is_read_without_bm25s_and_scores_as_bm25s_does(tmp_path):
+    import bm25s
+
+    from policykg.kg.search.bm25 import SavedIndex, _load, load_or_build
+
+    corpus = _corpus(_tasks())
+    tokenizer = QueryTokenizer(WORDS)
+    built = load_or_build(corpus, tokenizer, tmp_path)  # built with bm25s and saved
+    again = load_or_build(corpus, tokenizer, tmp_path)
+    assert isinstance(again.sentences, SavedIndex) and isinstance(again.targets, SavedIndex)
+    for words in (["航空"], ["航空", "服务", "物流"], ["本市", "没有的词"], ["没有的词"]):
+        for part in ("sentences", "targets"):
+            mine = getattr(again, part).get_scores(words)
+            theirs = bm25s.BM25.load(str(next(tmp_path.glob("*/done")).parent / part),
+                                     mmap=True, show_progress=False, verbosity=0)
+            ids = theirs.get_tokens_ids(words)
+            want = theirs.get_scores_from_ids(ids) if ids else np.zeros(len(mine), np.float32)
+            assert np.array_equal(mine, want), (part, words)
+        assert np.array_equal(again.sentence_scores(words, len(corpus.sentences)),
+                              built.sentence_scores(words, len(corpus.sentences)))
+    directory = next(tmp_path.glob("*/done")).parent / "sentences"
+    (directory / "params.index.json").write_text('{"method": "bm25+", "num_docs": 7}')
+    with pytest.raises(FileNotFoundError, match="(?i)non-occurrence"):  # bm25s reads that kind
+        _load(directory)

@@ -58,9 +58,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     kg = context.init_app(app, _settings(app, config))
-    if not app.testing:  # a server: SPARQL workers start now, not on the first query's clock
-        kg.sparql().warm()
-        kg.warm()  # the searcher loads in the background, not on the first question's clock
+    if not app.testing:  # a server: the searcher loads and the SPARQL workers start in the
+        kg.warm()        # background, not on the first question's or query's clock
     errors.init_app(app)
     templating.init_app(app)
     app.register_blueprint(pages.bp)

@@ -5,6 +5,7 @@ changed corpus or dictionary never reads a stale index; a damaged one is rebuilt
 """
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from ..files import atomic_write_bytes
 from .tables import Corpus
 from .text import QueryTokenizer
 
-__all__ = ["Bm25", "load_or_build", "target_texts"]
+__all__ = ["Bm25", "SavedIndex", "load_or_build", "target_texts"]
 
 _EMPTY = "\u2205"  # the token of a text without tokens (bm25s needs one)
 
@@ -65,13 +66,10 @@ def _scores_of(index: Any, tokens: list[str]) -> np.ndarray:
 
 def load_or_build(corpus: Corpus, tokenizer: QueryTokenizer, cache: Path | None) -> Bm25:
     """The indexes of ``corpus``: from ``cache`` (a directory) when current, else built and saved."""
-    import bm25s
-
     directory = cache / cache_key(tokenizer, corpus) if cache is not None else None
     if directory is not None and (directory / "done").is_file():
         try:
-            return Bm25(*(bm25s.BM25.load(str(directory / part), mmap=True, show_progress=False,
-                                          verbosity=0) for part in ("sentences", "targets")))
+            return Bm25(*(_load(directory / part) for part in ("sentences", "targets")))
         except (OSError, ValueError, KeyError):  # a damaged cache is rebuilt
             shutil.rmtree(directory, ignore_errors=True)
     sentences, targets = corpus.sentences.texts(), target_texts(corpus)
@@ -79,6 +77,42 @@ def load_or_build(corpus: Corpus, tokenizer: QueryTokenizer, cache: Path | None)
     if directory is not None and sentences and targets:
         save_indexes(built, directory)
     return built
+
+
+@dataclass
+class SavedIndex:
+    """A BM25 index as bm25s saved it, memory-mapped without importing bm25s: what
+    :func:`_scores_of` and the no-answer judge read (``vocab_dict``, ``scores``, ``dtype``).
+
+    bm25s imports scipy (0.3 s and 22 MB in a server that never calls it); the index is
+    bm25s's own files, whose layout the cache key's bm25s version pins.
+    """
+
+    vocab_dict: dict[str, int]
+    scores: dict[str, Any]  # data, indices, indptr (memory-mapped) and num_docs
+    dtype: str = "float32"
+    nonoccurrence_array: None = None  # lucene's BM25 has none (others: bm25s loads them)
+
+    def get_scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 of every document for ``tokens``."""
+        return _scores_of(self, tokens)
+
+
+def _load(directory: Path) -> Any:
+    """The index bm25s saved in ``directory``: read as a :class:`SavedIndex` when it is a lucene
+    BM25 in the layout of bm25s 0.2–0.3, else loaded by bm25s itself."""
+    params = json.loads((directory / "params.index.json").read_text(encoding="utf-8"))
+    if params.get("method") == "lucene" and isinstance(params.get("num_docs"), int):
+        arrays = {name: np.load(directory / f"{name}.csc.index.npy", mmap_mode="r")
+                  for name in ("data", "indices", "indptr")}
+        vocab = json.loads((directory / "vocab.index.json").read_text(encoding="utf-8"))
+        if not isinstance(vocab, dict) or len(arrays["indptr"]) < 1:
+            raise ValueError(f"{directory}: not a BM25 index")
+        return SavedIndex(vocab, {**arrays, "num_docs": params["num_docs"]},
+                          str(params.get("dtype", "float32")))
+    import bm25s
+
+    return bm25s.BM25.load(str(directory), mmap=True, show_progress=False, verbosity=0)
 
 
 def target_texts(corpus: Corpus) -> list[str]:
@@ -104,10 +138,10 @@ def cache_key(tokenizer: QueryTokenizer, corpus: Corpus) -> str:
     sentence and target and the targets' titles decide them, and are hashed instead of
     10⁵ texts (a tenth of the time).
     """
-    import bm25s
+    from importlib.metadata import version  # not bm25s itself: it imports scipy
 
     digest = tokenizer.digest()
-    digest.update(f"bm25 v2 {bm25s.__version__}\n".encode())
+    digest.update(f"bm25 v2 {version('bm25s')}\n".encode())
     docs = corpus.docs
     digest.update(("\x00".join(f"{iri}\x01{docs[iri].text}" for iri in sorted(docs))
                    + "\x00").encode("utf-8"))

@@ -61,8 +61,7 @@ class Unit:
     start: int = 0
     end: int = 0
     text: str = ""  # kept for targets only
-    # topics and entities it is linked to (a set while read from the store; from a saved table,
-    # the list saved)
+    # topics and entities it is linked to, sorted (a set while the store is read)
     links: set[str] | list[str] | None = None
 
 
@@ -296,6 +295,8 @@ def read_store(store: Any) -> Corpus:
     units = _read_units(store, docs)
     sentences = _read_sentences(store, docs, units)
     entities = _read_entities(store, units)
+    for unit in units.values():  # sorted, as a saved table gives them
+        unit.links = sorted(unit.links) if unit.links else None
     return Corpus(docs, units, sentences, entities)
 
 
