@@ -179,3 +179,28 @@ def test_a_saved_bm25_index_is_read_without_bm25s_and_scores_as_bm25s_does(tmp_p
     (directory / "params.index.json").write_text('{"method": "bm25+", "num_docs": 7}')
     with pytest.raises(FileNotFoundError, match="(?i)non-occurrence"):  # bm25s reads that kind
         _load(directory)
+
+
+def test_threads_asking_for_a_term_index_at_once_make_it_once(monkeypatch):
+    import threading
+    import time
+
+    from policykg.kg.search import terms
+
+    made, real = [], terms._index_of
+
+    def slow(text, directory):
+        made.append(text)
+        time.sleep(0.2)  # the warm-up still making it when the first question asks
+        return real(text, directory)
+
+    monkeypatch.setattr(terms, "_index_of", slow)
+    column = terms.SpanColumn(["航空服务", "航空物流"], {})
+    found = []
+    threads = [threading.Thread(target=lambda: found.append(column.index())) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert made == ["航空服务\x00航空物流"] and len({id(i) for i in found}) == 1
+    assert len(column.index().find("航空")) == 2

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -219,6 +220,7 @@ class SpanColumn:
         self._text, offsets = _joined(texts)
         self._directory = directory
         self._index: CharIndex | None = None
+        self._lock = threading.Lock()
         # spans: name → (text number, start, end) arrays, offsets within that text
         self.spans = {name: (offsets[text] + start, offsets[text] + end)
                       for name, (text, start, end) in spans.items()}
@@ -230,7 +232,11 @@ class SpanColumn:
     def index(self) -> CharIndex:
         """The character index of the joined text (loaded or made at the first use)."""
         if self._index is None:
-            self._index, self._text = _index_of(self._text, self._directory), ""
+            # one thread makes it: a server's warm-up and its first question may both ask,
+            # and a second maker could read the text after the first had let it go
+            with self._lock:
+                if self._index is None:
+                    self._index, self._text = _index_of(self._text, self._directory), ""
         return self._index
 
     def count(self, term: str) -> dict[str, np.ndarray]:
