@@ -71,7 +71,7 @@ class Entity:
     label: str
     type: str | None = None
     aliases: set[str] = field(default_factory=set)
-    units: set[str] = field(default_factory=set)
+    units: set[str] | list[str] = field(default_factory=set)  # a sorted list from a saved table
     mentions: dict[str, int] = field(default_factory=dict)  # document → mentions in it
     pinyin: set[str] = field(default_factory=set)  # its names in pinyin (also in aliases)
 
@@ -275,8 +275,9 @@ def from_table(table: Any) -> Corpus | None:
                        t["start"], t["end"], texts, t["links"], strict=True)]
         sentences = SentenceTable.from_columns(docs, table["sentences"])
         sentences.target[:] = np.array(table["sentences"]["target"], dtype=np.int32)
-        entities = {iri: Entity(iri, label, type_, set(aliases), set(in_units),
-                                {str(d): int(n) for d, n in mentions.items()}, set(pinyin))
+        # units and mentions as saved (only read after a load; 10⁵ unit IRIs on a corpus)
+        entities = {iri: Entity(iri, label, type_, set(aliases), in_units, dict(mentions),
+                                set(pinyin))
                     for iri, label, type_, aliases, in_units, mentions, pinyin
                     in table["entities"]}
         evidence = {str(iri): list(found) for iri, found in table["evidence"].items()}
