@@ -191,7 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     print("| measure | value | target |")
     print("|---|---:|---:|")
     print(f"| start-up: first HTTP 200 | {startup:.2f} s | < 3 s |")
-    print(f"| first search (loads the search tables and index) | {first:.2f} s | |")
+    print(f"| first search, asked at the first HTTP 200 (waits for the search tables and index) "
+          f"| {first:.2f} s | ≤ 1 s |")
+    print(f"| the same, from the command's start | {startup + first:.2f} s | |")
     print(f"| search p50 | {statistics.median(times) * 1000:,.0f} ms | |")
     print(f"| search p95 | {p95 * 1000:,.0f} ms | |")
     print(f"| SPARQL COUNT(*) over HTTP | {sparql * 1000:,.0f} ms | |")
