@@ -79,9 +79,9 @@ def main(argv: list[str] | None = None) -> int:
             ndocs = len(kg.documents())
             raw = None
             if not args.no_embed:
-                from policykg.kg.vectors import embedder_for, extraction_texts
+                from policykg.kg.vector_texts import extraction_texts
 
-                embedder = embedder_for(kg)  # already loaded by the build
+                embedder = kg.embedder  # already loaded by the build
                 extract = Extractor()
                 texts: set[str] = set()
                 for src, doc_iri in report.documents.items():

@@ -6,7 +6,7 @@
 Two measurements, each with its reference from the same run:
 
 * the Python memory (tracemalloc) of the whole extractions of the sampled
-  files against the texts to embed (``kg.vectors.DocumentTexts``) that the
+  files against the texts to embed (``kg.vector_texts.DocumentTexts``) that the
   build keeps of them until its embedding step;
 * the RSS of pyoxigraph alone while it stores ``--quads`` synthetic quads
   in 7,000-quad updates (about one document each), into a temporary store.
@@ -38,7 +38,7 @@ def kept_per_document(corpus: Path, every: int) -> tuple[int, int, float, float]
     """(files, chars, MB of extractions, MB of texts to embed) on every ``every``-th file."""
     from policykg.ingest import Extractor, parse_file
     from policykg.kg.iris import document_iri
-    from policykg.kg.vectors import document_texts
+    from policykg.kg.vector_texts import document_texts
 
     files = sorted(p for p in corpus.rglob("*") if p.is_file())[::every]
     docs = []

@@ -234,7 +234,7 @@ class _Builder:
     def build_file(self, file: Path) -> None:
         """Build one file into the store (one transaction), or list it as skipped or refused."""
         from .iris import document_iri
-        from .vectors import document_texts
+        from .vector_texts import document_texts
 
         src, report, clock = str(file), self.report, self.clock
         try:
@@ -335,7 +335,7 @@ def _reembed_skipped(vectors: Callable[[], Any], builder: _Builder) -> None:
     interrupted while embedding, or ran without embeddings) for embedding."""
     from ..ingest import parse_file
 
-    from .vectors import document_texts
+    from .vector_texts import document_texts
 
     report, clock, index, built = builder.report, builder.clock, builder.index, builder.built
     with clock("embed"):

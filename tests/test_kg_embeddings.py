@@ -180,7 +180,8 @@ def _law_extractions(corpus_dir: Path, base_iri: str):
 
 def test_untitled_units_take_the_mean_of_their_sentences(tmp_path, corpus_dir):
     from policykg.kg.iris import sentence_iri, unit_iri
-    from policykg.kg.vectors import UNIT_CHARS, VectorIndex
+    from policykg.kg.vector_texts import UNIT_CHARS
+    from policykg.kg.vectors import VectorIndex
 
     embedder = _HashEmbedder()
     base = "https://w3id.org/policykg/"
@@ -212,6 +213,7 @@ def test_untitled_units_take_the_mean_of_their_sentences(tmp_path, corpus_dir):
 def test_an_interrupted_update_keeps_the_documents_it_finished(tmp_path, corpus_dir,
                                                               monkeypatch):
     from policykg.kg import vectors
+    from policykg.kg.vector_texts import extraction_texts
     from policykg.kg.vectors import VectorIndex
 
     monkeypatch.setattr(vectors, "GROUP_TEXTS", 1)  # one document per embedding call
@@ -226,7 +228,7 @@ def test_an_interrupted_update_keeps_the_documents_it_finished(tmp_path, corpus_
     VectorIndex(directory, rest).update(built, base_iri=base)
     assert {row.document for row in VectorIndex(directory, rest).rows} == {d for d, _x in built}
     # only the third document's texts were embedded again (the rest came from the cache)
-    third = {t for _i, _k, t in vectors.extraction_texts(built[2][0], built[2][1], base)}
+    third = {t for _i, _k, t in extraction_texts(built[2][0], built[2][1], base)}
     assert set(rest.texts) <= third
 
 
