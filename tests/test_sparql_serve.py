@@ -149,3 +149,15 @@ def test_the_setting_server_picks_waitress_and_an_unknown_one_is_a_one_line_erro
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         "policykg: error: setting server: expected one of granian, waitress, got 'gunicorn'"]
+
+
+def test_a_store_in_use_is_said_in_one_line_and_ends_the_server(built, tmp_path):
+    store = tmp_path / "store"
+    shutil.copytree(built, store)
+    with KnowledgeGraph.open({"store": str(store)}):  # another process's build, say
+        done = subprocess.run([sys.executable, "-m", "policykg.web.cli", "serve", "--store",
+                               str(store), "--port", str(_port())],
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+    assert (f"policykg: error: store {store} is in use by another process "
+            "(stop the other policykg command or server first)") in done.stderr.splitlines()

@@ -59,7 +59,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     kg = context.init_app(app, _settings(app, config))
     if not app.testing:  # a server: the searcher loads and the SPARQL workers start in the
-        kg.warm()        # background, not on the first question's or query's clock
+        kg.sparql()      # background, not on the first question's or query's clock (the
+        kg.warm()        # service made now: a first query need not wait for the searcher)
     errors.init_app(app)
     templating.init_app(app)
     app.register_blueprint(pages.bp)

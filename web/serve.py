@@ -66,7 +66,14 @@ def _granian_app(settings: Settings) -> Any:
     """The app, in granian's worker process; its graph is closed when that process ends."""
     import multiprocessing.util
 
-    app = _served_app(settings)
+    # an error here (the store in use, damaged) is one line and the worker's end, which ends the
+    # server; the store is not opened before granian forks this worker (RocksDB's threads and
+    # locks do not survive a fork: a worker forked after the parent had opened it hung)
+    try:
+        app = _served_app(settings)
+    except PolicyKGError as exc:
+        print(f"policykg: error: {exc}", file=sys.stderr)
+        sys.exit(1)
 
     def close() -> None:
         from .context import close_app
