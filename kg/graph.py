@@ -53,6 +53,7 @@ class KnowledgeGraph:
         # one thread loads them; others asking meanwhile wait (a server's threads)
         self._load_lock = threading.RLock()
         self._warming: threading.Thread | None = None  # the background load of :meth:`warm`
+        self._closing = False  # set by close(): a warm-up still running starts nothing more
 
     # -- life cycle ---------------------------------------------------------
     @classmethod
@@ -153,6 +154,8 @@ class KnowledgeGraph:
                 self.searcher().prepare()
             except Exception:  # noqa: BLE001 - the first question meets the error and reports it
                 pass
+            if self._closing:  # closed while the searcher loaded: no workers for a closed store
+                return
             try:
                 self.sparql().warm()
             except Exception:  # noqa: BLE001 - the first query meets the error and reports it
@@ -163,6 +166,7 @@ class KnowledgeGraph:
 
     def close(self) -> None:
         """Release the store (and its lock on disk) and stop the query workers."""
+        self._closing = True
         if self._warming is not None:  # a load still reading the store keeps its lock a while
             self._warming.join(timeout=WARM_JOIN_SECONDS)
         sparql, self._sparql = self._sparql, None

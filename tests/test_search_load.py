@@ -16,7 +16,8 @@ from test_search_columns import _corpus, _tasks
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "changning-2022-12-09.txt"
 WORDS = ["虹桥临空经济示范区", "东华大学", "进博会", "航空服务", "时尚创意"]
 QUESTIONS = ["which tasks involve aviation?", "哪些任务涉及养老？", "虹桥临空经济示范区的航空物流",
-             "东华大学与时尚创意产业", "Donghua University", "量子计算机芯片", "上海市人民政府办公厅"]
+             "东华大学与时尚创意产业", "Donghua University", "量子计算机芯片", "上海市人民政府办公厅",
+             "航空\ud800服务"]  # a lone surrogate, as a broken query string may carry
 
 
 def test_the_frozen_dictionary_cuts_text_exactly_as_jieba_does(tmp_path):
@@ -204,3 +205,33 @@ def test_threads_asking_for_a_term_index_at_once_make_it_once(monkeypatch):
         thread.join()
     assert made == ["航空服务\x00航空物流"] and len({id(i) for i in found}) == 1
     assert len(column.index().find("航空")) == 2
+
+
+def test_a_graph_closed_while_it_warms_up_starts_no_sparql_workers(tmp_path, monkeypatch):
+    import threading
+
+    import policykg.kg.graph as graph_module
+    import policykg.kg.search as search
+    from policykg.kg import KnowledgeGraph
+
+    store = tmp_path / "store"
+    with KnowledgeGraph.open({"store": str(store)}) as kg:
+        kg.build([str(SAMPLE)], embed=False)
+    release = threading.Event()
+
+    class SlowSearcher:  # a corpus's first load, still reading when the server stops
+        def __init__(self, *args, **kwargs):
+            release.wait(10)
+
+        def prepare(self):
+            pass
+
+    monkeypatch.setattr(search, "Searcher", SlowSearcher)
+    monkeypatch.setattr(graph_module, "WARM_JOIN_SECONDS", 0.2)
+    kg = KnowledgeGraph.open({"store": str(store)})
+    thread = kg.warm()
+    kg.close()  # gives up waiting for the load after 0.2 s
+    release.set()
+    thread.join(10)
+    assert not thread.is_alive() and kg._sparql is None
+    assert not [p.name for p in tmp_path.iterdir() if "-sparql-" in p.name]

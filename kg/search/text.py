@@ -52,7 +52,9 @@ def nfkc(text: str) -> str:
 
 def _key(word: str) -> int:
     """A stable 64-bit hash of ``word`` (Python's own ``hash`` changes from process to process)."""
-    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+    # surrogatepass: a text holding a lone surrogate is cut as jieba's own dict cuts it
+    data = word.encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
 
 
 class FrozenFreq:
