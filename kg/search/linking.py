@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .tables import Entity
+from .tables import Entity, SavedTables
 from .text import CJK, EN_TOKEN, QueryTokenizer, en_key, nfkc
 
 __all__ = ["Concept", "Lexicon", "Match", "read_topic_labels", "load_lexicon"]
@@ -28,11 +28,13 @@ class Concept:
     names_zh: tuple[str, ...] = ()  # Chinese preferred labels (every name of an entity)
 
 
-#: Layout of a saved :class:`Lexicon` (the bundled topic scheme's hash is added to it).
+#: Layout of a saved :class:`Lexicon` (the bundled topic scheme's hash is added to it): change it
+#: with the layout or with the way labels are normalised (``nfkc``, ``en_key``).
 LEXICON_VERSION = "lexicon v1"
 
 
-def load_lexicon(store: Any, tables: Any | None, entities: dict[str, Entity]) -> "Lexicon":
+def load_lexicon(store: Any, tables: SavedTables | None,
+                 entities: dict[str, Entity]) -> "Lexicon":
     """The lexicon of the store's topics and ``entities``, kept in ``tables``
     (``kg.cache.Tables``) for the store's generation and the bundled scheme's bytes:
     reading the labels and normalising 3·10⁴ of them takes about a second."""
