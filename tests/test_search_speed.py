@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from policykg.kg.search.bm25 import _scores_of
-from policykg.kg.search.fusion import DENSE_Z_FLOOR, TargetLift, norm_dense
+from policykg.kg.search.fusion import DENSE_Z_FLOOR, norm_dense
 from policykg.kg.search.lifting import top3_scores
-from policykg.kg.search.tables import groups
+from policykg.kg.search.tables import TargetLift, groups
 
 scores_st = st.lists(st.one_of(st.just(0.0), st.floats(-1, 10, width=32)), max_size=300)
 

@@ -17,8 +17,7 @@ from .tables import Corpus
 from .terms import TermCounts
 from .text import CJK, QueryTokenizer
 
-__all__ = ["Signals", "SignalSources", "TargetLift", "Weights", "WEIGHTS", "weights_of", "fuse",
-           "shown", "W_BM25", "W_DENSE", "W_CONCEPT", "CUTOFF_RATIO", "MIN_SCORE"]
+__all__ = ["Signals", "SignalSources", "Weights", "WEIGHTS", "weights_of", "fuse", "shown", "W_BM25", "W_DENSE", "W_CONCEPT", "CUTOFF_RATIO", "MIN_SCORE"]
 
 
 @dataclass(frozen=True)
@@ -68,26 +67,6 @@ class Signals:
     target_types: np.ndarray | None = None  # per target: its index in unit_types
     unit_types: tuple[str, ...] = ()  # the targets' unit types
     target_weights: np.ndarray | None = None  # (3, n_t) of target_weights, made once a corpus
-    lift: "TargetLift | None" = None  # sentence → target maxima, made once a corpus
-
-
-class TargetLift:
-    """The best sentence score of each target, at least 0 (``Corpus.lift``), with the sentences
-    that have a target and their targets listed once: selecting them by a boolean mask cost
-    1–2 ms a call on the corpus's 155,000 sentences (fusion lifts twice a question), more
-    than ``np.maximum.at`` itself."""
-
-    def __init__(self, target_of: np.ndarray, n_targets: int):
-        self.held = np.flatnonzero(target_of >= 0)
-        self.targets = np.ascontiguousarray(target_of[self.held])
-        self.n_targets = n_targets
-
-    def __call__(self, per_sentence: np.ndarray) -> np.ndarray:
-        """Per target: the maximum of 0 and its sentences' scores (float32)."""
-        out = np.zeros(self.n_targets, dtype=np.float32)
-        if len(self.held):
-            np.maximum.at(out, self.targets, per_sentence[self.held])
-        return out
 
 
 @dataclass
@@ -105,7 +84,6 @@ class SignalSources:
     unit_types: tuple[str, ...] = field(init=False)  # the targets' unit types, sorted
     main_type: str | None = field(init=False)  # the unit type most targets have
     weights_t: np.ndarray = field(init=False)  # (3, n_t): target_weights by unit type
-    lift: TargetLift = field(init=False)
 
     def __post_init__(self) -> None:
         names = [u.type for u in self.corpus.targets]
@@ -117,7 +95,6 @@ class SignalSources:
         self.weights_t = target_weights(self.target_types, self.unit_types, len(names))
         for shared in (self.target_types, self.weights_t):
             shared.flags.writeable = False
-        self.lift = TargetLift(self.corpus.target_of, len(names))
 
     def signals(self, content: str, query_vec: np.ndarray | None, matches: list[Match],
                 allowed_docs: set[str] | None) -> Signals:
@@ -145,7 +122,7 @@ class SignalSources:
         sig = Signals(bm_s, bm_t, dn_s, dn_t, cc_s, cc_t, lexical_t,
                       self._direct(matches), None,
                       sorted(terms | set(tokens), key=len, reverse=True),
-                      self.target_types, self.unit_types, self.weights_t, self.lift)
+                      self.target_types, self.unit_types, self.weights_t)
         if allowed_docs is not None:
             self._restrict(sig, allowed_docs)
         return sig
@@ -262,7 +239,7 @@ def fuse(sig: Signals, corpus: Corpus, method: str, rtype: str = "task"
     default ones: they are evidence, lifted to documents and entities); each target with
     the weights of its own unit type (a store may hold tasks and articles).
     """
-    lift = sig.lift if sig.lift is not None else corpus.lift
+    lift = corpus.lift
     if method == "bm25":
         return sig.bm25_s, lift(sig.bm25_s)
     if method == "dense":

@@ -17,7 +17,7 @@ from .sentences import Sentence, SentenceTable
 from .text import CJK
 
 __all__ = ["Corpus", "Doc", "Unit", "Sentence", "SentenceTable", "Entity", "SavedTables",
-           "TABLE_VERSION", "load_corpus", "read_store", "to_table", "from_table"]
+           "TargetLift", "TABLE_VERSION", "load_corpus", "read_store", "to_table", "from_table"]
 
 UNIT_TYPES = ("Task", "Principle", "Goal", "Section", "Part", "Chapter", "Article", "Item",
               "Paragraph")
@@ -176,7 +176,7 @@ class Corpus:
         """Arrays every question reuses: documents, targets and their sentences by number."""
         table = self.sentences
         self.target_of = table.target.astype(np.int64)
-        self.has_target = self.target_of >= 0
+        self.lift = TargetLift(self.target_of, len(self.targets))  # per target: best sentence
         self.doc_list = sorted(set(self.docs) | set(table.doc_names)
                                | {u.doc for u in self.targets})
         self.doc_index = {iri: i for i, iri in enumerate(self.doc_list)}
@@ -196,11 +196,24 @@ class Corpus:
         doc = self.docs.get(doc_iri)
         return (doc.title or None, doc.date) if doc else (None, None)
 
-    def lift(self, per_sentence: np.ndarray) -> np.ndarray:
-        """The best sentence score of each target."""
-        out = np.zeros(len(self.targets), dtype=np.float32)
-        if self.has_target.any():
-            np.maximum.at(out, self.target_of[self.has_target], per_sentence[self.has_target])
+
+
+class TargetLift:
+    """The best sentence score of each target, at least 0 (``Corpus.lift``), with the sentences
+    that have a target and their targets listed once: selecting them by a boolean mask cost
+    1–2 ms a call on the corpus's 155,000 sentences (fusion lifts twice a question), more
+    than ``np.maximum.at`` itself."""
+
+    def __init__(self, target_of: np.ndarray, n_targets: int):
+        self.held = np.flatnonzero(target_of >= 0)
+        self.targets = np.ascontiguousarray(target_of[self.held])
+        self.n_targets = n_targets
+
+    def __call__(self, per_sentence: np.ndarray) -> np.ndarray:
+        """Per target: the maximum of 0 and its sentences' scores (float32)."""
+        out = np.zeros(self.n_targets, dtype=np.float32)
+        if len(self.held):
+            np.maximum.at(out, self.targets, per_sentence[self.held])
         return out
 
 
