@@ -177,6 +177,8 @@ def test_a_saved_bm25_index_is_read_without_bm25s_and_scores_as_bm25s_does(tmp_p
         assert np.array_equal(again.sentence_scores(words, len(corpus.sentences)),
                               built.sentence_scores(words, len(corpus.sentences)))
     directory = next(tmp_path.glob("*/done")).parent / "sentences"
+    with pytest.raises(ValueError, match="no postings"):  # bm25s's "" token, as bm25s says
+        again.sentences.get_scores([""])
     (directory / "params.index.json").write_text('{"method": "bm25+", "num_docs": 7}')
     with pytest.raises(FileNotFoundError, match="(?i)non-occurrence"):  # bm25s reads that kind
         _load(directory)

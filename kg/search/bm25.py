@@ -55,8 +55,8 @@ def _scores_of(index: Any, tokens: list[str]) -> np.ndarray:
         return index.get_scores(tokens)
     data, indices, indptr = scores["data"], scores["indices"], scores["indptr"]
     ids = [index.vocab_dict[t] for t in tokens if t in index.vocab_dict]
-    if ids and max(ids) >= len(indptr) - 1:  # bm25s's own error for a token with no postings
-        return index.get_scores(tokens)
+    if ids and max(ids) >= len(indptr) - 1:  # bm25s's "" token: no postings (its error too)
+        raise ValueError("the query holds a token the index has no postings for")
     out = np.zeros(scores["num_docs"], dtype=np.dtype(index.dtype))
     for at in ids:
         start, end = indptr[at], indptr[at + 1]

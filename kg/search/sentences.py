@@ -73,7 +73,7 @@ class SentenceTable(Sequence[Sentence]):
         iris: list[str | None] = []
         for s in sentences:
             rel = s.iri[len(s.doc):] if s.iri.startswith(s.doc + "/") else s.iri
-            iris.append(None if rel == f"/sentence/{s.start}-{s.end}" else rel)
+            iris.append(None if s.iri == sentence_iri(s.doc, s.start, s.end) else rel)
         doc = [doc_code.setdefault(s.doc, len(doc_code)) for s in sentences]
         unit = [unit_code.setdefault(s.unit, len(unit_code)) if s.unit else -1 for s in sentences]
         own = {}

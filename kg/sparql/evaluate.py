@@ -1,7 +1,7 @@
 """Evaluating one request on an open store and writing the framed answer.
 
-Frames: ``H`` (header: the answer's kind, ``select``, ``ask`` or ``graph``), ``D`` (a chunk of the body, as
-pyoxigraph serialises it), ``E`` (end) or ``X`` (an error: kind and message).
+Frames: ``H`` (header: the answer's kind, ``select``, ``ask`` or ``graph``), ``D`` (a chunk
+of the body, as pyoxigraph serialises it), ``E`` (end) or ``X`` (an error: kind and message).
 Used by the worker process (:mod:`kg.sparql.worker`) and, for requests known
 to be cheap, in the server's own thread (:mod:`kg.sparql.inline`).
 """
