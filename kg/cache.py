@@ -98,32 +98,41 @@ class Tables:
 
         ``version`` names the layout of the table: a new layout ignores old files.
         """
+        return self._load(name, version)[0]
+
+    def _load(self, name: str, version: str) -> tuple[Any | None, str | None]:
         path = self._path(name, version)
         if path is None or not path.is_file():
-            return None
+            return None, None
         try:
-            return _loads(path.read_bytes())
+            return _loads(path.read_bytes()), path.stem
         except (OSError, ValueError):  # damaged or half-written by a crashed process
             path.unlink(missing_ok=True)
-            return None
+            return None, None
 
     def saved(self, name: str, version: str) -> Any | None:
         """The table ``name``: the saved file, else the one a child process reads and saves
         on a big store (:meth:`save_in_child`), else ``None`` (the caller reads the store
         itself and saves what it read)."""
-        table = self.load(name, version)
-        if table is None and self.save_in_child(name):
-            table = self.load(name, version)
-        return table
+        return self.stamped(name, version)[0]
 
-    def save(self, name: str, version: str, table: Any) -> None:
+    def stamped(self, name: str, version: str) -> tuple[Any | None, str | None]:
+        """:meth:`saved`, and a stamp naming the saved table's contents (its layout and the
+        generation it was read at), which files derived from the table can be named by."""
+        table, stamp = self._load(name, version)
+        if table is None and self.save_in_child(name):
+            table, stamp = self._load(name, version)
+        return table, stamp
+
+    def save(self, name: str, version: str, table: Any) -> str | None:
         """Save ``table`` (JSON data) for the store's current generation; older ones are removed.
+        Returns its stamp (as :meth:`stamped`), ``None`` when nothing was saved.
 
         Failures (read-only directory, full disk) are ignored: the tables only save time.
         """
         path = self._path(name, version)
         if path is None:
-            return
+            return None
         try:
             data = json.dumps(table, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             atomic_write_bytes(path, data, fsync=False)
@@ -131,7 +140,8 @@ class Tables:
                 if old != path:
                     old.unlink(missing_ok=True)
         except OSError:
-            return
+            return None
+        return path.stem
 
     def big(self) -> bool:
         """True when the store has ``CHILD_MIN_SENTENCES`` sentences or more (and can keep tables)."""

@@ -130,6 +130,58 @@ def test_the_bm25_cache_key_follows_the_texts_without_making_them():
     assert cache_key(QueryTokenizer(WORDS[:1]), _corpus(_tasks())) != key
 
 
+def test_a_corpus_from_a_saved_table_is_named_by_its_stamp_not_by_hashing_its_texts(tmp_path,
+                                                                                   monkeypatch):
+    from policykg.kg.cache import Tables
+    from policykg.kg.search import tables as search_tables
+    from policykg.kg.search.bm25 import cache_key
+
+    class Store:  # a local store whose generation a build changes
+        path, location, token = str(tmp_path), str(tmp_path), "g1"
+
+        def generation(self):
+            return self.token
+
+    store = Store()
+    tables = Tables(store)
+    monkeypatch.setattr(search_tables, "read_store", lambda _store: _corpus(_tasks()))
+    first = search_tables.load_corpus(store, tables)  # read, saved: named by the save
+    assert first.stamp and first.stamp == search_tables.load_corpus(store, tables).stamp
+    assert tables.stamped("search", search_tables.TABLE_VERSION)[1] in first.stamp
+    hashed = _corpus(_tasks())
+    assert hashed.stamp is None and hashed.fingerprint().startswith("hash-")
+    assert hashed.fingerprint() == _corpus(_tasks()).fingerprint()  # made from the texts
+
+    def no_hashing(*_args):
+        raise AssertionError("hashed the texts of a stamped corpus")
+
+    monkeypatch.setattr(search_tables.hashlib, "blake2b", no_hashing)
+    tokenizer = QueryTokenizer(WORDS)
+    key = cache_key(tokenizer, search_tables.load_corpus(store, tables))
+    store.token = "g2"  # a build: a new table, and new names for what is derived from it
+    assert cache_key(tokenizer, search_tables.load_corpus(store, tables)) != key
+
+
+def test_a_bulk_load_pauses_the_collector_and_freezes_what_it_made():
+    import gc
+
+    from policykg.kg import graph as graph_module
+
+    frozen = gc.get_freeze_count()
+    assert gc.isenabled()
+    try:
+        with graph_module._bulk_load():
+            with graph_module._bulk_load():  # a second graph loading at the same time
+                assert not gc.isenabled()
+                kept = [[i] for i in range(1000)]
+            assert not gc.isenabled()
+        assert gc.isenabled() and gc.get_freeze_count() >= frozen + 1000
+        assert len(kept) == 1000
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
 def test_unit_names_are_kept_below_their_document_and_given_back_whole():
     from policykg.kg.search.tables import Doc, SentenceTable
 
@@ -192,10 +244,10 @@ def test_threads_asking_for_a_term_index_at_once_make_it_once(monkeypatch):
 
     made, real = [], terms._index_of
 
-    def slow(text, directory):
+    def slow(text, directory, key=None):
         made.append(text)
         time.sleep(0.2)  # the warm-up still making it when the first question asks
-        return real(text, directory)
+        return real(text, directory, key)
 
     monkeypatch.setattr(terms, "_index_of", slow)
     column = terms.SpanColumn(["航空服务", "航空物流"], {})

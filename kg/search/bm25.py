@@ -132,27 +132,11 @@ def _index(tokenizer: QueryTokenizer, texts: list[str]) -> Any:
 
 
 def cache_key(tokenizer: QueryTokenizer, corpus: Corpus) -> str:
-    """The name of the cache directory of exactly this corpus's texts and this tokenizer.
-
-    The texts are slices of their documents' texts: the documents, the offsets of every
-    sentence and target and the targets' titles decide them, and are hashed instead of
-    10⁵ texts (a tenth of the time).
-    """
+    """The name of the cache directory of exactly this corpus's texts and this tokenizer."""
     from importlib.metadata import version  # not bm25s itself: it imports scipy
 
     digest = tokenizer.digest()
-    digest.update(f"bm25 v2 {version('bm25s')}\n".encode())
-    docs = corpus.docs
-    digest.update(("\x00".join(f"{iri}\x01{docs[iri].text}" for iri in sorted(docs))
-                   + "\x00").encode("utf-8"))
-    table = corpus.sentences
-    digest.update(("\x00".join(table.doc_names) + "\x00").encode("utf-8"))
-    for column in (table.doc, table.start, table.end):
-        digest.update(np.ascontiguousarray(column, dtype=np.int64).tobytes())
-    own = sorted(table.own_text.items())
-    digest.update(("\x00".join(f"{i}\x01{t}" for i, t in own) + "\x00").encode("utf-8"))
-    digest.update(("\x00".join(f"{u.doc}\x01{u.start}\x01{u.end}\x01{u.title or ''}"
-                                for u in corpus.targets) + "\x00").encode("utf-8"))
+    digest.update(f"bm25 v3 {version('bm25s')}\n{corpus.fingerprint()}".encode())
     return digest.hexdigest()[:24]
 
 

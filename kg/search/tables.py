@@ -6,6 +6,7 @@ Reading a big store takes about a minute; what was read is saved as JSON data
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,8 +35,9 @@ class SavedTables(Protocol):
     def saved(self, name: str, version: str) -> Any | None:
         """The saved table, else ``None`` (the caller reads the store and saves it)."""
 
-    def save(self, name: str, version: str, table: Any) -> None:
-        """Keep ``table`` (JSON data) for the store's current generation."""
+    def save(self, name: str, version: str, table: Any) -> str | None:
+        """Keep ``table`` (JSON data) for the store's current generation (and name it: a
+        stamp as ``kg.cache.Tables.stamped``, or ``None``)."""
 
     def directory(self, name: str) -> Path | None:
         """A directory for files derived from the store, or ``None`` when there is none."""
@@ -91,6 +93,8 @@ class Corpus:
     # else chosen from the units
     targets: list[Unit] = field(default_factory=list)
     target_at: dict[str, int] = field(default_factory=dict)  # target IRI → index
+    # names exactly these texts and offsets: the stamp of the saved table read (else None)
+    stamp: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.sentences, SentenceTable):
@@ -191,6 +195,29 @@ class Corpus:
                 targets_of.setdefault(iri, []).append(i)
         self.targets_of_link = {iri: np.array(v, dtype=np.int64) for iri, v in targets_of.items()}
 
+    def fingerprint(self) -> str:
+        """A name for exactly this corpus's texts: what BM25 and term indexes saved beside the
+        store are named by. The saved table's stamp when the corpus was read from one, else a
+        hash of the documents, the offsets of every sentence and target and the targets'
+        titles (which decide every text; 0.1 s on a corpus), made once."""
+        if self.stamp is None:
+            digest = hashlib.blake2b(digest_size=16)
+            docs = self.docs
+            digest.update(("\x00".join(f"{iri}\x01{docs[iri].text}" for iri in sorted(docs))
+                           + "\x00").encode("utf-8", "surrogatepass"))
+            table = self.sentences
+            digest.update(("\x00".join(table.doc_names) + "\x00").encode("utf-8"))
+            for column in (table.doc, table.start, table.end):
+                digest.update(np.ascontiguousarray(column, dtype=np.int64).tobytes())
+            own = sorted(table.own_text.items())
+            digest.update(("\x00".join(f"{i}\x01{t}" for i, t in own) + "\x00")
+                          .encode("utf-8", "surrogatepass"))
+            digest.update(("\x00".join(f"{u.doc}\x01{u.start}\x01{u.end}\x01{u.title or ''}"
+                                        for u in self.targets) + "\x00")
+                          .encode("utf-8", "surrogatepass"))
+            self.stamp = "hash-" + digest.hexdigest()
+        return self.stamp
+
     def doc_info(self, doc_iri: str) -> tuple[str | None, str | None]:
         """(title, date) of a document."""
         doc = self.docs.get(doc_iri)
@@ -236,14 +263,27 @@ def groups(keys: np.ndarray, n: int) -> list[np.ndarray]:
 # -- loading --------------------------------------------------------------------
 def load_corpus(store: Any, tables: SavedTables | None) -> Corpus:
     """The corpus of ``store``: the saved table when current, else read (and saved)."""
-    table = tables.saved("search", TABLE_VERSION) if tables is not None else None
+    table, stamp = _stamped(tables, "search", TABLE_VERSION)
     corpus = from_table(table) if table is not None else None
     del table
     if corpus is None:
         corpus = read_store(store)
         if tables is not None:
-            tables.save("search", TABLE_VERSION, to_table(corpus))
+            stamp = tables.save("search", TABLE_VERSION, to_table(corpus))
+    # what is saved beside the store from this corpus is named by its table's stamp
+    corpus.stamp = f"{TABLE_VERSION} {stamp}" if isinstance(stamp, str) else None
     return corpus
+
+
+def _stamped(tables: SavedTables | None, name: str, version: str
+             ) -> tuple[Any | None, str | None]:
+    """The saved table and a stamp naming its contents (``kg.cache.Tables.stamped``; none
+    from tables that keep no stamps)."""
+    if tables is None:
+        return None, None
+    if hasattr(tables, "stamped"):
+        return tables.stamped(name, version)
+    return tables.saved(name, version), None
 
 
 def to_table(corpus: Corpus) -> dict[str, Any]:

@@ -166,16 +166,17 @@ def shared_directory() -> Path:
     return Path(cache) / "policykg" / "terms"
 
 
-def _index_of(text: str, directory: Path | None) -> CharIndex:
-    """The index of ``text``: saved under a hash of the text in ``directory`` (else, for a
-    text of ``SHARED_MIN_CHARS`` or more, in :func:`shared_directory`), else made (and saved
-    there when it can be). ``directory`` keeps one index; the shared one the
-    ``SHARED_KEEP`` used last."""
+def _index_of(text: str, directory: Path | None, key: str | None = None) -> CharIndex:
+    """The index of ``text``: saved under a hash of the text (or of ``key``, a name the caller
+    has for exactly this text) in ``directory`` (else, for a text of ``SHARED_MIN_CHARS`` or
+    more, in :func:`shared_directory`), else made (and saved there when it can be).
+    ``directory`` keeps one index; the shared one the ``SHARED_KEEP`` used last."""
     shared = directory is None
     if shared and len(text) < SHARED_MIN_CHARS:
         return CharIndex.build(text)
     directory = shared_directory() if shared else directory
-    digest = hashlib.blake2b(f"{INDEX_VERSION}\n{text}".encode("utf-8", "surrogatepass"),
+    named = f"key {key}" if key is not None else text
+    digest = hashlib.blake2b(f"{INDEX_VERSION}\n{named}".encode("utf-8", "surrogatepass"),
                              digest_size=12).hexdigest()
     found = CharIndex.load(directory / digest)
     if found is not None:
@@ -216,9 +217,9 @@ class SpanColumn:
 
     def __init__(self, texts: list[str], spans: dict[str, tuple[np.ndarray, np.ndarray,
                                                                   np.ndarray]],
-                 directory: Path | None = None):
+                 directory: Path | None = None, key: str | None = None):
         self._text, offsets = _joined(texts)
-        self._directory = directory
+        self._directory, self._key = directory, key
         self._index: CharIndex | None = None
         self._lock = threading.Lock()
         # spans: name → (text number, start, end) arrays, offsets within that text
@@ -236,7 +237,8 @@ class SpanColumn:
             # and a second maker could read the text after the first had let it go
             with self._lock:
                 if self._index is None:
-                    self._index, self._text = _index_of(self._text, self._directory), ""
+                    self._index = _index_of(self._text, self._directory, self._key)
+                    self._text = ""
         return self._index
 
     def count(self, term: str) -> dict[str, np.ndarray]:
@@ -269,9 +271,10 @@ class SpanColumn:
 class TextColumn:
     """Many texts joined into one, so a term is counted in all of them at once."""
 
-    def __init__(self, texts: list[str], directory: Path | None = None):
+    def __init__(self, texts: list[str], directory: Path | None = None,
+                 key: str | None = None):
         self.size = len(texts)
-        self._column = SpanColumn(texts, {}, directory)
+        self._column = SpanColumn(texts, {}, directory, key)
         self.starts = _joined(texts)[1]
 
     def index(self) -> CharIndex:
@@ -302,6 +305,7 @@ class TermCounts:
 
     def __init__(self, corpus: Corpus, directory: Path | None = None):
         docs, sentences, targets = corpus.docs, corpus.sentences, corpus.targets
+        key = corpus.fingerprint()  # names the texts below: hashing them again takes 0.1 s
         self._sizes = (len(sentences), len(targets), len(targets))
         self._text = SpanColumn(
             [docs[d].text if d in docs else "" for d in corpus.doc_list],
@@ -309,9 +313,10 @@ class TermCounts:
              "targets": (corpus.target_doc,
                          np.array([u.start for u in targets], dtype=np.int64),
                          np.array([u.end for u in targets], dtype=np.int64))},
-            directory / "text" if directory is not None else None)
+            directory / "text" if directory is not None else None, f"text {key}")
         self._titles = TextColumn([u.title or "" for u in targets],
-                                  directory / "titles" if directory is not None else None)
+                                  directory / "titles" if directory is not None else None,
+                                  f"titles {key}")
         self.directory = directory
         self.cache: dict[str, tuple] = {}  # term → (indices, counts) of each array
         self.cells = 0  # counts held in the cache
