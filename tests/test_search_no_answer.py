@@ -174,3 +174,42 @@ def test_the_anchor_vectors_are_saved_beside_the_store_and_reused(kg, kg_seed_st
 
     fresh = dataclasses.replace(judge, embedder=NoEmbedding(), _anchors=None)
     assert np.array_equal(fresh.anchor_vectors(), judge.anchor_vectors())
+
+
+# written after the rule was fitted (bench/gold d120–d196, report part): questions that share
+# words with the sample (lottery, tax, road test, 高铁, 高速公路 …) but ask another country's rule
+FRESH_NEAR_MISSES = ["how much does a UK National Lottery ticket cost",
+                     "rules for walking dogs off-leash in Central Park",
+                     "tips for passing the G2 road test in Ontario",
+                     "which tasks does the European Central Bank set for monetary policy next year",
+                     "英国脱欧对伦敦房价有什么影响", "上海到北京的高铁二等座票价是多少",
+                     "德国高速公路为什么不限速"]
+
+
+@pytest.mark.parametrize("question", FRESH_NEAR_MISSES)
+def test_fresh_near_misses_in_both_languages_get_no_answer(kg, question):
+    result = kg.search(question)
+    assert _refused(result), (result.support, [h.label for h in result.results])
+
+
+def test_the_gold_sets_keep_their_split_and_the_fresh_blocks_are_report_only():
+    import sys
+    from pathlib import Path
+
+    bench = Path(__file__).resolve().parents[1] / "bench"
+    sys.path.insert(0, str(bench))
+    try:
+        import eval_sets
+    finally:
+        sys.path.remove(str(bench))
+    gold = {name: eval_sets.read_set(eval_sets.GOLD / file)  # raises on a broken split
+            for name, file in eval_sets.SETS.items()}
+    unanswerable = gold["d"]
+    assert len({r["id"] for r in unanswerable}) == len(unanswerable) >= 140
+    assert {r["lang"] for r in unanswerable} == {"en", "zh"}
+    first_fresh = {"b": 179, "c": 75, "d": 120}
+    fresh = [r for name, first in first_fresh.items() for r in gold[name]
+             if int(r["id"][1:]) >= first]
+    assert len([r for r in fresh if r["id"][0] == "d"]) >= 40
+    assert len([r for r in fresh if r["id"][0] in "bc" and r["lang"] == "en"]) >= 20
+    assert all(r["split"] == "report" for r in fresh)
