@@ -250,9 +250,10 @@ def evaluate(records: list[dict], questions: dict[str, str], tokenizer: Any,
     tune = [r for r in rows if r["split"] == "tune"]
     english = [r for r in tune if r["judged"] and r["lang"] == "en" and not r["probe"]]
     for name in ("en", "gap", "known"):
-        print(f"tune, English questions ({sum(r['y'] == 0 for r in english)} answerable, "
-              f"{sum(r['y'] for r in english)} unanswerable rows): AUC of {name} "
-              f"{auc([r[name] for r in english if r['y']], [r[name] for r in english if not r['y']]):.3f}")
+        refuse = [r[name] for r in english if r["y"]]
+        answer = [r[name] for r in english if not r["y"]]
+        print(f"tune, English questions ({len(answer)} answerable, {len(refuse)} unanswerable "
+              f"rows): AUC of {name} {auc(refuse, answer):.3f}")
     for name, t in cross_validate(tune).items():
         print(f"  5-fold CV within tune, {name:<12} d refused {t['d']}/{t['d_n']}; answerable "
               f"refused {len(t['lost'])} {t['lost']}")
