@@ -190,6 +190,27 @@ def cross_validate(tune: list[dict], folds: int) -> dict[str, dict[str, Any]]:
     return totals
 
 
+#: the blocks of set d, each written at another time (bench/gold/README.md): first, last id
+D_BLOCKS = (("d001–d056", 1, 56), ("d057–d119", 57, 119), ("d120–d196", 120, 196))
+
+
+def by_block(rows: list[dict], refused: np.ndarray) -> list[str]:
+    """d's refused share per block × store × language (the rows given, e.g. the report part)."""
+    lines = []
+    for name, first, last in D_BLOCKS:
+        cells: dict[str, list[int]] = {}
+        for r, f in zip(rows, refused):
+            if r["y"] == 1 and first <= int(r["id"][1:]) <= last:
+                for cell in (f"{Path(r['store']).name} {r['lang']}", "all"):
+                    got = cells.setdefault(cell, [0, 0])
+                    got[0] += int(bool(f) or r["none"] == 1)
+                    got[1] += 1
+        if cells:
+            lines.append(f"  {name}: " + "; ".join(
+                f"{cell} {a}/{n} ({a / n:.3f})" for cell, (a, n) in sorted(cells.items())))
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("records", type=Path)
@@ -228,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
               f"({t['d_refused'] / max(1, t['d_n']):.3f}); answerable refused "
               f"{t['answerable_refused']}/{t['answerable_n']} (hit@1 lost {t['hit_lost']}) "
               f"{t['lost']}")
+    print("\nthe shipped judge on the report part of d, by block:")
+    print("\n".join(by_block(report, shipped)))
     return 0
 
 
