@@ -149,7 +149,7 @@ def _paths(matrix_path: Path) -> tuple[Path, Path]:
 def _load(matrix_path: Path, shape: tuple[int, int]) -> QuantisedMatrix | None:
     codes_path, params_path = _paths(matrix_path)
     try:
-        codes = np.load(codes_path, mmap_mode="r")
+        codes = np.asarray(np.load(codes_path, mmap_mode="r"))  # mapped, a plain array
         params = np.load(params_path)
     except (OSError, ValueError):
         return None

@@ -7,6 +7,7 @@ import pytest
 from policykg.kg import quantised
 from policykg.kg.quantised import QuantisedMatrix, quantised_beside, quantised_files
 from policykg.kg.search.dense import rerank
+from test_search_terms_index import _mapped
 
 pytestmark = pytest.mark.skipif(not quantised.available(), reason="numkong is not installed")
 
@@ -46,7 +47,7 @@ def test_the_copy_is_saved_beside_the_matrix_file_and_loaded_memory_mapped(tmp_p
     made = quantised_beside(mapped, min_rows=1)
     codes_path, params_path = quantised_files(path)
     assert codes_path.is_file() and params_path.is_file()
-    assert isinstance(made.codes, np.memmap)
+    assert _mapped(made.codes)
     again = quantised_beside(mapped, min_rows=1)
     assert np.array_equal(np.asarray(again.codes), np.asarray(made.codes))
     params_path.write_bytes(b"damaged")  # a damaged copy is made again

@@ -103,7 +103,9 @@ def _load(directory: Path) -> Any:
     BM25 in the layout of bm25s 0.2–0.3, else loaded by bm25s itself."""
     params = json.loads((directory / "params.index.json").read_text(encoding="utf-8"))
     if params.get("method") == "lucene" and isinstance(params.get("num_docs"), int):
-        arrays = {name: np.load(directory / f"{name}.csc.index.npy", mmap_mode="r")
+        # mapped, seen as plain arrays: each slice of a numpy.memmap runs Python code (300 a
+        # question on the corpus, 2-3 ms)
+        arrays = {name: np.asarray(np.load(directory / f"{name}.csc.index.npy", mmap_mode="r"))
                   for name in ("data", "indices", "indptr")}
         vocab = json.loads((directory / "vocab.index.json").read_text(encoding="utf-8"))
         if not isinstance(vocab, dict) or len(arrays["indptr"]) < 1:

@@ -115,7 +115,9 @@ class CharIndex:
         if not (directory / "done").is_file():
             return None
         try:
-            return cls(*(np.load(directory / f"{name}.npy", mmap_mode="r") for name in _ARRAYS))
+            # mapped, seen as plain arrays (a numpy.memmap's slices run Python code)
+            return cls(*(np.asarray(np.load(directory / f"{name}.npy", mmap_mode="r"))
+                         for name in _ARRAYS))
         except (OSError, ValueError):
             return None
 

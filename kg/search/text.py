@@ -229,7 +229,7 @@ def _frozen(path: Path) -> Any | None:
     import jieba
 
     try:
-        freq = FrozenFreq(np.load(path, mmap_mode="r"))
+        freq = FrozenFreq(np.asarray(np.load(path, mmap_mode="r")))  # mapped, a plain array
     except (OSError, ValueError, IndexError):
         return None
     tokenizer = jieba.Tokenizer()
