@@ -221,7 +221,8 @@ def test_search_tables_are_saved_per_store_generation_and_reused(seed_store, tmp
                 for s in second.corpus.sentences] == \
             [(s.iri, s.doc, s.start, s.end, s.text, s.unit, s.target)
              for s in first.corpus.sentences]
-        assert [(u.iri, u.text, u.links) for u in second.corpus.targets] == \
+        assert [(u.iri, second.corpus.target_text(u), u.links)
+                for u in second.corpus.targets] == \
             [(u.iri, u.text, u.links) for u in first.corpus.targets]
         assert [(h.iri, h.type, round(h.score, 6), [e.text for e in h.evidence])
                 for h in second.search(question).results] == expected
@@ -288,7 +289,8 @@ def test_term_counts_in_sentences_and_targets_match_str_count(kg, monkeypatch, e
         in_sentences, in_targets, in_titles = counter.counts(term)
         assert counter.cells <= 40 or len(counter.cache) == 1
         assert in_sentences.tolist() == [float(s.text.count(term)) for s in corpus.sentences]
-        assert in_targets.tolist() == [float(u.text.count(term)) for u in corpus.targets]
+        assert in_targets.tolist() == [float(corpus.target_text(u).count(term))
+                                       for u in corpus.targets]
         assert in_titles.tolist() == [float((u.title or "").count(term))
                                       for u in corpus.targets]
 

@@ -102,8 +102,10 @@ def test_the_lexicon_is_read_once_then_taken_from_the_saved_table():
 def test_the_saved_table_keeps_only_the_targets_with_their_text_and_sentences():
     corpus = _corpus(_tasks())
     again = from_table(to_table(corpus))
-    assert [(u.iri, u.type, u.doc, u.label, u.start, u.end, u.text) for u in again.targets] == \
+    assert [(u.iri, u.type, u.doc, u.label, u.start, u.end, again.target_text(u))
+            for u in again.targets] == \
         [(u.iri, u.type, u.doc, u.label, u.start, u.end, u.text) for u in corpus.targets]
+    assert all(corpus.target_text(u) == u.text for u in corpus.targets)
     assert set(again.units) == {u.iri for u in corpus.targets}
     assert again.target_at == corpus.target_at
     assert again.sentences.target.tolist() == corpus.sentences.target.tolist()

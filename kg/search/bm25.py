@@ -120,7 +120,7 @@ def _load(directory: Path) -> Any:
 def target_texts(corpus: Corpus) -> list[str]:
     """The text of each target as BM25 sees it: its title twice (a title word weighs more), then
     its text."""
-    return [f"{u.title or ''} {u.title or ''} {u.text}" for u in corpus.targets]
+    return [f"{u.title or ''} {u.title or ''} {corpus.target_text(u)}" for u in corpus.targets]
 
 
 def _index(tokenizer: QueryTokenizer, texts: list[str]) -> Any:

@@ -62,7 +62,7 @@ class Unit:
     number: str | None = None
     start: int = 0
     end: int = 0
-    text: str = ""  # kept for targets only
+    text: str = ""  # read from the store (a loaded table leaves it in the document: target_text)
     # topics and entities it is linked to, sorted (a set while the store is read)
     links: set[str] | list[str] | None = None
 
@@ -218,6 +218,12 @@ class Corpus:
             self.stamp = "hash-" + digest.hexdigest()
         return self.stamp
 
+    def target_text(self, unit: Unit) -> str:
+        """The text of a target: its span of its document's text (the unit's own text when the
+        document has none here)."""
+        doc = self.docs.get(unit.doc)
+        return doc.text[unit.start:unit.end] if doc is not None and doc.text else unit.text
+
     def doc_info(self, doc_iri: str) -> tuple[str | None, str | None]:
         """(title, date) of a document."""
         doc = self.docs.get(doc_iri)
@@ -319,13 +325,14 @@ def from_table(table: Any) -> Corpus | None:
         t = table["targets"]
         names = list(docs)
         doc_iris = [names[d] if isinstance(d, int) else d for d in t["doc"]]
-        texts = [docs[d].text if d in docs else "" for d in doc_iris]
-        # one comprehension: a corpus has 4·10⁴ targets (a loop with checks took 4 times longer)
+        # one comprehension: a corpus has 4·10⁴ targets (a loop with checks took 4 times longer);
+        # their texts are left in their documents (``target_text``): slicing 7 MB of them took
+        # 0.08 s of a first load
         targets = [Unit(d + iri if iri[:1] == "/" else iri, type_, d, label, title, number,
-                        start, end, text[start:end], links or None)
-                   for iri, type_, d, label, title, number, start, end, text, links in zip(
+                        start, end, "", links or None)
+                   for iri, type_, d, label, title, number, start, end, links in zip(
                        t["iri"], t["type"], doc_iris, t["label"], t["title"], t["number"],
-                       t["start"], t["end"], texts, t["links"], strict=True)]
+                       t["start"], t["end"], t["links"], strict=True)]
         sentences = SentenceTable.from_columns(docs, table["sentences"])
         sentences.target[:] = np.array(table["sentences"]["target"], dtype=np.int32)
         # units and mentions as saved (only read after a load; 10⁵ unit IRIs on a corpus)
