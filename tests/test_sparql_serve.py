@@ -161,3 +161,27 @@ def test_a_store_in_use_is_said_in_one_line_and_ends_the_server(built, tmp_path)
     assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
     assert (f"policykg: error: store {store} is in use by another process "
             "(stop the other policykg command or server first)") in done.stderr.splitlines()
+
+
+def test_a_stop_signal_reaches_granians_handler_whichever_thread_the_kernel_picks():
+    """granian's worker waits for its handler in its main thread, blocked on a lock: the
+    signals go to one thread of ours, which runs that handler (a stop hung one start in eight)."""
+    code = """
+import os, signal, sys, threading, time
+from policykg.web.serve import _stop_signals_to_one_thread
+_stop_signals_to_one_thread()
+threading.Thread(target=time.sleep, args=(30,), daemon=True).start()  # made later: masked too
+assert signal.SIGTERM in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+woken = threading.Event()
+if sys.argv[1] == "handler":  # installed last, as granian does once the app is made
+    signal.signal(signal.SIGTERM, lambda *_: woken.set())
+threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGTERM)).start()
+woken.wait(20)
+print("stopped" if woken.is_set() else "still waiting")
+"""
+    done = subprocess.run([sys.executable, "-c", code, "handler"], capture_output=True,
+                          text=True, timeout=30)
+    assert (done.returncode, done.stdout.strip()) == (0, "stopped"), done.stderr
+    early = subprocess.run([sys.executable, "-c", code, "none"], capture_output=True, text=True,
+                           timeout=30)  # before granian's handler: ends as SIGTERM would
+    assert early.returncode == 128 + signal.SIGTERM and early.stdout == "", early.stderr

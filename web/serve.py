@@ -66,6 +66,7 @@ def _granian_app(settings: Settings) -> Any:
     """The app, in granian's worker process; its graph is closed when that process ends."""
     import multiprocessing.util
 
+    _stop_signals_to_one_thread()
     # an error here (the store in use, damaged) is one line and the worker's end, which ends the
     # server; the store is not opened before granian forks this worker (RocksDB's threads and
     # locks do not survive a fork: a worker forked after the parent had opened it hung)
@@ -88,6 +89,35 @@ def _granian_app(settings: Settings) -> Any:
     for handler in logging.getLogger("_granian").handlers:  # granian's records, from any logger
         handler.addFilter(_cut_answers_in_one_line)
     return app
+
+
+def _stop_signals_to_one_thread() -> None:
+    """SIGTERM and SIGINT of this worker taken by one thread of ours, which calls the handler
+    granian installs later (its shutdown), instead of by whichever thread the kernel picks.
+
+    granian's worker waits for that handler in its main thread, blocked on a lock; a signal the
+    kernel gave to another thread (granian's runtime, our loads and SPARQL readers) only marked
+    the handler as pending, the main thread never woke to run it, and the server did not stop
+    (one start in eight). Blocked here, before any other thread exists, the signals stay blocked
+    in every thread made later, and only ``sigwait`` below receives them.
+    """
+    import os
+    import signal
+    import threading
+
+    stops = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+
+    def relay() -> None:
+        while True:
+            signum = signal.sigwait(stops)
+            handler = signal.getsignal(signum)
+            if callable(handler):
+                handler(signum, None)
+            else:  # before granian's handler exists: end as the signal would have
+                os._exit(128 + int(signum))
+
+    threading.Thread(target=relay, name="policykg-signals", daemon=True).start()
 
 
 def _cut_answers_in_one_line(record: logging.LogRecord) -> bool:
