@@ -112,10 +112,12 @@ def _stop_signals_to_one_thread() -> None:
         while True:
             signum = signal.sigwait(stops)
             handler = signal.getsignal(signum)
-            if callable(handler):
+            try:
+                if not callable(handler):  # before granian's handler exists
+                    raise LookupError("no handler yet")
                 handler(signum, None)
-            else:  # before granian's handler exists: end as the signal would have
-                os._exit(128 + int(signum))
+            except Exception:  # noqa: BLE001 - a stop that cannot be handed on still stops
+                os._exit(128 + int(signum))  # as the signal itself would have
 
     threading.Thread(target=relay, name="policykg-signals", daemon=True).start()
 
