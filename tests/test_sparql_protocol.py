@@ -35,7 +35,15 @@ def _serve(app):
     server = create_server(app, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    return server.effective_port, server.close
+
+    def stop() -> None:
+        # closed in the loop's own thread: closed from here, its sockets vanished under the
+        # loop's select (EBADF, an unhandled exception in that thread)
+        server.trigger.pull_trigger(server.close)
+        thread.join(timeout=10)
+        server.task_dispatcher.shutdown()
+
+    return server.effective_port, stop
 
 
 @pytest.fixture(scope="module")

@@ -12,18 +12,11 @@ import pyoxigraph as ox
 import pytest
 
 from policykg.kg import KnowledgeGraph
+from test_sparql_protocol import _serve
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 POL = "https://w3id.org/policykg/ontology#"
-
-
-def _serve(app):
-    from waitress.server import create_server
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=16)
-    threading.Thread(target=server.run, daemon=True).start()
-    return server
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +30,9 @@ def server(tmp_path_factory):
     app = create_app({"POLICYKG": {"store": path, "sparql_timeout": 3,
                                    "sparql_max_bytes": 200_000}})
     kg_of(app).sparql().warm(wait=True)  # the first test's 3 s limit is not for start-ups
-    httpd = _serve(app)
-    yield f"http://127.0.0.1:{httpd.effective_port}"
-    httpd.close()
+    port, stop = _serve(app)
+    yield f"http://127.0.0.1:{port}"
+    stop()
     close_app(app)
 
 
