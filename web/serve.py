@@ -112,12 +112,13 @@ def _stop_signals_to_one_thread() -> None:
         while True:
             signum = signal.sigwait(stops)
             handler = signal.getsignal(signum)
-            try:
-                if not callable(handler):  # before granian's handler exists
-                    raise LookupError("no handler yet")
-                handler(signum, None)
-            except Exception:  # noqa: BLE001 - a stop that cannot be handed on still stops
-                os._exit(128 + int(signum))  # as the signal itself would have
+            if callable(handler):  # else granian's handler is not installed yet
+                try:
+                    handler(signum, None)
+                    continue
+                except Exception:  # noqa: BLE001 - a stop that cannot be handed on still stops
+                    pass
+            os._exit(128 + int(signum))  # as the signal itself would have
 
     threading.Thread(target=relay, name="policykg-signals", daemon=True).start()
 
