@@ -17,7 +17,8 @@ from .tables import Corpus
 from .terms import TermCounts
 from .text import CJK, QueryTokenizer
 
-__all__ = ["Signals", "SignalSources", "Weights", "WEIGHTS", "weights_of", "fuse", "shown", "W_BM25", "W_DENSE", "W_CONCEPT", "CUTOFF_RATIO", "MIN_SCORE"]
+__all__ = ["Signals", "SignalSources", "Weights", "WEIGHTS", "weights_of", "fuse", "shown",
+           "W_BM25", "W_DENSE", "W_CONCEPT", "CUTOFF_RATIO", "MIN_SCORE"]
 
 
 @dataclass(frozen=True)
