@@ -1,9 +1,43 @@
-"""Turn policy documents into clean text, metadata, structure and sentences."""
+"""Turn policy documents into clean text, metadata, structure and sentences.
+
+Names are imported when first used (PEP 562): the errors alone (which kg's errors build on)
+do not load the pipeline.
+"""
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .errors import IngestError
-from .extract import Extractor, extract
-from .loading import DOCUMENT_SUFFIXES, iter_document_files, parse_file, parse_text, read_text
-from .outline import format_outline
-from .records import Document, Metadata, Node, Sentence
+
+if TYPE_CHECKING:
+    from .extract import Extractor, extract
+    from .loading import DOCUMENT_SUFFIXES, iter_document_files, parse_file, parse_text, read_text
+    from .outline import format_outline
+    from .records import Document, Metadata, Node, Sentence
+
+#: where each name imported on first use lives
+_LAZY = {
+    "Extractor": "extract", "extract": "extract",
+    "DOCUMENT_SUFFIXES": "loading", "iter_document_files": "loading", "parse_file": "loading",
+    "parse_text": "loading", "read_text": "loading",
+    "format_outline": "outline",
+    "Document": "records", "Metadata": "records", "Node": "records", "Sentence": "records",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "DOCUMENT_SUFFIXES",

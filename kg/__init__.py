@@ -2,9 +2,19 @@
 
 The contract is :class:`KnowledgeGraph` and the names below; callers (web, the CLI)
 import nothing else from kg (``.importlinter`` checks it) and never touch rdflib.
+
+Names are imported when first used (PEP 562), so a command or process that needs only the
+settings and the errors (``policykg --help``, the parent of the HTTP server's worker) does not
+load rdflib, Oxigraph and the ingest pipeline.
 """
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     IngestError,
+    InvalidIRI,
     ModelError,
     NotAcceptable,
     NotFound,
@@ -13,18 +23,43 @@ from .errors import (
     QueryRefused,
     QueryTimeout,
     SearchError,
-    InvalidIRI,
     StoreError,
     StoreMissing,
     TooLarge,
 )
-from .filters import date_bound
-from .formats import Format, by_media_type, by_name, of_kind
-from .graph import KnowledgeGraph
-from .iris import check_iri, entity_iri
 from .settings import SETTINGS, Setting, Settings
-from .sparql import service_description
-from .vocab import PREFIXES, TOPIC_IRI, curie, sparql_prologue
+
+if TYPE_CHECKING:
+    from .filters import date_bound
+    from .formats import Format, by_media_type, by_name, of_kind
+    from .graph import KnowledgeGraph
+    from .iris import check_iri, entity_iri
+    from .sparql import service_description
+    from .vocab import PREFIXES, TOPIC_IRI, curie, sparql_prologue
+
+#: where each name imported on first use lives
+_LAZY = {
+    "KnowledgeGraph": "graph",
+    "date_bound": "filters",
+    "Format": "formats", "by_media_type": "formats", "by_name": "formats", "of_kind": "formats",
+    "check_iri": "iris", "entity_iri": "iris",
+    "service_description": "sparql",
+    "PREFIXES": "vocab", "TOPIC_IRI": "vocab", "curie": "vocab", "sparql_prologue": "vocab",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "KnowledgeGraph",

@@ -11,10 +11,13 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from ..kg import KnowledgeGraph, PolicyKGError, Settings, date_bound
+from ..kg import PolicyKGError, Settings, date_bound
 from .render import compare_text, document_line, search_text
+
+if TYPE_CHECKING:
+    from ..kg import KnowledgeGraph
 
 
 class _Parser(argparse.ArgumentParser):
@@ -186,6 +189,14 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.load({"store": getattr(args, "store", None)})
 
 
+def _open(args: argparse.Namespace, read_only: bool = False) -> KnowledgeGraph:
+    """The graph of the command's store; imported here, so that ``--help`` and ``serve``'s
+    parent process do not load the store's libraries."""
+    from ..kg import KnowledgeGraph
+
+    return KnowledgeGraph.open(_settings(args), read_only=read_only)
+
+
 def _print_json(data) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
@@ -203,14 +214,14 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    with KnowledgeGraph.open(_settings(args)) as kg:
+    with _open(args) as kg:
         report = kg.build(args.paths, prune=args.prune, progress=True, embed=not args.no_embed)
     print(report.summary())
     return 0 if report.ok else 1
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
+    with _open(args, read_only=True) as kg:
         result = kg.search(args.query, type=args.type, k=args.k, document=args.document,
                            date_from=args.date_from, date_to=args.date_to, kind=args.kind,
                            all_matches=args.all_matches, offset=args.offset)
@@ -287,7 +298,7 @@ def _sparql_text(table) -> str:
 
 def cmd_sparql(args: argparse.Namespace) -> int:
     fmt = None if args.format == "table" else args.format
-    with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
+    with _open(args, read_only=True) as kg:
         answer = kg.query(_read_query(args.query), results_format=fmt or "json",
                           graph_format=fmt or "nt")
         if fmt is None:
@@ -303,7 +314,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     if output is not None and output.is_dir():
         raise PolicyKGError(f"{output}: is a directory; give a file name, e.g. {output / 'kg.trig'}")
-    with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
+    with _open(args, read_only=True) as kg:
         if output is None:
             kg.export(args.format, sys.stdout.buffer)
             return 0
@@ -329,7 +340,7 @@ def _size(n: int) -> str:
 
 
 def cmd_documents(args: argparse.Namespace) -> int:
-    with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
+    with _open(args, read_only=True) as kg:
         docs = kg.documents(text=args.grep, kind=args.kind, date_from=args.date_from,
                             date_to=args.date_to)
 
@@ -342,7 +353,7 @@ def cmd_documents(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
+    with _open(args, read_only=True) as kg:
         comparison = kg.compare(args.a, args.b, limit=args.k)
     if args.json:
         _print_json(comparison.to_json())
@@ -352,7 +363,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_duties(args: argparse.Namespace) -> int:
-    with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
+    with _open(args, read_only=True) as kg:
         rows = kg.duties(unit=args.unit, due_before=args.due_before)
     roles = {"lead": "牵头", "cooperating": "配合", "responsible": "责任"}
     table = [[a.unit_label, roles[a.role], a.due or "", a.task_label, a.document_title, a.evidence]
@@ -374,7 +385,7 @@ def cmd_duties(args: argparse.Namespace) -> int:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    with KnowledgeGraph.open(_settings(args), read_only=True) as kg:
+    with _open(args, read_only=True) as kg:
         if args.graph_command == "stats":
             stats = kg.graph_stats()
             if args.json:
