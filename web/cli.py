@@ -439,7 +439,6 @@ def _stats_table(stats: dict) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .app import create_app, ensure_sample
     from .serve import SERVERS as _SERVERS
 
     settings = _settings(args)
@@ -448,6 +447,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise PolicyKGError(f"setting server: expected one of {', '.join(_SERVERS)}, "
                             f"got {settings.server!r}")
     if args.debug:
+        from .app import create_app, ensure_sample  # the servers make the app in their worker
+
         ensure_sample(settings)
         app = create_app({"POLICYKG": settings})
         print(f"policykg: serving {settings.store} on http://{args.host}:{args.port}/",
