@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from policykg.ingest import parse_file  # noqa: E402
 from policykg.ingest.entities import normalise_key  # noqa: E402
-from policykg.ingest.extract import Extractor  # noqa: E402
+from policykg.ingest.extraction import Extractor  # noqa: E402
 
 #: (gold file, document path relative to the shared folder)
 CASES = (

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 from .errors import IngestError
 
 if TYPE_CHECKING:
-    from .extract import Extractor, extract
+    from .extraction import Extractor, extract
     from .loading import DOCUMENT_SUFFIXES, iter_document_files, parse_file, parse_text, read_text
     from .outline import format_outline
     from .records import Document, Metadata, Node, Sentence
 
 #: where each name imported on first use lives
 _LAZY = {
-    "Extractor": "extract", "extract": "extract",
+    "Extractor": "extraction", "extract": "extraction",
     "DOCUMENT_SUFFIXES": "loading", "iter_document_files": "loading", "parse_file": "loading",
     "parse_text": "loading", "read_text": "loading",
     "format_outline": "outline",

@@ -179,7 +179,7 @@ def _exit_reason(code: int | None) -> str:
 
 def _serve(inbox: Connection, outbox: Connection, preload: bool) -> None:
     """Answer each path received with ``(status, extraction or reason, timings)``."""
-    from .extract import Extractor
+    from .extraction import Extractor
     from .loading import parse_file, parse_text
 
     extractor = Extractor()

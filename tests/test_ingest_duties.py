@@ -8,7 +8,7 @@ import pytest
 
 from policykg.ingest import parse_file, parse_text
 from policykg.ingest.duties import Scope, document_scope, is_collective, scoped_name, split_units
-from policykg.ingest.extract import Extractor
+from policykg.ingest.extraction import Extractor
 
 from conftest import TEST_DATA, require_test_data
 

@@ -8,7 +8,7 @@ import pytest
 
 from policykg.ingest import parse_file, parse_text
 from policykg.ingest.entities import EntityExtractor, normalise_key
-from policykg.ingest.extract import Extractor, extract
+from policykg.ingest.extraction import Extractor, extract
 from policykg.ingest.records import ENTITY_TYPES, Document, Metadata, Node
 
 ROOT = Path(__file__).resolve().parents[1]

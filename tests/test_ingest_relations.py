@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from policykg.ingest import parse_file
-from policykg.ingest.extract import Extractor
+from policykg.ingest.extraction import Extractor
 from policykg.ingest.records import RELATION_PREDICATES, Document, Metadata, Node
 
 TASK_1 = "part-3/section-1/task-1"

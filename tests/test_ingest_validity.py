@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from policykg.ingest import parse_file, parse_text
-from policykg.ingest.extract import Extractor, owning_units
+from policykg.ingest.extraction import Extractor, owning_units
 from policykg.ingest.metadata import find_doc_number
 from policykg.ingest.validity import find_document_links, find_validity
 
