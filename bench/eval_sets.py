@@ -10,8 +10,9 @@ d = questions nothing in the corpus answers (``unanswerable.tsv``), asked of eve
 
 Methods, all in one run over the same store:
   hybrid  ``KnowledgeGraph.search`` through its public API only (``to_json()``): sentences for b
-          (``type="sentence"``), tasks for a, the default type for c (articles); what it shows
-          after its own relevance cut-off, at most 10
+          (``type="sentence"``), tasks for a, the default type for c (articles); its ranking,
+          at most 10: the hits above its relevance cut-off, then the answer's ``more`` (the
+          next ones by score); "R@10 above cut-off" counts only the hits it shows first
   bm25    plain BM25 (bm25s) over jieba search-mode tokens of every sentence; units (tasks,
           articles) score their best sentence
   dense   the store's own sentence and unit vectors (``kg.vectors.VectorIndex``) against the
@@ -265,26 +266,30 @@ def resolve(set_name: str, row: dict[str, str], c: Corpus) -> tuple[set[str], se
 
 
 def hybrid(kg: Any, question: str, rtype: str | None) -> tuple[list[str], float, str]:
-    """IRIs shown by ``KnowledgeGraph.search`` (at most 10), its top score and result type."""
-    shown, top, got, _ = hybrid_judged(kg, question, rtype)
-    return shown, top, got
+    """IRIs ranked by ``KnowledgeGraph.search`` (at most 10), its top score and result type."""
+    ranked, top, got, _ = hybrid_judged(kg, question, rtype)
+    return ranked, top, got
 
 
 def hybrid_judged(kg: Any, question: str, rtype: str | None
                   ) -> tuple[list[str], float, str, dict[str, Any]]:
     """:func:`hybrid`, plus the searcher's no-answer signals (``kg.search.noanswer.Support``,
-    empty for a version without them, or a question that never reached the rule)."""
+    empty for a version without them, or a question that never reached the rule) and
+    ``shown``: how many of the ranked IRIs are above its relevance cut-off (the rest are the
+    answer's ``more``, which a version without it does not have)."""
     from policykg.kg.errors import SearchError
 
     try:
         result = kg.search(question, type=rtype, k=10)
     except SearchError:
-        return [], 0.0, rtype or "", {}
+        return [], 0.0, rtype or "", {"shown": 0}
     data = result.to_json()
     support = getattr(result, "support", None)
-    results = data.get("results") or []
-    return ([h["iri"] for h in results][:10], float(results[0]["score"]) if results else 0.0,
-            data.get("type") or "", support.to_json() if support is not None else {})
+    results, more = data.get("results") or [], data.get("more") or []
+    judged = support.to_json() if support is not None else {}
+    return ([h["iri"] for h in results + more][:10],
+            float(results[0]["score"]) if results else 0.0,
+            data.get("type") or "", {**judged, "shown": len(results)})
 
 
 def judge_only(kg: Any) -> None:
@@ -328,14 +333,16 @@ def evaluate_store(store: str, sets: list[str], gold: dict[str, list[dict]],
                 best, relevant = target
                 base = {"set": set_name, "store": store, "id": row["id"], "lang": row["lang"],
                         "split": row["split"]}
-                shown, top, _, support = hybrid_judged(kg, row["question"], SET_TYPE[set_name])
+                ranked, top, _, support = hybrid_judged(kg, row["question"], SET_TYPE[set_name])
                 vec = qvec(row["question"])
                 dense_sent = c.sent_vecs @ vec
                 signals = {"top": top, "cos": float(dense_sent.max()),
                            "z": (float(dense_sent.max()) - float(dense_sent.mean()))
                            / (float(dense_sent.std()) or 1.0)}
-                m = metrics(shown, best, relevant)
-                records.append({**base, "method": "hybrid", **m, **signals, **support})
+                m = metrics(ranked, best, relevant)
+                above = metrics(ranked[:support["shown"]], best, relevant)["R@10"]
+                records.append({**base, "method": "hybrid", **m, "R@10 shown": above, **signals,
+                                **support})
                 if m["hit@1"] < 1:
                     misses.append(f"{set_name} {row['id']} [{row['split']}] {row['question']}: "
                                   f"hybrid rank {int(1 / m['MRR']) if m['MRR'] else '>10'}")
@@ -350,13 +357,13 @@ def evaluate_store(store: str, sets: list[str], gold: dict[str, list[dict]],
             for set_name in sets:
                 types = [SET_TYPE[set_name]] + ([None] if SET_TYPE[set_name] else [])
                 for rtype in types:
-                    shown, top, got_type, support = hybrid_judged(kg, row["question"], rtype)
+                    _, top, got_type, support = hybrid_judged(kg, row["question"], rtype)
                     if rtype is None and got_type == SET_TYPE[set_name]:
                         continue  # the default type is the set's own: the same answer again
                     records.append({
                         "set": "d", "store": store, "on": set_name, "asked": rtype or "default",
                         "type": got_type, "primary": rtype == SET_TYPE[set_name], "id": row["id"], "lang": row["lang"],
-                        "split": row["split"], "method": "hybrid", "none": float(not shown),
+                        "split": row["split"], "method": "hybrid", "none": float(not support["shown"]),
                         "top": top, "cos": float(dense_sent.max()),
                         "z": (float(dense_sent.max()) - float(dense_sent.mean()))
                         / (float(dense_sent.std()) or 1.0), **support})
@@ -393,7 +400,8 @@ def table(records: list[dict], splits: list[str]) -> list[dict]:
                         out.append({"set": set_name, "split": split, "lang": lang,
                                     "method": method, "n": len(rows),
                                     **{k: round(mean(rows, k), 3)
-                                       for k in ("hit@1", "R@10", "MRR")}})
+                                       for k in ("hit@1", "R@10", "MRR", "R@10 shown")
+                                       if all(k in r for r in rows)}})
     for split in splits:
         for on in sorted({r["on"] for r in records if r["set"] == "d"}):
             for lang in ("en", "zh", "all"):
@@ -577,9 +585,9 @@ def no_answer_markdown(records: list[dict], splits: list[str]) -> str:
 
 
 def markdown(rows: list[dict], calib: list[dict]) -> str:
-    lines = ["| set | split | lang | n | hybrid hit@1 | R@10 | MRR | bm25 hit@1 | R@10 | MRR "
-             "| dense hit@1 | R@10 | MRR |",
-             "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    lines = ["| set | split | lang | n | hybrid hit@1 | R@10 | MRR | R@10 above cut-off "
+             "| bm25 hit@1 | R@10 | MRR | dense hit@1 | R@10 | MRR |",
+             "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     keyed = {(r["set"], r["split"], r["lang"], r["method"]): r for r in rows if r["set"] != "d"}
     for (s, split, lang, method), r in keyed.items():
         if method != "hybrid":
@@ -589,6 +597,8 @@ def markdown(rows: list[dict], calib: list[dict]) -> str:
             x = keyed.get((s, split, lang, m))
             cells += [f"{x['hit@1']:.3f}", f"{x['R@10']:.3f}", f"{x['MRR']:.3f}"] if x \
                 else ["", "", ""]
+            if m == "hybrid":
+                cells.append(f"{x['R@10 shown']:.3f}" if x and "R@10 shown" in x else "")
         lines.append("| " + " | ".join(cells) + " |")
     d_rows = [r for r in rows if r["set"] == "d"]
     if d_rows:

@@ -175,7 +175,7 @@ def test_csv_and_xlsx_exports_hold_the_rows_on_the_page(wide):
             shown = [a.text.splitlines()[0].split(" ")[0] for a in
                      driver.find_elements(By.CSS_SELECTOR, "#entity-table tbody tr td:first-child > a")]
         else:
-            shown = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "li.result a.hit-title")]
+            shown = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "section.group li.result a.hit-title")]
         assert shown
         csv_url = driver.find_element(By.ID, "export-csv").get_attribute("href")
         xlsx_url = driver.find_element(By.ID, "export-xlsx").get_attribute("href")

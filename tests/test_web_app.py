@@ -746,3 +746,15 @@ def test_unit_of_a_pdf_links_to_its_page(tmp_path):
     finally:
         close_app(app)
     assert f'href="{_path(row["doc"])}#page-2">第 2 页 · page 2</a>' in page
+
+
+def test_search_page_folds_the_less_close_hits_below_the_answer(client):
+    data = client.get("/api/search?q=住房&type=task").json
+    assert data["results"] and data["more"]
+    page = client.get("/search?q=住房&type=task", headers=HTML).get_data(as_text=True)
+    answer, folded, rest = page.partition('<details class="less-close" id="less-close">')
+    assert folded and f'{len(data["more"])} less close match' in rest
+    assert all(h["label"] in answer for h in data["results"])
+    assert all(h["label"] in rest and h["label"] not in answer for h in data["more"])
+    first_rank = len(data["results"]) + 1  # the ranks go on where the answer stopped
+    assert f'<ol class="results" start="{first_rank}">' in rest

@@ -25,19 +25,30 @@ def search_text(result: Any, *, ansi: bool | None = None) -> str:
         lines[0] += f" ({first}–{first + len(result.results) - 1} of {total})"
     if not result.results:
         lines.append(f"  {result.message or 'nothing relevant found'}")
-    for rank, hit in enumerate(result.results, getattr(result, "offset", 0) + 1):
-        head = hit.label if not hit.number or hit.label.startswith(hit.number) \
-            else f"{hit.number}. {hit.label}"
-        # "#1  2. 打造…": the rank apart from the task's own number
-        weight = f"{hit.mentions} mention(s)" if getattr(hit, "mentions", None) is not None \
-            else f"score {hit.score:.2f}"
-        lines.append(f"#{rank:<2} {head}  [{hit.type}, {weight}]")
-        if hit.title and hit.type != "document":
-            lines.append(f"    《{hit.title}》" + (f" {hit.date}" if hit.date else ""))
-        for ev in hit.evidence:
-            lines.append(f"    … {mark_text(ev.text, ev.highlights, mark)}")
-        lines += [f"    {line}" for line in facts_lines(hit)]
+    first = getattr(result, "offset", 0) + 1
+    for rank, hit in enumerate(result.results, first):
+        lines += hit_lines(rank, hit, mark)
+    more = getattr(result, "more", None) or []
+    if more:
+        lines.append(f"  — {len(more)} less close (below the relevance cut-off) · 相关度较低 —")
+    for rank, hit in enumerate(more, first + len(result.results)):
+        lines += hit_lines(rank, hit, mark)
     return "\n".join(lines)
+
+
+def hit_lines(rank: int, hit: Any, mark: tuple[str, str]) -> list[str]:
+    """One hit as text: rank, label, type and score, its document and evidence."""
+    head = hit.label if not hit.number or hit.label.startswith(hit.number) \
+        else f"{hit.number}. {hit.label}"
+    # "#1  2. 打造…": the rank apart from the task's own number
+    weight = f"{hit.mentions} mention(s)" if getattr(hit, "mentions", None) is not None \
+        else f"score {hit.score:.2f}"
+    lines = [f"#{rank:<2} {head}  [{hit.type}, {weight}]"]
+    if hit.title and hit.type != "document":
+        lines.append(f"    《{hit.title}》" + (f" {hit.date}" if hit.date else ""))
+    for ev in hit.evidence:
+        lines.append(f"    … {mark_text(ev.text, ev.highlights, mark)}")
+    return lines + [f"    {line}" for line in facts_lines(hit)]
 
 
 def facts_lines(hit: Any) -> list[str]:

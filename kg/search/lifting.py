@@ -11,7 +11,7 @@ from .fusion import Signals, shown
 from .results import Hit
 from .tables import Corpus, Entity, entity_names
 
-__all__ = ["Lifter", "EntityTable", "segment_max", "top3_scores"]
+__all__ = ["Lifter", "EntityTable", "best_first", "segment_max", "top3_scores"]
 
 
 @dataclass
@@ -116,6 +116,37 @@ class Lifter:
                    evidence(corpus.sentences, corpus.sentences_of_doc[d], sentence_score, terms),
                    title, date)
 
+    def below_cutoff(self, rtype: str, scores: tuple[np.ndarray, np.ndarray], sig: Signals,
+                     shown_iris: set[str], n: int) -> list[Hit]:
+        """Up to ``n`` hits of ``rtype`` (tasks, sentences or documents) that the relevance
+        cut-off left out, best first: the rest of the ranking, for a user who asks for more.
+
+        Past the last fused score above zero, tasks and sentences follow in order of their
+        plain similarity to the question (the fusion keeps only clear outliers of it)."""
+        sentence_score, target_score = scores
+        if n <= 0 or rtype not in ("task", "sentence", "document"):
+            return []
+        corpus, terms = self.corpus, sig.terms
+        if rtype == "task":
+            ranked, iri_of = target_score, (lambda i: corpus.targets[i].iri)
+            make = lambda i: self.task_hit(i, target_score, sentence_score, terms)  # noqa: E731
+            similar = lambda: np.maximum(sig.dense_t, corpus.lift(sig.dense_s))  # noqa: E731
+        elif rtype == "sentence":
+            ranked, iri_of = sentence_score, (lambda i: corpus.sentences[i].iri)
+            make = lambda i: self.sentence_hit(i, sentence_score, terms)  # noqa: E731
+            similar = lambda: sig.dense_s  # noqa: E731
+        else:
+            ranked, iri_of = self.document_scores(sentence_score), corpus.doc_list.__getitem__
+            make = lambda i: self.document_hit(i, ranked, sentence_score, terms)  # noqa: E731
+            similar = None
+        wanted = n + len(shown_iris)
+        rest = [i for i in best_first(ranked, wanted) if iri_of(i) not in shown_iris][:n]
+        if len(rest) < n and similar is not None and len(sig.dense_s):
+            unscored = [i for i in best_first(similar(), wanted + len(rest))
+                        if ranked[i] <= 0 and iri_of(i) not in shown_iris]
+            rest += unscored[:n - len(rest)]
+        return [make(i) for i in rest]
+
     def entities(self, sentence_score: np.ndarray, target_score: np.ndarray,
                  vec: np.ndarray, linked: set[str], etype: str | None, sig: Signals,
                  k: int) -> list[Hit]:
@@ -211,3 +242,13 @@ def top3_scores(values: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
     mean_part = (0.4 * total.astype(np.float64) / 3).astype(np.float32)
     out[group[first]] = best[0] * np.float32(0.6) + mean_part
     return out
+
+
+def best_first(scores: np.ndarray, n: int) -> list[int]:
+    """The indices of the ``n`` best positive scores, best first."""
+    n = min(n, len(scores))
+    if n <= 0:
+        return []
+    top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+    top = top[scores[top] > 0]
+    return top[np.argsort(-scores[top], kind="stable")].tolist()

@@ -67,6 +67,8 @@ class SearchResult:
     (every unit assigned to the organisation a question names: "市绿化市容局负责哪些任务") or
     ``none`` (nothing in the store answers the question: no results, a ``message`` saying
     so and the closest topics in ``suggestions``, see ``kg.search.noanswer``).
+    A ranked answer also carries ``more``: the next hits by score that the cut-off left out
+    (up to ``k`` with ``results``), which a reader may open as less close matches.
     ``facets`` names what the question asks of its hits: ``duties`` (谁负责), ``deadlines``
     (什么时候完成) or ``targets`` (目标); such hits carry that list even when it is empty. ``total``
     counts every item there is (the verbatim matches, for a ranked answer to a
@@ -84,10 +86,14 @@ class SearchResult:
     # why a question was answered or refused (kg.search.noanswer.Support; not in the JSON)
     support: Any = None
     suggestions: list[dict[str, str]] = field(default_factory=list)  # topics, with a refusal
+    # a ranked answer's next hits below the relevance cut-off, best first (``k`` in all with
+    # ``results``): shown apart as less close
+    more: list[Hit] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """``{"query", "type", "answer", "results": [{"iri", "type", "label", "number", …}]}``,
-        with ``total`` and ``offset`` when the items were counted."""
+        with ``total`` and ``offset`` when the items were counted, ``more`` when hits fell
+        below the cut-off."""
         data = {"query": self.query, "type": self.type, "answer": self.answer,
                 "results": [h.to_json() for h in self.results]}
         if self.total is not None:
@@ -99,4 +105,6 @@ class SearchResult:
             data["message"] = self.message
         if self.suggestions:
             data["suggestions"] = self.suggestions
+        if self.more:
+            data["more"] = [h.to_json() for h in self.more]
         return data

@@ -183,8 +183,11 @@ class Searcher:
         if named_first and rtype == "task":
             hits = _merged(self.answers.named_entities(content, matches, scores[0], allowed),
                            hits, k)
+        more = self.lifter.below_cutoff(rtype, scores, sig, {h.iri for h in hits},
+                                        k - len(hits))
         return SearchResult(text, rtype, hits, None if hits else "nothing relevant found",
-                            total=len(ranked) if literal is not None else None, support=support)
+                            total=len(ranked) if literal is not None else None, support=support,
+                            more=more)
 
     def _ranked(self, rtype: str, etype: str | None, scores: tuple[np.ndarray, np.ndarray],
                 sig: Signals, vec: np.ndarray, concepts: list[int], k: int) -> list[Hit]:

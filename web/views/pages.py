@@ -53,9 +53,10 @@ def search():
         if fmt:
             return _search_table(result, fmt)
         by_type: dict[str, list[dict]] = {}
-        for hit in result.get("results", []):
+        for hit in result.get("results", []) + result.get("more", []):
             for ev in hit.get("evidence", []) or []:
                 ev["html"] = _evidence_html(ev, query)
+        for hit in result.get("results", []):
             by_type.setdefault(hit.get("type") or "other", []).append(hit)
         groups = list(by_type.items())
         pager = _search_pager(result, paging["k"] or kg.settings.search_k)
