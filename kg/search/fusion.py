@@ -120,8 +120,13 @@ class SignalSources:
         else:
             dn_s, dn_t = np.zeros(n_s, dtype=np.float32), np.zeros(n_t, dtype=np.float32)
         cc_s, cc_t = self._concept_scores(concepts, terms)
-        sig = Signals(bm_s, bm_t, dn_s, dn_t, cc_s, cc_t, lexical_t,
-                      self._direct(matches), None,
+        # a unit type whose fusion ignores concept links (articles) ignores their evidence in
+        # the cut-off too: else every article naming a linked topic is shown, and the article
+        # asked for, similar in meaning but not naming it, is dropped
+        direct_t = self._direct(matches) if self.weights_t[2].any() \
+            else np.zeros(n_t, dtype=bool)
+        direct_t &= self.weights_t[2] > 0
+        sig = Signals(bm_s, bm_t, dn_s, dn_t, cc_s, cc_t, lexical_t, direct_t, None,
                       sorted(terms | set(tokens), key=len, reverse=True),
                       self.target_types, self.unit_types, self.weights_t)
         if allowed_docs is not None:

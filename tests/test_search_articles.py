@@ -1,0 +1,43 @@
+"""Articles of a law: the relevance cut-off follows their fusion weights (issue 13, item 2)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policykg.kg import KnowledgeGraph
+
+LAW = Path(__file__).parent / "data" / "corpus" / "laws" / "shanghai_local_regulations" / \
+    "上海市献血条例.md"
+# names the topic "education" by its preferred label: 教育 occurs in some articles
+QUESTION = "education and publicity about blood donation"
+
+
+@pytest.fixture(scope="module")
+def law_kg(tmp_path_factory):
+    graph = KnowledgeGraph.open({"store": str(tmp_path_factory.mktemp("law") / "store")})
+    report = graph.build([str(LAW)])
+    assert report.ok, report.summary()
+    yield graph
+    graph.close()
+
+
+@pytest.mark.slow
+def test_a_linked_topic_gives_articles_no_direct_evidence(law_kg):
+    searcher = law_kg.searcher()
+    matches = searcher.lexicon.matches(QUESTION)
+    assert any(preferred for _, _, preferred in matches)  # the question names a topic
+    assert any("教育" in s.text for s in searcher.corpus.sentences)
+    sig = searcher.sources.signals(QUESTION, None, matches, None)
+    assert not sig.direct_t.any()  # articles fuse without concept links: no evidence from them
+
+
+@pytest.mark.slow
+def test_articles_are_shown_in_the_order_of_their_fused_scores(law_kg):
+    searcher = law_kg.searcher()
+    searcher.no_answer.enabled = False
+    for question in (QUESTION, "who pays the medical costs of a donor who needs blood later",
+                     "献血者的血液检测不合格怎么办"):
+        shown = [h.iri for h in law_kg.search(question).results]
+        fused = [iri for iri, _ in searcher.rank_targets(question)]
+        assert shown and shown == fused[:len(shown)], question
