@@ -84,3 +84,18 @@ def test_without_a_directory_a_big_text_keeps_its_index_in_the_user_cache(tmp_pa
     for n in range(3):  # other texts: the two used last are kept
         TextColumn([f"第{n}个很长的文本" * 5]).count("文本")
     assert len(list(shared.glob("*/done"))) == 2
+
+
+def test_a_key_given_as_a_function_is_asked_only_when_an_index_is_saved_or_looked_up(tmp_path):
+    asked = []
+
+    def key() -> str:
+        asked.append(1)
+        return "texts v1"
+
+    assert TextColumn(["短文本"], None, key).count("文本").tolist() == [1.0]  # in memory
+    assert not asked
+    saved = TextColumn(["短文本"], tmp_path / "titles", key)
+    assert saved.count("文本").tolist() == [1.0] and asked == [1]
+    other = TextColumn(["别的"], tmp_path / "titles", key)  # the same name: the saved index
+    assert other.count("文本").tolist() == [1.0] and asked == [1, 1]

@@ -16,6 +16,7 @@ import os
 import shutil
 import threading
 from pathlib import Path
+from typing import Callable, Union
 
 import numpy as np
 
@@ -28,6 +29,8 @@ TERM_CACHE = 4096  # terms whose occurrence counts are kept per searcher
 TERM_CELLS = 4_000_000  # and at most this many non-zero counts (32 MB) in all
 #: Layout of the saved character indexes (a new layout ignores old files).
 INDEX_VERSION = "char-pairs v1"
+#: a name for a text (or a function giving it, asked only when the name is needed)
+Key = Union[str, Callable[[], str], None]
 _ARRAYS = ("chars", "codes", "positions", "keys", "starts")
 #: Without a directory, texts this long keep their index in the user's cache (others: memory)
 SHARED_MIN_CHARS = 1_000_000
@@ -168,16 +171,16 @@ def shared_directory() -> Path:
     return Path(cache) / "policykg" / "terms"
 
 
-def _index_of(text: str, directory: Path | None, key: str | None = None) -> CharIndex:
+def _index_of(text: str, directory: Path | None, key: Key = None) -> CharIndex:
     """The index of ``text``: saved under a hash of the text (or of ``key``, a name the caller
-    has for exactly this text) in ``directory`` (else, for a text of ``SHARED_MIN_CHARS`` or
+    has for exactly this text, or a function giving it) in ``directory`` (else, for a text of ``SHARED_MIN_CHARS`` or
     more, in :func:`shared_directory`), else made (and saved there when it can be).
     ``directory`` keeps one index; the shared one the ``SHARED_KEEP`` used last."""
     shared = directory is None
     if shared and len(text) < SHARED_MIN_CHARS:
         return CharIndex.build(text)
     directory = shared_directory() if shared else directory
-    named = f"key {key}" if key is not None else text
+    named = text if key is None else f"key {key() if callable(key) else key}"
     digest = hashlib.blake2b(f"{INDEX_VERSION}\n{named}".encode("utf-8", "surrogatepass"),
                              digest_size=12).hexdigest()
     found = CharIndex.load(directory / digest)
@@ -219,7 +222,7 @@ class SpanColumn:
 
     def __init__(self, texts: list[str], spans: dict[str, tuple[np.ndarray, np.ndarray,
                                                                   np.ndarray]],
-                 directory: Path | None = None, key: str | None = None):
+                 directory: Path | None = None, key: Key = None):
         self._text, offsets = _joined(texts)
         self._directory, self._key = directory, key
         self._index: CharIndex | None = None
@@ -274,7 +277,7 @@ class TextColumn:
     """Many texts joined into one, so a term is counted in all of them at once."""
 
     def __init__(self, texts: list[str], directory: Path | None = None,
-                 key: str | None = None):
+                 key: Key = None):
         self.size = len(texts)
         self._column = SpanColumn(texts, {}, directory, key)
         self.starts = _joined(texts)[1]
@@ -307,7 +310,9 @@ class TermCounts:
 
     def __init__(self, corpus: Corpus, directory: Path | None = None):
         docs, sentences, targets = corpus.docs, corpus.sentences, corpus.targets
-        key = corpus.fingerprint()  # names the texts below: hashing them again takes 0.1 s
+        # names the texts below (hashing them again would take 0.1 s on the corpus); asked
+        # only when an index is saved or looked up, not for one made in memory
+        key = corpus.fingerprint
         self._sizes = (len(sentences), len(targets), len(targets))
         self._text = SpanColumn(
             [docs[d].text if d in docs else "" for d in corpus.doc_list],
@@ -315,10 +320,10 @@ class TermCounts:
              "targets": (corpus.target_doc,
                          np.array([u.start for u in targets], dtype=np.int64),
                          np.array([u.end for u in targets], dtype=np.int64))},
-            directory / "text" if directory is not None else None, f"text {key}")
+            directory / "text" if directory is not None else None, lambda: f"text {key()}")
         self._titles = TextColumn([u.title or "" for u in targets],
                                   directory / "titles" if directory is not None else None,
-                                  f"titles {key}")
+                                  lambda: f"titles {key()}")
         self.directory = directory
         self.cache: dict[str, tuple] = {}  # term → (indices, counts) of each array
         self.cells = 0  # counts held in the cache
