@@ -5,10 +5,10 @@ do not load the pipeline.
 """
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .errors import IngestError
+from .lazy import lazy_names
 
 if TYPE_CHECKING:
     from .extraction import Extractor, extract
@@ -24,20 +24,7 @@ _LAZY = {
     "format_outline": "outline",
     "Document": "records", "Metadata": "records", "Node": "records", "Sentence": "records",
 }
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 __all__ = [
     "DOCUMENT_SUFFIXES",

@@ -9,9 +9,9 @@ load rdflib, Oxigraph and the ingest pipeline.
 """
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..ingest.lazy import lazy_names
 from .errors import (
     IngestError,
     InvalidIRI,
@@ -46,20 +46,7 @@ _LAZY = {
     "service_description": "sparql",
     "PREFIXES": "vocab", "TOPIC_IRI": "vocab", "curie": "vocab", "sparql_prologue": "vocab",
 }
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 __all__ = [
     "KnowledgeGraph",

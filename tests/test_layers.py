@@ -51,3 +51,28 @@ def test_a_lower_layer_importing_the_root_breaks_the_layers_contract(tmp_path):
                            str(config)], cwd=ROOT, capture_output=True, text=True, timeout=300,
                           check=False)
     assert done.returncode != 0 and "BROKEN" in done.stdout
+
+
+@pytest.mark.parametrize("package", ["policykg.ingest", "policykg.kg"])
+def test_lazy_names_resolve_and_none_is_also_a_submodule(package):
+    import importlib
+    import pkgutil
+
+    module = importlib.import_module(package)
+    submodules = {info.name for info in pkgutil.iter_modules(module.__path__)}
+    lazy = module._LAZY
+    assert not set(lazy) & submodules  # importing such a submodule would replace the name
+    assert set(lazy) <= set(module.__all__) and set(lazy) <= set(dir(module))
+    for name, where in lazy.items():
+        assert getattr(module, name) is getattr(importlib.import_module(f"{package}.{where}"),
+                                                name)
+
+
+def test_the_command_line_and_serve_start_without_the_store_libraries():
+    # the parent process of `policykg serve` (granian) holds only what this import loads
+    code = ("import sys, policykg.web.cli, policykg.web.serve; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'rdflib', 'pyoxigraph', 'numpy', 'flask', 'jieba'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True).stdout.strip()
+    assert out == "[]"
