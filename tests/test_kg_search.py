@@ -113,7 +113,7 @@ def test_huge_query_is_a_clear_error(kg):
         kg.search("航" * 100_000)
 
 
-@pytest.mark.parametrize("query", ["%%%%", "asdfqwer", "🙂🙂🙂", "？？？"])
+@pytest.mark.parametrize("query", ["%%%%", "asdfqwer", "🙂🙂🙂", "？？？", "aaaaaaaa bbbbbbbbbb"])
 def test_garbage_queries_give_an_empty_answer(kg, query):
     result = kg.search(query)
     assert result.results == []

@@ -177,15 +177,18 @@ def gibberish(text: str) -> bool:
 
     >>> gibberish("asdfqwer"), gibberish("ballet"), gibberish("养老"), gibberish("%%%")
     (True, False, False, True)
+    >>> gibberish("aaaaaaaa bbbbbbbb"), gibberish("zzz sleep"), gibberish("free coffee")
+    (True, False, False)
     """
     if CJK.search(text):
         return False
     words = re.findall(r"[a-z]+", nfkc(text))
     if not words:
         return True
+    # a letter four times running is a held key, never an English word
     return all(not re.search(r"[aeiouy]", w) or re.search(r"[^aeiouy]{5,}", w)
                or re.search(r"(sdf|qwe|wer|zxc|xcv|jkl|asd|dfg|hjk|uio|iop)", w)
-               for w in words)
+               or re.search(r"([a-z])\1{3}", w) for w in words)
 
 
 def stem(word: str) -> str:
