@@ -30,6 +30,9 @@ def test_a_linked_topic_gives_articles_no_direct_evidence(law_kg):
     assert any("教育" in s.text for s in searcher.corpus.sentences)
     sig = searcher.sources.signals(QUESTION, None, matches, None)
     assert not sig.direct_t.any()  # articles fuse without concept links: no evidence from them
+    for written in ("教育", "献血的宣传教育"):  # a label the question writes still counts
+        sig = searcher.sources.signals(written, None, searcher.lexicon.matches(written), None)
+        assert sig.direct_t.any(), written
 
 
 @pytest.mark.slow
@@ -41,3 +44,15 @@ def test_articles_are_shown_in_the_order_of_their_fused_scores(law_kg):
         shown = [h.iri for h in law_kg.search(question).results]
         fused = [iri for iri, _ in searcher.rank_targets(question)]
         assert shown and shown == fused[:len(shown)], question
+
+
+@pytest.mark.slow
+def test_sentence_results_leave_the_linked_concepts_words_out_of_bm25(law_kg):
+    # an English question has no BM25 of its own: the linked topic's Chinese words would be
+    # all of it, normalised to the whole BM25 weight, lifting every sentence naming the topic
+    searcher = law_kg.searcher()
+    matches = searcher.lexicon.matches(QUESTION)
+    assert searcher.sources.expands("task") and not searcher.sources.expands("sentence")
+    expanded = searcher.sources.signals(QUESTION, None, matches, None, expand=True)
+    plain = searcher.sources.signals(QUESTION, None, matches, None, expand=False)
+    assert expanded.bm25_s.any() and not plain.bm25_s.any()

@@ -30,6 +30,9 @@ class Weights:
     concept: float
     # embed the question with its linked concepts' Chinese names (see Lexicon.dense_text)
     linked_labels: bool = True
+    # add the BM25 of the linked concepts' own words (EXPANSION_WEIGHT); for an English
+    # question it is the only BM25 there is, so it takes the whole BM25 weight
+    expansion: bool = True
 
 
 # Fusion weights per result unit type (a unit's rdf type, or "sentence" for sentence
@@ -40,7 +43,7 @@ class Weights:
 # embedded as written, the linked Chinese labels pull it towards the topic, not the article.
 WEIGHTS: dict[str, Weights] = {
     "Task": Weights(0.30, 0.40, 0.30),
-    "sentence": Weights(0.30, 0.70, 0.0),
+    "sentence": Weights(0.30, 0.70, 0.0, expansion=False),
     "Article": Weights(0.30, 0.70, 0.0, linked_labels=False),
 }
 DEFAULT_WEIGHTS = WEIGHTS["Task"]  # the other unit types (goals, sections, entities, documents)
@@ -98,8 +101,9 @@ class SignalSources:
             shared.flags.writeable = False
 
     def signals(self, content: str, query_vec: np.ndarray | None, matches: list[Match],
-                allowed_docs: set[str] | None) -> Signals:
-        """Raw per-sentence and per-target scores of the three signals.
+                allowed_docs: set[str] | None, expand: bool = True) -> Signals:
+        """Raw per-sentence and per-target scores of the three signals (``expand``: with the
+        BM25 of the linked concepts' words, see :meth:`expands`).
 
         Besides the scores, ``direct_t`` marks the targets holding direct evidence:
         the Chinese name of a concept the question names by its preferred label
@@ -112,7 +116,7 @@ class SignalSources:
         bm_s = self.bm25.sentence_scores(tokens, n_s)
         bm_t = self.bm25.target_scores(tokens, n_t)
         lexical_t = bm_t > 0
-        if expansion:
+        if expansion and expand:
             bm_s += EXPANSION_WEIGHT * self.bm25.sentence_scores(sorted(expansion), n_s)
             bm_t += EXPANSION_WEIGHT * self.bm25.target_scores(sorted(expansion), n_t)
         if query_vec is not None:
@@ -120,13 +124,7 @@ class SignalSources:
         else:
             dn_s, dn_t = np.zeros(n_s, dtype=np.float32), np.zeros(n_t, dtype=np.float32)
         cc_s, cc_t = self._concept_scores(concepts, terms)
-        # a unit type whose fusion ignores concept links (articles) ignores their evidence in
-        # the cut-off too: else every article naming a linked topic is shown, and the article
-        # asked for, similar in meaning but not naming it, is dropped
-        direct_t = self._direct(matches) if self.weights_t[2].any() \
-            else np.zeros(n_t, dtype=bool)
-        direct_t &= self.weights_t[2] > 0
-        sig = Signals(bm_s, bm_t, dn_s, dn_t, cc_s, cc_t, lexical_t, direct_t, None,
+        sig = Signals(bm_s, bm_t, dn_s, dn_t, cc_s, cc_t, lexical_t, self._direct(matches), None,
                       sorted(terms | set(tokens), key=len, reverse=True),
                       self.target_types, self.unit_types, self.weights_t)
         if allowed_docs is not None:
@@ -136,11 +134,20 @@ class SignalSources:
     def linked_labels(self, rtype: str) -> bool:
         """Whether a question asking for ``rtype`` results is embedded with its linked labels:
         sentences by their own weights, tasks by the type most of the targets have."""
+        return self.weights_for(rtype).linked_labels
+
+    def expands(self, rtype: str) -> bool:
+        """Whether the BM25 of a question asking for ``rtype`` results adds its linked
+        concepts' words (:attr:`Weights.expansion`), decided as :meth:`linked_labels`."""
+        return self.weights_for(rtype).expansion
+
+    def weights_for(self, rtype: str) -> Weights:
+        """The weights that decide how a question asking for ``rtype`` results is asked."""
         if rtype == "sentence":
-            return weights_of("sentence").linked_labels
+            return weights_of("sentence")
         if rtype != "task":
-            return DEFAULT_WEIGHTS.linked_labels
-        return weights_of(self.main_type).linked_labels
+            return DEFAULT_WEIGHTS
+        return weights_of(self.main_type)
 
     def _expansion(self, concepts: list[int], known: set[str]) -> tuple[set[str], set[str]]:
         """(tokens of the linked concepts not in the question, their Chinese labels)."""
@@ -175,18 +182,32 @@ class SignalSources:
         return cc_s, cc_t
 
     def _direct(self, matches: list[Match]) -> np.ndarray:
-        direct_terms: set[str] = set()
+        """The targets holding a Chinese label the question wrote, or the Chinese names of a
+        concept it named by its preferred label; the latter only for unit types whose fusion
+        weighs concept links: an article naming a linked topic is no evidence for it (else
+        every article naming 文化 is shown for "culture", and the article asked for, similar
+        in meaning but not naming it, is dropped)."""
+        written: set[str] = set()
+        named: set[str] = set()
         for index, surface, preferred in matches:
+            if CJK.search(surface):
+                written.add(surface)
             if preferred:
-                direct_terms.update(self.lexicon.concepts[index].names_zh)
-            elif CJK.search(surface):
-                direct_terms.add(surface)
-        direct_t = np.zeros(len(self.corpus.targets), dtype=bool)
-        for term in direct_terms:  # sparse: the sentences' counts are not needed
-            _, (in_targets, n_t), (in_titles, n_ti) = self.counts.sparse(term)
-            direct_t[in_targets[n_t > 0]] = True
-            direct_t[in_titles[n_ti > 0]] = True
+                named.update(self.lexicon.concepts[index].names_zh)
+        direct_t = self._holding(written)
+        concepts_count = self.weights_t[2] > 0
+        if named - written and concepts_count.any():
+            direct_t |= self._holding(named - written) & concepts_count
         return direct_t
+
+    def _holding(self, terms: set[str]) -> np.ndarray:
+        """Which targets hold one of ``terms`` in their text or title."""
+        held = np.zeros(len(self.corpus.targets), dtype=bool)
+        for term in terms:  # sparse: the sentences' counts are not needed
+            _, (in_targets, n_t), (in_titles, n_ti) = self.counts.sparse(term)
+            held[in_targets[n_t > 0]] = True
+            held[in_titles[n_ti > 0]] = True
+        return held
 
     def _restrict(self, sig: Signals, allowed_docs: set[str]) -> None:
         """Zero every score outside the allowed documents."""

@@ -102,7 +102,8 @@ class Searcher:
         matches = self.lexicon.matches(content) if method == "hybrid" else []
         query = self._dense_text(content or text, matches, "task")
         vec = self.embedder.embed_queries([query])[0] if method != "bm25" else None
-        sig = self.sources.signals(content or text, vec, matches, None)
+        sig = self.sources.signals(content or text, vec, matches, None,
+                                   self.sources.expands("task"))
         _, target = fuse(sig, self.corpus, method)
         order = np.argsort(-target, kind="stable")
         return [(self.corpus.targets[i].iri, float(target[i])) for i in order if target[i] > 0]
@@ -158,7 +159,7 @@ class Searcher:
         if not concepts and gibberish(query) and not self._any_bm25(query):
             return SearchResult(text, rtype, [], "the query has no known words")
         vec = self.embedder.embed_queries([self._dense_text(query, matches, rtype)])[0]
-        sig = self.sources.signals(query, vec, matches, allowed)
+        sig = self.sources.signals(query, vec, matches, allowed, self.sources.expands(rtype))
         scores = fuse(sig, self.corpus, "hybrid", rtype)
         # a term or a name (or any question asking for sentences or for every match) is looked
         # for verbatim; a long question rarely occurs as written, and each new phrase costs a
