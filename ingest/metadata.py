@@ -15,6 +15,8 @@ _DATE = re.compile(
     r"(\d{1,2}|[一二三四五六七八九十]{1,3})(?!\d)\s*日?"
 )
 _DATE_LINE = re.compile(r"^[（(]?\s*" + _DATE.pattern + r"\s*[)）]?$")
+# the line under a speech or report's title: "——2024年3月5日在第十四届全国人民代表大会第二次会议上"
+_SPEECH_DATE_LINE = re.compile(r"^[—－–-]{1,2}\s*" + _DATE.pattern + r"\s*在")
 _DOC_NUMBER = re.compile(
     r"[\u4e00-\u9fff]{1,15}\s*[〔\[［(（【]\s*\d{4}\s*[〕\]］)）】]\s*第?\s*\d+\s*号"
     r"|[\u4e00-\u9fff]{1,15}令\s*第\s*\d+\s*号"
@@ -107,6 +109,15 @@ def _title_from_path(path: str | None) -> str | None:
     return stem.strip() or None
 
 
+def _specific(title: str | None, path_title: str | None) -> str | None:
+    """The text's title, or the file's name when it ends with that title after a year: six
+    work reports are headed just 政府工作报告, their files 2024年中华人民共和国国务院政府工作报告."""
+    if title and path_title and path_title.endswith(title) \
+            and re.search(r"\d{4}\s*年", path_title[:-len(title)]):
+        return path_title
+    return title or path_title
+
+
 def _issuer(fields: dict[str, str], title: str | None, info_lines: list[str]) -> str | None:
     """The issuing body: the header's 发文机关, else the title's, else the publishing unit, else a law's info lines."""
     # 发布单位 of a front matter is the body that put the text online (上海市应急管理局 for a text of
@@ -129,7 +140,7 @@ def extract_metadata(clean: CleanText, *, path: str | None = None) -> Metadata:
     nonblank = [line for line in lines if line]
     body = nonblank[1:] if clean.title else nonblank
     near_top = body[:6]
-    title = fields.get("title") or clean.title or _title_from_path(path)
+    title = fields.get("title") or _specific(clean.title, _title_from_path(path))
 
     written = parse_date(fields.get("written"))
     date = parse_date(fields.get("published"))
@@ -140,7 +151,7 @@ def extract_metadata(clean: CleanText, *, path: str | None = None) -> Metadata:
         date = info_dates[-1][0]  # the latest promulgation or amendment
     if date is None:
         for line in near_top + body[-4:][::-1]:
-            if _DATE_LINE.match(line):
+            if _DATE_LINE.match(line) or _SPEECH_DATE_LINE.match(line):
                 date = parse_date(line)
                 break
     if date is None:

@@ -114,3 +114,15 @@ def test_gov_cn_header_table_becomes_metadata(tmp_path):
     assert "打造一流营商环境" in doc.text
     task = next(n for n in doc.nodes() if n.kind == "task")
     assert task.title == "打造一流营商环境"
+
+
+def test_a_report_headed_only_by_its_kind_takes_the_year_and_date_it_gives(corpus_dir):
+    reports = corpus_dir / "gov_work_reports"
+    doc = parse_file(reports / "002_2024_2024年中华人民共和国国务院政府工作报告.txt")
+    # headed 政府工作报告, then "——2024年3月5日在第十四届全国人民代表大会第二次会议上"
+    assert doc.text.startswith("政府工作报告\n")
+    assert doc.metadata.title == "2024年中华人民共和国国务院政府工作报告"
+    assert doc.metadata.date == "2024-03-05"
+    untitled = parse_file(reports / "000_2025_2025年中华人民共和国国务院政府工作报告.txt")
+    assert untitled.metadata.title == "2025年中华人民共和国国务院政府工作报告"
+    assert untitled.metadata.date is None  # the text gives no date; a year is not one
