@@ -249,3 +249,14 @@ def test_rerun_embeds_documents_left_without_vectors(corpus_dir, tmp_path):
         assert {row.document for row in VectorIndex.of_store(kg.store, kg.embedder).rows} == docs
         third = kg.build(files)
         assert not any("no vectors" in note for note in third.notes)
+
+
+def test_an_entity_hit_names_the_document_of_its_first_evidence(corpus_kg):
+    checked = 0
+    for question in ("国务院", "进出口商品检验", "麻醉药品的管理部门", "人民代表大会", "南沙人才",
+                     "商品检验机构", "公安机关"):
+        for hit in corpus_kg.search(question, type="entity", k=20).results:
+            if hit.evidence:
+                assert hit.document == hit.evidence[0].document, (question, hit.label)
+                checked += 1
+    assert checked >= 10

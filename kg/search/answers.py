@@ -130,11 +130,11 @@ class Answers:
     def _entity_hit(self, e: int, count: int, score: float, sentence_score: np.ndarray,
                     found: np.ndarray, words: list[str]) -> Hit:
         ent = self.lifter.entity_table.entities[e]
-        doc = self.corpus.sentences[found[0]].doc if len(found) else None
+        shown = evidence(self.corpus.sentences, found, sentence_score, words)
+        doc = shown[0].document if shown else None  # where the evidence shown first is
         title, date = self.corpus.doc_info(doc) if doc else (None, None)
         aliases = sorted(a for a in ent.aliases if a != ent.label)
-        return Hit(ent.iri, ent.type or "entity", ent.label, None, doc, score,
-                   evidence(self.corpus.sentences, found, sentence_score, words),
+        return Hit(ent.iri, ent.type or "entity", ent.label, None, doc, score, shown,
                    title, date, aliases=aliases, mentions=count)
 
 

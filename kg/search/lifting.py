@@ -161,13 +161,13 @@ class Lifter:
         hits = []
         for e in order[:k]:
             ent, evidence_idx = table.entities[e], ev_idx[ev_ptr[e]:ev_ptr[e + 1]]
-            doc = self.corpus.sentences[evidence_idx[0]].doc if len(evidence_idx) else None
-            title, date = self.corpus.doc_info(doc) if doc else (None, None)
             words = sorted(set(sig.terms) | set(table.names_of[e]), key=len, reverse=True)
+            shown_ev = evidence(self.corpus.sentences, evidence_idx, sentence_score, words)
+            # the document of the evidence shown first, which is where the reader looks
+            doc = shown_ev[0].document if shown_ev else None
+            title, date = self.corpus.doc_info(doc) if doc else (None, None)
             hits.append(Hit(ent.iri, (ent.type or "entity"), ent.label, None, doc,
-                            float(score[e]),
-                            evidence(self.corpus.sentences, evidence_idx, sentence_score, words),
-                            title, date))
+                            float(score[e]), shown_ev, title, date))
         return hits
 
     def _entity_scores(self, sentence_score: np.ndarray, target_score: np.ndarray,
