@@ -247,12 +247,12 @@ def test_every_page_fits_a_phone_without_horizontal_scroll(site, window):
     assert window - 20 <= width <= window
     pages = ["/", "/search?q=航空", "/documents", doc, doc + TASK2, "/entities?type=Organization",
              "/entities", "/topics", "/topic/aviation", "/entity/东华大学", "/graph", "/sparql",
-             "/graph?iri=东华大学&depth=2", "/search?q=航空&from=abc", "/search?q=住房&type=task"]
+             "/graph?iri=东华大学&depth=2", "/search?q=航空&from=abc", "/search?q=住房&type=task", "/search?q=" + "a" * 3000]
     too_wide = {}
     for page in pages:
         driver.get(base + page)
         wait_for(driver, "main")
-        # folded parts too (filters, the less close matches of a search)
+        # folded parts too (filters, the more results of a search)
         driver.execute_script("document.querySelectorAll('details').forEach("
                               "function (d) { d.open = true; });")
         scroll = driver.execute_script("return document.documentElement.scrollWidth")

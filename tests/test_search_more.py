@@ -22,8 +22,8 @@ def test_more_continues_the_ranking_below_the_cut_off_up_to_k(kg, question):
     iris = [h.iri for h in shown + more]
     assert len(iris) == len(set(iris)) == 10  # the sample's ten tasks, none twice
     scores = [h.score for h in more]
-    assert scores == sorted(scores, reverse=True)
-    assert max(scores) <= min(h.score for h in shown)
+    assert scores == sorted(scores, reverse=True)  # among themselves; the cut-off is not only
+    # a score: a hit without the words asked for may score above the last one shown
     assert all(h.type == "task" and h.evidence for h in more)
     data = result.to_json()
     assert [h["iri"] for h in data["more"]] == [h.iri for h in more]
@@ -49,7 +49,7 @@ def test_no_answer_and_lists_carry_no_more(kg):
     assert listed.answer == "list" and not listed.more
 
 
-def test_text_output_puts_the_less_close_hits_after_a_line_that_says_so(kg):
+def test_text_output_puts_the_more_results_after_a_line_that_says_so(kg):
     text = search_text(kg.search("住房", type="task", k=10), ansi=False)
-    head, line, tail = text.partition("less close (below the relevance cut-off)")
+    head, line, tail = text.partition("more, below the relevance cut-off")
     assert line and "#1 " in head and "#10" in tail

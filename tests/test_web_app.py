@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import quote
@@ -748,13 +749,22 @@ def test_unit_of_a_pdf_links_to_its_page(tmp_path):
     assert f'href="{_path(row["doc"])}#page-2">第 2 页 · page 2</a>' in page
 
 
-def test_search_page_folds_the_less_close_hits_below_the_answer(client):
+def test_search_page_folds_the_more_results_below_the_answer(client):
     data = client.get("/api/search?q=住房&type=task").json
     assert data["results"] and data["more"]
     page = client.get("/search?q=住房&type=task", headers=HTML).get_data(as_text=True)
-    answer, folded, rest = page.partition('<details class="less-close" id="less-close">')
-    assert folded and f'{len(data["more"])} less close match' in rest
+    answer, folded, rest = page.partition('<details class="more-results" id="more-results">')
+    assert folded and f'{len(data["more"])} more result' in rest
     assert all(h["label"] in answer for h in data["results"])
     assert all(h["label"] in rest and h["label"] not in answer for h in data["more"])
-    first_rank = len(data["results"]) + 1  # the ranks go on where the answer stopped
-    assert f'<ol class="results" start="{first_rank}">' in rest
+    ranks = [int(r) for r in re.findall(r'<span class="rank" title="排名 rank">(\d+)</span>', page)]
+    assert ranks == list(range(1, len(data["results"]) + len(data["more"]) + 1))
+
+
+def test_search_page_ranks_run_on_across_the_groups_of_hits(client):
+    data = client.get("/api/search?q=进博会").json
+    assert len({h["type"] for h in data["results"]}) >= 2  # an entity, then tasks
+    page = client.get("/search?q=进博会", headers=HTML).get_data(as_text=True)
+    ranks = [int(r) for r in re.findall(r'<span class="rank" title="排名 rank">(\d+)</span>', page)]
+    assert ranks == list(range(1, len(data["results"]) + len(data.get("more", [])) + 1))
+    assert "<h2>单位 <small" in page or "<h2>活动 <small" in page  # entity groups in Chinese first

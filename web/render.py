@@ -30,7 +30,8 @@ def search_text(result: Any, *, ansi: bool | None = None) -> str:
         lines += hit_lines(rank, hit, mark)
     more = getattr(result, "more", None) or []
     if more:
-        lines.append(f"  — {len(more)} less close (below the relevance cut-off) · 相关度较低 —")
+        lines.append(f"  — {len(more)} more, below the relevance cut-off or without the words "
+                     "asked for · 更多结果 —")
     for rank, hit in enumerate(more, first + len(result.results)):
         lines += hit_lines(rank, hit, mark)
     return "\n".join(lines)

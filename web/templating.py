@@ -80,6 +80,20 @@ def kind_name(kind: str) -> Markup:
     return zh_en(zh, en)
 
 
+def result_type_name(kind: str) -> Markup:
+    """The bilingual heading of a group of search hits: a result type (``task``), a unit
+    kind (``article``, ``section``) or an entity type (``Organization``)."""
+    if kind in TYPE_NAMES:
+        zh, _, en = TYPE_NAMES[kind].partition(" ")
+        return zh_en(zh, en)
+    unit = kind[:1].upper() + kind[1:]
+    if unit in KIND_NAMES:
+        return kind_name(unit)
+    if kind in ENTITY_TYPE_NAMES:
+        return entity_type_name(kind)
+    return class_name(kind)
+
+
 def entity_type_name(kind: str, plural: bool = True) -> Markup:
     """The bilingual name of an entity list type (``Organization`` → 单位 Organisations)."""
     zh, many, one = ENTITY_TYPE_NAMES.get(kind, ("", kind, kind))
@@ -115,6 +129,7 @@ def init_app(app: Flask) -> None:
         resource_url=resource_url, passage_url=passage_url, short_iri=curie,
         TYPE_NAMES=TYPE_NAMES, ENTITY_TYPE_NAMES=ENTITY_TYPE_NAMES, zh_en=zh_en,
         kind_name=kind_name, entity_type_name=entity_type_name, property_name=property_name,
+        result_type_name=result_type_name,
         class_name=class_name,
         download_url=download_url)
     app.jinja_env.filters["resource_url"] = resource_url

@@ -68,7 +68,9 @@ class SearchResult:
     ``none`` (nothing in the store answers the question: no results, a ``message`` saying
     so and the closest topics in ``suggestions``, see ``kg.search.noanswer``).
     A ranked answer also carries ``more``: the next hits by score that the cut-off left out
-    (up to ``k`` with ``results``), which a reader may open as less close matches.
+    (up to ``k`` with ``results``), which a reader may open as more results. They are below the
+    cut-off by score, or above it but without the words or topics asked for when other hits have
+    them, so a hit of ``more`` may score higher than the last of ``results``.
     ``facets`` names what the question asks of its hits: ``duties`` (谁负责), ``deadlines``
     (什么时候完成) or ``targets`` (目标); such hits carry that list even when it is empty. ``total``
     counts every item there is (the verbatim matches, for a ranked answer to a
@@ -87,7 +89,7 @@ class SearchResult:
     support: Any = None
     suggestions: list[dict[str, str]] = field(default_factory=list)  # topics, with a refusal
     # a ranked answer's next hits below the relevance cut-off, best first (``k`` in all with
-    # ``results``): shown apart as less close
+    # ``results``): shown apart, as more results
     more: list[Hit] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:

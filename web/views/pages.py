@@ -53,7 +53,9 @@ def search():
         if fmt:
             return _search_table(result, fmt)
         by_type: dict[str, list[dict]] = {}
-        for hit in result.get("results", []) + result.get("more", []):
+        first = (result.get("offset") or 0) + 1  # one rank across the groups and the more
+        for rank, hit in enumerate(result.get("results", []) + result.get("more", []), first):
+            hit["rank"] = rank
             for ev in hit.get("evidence", []) or []:
                 ev["html"] = _evidence_html(ev, query)
         for hit in result.get("results", []):
