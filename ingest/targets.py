@@ -11,6 +11,7 @@ and counts in ``按500户配1名`` are not targets.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Callable
 
 from .records import Deadline, Document, Node, Target
@@ -32,7 +33,7 @@ _UNITS = ("个百分点", "万平方米", "平方公里", "平方米", "万千�
           "场", "家", "项", "所", "处", "户", "人次", "台", "套", "批", "亩", "倍", "间", "栋", "所")
 _NUMBER = re.compile(
     r"(?P<before>不低于|不少于|不超过|不高于|不大于|不小于|低于|高于|超过|少于|达到|≥|≤|>|<)?\s*"
-    r"(?<![\d.\-—~～第])(?P<value>\d+(?:\.\d+)?)(?P<about>余|多)?\s*"
+    r"(?<![\d.．\-—~～第])(?P<value>\d+(?:[.．]\d+)?)(?P<about>余|多)?\s*"
     r"(?P<unit>" + "|".join(map(re.escape, sorted(set(_UNITS), key=len, reverse=True))) + r")"
     r"(?P<after>以上|以下|以内|左右)?"
 )
@@ -150,7 +151,7 @@ def find_targets(doc: Document, node_of: Callable[[int, int], str | None]) -> li
             years = re.findall(r"(?:到|至)?\s*(20\d{2})\s*年(?!\s*\d{1,2}\s*月\s*\d)", s_text[:m.start("value")])
             if years:
                 year = int(years[-1])
-            value = m.group("value")
+            value = unicodedata.normalize("NFKC", m.group("value"))  # １７．１ → 17.1
             if m.group("before"):
                 start = s_start + m.start("before")
             targets.append(Target(node_id=node_id, indicator=indicator, value=value,

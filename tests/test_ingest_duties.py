@@ -245,6 +245,16 @@ def test_targets_carry_value_unit_comparator_and_year(extractor):
     assert "光伏装机容量" in t.indicator
 
 
+
+def test_targets_written_in_full_width_digits_keep_their_decimals(extractor):
+    # scraped reports write １７．１％: the full-width point is part of the number
+    x = extractor(parse_text(_text(
+        "一、工作目标\n到2025年，工业总产值增长１７．１％，在校学生达到８０．１万人。")))
+    got = {(t.value, t.unit, t.comparator) for t in x.targets}
+    assert got == {("17.1", "%", "="), ("80.1", "万人", ">=")}
+    t = next(t for t in x.targets if t.unit == "万人")
+    assert x.document.text[t.start:t.end] == t.exact == "达到８０．１万人"
+
 def test_plans_against_their_hand_marked_gold(plan):
     """The figures of bench/eval_extraction.py stay where they were measured (see docs/duties.md)."""
     import sys

@@ -53,3 +53,14 @@ def test_text_output_puts_the_more_results_after_a_line_that_says_so(kg):
     text = search_text(kg.search("住房", type="task", k=10), ansi=False)
     head, line, tail = text.partition("more, below the relevance cut-off")
     assert line and "#1 " in head and "#10" in tail
+
+
+def test_a_hit_with_many_targets_shows_a_few_and_says_how_many():
+    from types import SimpleNamespace as T
+
+    from policykg.web.render import FACTS_SHOWN, facts_lines
+
+    many = [T(indicator=f"指标{i}", comparator="=", value=float(i), unit="%", year=None)
+            for i in range(30)]
+    line = facts_lines(T(duties=None, deadlines=None, targets=many))[0]
+    assert line.count("指标") == FACTS_SHOWN and line.endswith("… (30 in all)")

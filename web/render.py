@@ -65,13 +65,21 @@ def facts_lines(hit: Any) -> list[str]:
     deadlines = getattr(hit, "deadlines", None)
     if deadlines is not None:
         lines.append("deadlines: " + ("; ".join(
-            d.value + (f" ({d.evidence})" if d.evidence else "") for d in deadlines)
-            or "none recorded"))
+            d.value + (f" ({d.evidence})" if d.evidence else "") for d in deadlines[:FACTS_SHOWN])
+            or "none recorded") + _more_facts(deadlines))
     targets = getattr(hit, "targets", None)
     if targets is not None:
-        lines.append("targets: " + ("; ".join(target_text(t) for t in targets)
-                                    or "none recorded"))
+        lines.append("targets: " + ("; ".join(target_text(t) for t in targets[:FACTS_SHOWN])
+                                    or "none recorded") + _more_facts(targets))
     return lines
+
+
+#: Deadlines or targets shown per hit (a report's section can hold 80 figures); the JSON has all.
+FACTS_SHOWN = 8
+
+
+def _more_facts(items: list) -> str:
+    return f"; … ({len(items)} in all)" if len(items) > FACTS_SHOWN else ""
 
 
 def target_text(target: Any) -> str:
