@@ -529,3 +529,11 @@ def test_facet_words_are_intents_not_search_words():
         "municipal greening bureau"
     assert asks("海绵城市建设期限和目标")[0] == ("deadlines", "targets")
     assert asks("哪些任务涉及养老？") == ((), None, "哪些任务涉及养老?")
+
+
+def test_a_term_ending_in_a_facet_word_is_searched_whole(kg):
+    # 指标 asks for targets, but in 竞争力指标 it is part of the term (竞争力 alone is in 26
+    # places): every match holds all of it
+    result = kg.search("竞争力指标", type="sentence", all_matches=True, k=50)
+    assert result.facets == ("targets",) and result.results
+    assert all("竞争力指标" in h.evidence[0].text for h in result.results)

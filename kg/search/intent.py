@@ -54,6 +54,7 @@ FACETS: tuple[tuple[str, str], ...] = (
     ("targets", r"(目标|指标)(值|是多少|是什么|有哪些)?|(要|需要)?达到多少|\btargets?\b|"
                 r"\bgoals?\b|\bindicators?\b"),
 )
+_BARE_FACET = re.compile(r"目标|指标|targets?|goals?|indicators?")
 #: A question naming the organisation whose tasks it wants: "市绿化市容局负责哪些任务".
 ASSIGNED = (r"^(?P<name>[^，,。？?]{2,40}?)(主要|具体)?(负责|牵头|承担|配合)(了)?"
             r"(哪些|什么|那些)(任务|工作|事项|事情|举措)?",
@@ -72,6 +73,8 @@ def asks(text: str) -> tuple[tuple[str, ...], str | None, str]:
     ((), '市绿化市容局', '')
     >>> asks("elderly care")
     ((), None, 'elderly care')
+    >>> asks("远景目标"), asks("碳排放的目标是多少")
+    ((('targets',), None, '远景目标'), (('targets',), None, '碳排放的'))
     """
     lowered = nfkc(text)
     for pattern in ASSIGNED:
@@ -80,8 +83,11 @@ def asks(text: str) -> tuple[tuple[str, ...], str | None, str]:
             return (), match.group("name").strip(), lowered[match.end():].strip(" ?？")
     found = []
     for facet, pattern in FACETS:
-        rest = re.sub(pattern, " ", lowered)
-        if rest != lowered:
+        # a bare noun (目标, targets) stays in the question: it is a word of the topic too
+        # (远景目标, "emission targets"); only the words that ask go
+        rest = re.sub(pattern, lambda m: m.group(0) if _BARE_FACET.fullmatch(m.group(0))
+                      else " ", lowered)
+        if re.search(pattern, lowered):
             found.append(facet)
             lowered = re.sub(r"\s+", " ", rest).strip()
     return tuple(found), None, lowered
