@@ -768,3 +768,15 @@ def test_search_page_ranks_run_on_across_the_groups_of_hits(client):
     ranks = [int(r) for r in re.findall(r'<span class="rank" title="排名 rank">(\d+)</span>', page)]
     assert ranks == list(range(1, len(data["results"]) + len(data.get("more", [])) + 1))
     assert "<h2>单位 <small" in page or "<h2>活动 <small" in page  # entity groups in Chinese first
+
+
+def test_every_link_on_a_document_page_resolves(client, documents):
+    from html import unescape
+
+    doc = _doc(documents, "长宁")
+    page = client.get("/doc/" + doc["iri"].rsplit("/doc/", 1)[1], headers=HTML).get_data(as_text=True)
+    links = {unescape(h).split("#", 1)[0] for h in re.findall(r'href="(/[^"]*)"', page)}
+    links = {h for h in links if h and not h.startswith("/static/")}
+    assert len(links) >= 20
+    broken = {h: client.get(h, headers=HTML).status_code for h in links}
+    assert {h: s for h, s in broken.items() if s >= 400} == {}

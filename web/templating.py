@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask, request, url_for
 from markupsafe import Markup, escape
 
-from ..kg import curie
+from ..kg import PREFIXES, curie
 from .urls import passage_url, resource_url
 
 #: Search result types.
@@ -117,6 +117,15 @@ def property_name(iri: str, label: str | None = None) -> Markup:
     return zh_en(label or curie(iri))
 
 
+def property_link(iri: str, label: str | None = None) -> Markup:
+    """A property's bilingual name, linked to its page when the store describes it (policykg's
+    own ontology); a property of another vocabulary (dcterms:title) has no page here."""
+    name = property_name(iri, label)
+    if iri.startswith(PREFIXES["pol"]):
+        return Markup(f'<a href="{escape(resource_url(iri))}" title="{escape(iri)}">{name}</a>')
+    return Markup(f'<span title="{escape(iri)}">{name}</span>')
+
+
 def download_url(fmt: str) -> str:
     """This page's URL with ``format=fmt`` (its table as CSV or XLSX)."""
     return url_for(request.endpoint, **{**(request.view_args or {}), **request.args.to_dict(),
@@ -129,7 +138,7 @@ def init_app(app: Flask) -> None:
         resource_url=resource_url, passage_url=passage_url, short_iri=curie,
         TYPE_NAMES=TYPE_NAMES, ENTITY_TYPE_NAMES=ENTITY_TYPE_NAMES, zh_en=zh_en,
         kind_name=kind_name, entity_type_name=entity_type_name, property_name=property_name,
-        result_type_name=result_type_name,
+        result_type_name=result_type_name, property_link=property_link,
         class_name=class_name,
         download_url=download_url)
     app.jinja_env.filters["resource_url"] = resource_url
