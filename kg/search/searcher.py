@@ -130,6 +130,9 @@ class Searcher:
         allowed = self._allowed_docs(DocumentFilter.parse(
             text=document, kind=kind, date_from=date_from, date_to=date_to))
         k, offset = max(1, int(k or 10)), max(0, int(offset or 0))
+        if allowed is not None and not allowed:  # say why, not "nothing relevant found"
+            return SearchResult(text, type or "task", [], "no document matches the filters "
+                                "(document, kind, dates): nothing was searched")
         if named is not None and type in (None, "task"):
             return self._assigned(text, named, allowed, k, offset)
         asked, etype, content = intent(question)
