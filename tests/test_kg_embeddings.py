@@ -308,3 +308,33 @@ def test_a_build_killed_while_embedding_keeps_the_documents_it_wrote(tmp_path):
 
     embedded = {text_hash(t) for t in rest.texts}
     assert embedded and not embedded & kept_texts  # the documents written were not embedded again
+
+
+def test_checkpoints_apply_in_order_each_replacing_the_rows_of_its_documents(tmp_path):
+    from policykg.kg.vectors import VectorIndex, VectorRow
+
+    def rows(doc, n, tag):
+        return [VectorRow(f"{doc}/{tag}{i}", "sentence", doc, f"{doc}{tag}{i}") for i in range(n)]
+
+    def vectors(rs):
+        return np.array([[hash(r.text_hash) % 97, len(r.iri)] + [0.0] * 14 for r in rs],
+                        dtype=np.float32)
+
+    directory, embedder = tmp_path / "vectors", _HashEmbedder()
+    index = VectorIndex(directory, embedder)
+    base = rows("A", 2, "a") + rows("B", 3, "b") + rows("D", 1, "d")
+    index._commit(base, [vectors(base)])
+    checkpoints = [(["B", "C"], rows("B", 1, "b2") + rows("C", 2, "c")),
+                   (["C"], rows("C", 1, "c2")),
+                   (["A"], []),  # a document removed
+                   (["E"], rows("E", 2, "e"))]
+    for documents, rs in checkpoints:
+        index._write_pending(documents, rs, [vectors(rs)] if rs else [])
+    expected, matrix = list(index.rows), np.asarray(index.matrix)  # applied one at a time
+    for documents, rs in checkpoints:
+        keep = [i for i, r in enumerate(expected) if r.document not in documents]
+        expected = [expected[i] for i in keep] + rs
+        matrix = np.vstack([matrix[keep]] + ([vectors(rs)] if rs else []))
+    again = VectorIndex(directory, embedder)  # a reader applies them at once
+    assert again.rows == expected and np.array_equal(np.asarray(again.matrix), matrix)
+    assert [r.document for r in again.rows] == ["D", "B", "C", "E", "E"]
