@@ -363,7 +363,8 @@ def evaluate_store(store: str, sets: list[str], gold: dict[str, list[dict]],
                     records.append({
                         "set": "d", "store": store, "on": set_name, "asked": rtype or "default",
                         "type": got_type, "primary": rtype == SET_TYPE[set_name], "id": row["id"], "lang": row["lang"],
-                        "split": row["split"], "method": "hybrid", "none": float(not support["shown"]),
+                        "split": row["split"], "method": "hybrid",
+                        "none": float(not support["shown"]),
                         "top": top, "cos": float(dense_sent.max()),
                         "z": (float(dense_sent.max()) - float(dense_sent.mean()))
                         / (float(dense_sent.std()) or 1.0), **support})

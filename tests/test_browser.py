@@ -175,7 +175,8 @@ def test_csv_and_xlsx_exports_hold_the_rows_on_the_page(wide):
             shown = [a.text.splitlines()[0].split(" ")[0] for a in
                      driver.find_elements(By.CSS_SELECTOR, "#entity-table tbody tr td:first-child > a")]
         else:
-            shown = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "section.group li.result a.hit-title")]
+            shown = [a.text for a in driver.find_elements(
+                By.CSS_SELECTOR, "section.group li.result a.hit-title")]
         assert shown
         csv_url = driver.find_element(By.ID, "export-csv").get_attribute("href")
         xlsx_url = driver.find_element(By.ID, "export-xlsx").get_attribute("href")
@@ -247,7 +248,8 @@ def test_every_page_fits_a_phone_without_horizontal_scroll(site, window):
     assert window - 20 <= width <= window
     pages = ["/", "/search?q=航空", "/documents", doc, doc + TASK2, "/entities?type=Organization",
              "/entities", "/topics", "/topic/aviation", "/entity/东华大学", "/graph", "/sparql",
-             "/graph?iri=东华大学&depth=2", "/search?q=航空&from=abc", "/search?q=住房&type=task", "/search?q=" + "a" * 3000]
+             "/graph?iri=东华大学&depth=2", "/search?q=航空&from=abc", "/search?q=住房&type=task",
+             "/search?q=" + "a" * 3000]
     too_wide = {}
     for page in pages:
         driver.get(base + page)

@@ -173,8 +173,9 @@ def shared_directory() -> Path:
 
 def _index_of(text: str, directory: Path | None, key: Key = None) -> CharIndex:
     """The index of ``text``: saved under a hash of the text (or of ``key``, a name the caller
-    has for exactly this text, or a function giving it) in ``directory`` (else, for a text of ``SHARED_MIN_CHARS`` or
-    more, in :func:`shared_directory`), else made (and saved there when it can be).
+    has for exactly this text, or a function giving it) in ``directory`` (else, for a text of
+    ``SHARED_MIN_CHARS`` or more, in :func:`shared_directory`), else made (and saved there
+    when it can be).
     ``directory`` keeps one index; the shared one the ``SHARED_KEEP`` used last."""
     shared = directory is None
     if shared and len(text) < SHARED_MIN_CHARS:
