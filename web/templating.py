@@ -9,6 +9,7 @@ from flask import Flask, request, url_for
 from markupsafe import Markup, escape
 
 from ..kg import PREFIXES, curie
+from .render import FACTS_SHOWN
 from .urls import passage_url, resource_url
 
 #: Search result types.
@@ -138,7 +139,7 @@ def init_app(app: Flask) -> None:
         resource_url=resource_url, passage_url=passage_url, short_iri=curie,
         TYPE_NAMES=TYPE_NAMES, ENTITY_TYPE_NAMES=ENTITY_TYPE_NAMES, zh_en=zh_en,
         kind_name=kind_name, entity_type_name=entity_type_name, property_name=property_name,
-        result_type_name=result_type_name, property_link=property_link,
+        result_type_name=result_type_name, property_link=property_link, FACTS_SHOWN=FACTS_SHOWN,
         class_name=class_name,
         download_url=download_url)
     app.jinja_env.filters["resource_url"] = resource_url
