@@ -260,3 +260,16 @@ def test_an_entity_hit_names_the_document_of_its_first_evidence(corpus_kg):
                 assert hit.document == hit.evidence[0].document, (question, hit.label)
                 checked += 1
     assert checked >= 10
+
+
+def test_a_date_filter_says_how_many_undated_documents_it_left_out(corpus_kg):
+    from policykg.web.render import search_text
+
+    undated = [d for d in corpus_kg.documents() if not d.date]
+    assert undated  # scraped resolutions and reports that give no date
+    result = corpus_kg.search("政府工作报告", date_from="2000")
+    assert result.undated == len(undated) and result.to_json()["undated"] == len(undated)
+    assert f"{len(undated)} document(s) without a date left out" in search_text(result, ansi=False)
+    assert corpus_kg.search("政府工作报告").undated == 0
+    kind = corpus_kg.search("政府工作报告", date_from="2000", kind="条例")
+    assert kind.undated == sum(1 for d in undated if "条例" in (d.kind or ""))

@@ -780,3 +780,11 @@ def test_every_link_on_a_document_page_resolves(client, documents):
     assert len(links) >= 20
     broken = {h: client.get(h, headers=HTML).status_code for h in links}
     assert {h: s for h, s in broken.items() if s >= 400} == {}
+
+
+def test_a_date_filter_on_the_page_says_undated_documents_were_left_out(client):
+    data = client.get("/api/search?q=航空&from=2020").json
+    assert data["results"] and data["undated"] == 1  # the hostile test document has no date
+    page = client.get("/search?q=航空&from=2020", headers=HTML).get_data(as_text=True)
+    assert "另有 1 份文件没有日期" in page and "1 undated document left out" in page
+    assert "undated" not in client.get("/api/search?q=航空").json

@@ -23,6 +23,9 @@ def search_text(result: Any, *, ansi: bool | None = None) -> str:
     elif total is not None and total > len(result.results):
         first = getattr(result, "offset", 0) + 1
         lines[0] += f" ({first}–{first + len(result.results) - 1} of {total})"
+    undated = getattr(result, "undated", 0)
+    if undated:
+        lines.append(f"  ({undated} document(s) without a date left out by the date filter)")
     if not result.results:
         lines.append(f"  {result.message or 'nothing relevant found'}")
     first = getattr(result, "offset", 0) + 1

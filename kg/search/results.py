@@ -91,6 +91,8 @@ class SearchResult:
     # a ranked answer's next hits below the relevance cut-off, best first (``k`` in all with
     # ``results``): shown apart, as more results
     more: list[Hit] = field(default_factory=list)
+    # documents without a date that the date filter left out (a reader should know)
+    undated: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """``{"query", "type", "answer", "results": [{"iri", "type", "label", "number", …}]}``,
@@ -109,4 +111,6 @@ class SearchResult:
             data["suggestions"] = self.suggestions
         if self.more:
             data["more"] = [h.to_json() for h in self.more]
+        if self.undated:
+            data["undated"] = self.undated
         return data

@@ -127,12 +127,14 @@ class Searcher:
         if type is not None and type not in RESULT_TYPES:
             raise SearchError(f"unknown result type {type!r}: choose one of "
                               f"{', '.join(RESULT_TYPES)}")
-        allowed = self._allowed_docs(DocumentFilter.parse(
-            text=document, kind=kind, date_from=date_from, date_to=date_to))
+        wanted = DocumentFilter.parse(text=document, kind=kind, date_from=date_from,
+                                      date_to=date_to)
+        allowed = self._allowed_docs(wanted)
+        undated = self._undated(wanted)
         k, offset = max(1, int(k or 10)), max(0, int(offset or 0))
         if allowed is not None and not allowed:  # say why, not "nothing relevant found"
             return SearchResult(text, type or "task", [], "no document matches the filters "
-                                "(document, kind, dates): nothing was searched")
+                                "(document, kind, dates): nothing was searched", undated=undated)
         if named is not None and type in (None, "task"):
             return self._assigned(text, named, allowed, k, offset)
         asked, etype, content = intent(question)
@@ -144,7 +146,7 @@ class Searcher:
         result = self._answer(text, question if facets else text, content, rtype, etype,
                               allowed, k, offset, all_matches,
                               named_first=type is None and asked is None and not facets)
-        result.facets = facets
+        result.facets, result.undated = facets, undated
         self.duties.annotate(result.results, facets)
         return result
 
@@ -237,6 +239,15 @@ class Searcher:
         tokens = self.tokenizer.tokens(text)
         return bool(tokens) and bool(
             self.bm25.sentence_scores(tokens, len(self.corpus.sentences)).any())
+
+    def _undated(self, wanted: DocumentFilter) -> int:
+        """How many documents a date bound of ``wanted`` leaves out for having no date (those
+        its other constraints keep)."""
+        if not (wanted.date_from or wanted.date_to):
+            return 0
+        rest = DocumentFilter(wanted.text, wanted.kind, "", "")
+        return sum(1 for doc in self.corpus.docs.values() if not doc.date and rest.accepts(
+            date=None, kind=doc.kind, names=(doc.title,), iri=doc.iri))
 
     def _allowed_docs(self, wanted: DocumentFilter) -> set[str] | None:
         """The documents the filter keeps; ``None`` without a filter."""
