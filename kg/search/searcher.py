@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -129,8 +129,8 @@ class Searcher:
                               f"{', '.join(RESULT_TYPES)}")
         wanted = DocumentFilter.parse(text=document, kind=kind, date_from=date_from,
                                       date_to=date_to)
-        allowed = self._allowed_docs(wanted)
-        undated = self._undated(wanted)
+        allowed = _allowed_docs(self.corpus.docs.values(), wanted)
+        undated = _undated(self.corpus.docs.values(), wanted)
         k, offset = max(1, int(k or 10)), max(0, int(offset or 0))
         if allowed is not None and not allowed:  # say why, not "nothing relevant found"
             return SearchResult(text, type or "task", [], "no document matches the filters "
@@ -240,24 +240,27 @@ class Searcher:
         return bool(tokens) and bool(
             self.bm25.sentence_scores(tokens, len(self.corpus.sentences)).any())
 
-    def _undated(self, wanted: DocumentFilter) -> int:
-        """How many documents a date bound of ``wanted`` leaves out for having no date (those
-        its other constraints keep)."""
-        if not (wanted.date_from or wanted.date_to):
-            return 0
-        rest = DocumentFilter(wanted.text, wanted.kind, "", "")
-        return sum(1 for doc in self.corpus.docs.values() if not doc.date and rest.accepts(
-            date=None, kind=doc.kind, names=(doc.title,), iri=doc.iri))
-
-    def _allowed_docs(self, wanted: DocumentFilter) -> set[str] | None:
-        """The documents the filter keeps; ``None`` without a filter."""
-        if not wanted:
-            return None
-        return {doc.iri for doc in self.corpus.docs.values()
-                if wanted.accepts(date=doc.date, kind=doc.kind, names=(doc.title,), iri=doc.iri)}
 
 
 def _merged(first: list[Hit], rest: list[Hit], k: int) -> list[Hit]:
     """``first``, then the hits of ``rest`` not in it, ``k`` in all."""
     seen = {h.iri for h in first}
     return (first + [h for h in rest if h.iri not in seen])[:k]
+
+
+def _allowed_docs(docs: Iterable[Any], wanted: DocumentFilter) -> set[str] | None:
+    """The IRIs of the documents the filter keeps; ``None`` without a filter."""
+    if not wanted:
+        return None
+    return {doc.iri for doc in docs
+            if wanted.accepts(date=doc.date, kind=doc.kind, names=(doc.title,), iri=doc.iri)}
+
+
+def _undated(docs: Iterable[Any], wanted: DocumentFilter) -> int:
+    """How many documents a date bound of ``wanted`` leaves out for having no date (those its
+    other constraints keep)."""
+    if not (wanted.date_from or wanted.date_to):
+        return 0
+    rest = DocumentFilter(wanted.text, wanted.kind, "", "")
+    return sum(1 for doc in docs if not doc.date and rest.accepts(
+        date=None, kind=doc.kind, names=(doc.title,), iri=doc.iri))
