@@ -110,10 +110,12 @@ def _title_from_path(path: str | None) -> str | None:
 
 
 def _specific(title: str | None, path_title: str | None) -> str | None:
-    """The text's title, or the file's name when it ends with that title after a year: six
-    work reports are headed just 政府工作报告, their files 2024年中华人民共和国国务院政府工作报告."""
-    if title and path_title and path_title.endswith(title) \
-            and re.search(r"\d{4}\s*年", path_title[:-len(title)]):
+    """The text's title, or the file's name when it ends with that title after a year (six
+    work reports are headed just 政府工作报告, their files 2024年中华人民共和国国务院政府工作报告)
+    or when the text's first line is a clause cut off at 的, never a title's end (eight
+    resolutions open "…听取和审议了国务院总理李强所作的", the title left out of the scrape)."""
+    if title and path_title and (title.endswith("的") or (
+            path_title.endswith(title) and re.search(r"\d{4}\s*年", path_title[:-len(title)]))):
         return path_title
     return title or path_title
 

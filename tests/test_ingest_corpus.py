@@ -126,3 +126,10 @@ def test_a_report_headed_only_by_its_kind_takes_the_year_and_date_it_gives(corpu
     untitled = parse_file(reports / "000_2025_2025年中华人民共和国国务院政府工作报告.txt")
     assert untitled.metadata.title == "2025年中华人民共和国国务院政府工作报告"
     assert untitled.metadata.date is None  # the text gives no date; a year is not one
+
+
+def test_a_resolution_opening_with_a_clause_cut_at_de_takes_its_files_title(corpus_dir):
+    doc = parse_file(corpus_dir / "gov_work_reports" /
+                     "001_NA_第十四届全国人民代表大会第三次会议关于政府工作报告的决议.txt")
+    assert doc.text.startswith("第十四届全国人民代表大会第三次会议听取和审议了国务院总理李强所作的\n")
+    assert doc.metadata.title == "第十四届全国人民代表大会第三次会议关于政府工作报告的决议"
