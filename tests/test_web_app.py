@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 
@@ -788,3 +788,17 @@ def test_a_date_filter_on_the_page_says_undated_documents_were_left_out(client):
     page = client.get("/search?q=航空&from=2020", headers=HTML).get_data(as_text=True)
     assert "另有 1 份文件没有日期" in page and "1 undated document left out" in page
     assert "undated" not in client.get("/api/search?q=航空").json
+
+
+def test_the_home_page_examples_are_asked_of_this_store_and_answered(client):
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+
+    page = client.get("/", headers=HTML).get_data(as_text=True)
+    intro = page.split("示例 Examples:", 1)[1].split("</p>", 1)[0]
+    examples = [parse_qs(urlsplit(unescape(h)).query)["q"][0]
+                for h in re.findall(r'href="([^"]+)"', intro)]
+    assert len(examples) == 3 and "哪些单位" in examples
+    for question in examples:
+        data = client.get("/api/search?" + urlencode({"q": question})).json
+        assert data["answer"] != "none" and data["results"], question

@@ -63,7 +63,25 @@ def search():
         groups = list(by_type.items())
         pager = _search_pager(result, paging["k"] or kg.settings.search_k)
     return render_template("search.html", query=query, kind=kind, result=result, groups=groups,
-                           filters=filters, pager=pager)
+                           filters=filters, pager=pager,
+                           examples=[] if query else _examples(get_kg()))
+
+
+def _examples(kg) -> list[str]:
+    """Example questions about what this store holds: its two most linked finer topics (the
+    top categories, 其他 among them, are too broad to ask about), as task questions when it has
+    tasks, and a list question."""
+    topics = sorted((t for t in kg.topics() if t.broader and t.units), key=lambda t: -t.units)[:2]
+    tasks = any(d.tasks for d in kg.documents())
+    examples = []
+    if topics:
+        examples.append(f"哪些任务涉及{topics[0].zh}？" if tasks else topics[0].zh)
+    if len(topics) > 1 and topics[1].en:
+        english = topics[1].en[:1].lower() + topics[1].en[1:]
+        examples.append(f"which tasks involve {english}?" if tasks else english)
+    if kg.entity_type_counts().get("Organization"):
+        examples.append("哪些单位")
+    return examples
 
 
 #: The most matches one download of ``all=1`` holds.
