@@ -19,7 +19,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol
 
 from .files import atomic_write_bytes
 
@@ -28,7 +28,7 @@ try:  # twice as fast on the tables of a corpus (tens of MB)
 except ImportError:  # pragma: no cover - a dependency, but the tables only save time
     _loads = json.loads
 
-__all__ = ["Tables", "cache_dir", "CHILD_MIN_SENTENCES", "TABLE_NAMES"]
+__all__ = ["Tables", "cache_dir", "saved_rows", "CHILD_MIN_SENTENCES", "TABLE_NAMES"]
 
 #: Stores with at least this many sentences have their tables read by a child process.
 CHILD_MIN_SENTENCES = 20_000
@@ -177,3 +177,17 @@ class Tables:
         except (OSError, subprocess.TimeoutExpired):
             return False
         return done.returncode == 0
+
+
+def saved_rows(tables: "Tables | None", name: str, version: str, read: Callable[[], list],
+               row_of: Callable[[Any], Any]) -> list:
+    """Rows (objects with ``to_json``) read once per store generation: the table ``name``
+    saved beside the store (each row made by ``row_of``), else ``read()`` from the store and
+    saved; without ``tables``, always read."""
+    saved = tables.load(name, version) if tables is not None else None
+    if saved is not None:
+        return [row_of(row) for row in saved]
+    rows = read()
+    if tables is not None:
+        tables.save(name, version, [row.to_json() for row in rows])
+    return rows

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from .cache import Tables
+from .cache import Tables, saved_rows
 from .settings import Settings
 from .store import GraphStore, open_store
 
@@ -375,10 +375,11 @@ class KnowledgeGraph:
         return entity_type_counts(self.store)
 
     def topics(self) -> list:
-        """The topics linked to units or documents, most linked first (``kg.workspace.TopicRow``)."""
-        from .workspace import topic_list
+        """The topics linked to units or documents, most linked first (``TopicRow``s, saved)."""
+        from .workspace import TopicRow, topic_list
 
-        return topic_list(self.store)
+        return saved_rows(self.tables, "topics", "topic list v1", lambda: topic_list(self.store),
+                          lambda row: TopicRow(**row))
 
     def suggest(self, text: str, *, limit: int = 10) -> list:
         """Entities and tasks whose name or alias contains ``text`` (``kg.workspace.Name``)."""

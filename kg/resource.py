@@ -16,6 +16,7 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
+from .cache import saved_rows
 from .corpus import entity_documents
 from .errors import NotFound, PolicyKGError
 from .filters import DocumentFilter
@@ -416,13 +417,8 @@ def list_documents(store: Any, tables: Any = None) -> list[DocumentSummary]:
 
     ``tables`` (``kg.cache.Tables``) keeps the list beside the store for its generation.
     """
-    saved = tables.load("documents", _DOCUMENT_TABLE) if tables is not None else None
-    if saved is not None:
-        return [DocumentSummary(**row) for row in saved]
-    docs = _read_documents(store)
-    if tables is not None:
-        tables.save("documents", _DOCUMENT_TABLE, [d.to_json() for d in docs])
-    return docs
+    return saved_rows(tables, "documents", _DOCUMENT_TABLE, lambda: _read_documents(store),
+                      lambda row: DocumentSummary(**row))
 
 
 #: The layout of the saved document list (a new layout ignores old files).

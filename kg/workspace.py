@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .cache import saved_rows
 from .errors import NotFound, PolicyKGError
 from .vocab import POL_IRI, PREFIXES
 
@@ -324,11 +325,9 @@ def entity_list(store, type: str | None = None, *, text: str | None = None,
     """
     if type and type not in ENTITY_TYPES:
         raise PolicyKGError(f"unknown entity type {type!r}; choose from {', '.join(ENTITY_TYPES)}")
-    saved = tables.load("entities", _ENTITY_TABLE) if tables is not None else None
-    every = [EntityRow(**{**r, "example": Passage(**r["example"]) if r["example"] else None})
-             for r in saved] if saved is not None else _every_entity(store)
-    if saved is None and tables is not None:
-        tables.save("entities", _ENTITY_TABLE, [r.to_json() for r in every])
+    every = saved_rows(tables, "entities", _ENTITY_TABLE, lambda: _every_entity(store),
+                       lambda r: EntityRow(**{**r, "example": Passage(**r["example"])
+                                              if r["example"] else None}))
     needle = (text or "").strip().casefold()
     return [r for r in every if (not type or r.type == type) and (not needle or any(
         needle in n.casefold() for n in (r.zh, r.en, *r.aliases)))]

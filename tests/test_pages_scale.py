@@ -176,3 +176,17 @@ def test_entity_list_is_saved_beside_the_store_and_read_back_alike(store, app, c
     assert first[0]["documents"] == 5 and first[0]["example"]["document"]
     assert places and all(r["type"] == "Place" for r in places)
     assert found and all("国务院" in r["zh"] + "".join(r["aliases"]) for r in found)
+
+
+def test_topic_list_is_saved_beside_the_store_and_read_back_alike(store, app):
+    from pathlib import Path
+
+    from policykg.web.context import get_kg
+
+    with app.app_context():
+        kg = get_kg()
+        first = [r.to_json() for r in kg.topics()]
+        assert list((Path(store) / "topics").glob("*.json"))
+        again = [r.to_json() for r in kg.topics()]
+    assert first and first == again
+    assert first == sorted(first, key=lambda r: (-r["units"], -r["documents"], r["zh"]))

@@ -241,7 +241,6 @@ class Searcher:
             self.bm25.sentence_scores(tokens, len(self.corpus.sentences)).any())
 
 
-
 def _merged(first: list[Hit], rest: list[Hit], k: int) -> list[Hit]:
     """``first``, then the hits of ``rest`` not in it, ``k`` in all."""
     seen = {h.iri for h in first}
