@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from policykg.kg import KnowledgeGraph
+from policykg.kg.search.fusion import NO_BRIDGE
 
 LAW = Path(__file__).parent / "data" / "corpus" / "laws" / "shanghai_local_regulations" / \
     "上海市献血条例.md"
@@ -50,9 +51,14 @@ def test_articles_are_shown_in_the_order_of_their_fused_scores(law_kg):
 def test_sentence_results_leave_the_linked_concepts_words_out_of_bm25(law_kg):
     # an English question has no BM25 of its own: the linked topic's Chinese words would be
     # all of it, normalised to the whole BM25 weight, lifting every sentence naming the topic
+    # (its translated words aside: kg.search.bridge, tests/test_search_bridge.py)
     searcher = law_kg.searcher()
     matches = searcher.lexicon.matches(QUESTION)
     assert searcher.sources.expands("task") and not searcher.sources.expands("sentence")
-    expanded = searcher.sources.signals(QUESTION, None, matches, None, expand=True)
-    plain = searcher.sources.signals(QUESTION, None, matches, None, expand=False)
+    searcher.sources.bridge, kept = (lambda: NO_BRIDGE), searcher.sources.bridge
+    try:
+        expanded = searcher.sources.signals(QUESTION, None, matches, None, expand=True)
+        plain = searcher.sources.signals(QUESTION, None, matches, None, expand=False)
+    finally:
+        searcher.sources.bridge = kept
     assert expanded.bm25_s.any() and not plain.bm25_s.any()

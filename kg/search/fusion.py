@@ -7,10 +7,12 @@ the hits close enough to the best one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
 from .bm25 import Bm25
+from .bridge import Bridge
 from .dense import DenseIndex
 from .linking import Lexicon, Match
 from .tables import Corpus
@@ -46,12 +48,14 @@ WEIGHTS: dict[str, Weights] = {
     "sentence": Weights(0.30, 0.70, 0.0, expansion=False),
     "Article": Weights(0.30, 0.70, 0.0, linked_labels=False),
 }
+NO_BRIDGE = Bridge({})
 DEFAULT_WEIGHTS = WEIGHTS["Task"]  # the other unit types (goals, sections, entities, documents)
 W_BM25, W_DENSE, W_CONCEPT = DEFAULT_WEIGHTS.bm25, DEFAULT_WEIGHTS.dense, DEFAULT_WEIGHTS.concept
 CUTOFF_RATIO = 0.62  # keep hits scoring at least this share of the best hit
 MIN_SCORE = 0.12  # and at least this much in absolute terms
 DENSE_Z_FLOOR = 0.5  # dense similarity counts from this many standard deviations above the mean
 EXPANSION_WEIGHT = 0.6  # BM25 of a linked concept's own words, against the question's words
+BRIDGE_WEIGHT = 1.5  # BM25 of an English question's words translated (kg.search.bridge)
 
 
 @dataclass
@@ -83,6 +87,7 @@ class SignalSources:
     dense: DenseIndex
     lexicon: Lexicon
     counts: TermCounts
+    bridge: Callable[[], Bridge] = lambda: NO_BRIDGE  # English words → the store's Chinese
     # made once a corpus, shared by every question (read-only)
     target_types: np.ndarray = field(init=False)  # per target: its index in unit_types
     unit_types: tuple[str, ...] = field(init=False)  # the targets' unit types, sorted
@@ -119,13 +124,14 @@ class SignalSources:
         if expansion and expand:
             bm_s += EXPANSION_WEIGHT * self.bm25.sentence_scores(sorted(expansion), n_s)
             bm_t += EXPANSION_WEIGHT * self.bm25.target_scores(sorted(expansion), n_t)
+        translated = self._translated(content, bm_s, bm_t) if not CJK.search(content) else set()
         if query_vec is not None:
             dn_s, dn_t = self.dense.sentence_and_target(query_vec)
         else:
             dn_s, dn_t = np.zeros(n_s, dtype=np.float32), np.zeros(n_t, dtype=np.float32)
         cc_s, cc_t = self._concept_scores(concepts, terms)
         sig = Signals(bm_s, bm_t, dn_s, dn_t, cc_s, cc_t, lexical_t, self._direct(matches), None,
-                      sorted(terms | set(tokens), key=len, reverse=True),
+                      sorted(terms | translated | set(tokens), key=len, reverse=True),
                       self.target_types, self.unit_types, self.weights_t)
         if allowed_docs is not None:
             self._restrict(sig, allowed_docs)
@@ -158,6 +164,18 @@ class SignalSources:
             expansion.update(t for t in self.lexicon.concept_tokens(index, self.tokenizer)
                              if t not in known)
         return expansion, terms
+
+    def _translated(self, content: str, bm_s: np.ndarray, bm_t: np.ndarray) -> set[str]:
+        """Add the BM25 of an English question's translated words to ``bm_s`` and ``bm_t``;
+        the Chinese words used."""
+        n_s, n_t = len(bm_s), len(bm_t)
+        bridge = self.bridge()
+        add_s, used = bridge.scores(content, lambda t: self.bm25.sentence_scores(t, n_s), n_s)
+        if used:
+            add_t, _ = bridge.scores(content, lambda t: self.bm25.target_scores(t, n_t), n_t)
+            bm_s += BRIDGE_WEIGHT * add_s
+            bm_t += BRIDGE_WEIGHT * add_t
+        return set(used)
 
     def _concept_scores(self, concepts: list[int], terms: set[str]
                         ) -> tuple[np.ndarray, np.ndarray]:

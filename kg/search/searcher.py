@@ -1,6 +1,7 @@
 """The searcher: reads the parts once, then answers questions (see the package docstring)."""
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Iterable
 
@@ -8,7 +9,8 @@ import numpy as np
 
 from ..errors import SearchError
 from ..filters import DocumentFilter
-from .bm25 import Bm25, load_or_build
+from .bm25 import Bm25, cache_key, load_or_build
+from .bridge import Bridge, load_or_build as load_bridge
 from .dense import load_dense
 from .duties import load_duty_table
 from .answers import LIST_PAGE, Answers
@@ -46,9 +48,19 @@ def _read_parts(store: Any, tables: SavedTables | None
 
 
 def save_search_table(store: Any, tables: SavedTables) -> None:
-    """Read what search needs from ``store`` and save it, and its BM25 indexes, in ``tables``:
-    what a :class:`Searcher` does when it finds neither saved (a child process calls this)."""
-    _read_parts(store, tables)
+    """Read what search needs from ``store`` and save it, its BM25 indexes and its English
+    bridge in ``tables``: what a :class:`Searcher` does when it finds them not saved (a child
+    process calls this)."""
+    corpus, _, tokenizer, bm25 = _read_parts(store, tables)
+    _bridge(corpus, tokenizer, bm25, tables)
+
+
+def _bridge(corpus: Corpus, tokenizer: QueryTokenizer, bm25: Bm25,
+            tables: SavedTables | None) -> Bridge:
+    """The English bridge into the store's sentence words (kg.search.bridge), saved in
+    ``tables`` under the BM25 index's key."""
+    return load_bridge(bm25.sentences.vocab_dict, tokenizer.tokens, cache_key(tokenizer, corpus),
+                       tables.directory("bridge") if tables is not None else None)
 
 
 class Searcher:
@@ -70,8 +82,10 @@ class Searcher:
         self.dense = load_dense(self.corpus, lambda: vectors.rows, vectors.matrix,
                                 vectors.matrix_name, tables)
         self.counts = TermCounts(self.corpus, tables.directory("terms") if tables is not None else None)
+        # loaded by the first English question (or prepare): 1-3 s when not saved
+        bridge = functools.cache(lambda: _bridge(self.corpus, self.tokenizer, self.bm25, tables))
         self.sources = SignalSources(self.corpus, self.tokenizer, self.bm25, self.dense,
-                                     self.lexicon, self.counts)
+                                     self.lexicon, self.counts, bridge)
         self.lifter = Lifter(self.corpus, self.dense)
         self.literal = LiteralMatches(self.counts, self.tokenizer)
         self.answers = Answers(self.lifter, self.lexicon, self.tokenizer)
@@ -83,6 +97,7 @@ class Searcher:
         """Load what the first question would otherwise load: the query model, the term indexes."""
         self.embedder.embed_queries(["warm-up"])
         self.counts.prepare()
+        self.sources.bridge()
 
     def _check(self, text: Any) -> str:
         if not isinstance(text, str):

