@@ -79,7 +79,7 @@ def _get(url: str, timeout: float = 600) -> bytes:
 
 
 #: Directories of tables saved beside a store by the first search and graph view.
-SAVED_TABLES = ("search", "graph", "bm25", "entities", "documents", "topics")
+SAVED_TABLES = ("search", "graph", "bm25", "bridge", "entities", "documents", "topics")
 
 
 def _snapshot(store: Path) -> dict[str, float]:
