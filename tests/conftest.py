@@ -85,3 +85,18 @@ def kg_seed_store(tmp_path_factory) -> Path:
     with KnowledgeGraph.open({"store": str(store)}) as kg:
         kg.build([sample])
     return store
+
+
+@pytest.fixture(scope="session")
+def blood_law_kg(tmp_path_factory):
+    """A store of one regulation (上海市献血条例: 49 articles), built once per session for the
+    tests of article search and of English words (``tests/test_search_articles.py``,
+    ``tests/test_search_bridge.py``); tests that change its searcher restore it."""
+    from policykg.kg import KnowledgeGraph
+
+    law = TEST_DATA / "corpus" / "laws" / "shanghai_local_regulations" / "上海市献血条例.md"
+    graph = KnowledgeGraph.open({"store": str(tmp_path_factory.mktemp("law") / "store")})
+    report = graph.build([str(law)])
+    assert report.ok, report.summary()
+    yield graph
+    graph.close()

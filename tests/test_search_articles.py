@@ -1,26 +1,17 @@
 """Articles of a law: the relevance cut-off follows their fusion weights (issue 13, item 2)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from policykg.kg import KnowledgeGraph
 from policykg.kg.search.fusion import NO_BRIDGE
 
-LAW = Path(__file__).parent / "data" / "corpus" / "laws" / "shanghai_local_regulations" / \
-    "上海市献血条例.md"
 # names the topic "education" by its preferred label: 教育 occurs in some articles
 QUESTION = "education and publicity about blood donation"
 
 
-@pytest.fixture(scope="module")
-def law_kg(tmp_path_factory):
-    graph = KnowledgeGraph.open({"store": str(tmp_path_factory.mktemp("law") / "store")})
-    report = graph.build([str(LAW)])
-    assert report.ok, report.summary()
-    yield graph
-    graph.close()
+@pytest.fixture
+def law_kg(blood_law_kg):
+    return blood_law_kg
 
 
 @pytest.mark.slow
@@ -37,9 +28,9 @@ def test_a_linked_topic_gives_articles_no_direct_evidence(law_kg):
 
 
 @pytest.mark.slow
-def test_articles_are_shown_in_the_order_of_their_fused_scores(law_kg):
+def test_articles_are_shown_in_the_order_of_their_fused_scores(law_kg, monkeypatch):
     searcher = law_kg.searcher()
-    searcher.no_answer.enabled = False
+    monkeypatch.setattr(searcher.no_answer, "enabled", False)
     for question in (QUESTION, "who pays the medical costs of a donor who needs blood later",
                      "献血者的血液检测不合格怎么办"):
         shown = [h.iri for h in law_kg.search(question).results]
@@ -48,17 +39,14 @@ def test_articles_are_shown_in_the_order_of_their_fused_scores(law_kg):
 
 
 @pytest.mark.slow
-def test_sentence_results_leave_the_linked_concepts_words_out_of_bm25(law_kg):
+def test_sentence_results_leave_the_linked_concepts_words_out_of_bm25(law_kg, monkeypatch):
     # an English question has no BM25 of its own: the linked topic's Chinese words would be
     # all of it, normalised to the whole BM25 weight, lifting every sentence naming the topic
     # (its translated words aside: kg.search.bridge, tests/test_search_bridge.py)
     searcher = law_kg.searcher()
     matches = searcher.lexicon.matches(QUESTION)
     assert searcher.sources.expands("task") and not searcher.sources.expands("sentence")
-    searcher.sources.bridge, kept = (lambda: NO_BRIDGE), searcher.sources.bridge
-    try:
-        expanded = searcher.sources.signals(QUESTION, None, matches, None, expand=True)
-        plain = searcher.sources.signals(QUESTION, None, matches, None, expand=False)
-    finally:
-        searcher.sources.bridge = kept
+    monkeypatch.setattr(searcher.sources, "bridge", lambda: NO_BRIDGE)
+    expanded = searcher.sources.signals(QUESTION, None, matches, None, expand=True)
+    plain = searcher.sources.signals(QUESTION, None, matches, None, expand=False)
     assert expanded.bm25_s.any() and not plain.bm25_s.any()

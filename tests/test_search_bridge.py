@@ -6,13 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from policykg.kg import KnowledgeGraph
 from policykg.kg.search import bridge as bridge_module
 from policykg.kg.search.bridge import Bridge, build, dictionary_version, load_or_build
 from policykg.kg.search.fusion import NO_BRIDGE
 
-LAW = Path(__file__).parent / "data" / "corpus" / "laws" / "shanghai_local_regulations" / \
-    "上海市献血条例.md"
 
 
 def test_the_dictionary_is_installed():
@@ -67,17 +64,13 @@ def test_without_the_dictionary_the_bridge_is_empty(monkeypatch, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-@pytest.fixture(scope="module")
-def law_kg(tmp_path_factory):
-    graph = KnowledgeGraph.open({"store": str(tmp_path_factory.mktemp("bridge") / "store")})
-    report = graph.build([str(LAW)])
-    assert report.ok, report.summary()
-    yield graph
-    graph.close()
+@pytest.fixture
+def law_kg(blood_law_kg):
+    return blood_law_kg
 
 
 @pytest.mark.slow
-def test_an_english_question_scores_the_articles_holding_its_translated_words(law_kg):
+def test_an_english_question_scores_the_articles_holding_its_translated_words(law_kg, monkeypatch):
     searcher = law_kg.searcher()
     question = "compensation for blood donors"
     with_bridge = searcher.sources.signals(question, None, [], None)
@@ -85,11 +78,8 @@ def test_an_english_question_scores_the_articles_holding_its_translated_words(la
     held = [i for i, u in enumerate(searcher.corpus.targets)
             if "献血者" in searcher.corpus.target_text(u)]
     assert held and (with_bridge.bm25_t[held] > 0).all()
-    searcher.sources.bridge, kept = (lambda: NO_BRIDGE), searcher.sources.bridge
-    try:
-        without = searcher.sources.signals(question, None, [], None)
-    finally:
-        searcher.sources.bridge = kept
+    monkeypatch.setattr(searcher.sources, "bridge", lambda: NO_BRIDGE)
+    without = searcher.sources.signals(question, None, [], None)
     assert not without.bm25_t.any() and "献血者" not in without.terms
 
 
