@@ -40,10 +40,23 @@ def test_a_store_keeps_the_translations_it_holds_and_not_ambiguous_words():
 
 def test_each_phrase_scores_by_its_best_translation():
     bridge = Bridge({"bond": {"债券": ["债券"], "保证金": ["保证金"]}})
-    scores = {"债券": np.array([1.0, 0.0, 2.0]), "保证金": np.array([3.0, 0.0, 1.0])}
-    total, used = bridge.scores("bond", lambda tokens: scores[tokens[0]], 3)
-    assert total.tolist() == [3.0, 0.0, 2.0]  # synonyms are one word, not two
+    postings = {"债券": (np.array([0, 2]), np.array([1.0, 2.0], dtype=np.float32)),
+                "保证金": (np.array([0, 2]), np.array([3.0, 1.0], dtype=np.float32))}
+    out = np.zeros(3, dtype=np.float32)
+    used = bridge.add_scores("bond", lambda tokens: postings[tokens[0]], out, 0.5)
+    assert out.tolist() == [1.5, 0.0, 1.0]  # synonyms are one word, not two
     assert sorted(used) == sorted(["债券", "保证金"])
+
+
+def test_sparse_postings_are_the_dense_scores(blood_law_kg):
+    bm25 = blood_law_kg.searcher().bm25
+    n = len(blood_law_kg.searcher().corpus.sentences)
+    for tokens in (["献血者"], ["献血者", "血液"], ["血液", "血液"], ["no-such-token"], []):
+        at, values = bm25.sentence_postings(tokens)
+        dense = np.zeros(n, dtype=np.float32)
+        dense[at] = values
+        assert len(set(at.tolist())) == len(at)
+        assert np.allclose(dense, bm25.sentence_scores(list(dict.fromkeys(tokens)), n)), tokens
 
 
 def test_saved_per_store_and_rebuilt_when_damaged(tmp_path):

@@ -38,6 +38,14 @@ class Bm25:
         """BM25 of every target for ``tokens``."""
         return self._scores(self.targets, tokens, n)
 
+    def sentence_postings(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The sentences ``tokens`` score and their BM25 (sparse: indices, scores)."""
+        return _postings_of(self.sentences, tokens)
+
+    def target_postings(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The targets ``tokens`` score and their BM25 (sparse: indices, scores)."""
+        return _postings_of(self.targets, tokens)
+
     @staticmethod
     def _scores(index: Any, tokens: list[str], n: int) -> np.ndarray:
         out = np.zeros(n, dtype=np.float32)
@@ -62,6 +70,28 @@ def _scores_of(index: Any, tokens: list[str]) -> np.ndarray:
         start, end = indptr[at], indptr[at + 1]
         out[indices[start:end]] += data[start:end]
     return out
+
+
+def _postings_of(index: Any, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(documents, BM25 of ``tokens``) for the documents they score, without a dense array of
+    every document (a question's translated words are many short postings lists)."""
+    scores = getattr(index, "scores", None)
+    if getattr(index, "nonoccurrence_array", None) is not None or not isinstance(scores, dict):
+        dense = np.asarray(index.get_scores(tokens), dtype=np.float32) if tokens \
+            else np.zeros(0, dtype=np.float32)
+        at = np.flatnonzero(dense)
+        return at, dense[at]
+    data, indices, indptr = scores["data"], scores["indices"], scores["indptr"]
+    ids = [index.vocab_dict[t] for t in dict.fromkeys(tokens) if t in index.vocab_dict]
+    ids = [i for i in ids if i < len(indptr) - 1]
+    if not ids:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    at = np.concatenate([indices[indptr[i]:indptr[i + 1]] for i in ids]).astype(np.int64)
+    values = np.concatenate([data[indptr[i]:indptr[i + 1]] for i in ids]).astype(np.float32)
+    if len(ids) > 1:  # a document holding several of the tokens: their sum
+        at, inverse = np.unique(at, return_inverse=True)
+        values = np.bincount(inverse, weights=values).astype(np.float32)
+    return at, values
 
 
 def load_or_build(corpus: Corpus, tokenizer: QueryTokenizer, cache: Path | None) -> Bm25:

@@ -119,17 +119,26 @@ class Bridge:
                 i += 1
         return found
 
-    def scores(self, question: str, score: Callable[[list[str]], np.ndarray], n: int
-               ) -> tuple[np.ndarray, list[str]]:
-        """The BM25 of ``question``'s translations (``score`` of a token list) summed over its
-        phrases, each phrase scoring by its best translation (synonyms are one word, not
-        several), and the Chinese words used."""
-        total = np.zeros(n, dtype=np.float32)
+    def add_scores(self, question: str,
+                   postings: Callable[[list[str]], tuple[np.ndarray, np.ndarray]],
+                   out: np.ndarray, weight: float) -> list[str]:
+        """Add ``weight`` × the BM25 of ``question``'s translations to ``out``, each phrase
+        scoring by its best translation (synonyms are one word, not several); ``postings``
+        gives the (indices, BM25) of a token list. Returns the Chinese words used."""
         used: list[str] = []
         for _, translations in self.translate(question):
-            total += np.max([score(tokens) for tokens in translations.values()], axis=0)
+            parts = [postings(tokens) for tokens in translations.values()]
+            at = np.concatenate([p[0] for p in parts])
+            values = np.concatenate([p[1] for p in parts])
+            if len(parts) > 1:  # keep each row's best translation
+                order = np.lexsort((-values, at))
+                at, values = at[order], values[order]
+                first = np.ones(len(at), dtype=bool)
+                first[1:] = at[1:] != at[:-1]
+                at, values = at[first], values[first]
+            out[at] += weight * values
             used.extend(translations)
-        return total, used
+        return used
 
 
 def build(vocabulary: Any, tokens: Callable[[str], list[str]]) -> Bridge:

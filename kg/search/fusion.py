@@ -168,13 +168,10 @@ class SignalSources:
     def _translated(self, content: str, bm_s: np.ndarray, bm_t: np.ndarray) -> set[str]:
         """Add the BM25 of an English question's translated words to ``bm_s`` and ``bm_t``;
         the Chinese words used."""
-        n_s, n_t = len(bm_s), len(bm_t)
         bridge = self.bridge()
-        add_s, used = bridge.scores(content, lambda t: self.bm25.sentence_scores(t, n_s), n_s)
+        used = bridge.add_scores(content, self.bm25.sentence_postings, bm_s, BRIDGE_WEIGHT)
         if used:
-            add_t, _ = bridge.scores(content, lambda t: self.bm25.target_scores(t, n_t), n_t)
-            bm_s += BRIDGE_WEIGHT * add_s
-            bm_t += BRIDGE_WEIGHT * add_t
+            bridge.add_scores(content, self.bm25.target_postings, bm_t, BRIDGE_WEIGHT)
         return set(used)
 
     def _concept_scores(self, concepts: list[int], terms: set[str]
