@@ -478,7 +478,7 @@ def rule_of(**params: float) -> dict[str, float]:
     from policykg.kg.search import noanswer
 
     rule = {"known_min": noanswer.KNOWN_MIN, "gap_min": noanswer.GAP_MIN,
-            "gap_min_zh": noanswer.GAP_MIN_ZH}
+            "gap_min_zh": noanswer.GAP_MIN_ZH, "gap_unmatched": noanswer.GAP_UNMATCHED}
     rule.update({k: v for k, v in params.items() if v is not None})
     return rule
 
@@ -488,7 +488,8 @@ def judged_refused(r: dict, rule: dict[str, float]) -> bool:
     from policykg.kg.search import noanswer
 
     return "known" in r and noanswer.refuses(r["known"], r["gap"], r["probe"],
-                                             r.get("chinese", 0.0), **rule)
+                                             r.get("chinese", 0.0),
+                                             lexical=r.get("lexical", True), **rule)
 
 
 def with_no_answer(records: list[dict], **params: float) -> list[dict]:
@@ -535,6 +536,7 @@ def no_answer_cells(records: list[dict], after: list[dict], split: str) -> dict[
 KNOWN_GRID = (0.25, 0.34, 0.5, 0.67)
 GAP_GRID = tuple(step / 1000 for step in range(0, 61, 2))
 GAP_ZH_GRID = tuple(step / 1000 for step in range(0, 101, 5))
+GAP_UNMATCHED_GRID = tuple(step / 1000 for step in range(0, 101, 5))
 
 
 def fit_no_answer(records: list[dict]) -> dict[str, Any]:
@@ -551,7 +553,8 @@ def fit_no_answer(records: list[dict]) -> dict[str, Any]:
     for known_min in KNOWN_GRID:
         for gap_min in GAP_GRID:
             for gap_min_zh in GAP_ZH_GRID:
-                rule = {"known_min": known_min, "gap_min": gap_min, "gap_min_zh": gap_min_zh}
+                rule = {"known_min": known_min, "gap_min": gap_min, "gap_min_zh": gap_min_zh,
+                        "gap_unmatched": 0.0}
                 if any(judged_refused(r, rule) for r in answerable):
                     continue
                 refused = sum(r["none"] == 1 or judged_refused(r, rule) for r in unanswerable)
@@ -563,6 +566,15 @@ def fit_no_answer(records: list[dict]) -> dict[str, Any]:
                                                f[1]["known_min"])) if enough \
         else max(fits, key=lambda f: (f[0], -f[1]["gap_min"], -f[1]["gap_min_zh"],
                                       -f[1]["known_min"]))
+    # then the gap a question nothing matches by its words needs: the largest at which no
+    # answerable tune question is refused (fitted after the rest, so that it only adds)
+    for gap in GAP_UNMATCHED_GRID:
+        wider = dict(rule, gap_unmatched=gap)
+        if any(judged_refused(r, wider) for r in answerable):
+            break
+        rule = wider
+    refused = sum(r["none"] == 1 or judged_refused(r, rule) for r in unanswerable) \
+        / max(1, len(unanswerable))
     return {**rule, "tune_refused": round(refused, 3), "tune_answerable_refused": 0}
 
 
@@ -580,8 +592,9 @@ def no_answer_markdown(records: list[dict], splits: list[str]) -> str:
     from policykg.kg.search import noanswer
 
     lines.append(f"\nshipped: known < {noanswer.KNOWN_MIN} and gap < {noanswer.GAP_MIN} "
-                 f"(English) … {noanswer.GAP_MIN_ZH} (Chinese), not for ≤ "
-                 f"{noanswer.PROBE_WORDS} words; fitted on tune: {fitted}")
+                 f"(English) … {noanswer.GAP_MIN_ZH} (Chinese), or no word matched and gap < "
+                 f"{noanswer.GAP_UNMATCHED}, not for ≤ {noanswer.PROBE_WORDS} words; "
+                 f"fitted on tune: {fitted}")
     return "\n".join(lines)
 
 

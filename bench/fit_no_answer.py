@@ -156,14 +156,16 @@ def fit_hand_max(rows: list[dict]) -> dict[str, float]:
     for known_min in eval_sets.KNOWN_GRID:
         for gap_min in eval_sets.GAP_GRID:
             for gap_min_zh in eval_sets.GAP_ZH_GRID:
-                rule = {"known_min": known_min, "gap_min": gap_min, "gap_min_zh": gap_min_zh}
+                rule = {"known_min": known_min, "gap_min": gap_min, "gap_min_zh": gap_min_zh,
+                        "gap_unmatched": 0.0}
                 if any(eval_sets.judged_refused(r, rule) for r in answerable):
                     continue
                 refused = sum(bool(f) for f in refused_by_hand(rule, unanswerable))
                 key = (refused, -gap_min, gap_min_zh, -known_min)
                 if best is None or key > best[0]:
                     best = (key, rule)
-    return best[1] if best else {"known_min": 0.0, "gap_min": 0.0, "gap_min_zh": 0.0}
+    return best[1] if best else {"known_min": 0.0, "gap_min": 0.0, "gap_min_zh": 0.0,
+                                 "gap_unmatched": 0.0}
 
 
 def cross_validate(tune: list[dict], folds: int) -> dict[str, dict[str, Any]]:
@@ -175,8 +177,9 @@ def cross_validate(tune: list[dict], folds: int) -> dict[str, dict[str, Any]]:
         if not test:
             continue
         hand = eval_sets.fit_no_answer([dict(r, method="hybrid") for r in train])
-        rule = {k: hand[k] for k in ("known_min", "gap_min", "gap_min_zh")} if hand \
-            else {"known_min": 0.0, "gap_min": 0.0, "gap_min_zh": 0.0}
+        rule = {k: hand[k] for k in ("known_min", "gap_min", "gap_min_zh", "gap_unmatched")} \
+            if hand else {"known_min": 0.0, "gap_min": 0.0, "gap_min_zh": 0.0,
+                          "gap_unmatched": 0.0}
         judged = {
             "hand": refused_by_hand(rule, test),
             "hand-max": refused_by_hand(fit_hand_max(train), test),

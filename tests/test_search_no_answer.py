@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from policykg.kg import KnowledgeGraph
-from policykg.kg.search.noanswer import GAP_MIN, GAP_MIN_ZH, refuses
+from policykg.kg.search.noanswer import GAP_MIN, GAP_MIN_ZH, GAP_UNMATCHED, refuses
 from policykg.kg.vocab import TOPIC_IRI
 from policykg.web.render import search_text
 
@@ -95,6 +95,24 @@ def test_a_chinese_question_needs_a_closer_sentence_than_an_english_one():
     middle = (GAP_MIN + GAP_MIN_ZH) / 2
     assert refuses(0.2, middle - 0.005, False, chinese=0.5)
     assert not refuses(0.2, middle + 0.005, False, chinese=0.5)
+
+
+def test_a_question_nothing_matches_by_its_words_needs_a_clearly_closer_meaning():
+    # known words or not: with no word, translation or linked label anywhere in the store,
+    # the answer would rest on meaning alone
+    gap = (GAP_MIN + GAP_UNMATCHED) / 2
+    assert not refuses(0.2, gap, False, chinese=0.0)
+    assert refuses(0.2, gap, False, chinese=0.0, lexical=False)
+    assert refuses(0.9, gap, False, lexical=False)
+    assert not refuses(0.0, GAP_UNMATCHED + 0.01, False, lexical=False)
+    assert not refuses(0.0, 0.0, True, lexical=False)  # a probe is still answered
+
+
+def test_the_judge_is_told_whether_the_store_holds_a_word_of_the_question(kg):
+    matched = kg.search("overseas talent and residence permits").support
+    unmatched = kg.search("how tall is Mount Everest in feet").support
+    assert matched.lexical and not unmatched.lexical
+    assert unmatched.refused and unmatched.to_json()["lexical"] is False
 
 
 # near misses: they name places and a university of the sample but ask what it does not hold

@@ -76,6 +76,12 @@ class Signals:
     unit_types: tuple[str, ...] = ()  # the targets' unit types
     target_weights: np.ndarray | None = None  # (3, n_t) of target_weights, made once a corpus
 
+    def lexical(self) -> bool:
+        """Whether some sentence or target holds a word of the question, a translation of one
+        or a label it links to (else only meaning relates the store to it)."""
+        return any(bool(a.any()) for a in (self.bm25_s, self.bm25_t, self.concept_s,
+                                            self.concept_t))
+
 
 @dataclass
 class SignalSources:

@@ -42,7 +42,7 @@ from .results import SearchResult
 from .tables import Corpus
 from .text import CJK, QueryTokenizer, nfkc
 
-__all__ = ["ANCHORS", "GAP_MIN", "GAP_MIN_ZH", "KNOWN_MIN", "NoAnswer", "Support", "Topic",
+__all__ = ["ANCHORS", "GAP_MIN", "GAP_MIN_ZH", "GAP_UNMATCHED", "KNOWN_MIN", "NoAnswer", "Support", "Topic",
            "refuses"]
 
 #: A question needs at least this share of known words, or else …
@@ -51,6 +51,9 @@ KNOWN_MIN = 0.5
 #: (for an English question; for a Chinese one GAP_MIN_ZH, in between by its Chinese share).
 GAP_MIN = 0.022
 GAP_MIN_ZH = 0.1
+#: A question no word of which (nor a translation, nor a linked label) occurs anywhere in the
+#: store, answered by meaning alone, is refused below this gap whatever its language.
+GAP_UNMATCHED = 0.1
 #: The gap of a store without sentence vectors (more than any cosine gap: never refused).
 NO_VECTORS_GAP = 1.0
 #: The dense margin is the best sentence cosine minus the cosine of this rank.
@@ -91,23 +94,27 @@ class Support:
     margin: float = 0.0  # best sentence cosine − the MARGIN_RANK-th best
     links: int = 0  # topics and entities the question links to
     chinese: float = 0.0  # share of the words (idf-weighted) written in Chinese characters
+    lexical: bool = True  # some sentence or unit holds a word, translation or label of it
 
     def to_json(self) -> dict[str, Any]:
         return {"words": self.words, "known": round(self.known, 4), "gap": round(self.gap, 4),
                 "probe": self.probe, "refused": self.refused, "cos": round(self.cos, 4),
                 "margin": round(self.margin, 4), "links": self.links,
-                "chinese": round(self.chinese, 4)}
+                "chinese": round(self.chinese, 4), "lexical": self.lexical}
 
 
 def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
             known_min: float = KNOWN_MIN, gap_min: float = GAP_MIN,
-            gap_min_zh: float = GAP_MIN_ZH) -> bool:
+            gap_min_zh: float = GAP_MIN_ZH, lexical: bool = True,
+            gap_unmatched: float = GAP_UNMATCHED) -> bool:
     """The rule: few known words and no sentence clearly closer than everyday subjects.
 
     How close is clearly closer depends on the question's language: the store's words are
     Chinese, so a Chinese question's known share alone says much (its gap limit is
     ``gap_min_zh``), while an English one is known only through the labels it links to
-    (``gap_min``); a mixed question is weighed by its ``chinese`` share.
+    (``gap_min``); a mixed question is weighed by its ``chinese`` share. A question that
+    nothing in the store matches by its words (not ``lexical``: no word, translation or linked
+    label anywhere) needs a gap of ``gap_unmatched``: its answer would rest on meaning alone.
 
     >>> refuses(0.0, 0.0, False), refuses(0.6, 0.0, False), refuses(0.0, 0.2, False)
     (True, False, False)
@@ -115,9 +122,15 @@ def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
     False
     >>> refuses(0.3, 0.05, False, chinese=1.0), refuses(0.3, 0.05, False, chinese=0.0)
     (True, False)
+    >>> refuses(0.3, 0.03, False, lexical=False), refuses(0.3, 0.03, True, lexical=False)
+    (True, False)
     """
+    if probe:
+        return False
+    if not lexical and gap < gap_unmatched:
+        return True
     limit = gap_min + min(max(chinese, 0.0), 1.0) * (gap_min_zh - gap_min)
-    return not probe and known < known_min and gap < limit
+    return known < known_min and gap < limit
 
 
 @dataclass(frozen=True)
@@ -153,9 +166,10 @@ class NoAnswer:
         self.sentences = max(1, int(scores.get("num_docs", len(self.corpus.sentences))))
 
     def judge(self, query: str, matches: list[Match], dense_s: np.ndarray,
-              vec: np.ndarray) -> Support:
+              vec: np.ndarray, lexical: bool = True) -> Support:
         """The signals of ``query`` (its linked ``matches``, the sentences' cosines with
-        its vector ``vec``) and whether the rule refuses it."""
+        its vector ``vec``, whether anything in the store holds its words: ``lexical``) and
+        whether the rule refuses it."""
         tokens = self.tokenizer.tokens(query)
         words = [t for t in tokens if not CJK.search(t) or len(t) >= 2]
         surfaces = " ".join(nfkc(surface) for _, surface, _ in matches)
@@ -177,8 +191,9 @@ class NoAnswer:
             gap = NO_VECTORS_GAP
         probe = 0 < len(tokens) <= PROBE_WORDS
         links = len({index for index, _, _ in matches})
-        refused = self.enabled and refuses(share, gap, probe, chinese)
-        return Support(len(words), share, gap, probe, refused, cos, margin, links, chinese)
+        refused = self.enabled and refuses(share, gap, probe, chinese, lexical=lexical)
+        return Support(len(words), share, gap, probe, refused, cos, margin, links, chinese,
+                       lexical)
 
     def _idf(self, word: str) -> float:
         """BM25's idf of ``word`` over the sentences (a word no sentence has: the highest)."""

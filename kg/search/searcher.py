@@ -194,7 +194,7 @@ class Searcher:
                 return SearchResult(text, rtype, hits, None if hits else "no more matches",
                                     "all", len(ranked), offset)
         support = None if literal is not None else \
-            self.no_answer.judge(query, matches, sig.dense_s, vec)
+            self.no_answer.judge(query, matches, sig.dense_s, vec, sig.lexical())
         if support is not None and support.refused:  # nothing answers it: say so, suggest topics
             return self.no_answer.result(text, rtype, sig.dense_t, support)
         hits = self._ranked(rtype, etype, scores, sig, vec, concepts, k)
