@@ -1,6 +1,7 @@
 """English question words reach the store's Chinese words through CC-CEDICT (issue 13, item 2)."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,8 @@ def test_each_phrase_scores_by_its_best_translation():
     out = np.zeros(3, dtype=np.float32)
     used = bridge.add_scores("bond", lambda tokens: postings[tokens[0]], out, 0.5)
     assert out.tolist() == [1.5, 0.0, 1.0]  # synonyms are one word, not two
-    assert sorted(used) == sorted(["债券", "保证金"])
+    assert [(phrase, sorted(words)) for phrase, words in used] == \
+        [("bond", sorted(["债券", "保证金"]))]
 
 
 def test_sparse_postings_are_the_dense_scores(blood_law_kg):
@@ -101,3 +103,32 @@ def test_a_server_prepares_the_bridge_and_saves_it_beside_the_store(law_kg):
     law_kg.searcher().prepare()
     saved = list((Path(law_kg.store.path) / "bridge").glob("bridge-*.json"))
     assert len(saved) == 1 and "献血者" in saved[0].read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_the_answer_says_how_english_words_were_read(law_kg):
+    from policykg.web.render import search_text
+
+    result = law_kg.search("compensation for blood donors")
+    assert result.results
+    assert {"en": "blood donors", "zh": ["献血者"]} in result.translated
+    assert result.to_json()["translated"] == result.translated
+    assert "read as 译作: blood donors → 献血者" in search_text(result, ansi=False)
+    assert "translated" not in law_kg.search("献血者的补偿").to_json()  # a Chinese question
+
+
+@pytest.mark.slow
+def test_the_search_page_says_how_english_words_were_read(kg_seed_store, tmp_path):
+    from policykg.web.app import close_app, create_app
+
+    store = tmp_path / "store"
+    shutil.copytree(kg_seed_store, store)
+    app = create_app({"POLICYKG": {"store": str(store)}, "TESTING": True})
+    try:
+        page = app.test_client().get("/search", query_string={"q": "customs clearance"},
+                                     headers={"Accept": "text/html"})
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200, html
+        assert "English words read as" in html and "customs → <span lang=\"zh\">海关" in html
+    finally:
+        close_app(app)

@@ -23,6 +23,10 @@ def search_text(result: Any, *, ansi: bool | None = None) -> str:
     elif total is not None and total > len(result.results):
         first = getattr(result, "offset", 0) + 1
         lines[0] += f" ({first}–{first + len(result.results) - 1} of {total})"
+    translated = getattr(result, "translated", None)
+    if translated and result.results:
+        lines.append("  read as 译作: " + "; ".join(
+            f"{t['en']} → {'、'.join(t['zh'])}" for t in translated))
     undated = getattr(result, "undated", 0)
     if undated:
         lines.append(f"  ({undated} document(s) without a date left out by the date filter)")

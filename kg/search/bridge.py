@@ -121,12 +121,12 @@ class Bridge:
 
     def add_scores(self, question: str,
                    postings: Callable[[list[str]], tuple[np.ndarray, np.ndarray]],
-                   out: np.ndarray, weight: float) -> list[str]:
+                   out: np.ndarray, weight: float) -> list[tuple[str, list[str]]]:
         """Add ``weight`` × the BM25 of ``question``'s translations to ``out``, each phrase
         scoring by its best translation (synonyms are one word, not several); ``postings``
-        gives the (indices, BM25) of a token list. Returns the Chinese words used."""
-        used: list[str] = []
-        for _, translations in self.translate(question):
+        gives the (indices, BM25) of a token list. Returns each phrase with its Chinese words."""
+        used: list[tuple[str, list[str]]] = []
+        for phrase, translations in self.translate(question):
             parts = [postings(tokens) for tokens in translations.values()]
             at = np.concatenate([p[0] for p in parts])
             values = np.concatenate([p[1] for p in parts])
@@ -137,7 +137,7 @@ class Bridge:
                 first[1:] = at[1:] != at[:-1]
                 at, values = at[first], values[first]
             out[at] += weight * values
-            used.extend(translations)
+            used.append((phrase, list(translations)))
         return used
 
 

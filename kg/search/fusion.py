@@ -75,6 +75,8 @@ class Signals:
     target_types: np.ndarray | None = None  # per target: its index in unit_types
     unit_types: tuple[str, ...] = ()  # the targets' unit types
     target_weights: np.ndarray | None = None  # (3, n_t) of target_weights, made once a corpus
+    # the English phrases of the question read through the dictionary, with their Chinese words
+    translated: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def lexical(self) -> bool:
         """Whether some sentence or target holds a word of the question, a translation of one
@@ -130,15 +132,16 @@ class SignalSources:
         if expansion and expand:
             bm_s += EXPANSION_WEIGHT * self.bm25.sentence_scores(sorted(expansion), n_s)
             bm_t += EXPANSION_WEIGHT * self.bm25.target_scores(sorted(expansion), n_t)
-        translated = self._translated(content, bm_s, bm_t) if not CJK.search(content) else set()
+        translated = self._translated(content, bm_s, bm_t) if not CJK.search(content) else []
         if query_vec is not None:
             dn_s, dn_t = self.dense.sentence_and_target(query_vec)
         else:
             dn_s, dn_t = np.zeros(n_s, dtype=np.float32), np.zeros(n_t, dtype=np.float32)
         cc_s, cc_t = self._concept_scores(concepts, terms)
         sig = Signals(bm_s, bm_t, dn_s, dn_t, cc_s, cc_t, lexical_t, self._direct(matches), None,
-                      sorted(terms | translated | set(tokens), key=len, reverse=True),
-                      self.target_types, self.unit_types, self.weights_t)
+                      sorted(terms | {w for _, ws in translated for w in ws} | set(tokens),
+                             key=len, reverse=True),
+                      self.target_types, self.unit_types, self.weights_t, translated)
         if allowed_docs is not None:
             self._restrict(sig, allowed_docs)
         return sig
@@ -171,14 +174,15 @@ class SignalSources:
                              if t not in known)
         return expansion, terms
 
-    def _translated(self, content: str, bm_s: np.ndarray, bm_t: np.ndarray) -> set[str]:
+    def _translated(self, content: str, bm_s: np.ndarray, bm_t: np.ndarray
+                    ) -> list[tuple[str, list[str]]]:
         """Add the BM25 of an English question's translated words to ``bm_s`` and ``bm_t``;
-        the Chinese words used."""
+        the phrases translated, with their Chinese words."""
         bridge = self.bridge()
         used = bridge.add_scores(content, self.bm25.sentence_postings, bm_s, BRIDGE_WEIGHT)
         if used:
             bridge.add_scores(content, self.bm25.target_postings, bm_t, BRIDGE_WEIGHT)
-        return set(used)
+        return used
 
     def _concept_scores(self, concepts: list[int], terms: set[str]
                         ) -> tuple[np.ndarray, np.ndarray]:

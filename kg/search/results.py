@@ -93,6 +93,8 @@ class SearchResult:
     more: list[Hit] = field(default_factory=list)
     # documents without a date that the date filter left out (a reader should know)
     undated: int = 0
+    # English phrases of the question read through the dictionary: [{"en", "zh": [...]}]
+    translated: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """``{"query", "type", "answer", "results": [{"iri", "type", "label", "number", …}]}``,
@@ -113,4 +115,6 @@ class SearchResult:
             data["more"] = [h.to_json() for h in self.more]
         if self.undated:
             data["undated"] = self.undated
+        if self.translated:
+            data["translated"] = self.translated
         return data

@@ -208,7 +208,8 @@ class Searcher:
                                         k - len(hits))
         return SearchResult(text, rtype, hits, None if hits else "nothing relevant found",
                             total=len(ranked) if literal is not None else None, support=support,
-                            more=more)
+                            more=more, translated=[{"en": en, "zh": zh}
+                                                   for en, zh in sig.translated])
 
     def _ranked(self, rtype: str, etype: str | None, scores: tuple[np.ndarray, np.ndarray],
                 sig: Signals, vec: np.ndarray, concepts: list[int], k: int) -> list[Hit]:
