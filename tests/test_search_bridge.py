@@ -28,6 +28,13 @@ def test_phrases_are_read_longest_first_and_never_at_a_stop_word():
     assert bridge.translate("血液 blood") == []  # a Chinese question has its own words
 
 
+def test_the_words_as_written_come_before_their_normalised_form():
+    bridge = Bridge({"=goods": {"商品": ["商品"]}, "good": {"良好": ["良好"]}})
+    assert bridge.translate("imported goods") == [("goods", {"商品": ["商品"]})]
+    assert bridge.translate("a good plan") == [("good", {"良好": ["良好"]})]
+    assert build({"商品", "货物", "良好"}, lambda w: [w]).phrases["=goods"]
+
+
 def test_a_store_keeps_the_translations_it_holds_and_not_ambiguous_words():
     vocabulary = {"鲟鱼", "所得税", "履约", "保证金"}
     tokens = {"履约保证金": ["履约", "保证金"]}

@@ -30,6 +30,8 @@ __all__ = ["Bridge", "load_or_build", "dictionary_version"]
 MAX_CANDIDATES = 4
 #: Longest English phrase looked up, in words.
 MAX_PHRASE = 3
+#: The saved table's layout (a saved table of another layout is made again).
+LAYOUT = 2
 # glosses that describe a headword instead of translating it
 _SKIP = ("variant of", "old variant", "see ", "cl:", "surname", "abbr", "used in",
          "japanese variant", "erhua", "also written", "also pr", "pr.", "lit.", "fig.")
@@ -61,7 +63,8 @@ def dictionary_version() -> str | None:
 
 
 def _entries(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
-    """(English phrase key, simplified headword) of every usable gloss."""
+    """(English phrase key, simplified headword) of every usable gloss: the gloss as written
+    (``=`` and its words) and normalised (:func:`en_key`: "goods" and "good" alike)."""
     for line in lines:
         found = _ENTRY.match(line) if not line.startswith("#") else None
         if found is None:
@@ -75,6 +78,7 @@ def _entries(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
                 continue
             words = _WORD.findall(re.sub(r"^(to|a|an|the) ", "", gloss))
             if 0 < len(words) <= MAX_PHRASE:
+                yield "=" + " ".join(words), word
                 yield " ".join(en_key(w) for w in words), word
 
 
@@ -92,8 +96,8 @@ def _reverse() -> dict[str, tuple[str, ...]]:
 
 @dataclass(frozen=True)
 class Bridge:
-    """English phrase keys (``en_key`` of each word, space-joined) → their Chinese
-    translations the store holds, each with its search tokens."""
+    """English phrase keys (the words as written after ``=``, or ``en_key`` of each word,
+    space-joined) → their Chinese translations the store holds, each with its search tokens."""
 
     phrases: dict[str, dict[str, list[str]]]
 
@@ -110,7 +114,9 @@ class Bridge:
                 first, last = words[i], words[i + n - 1]
                 if first in EN_STOP or last in EN_STOP or len(first) < 3:
                     continue
-                hit = self.phrases.get(" ".join(keys[i:i + n]))
+                # the words as written first: "goods" is 商品, not 良好 ("good")
+                hit = self.phrases.get("=" + " ".join(words[i:i + n])) \
+                    or self.phrases.get(" ".join(keys[i:i + n]))
                 if hit:
                     found.append((" ".join(words[i:i + n]), hit))
                     i += n
@@ -171,7 +177,8 @@ def load_or_build(vocabulary: Any, tokens: Callable[[str], list[str]], key: str,
     if path is not None and path.is_file():
         try:
             saved = json.loads(path.read_bytes())
-            if saved.get("dictionary") == version and isinstance(saved.get("phrases"), dict):
+            if saved.get("dictionary") == version and saved.get("layout") == LAYOUT \
+                    and isinstance(saved.get("phrases"), dict):
                 return Bridge(saved["phrases"])
         except (OSError, ValueError):  # damaged: built again
             pass
@@ -181,7 +188,7 @@ def load_or_build(vocabulary: Any, tokens: Callable[[str], list[str]], key: str,
             path.parent.mkdir(parents=True, exist_ok=True)
             for old in path.parent.glob("bridge-*.json"):
                 old.unlink(missing_ok=True)
-            data = {"dictionary": version, "phrases": bridge.phrases}
+            data = {"dictionary": version, "layout": LAYOUT, "phrases": bridge.phrases}
             atomic_write_bytes(path, json.dumps(data, ensure_ascii=False).encode("utf-8"),
                                fsync=False)
         except OSError:
