@@ -17,6 +17,12 @@ _DATE = re.compile(
 _DATE_LINE = re.compile(r"^[（(]?\s*" + _DATE.pattern + r"\s*[)）]?$")
 # the line under a speech or report's title: "——2024年3月5日在第十四届全国人民代表大会第二次会议上"
 _SPEECH_DATE_LINE = re.compile(r"^[—－–-]{1,2}\s*" + _DATE.pattern + r"\s*在")
+# the line under a law's or resolution's title in plain text:
+# "（2020年5月28日第十三届全国人民代表大会第三次会议通过）", amendments after it
+_ADOPTION_LINE = re.compile(r"^[（(]\s*" + _DATE.pattern
+                            + r"[^（）()]{0,300}(?:通过|公布|发布|批准|修正|修订)[^（）()]{0,300}[)）]$")
+# the version date a file of a law or regulation carries in its name: "…条例(2012-04-19).md"
+_PATH_DATE = re.compile(r"[（(](\d{4}-\d{2}-\d{2})[)）]$")
 _DOC_NUMBER = re.compile(
     r"[\u4e00-\u9fff]{1,15}\s*[〔\[［(（【]\s*\d{4}\s*[〕\]］)）】]\s*第?\s*\d+\s*号"
     r"|[\u4e00-\u9fff]{1,15}令\s*第\s*\d+\s*号"
@@ -64,6 +70,17 @@ def parse_date(text: str | None) -> str | None:
         if month and day and 1 <= month <= 12 and 1 <= day <= 31 and 1900 <= year <= 2100:
             return f"{year:04d}-{month:02d}-{day:02d}"
     return None
+
+
+def _last_date(line: str) -> str | None:
+    """The last date of ``line`` (the latest amendment of "（…通过 根据…修正）").
+
+    >>> _last_date("（2001年1月1日通过 根据2017年11月4日第一次修正）")
+    '2017-11-04'
+    """
+    dates = [parse_date(m.group(0)) for m in _DATE.finditer(line)]
+    dates = [d for d in dates if d]
+    return dates[-1] if dates else None
 
 
 def find_doc_number(text: str | None) -> str | None:
@@ -157,7 +174,13 @@ def extract_metadata(clean: CleanText, *, path: str | None = None) -> Metadata:
                 date = parse_date(line)
                 break
     if date is None:
+        date = next((_last_date(line) for line in near_top[:2] if _ADOPTION_LINE.match(line)),
+                    None)
+    if date is None:
         date = written
+    if date is None and path:
+        found = _PATH_DATE.search(Path(path).stem)
+        date = parse_date(found.group(1)) if found else None
 
     issuer = _issuer(fields, title, clean.info_lines)
 

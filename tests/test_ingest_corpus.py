@@ -133,3 +133,26 @@ def test_a_resolution_opening_with_a_clause_cut_at_de_takes_its_files_title(corp
                      "001_NA_第十四届全国人民代表大会第三次会议关于政府工作报告的决议.txt")
     assert doc.text.startswith("第十四届全国人民代表大会第三次会议听取和审议了国务院总理李强所作的\n")
     assert doc.metadata.title == "第十四届全国人民代表大会第三次会议关于政府工作报告的决议"
+
+
+def test_a_resolution_takes_the_date_of_its_adoption_line(corpus_dir):
+    doc = parse_file(corpus_dir / "gov_work_reports" /
+                     "005_NA_第十四届全国人民代表大会第一次会议关于政府工作报告的决议.txt")
+    # "（2023年3月13日第十四届全国人民代表大会第一次会议通过）" under the title
+    assert doc.metadata.date == "2023-03-13"
+
+
+def test_a_law_without_a_date_in_its_text_takes_the_one_in_its_files_name(tmp_path):
+    body = "# 某某条例\n\n<!-- INFO END -->\n\n第一条 为了规范管理，制定本条例。\n"
+    dated = tmp_path / "某某条例(2012-04-19).md"
+    dated.write_text(body, encoding="utf-8")
+    assert parse_file(dated).metadata.date == "2012-04-19"
+    assert parse_file(dated).metadata.title == "某某条例"
+    plain = tmp_path / "某某条例.md"
+    plain.write_text(body, encoding="utf-8")
+    assert parse_file(plain).metadata.date is None
+    # a date the text gives wins over the file's name
+    stated = tmp_path / "某某规定(2012-04-19).txt"
+    stated.write_text("某某规定\n\n（2001年1月1日通过 根据2017年11月4日第一次修正）\n\n第一条 规定。\n",
+                      encoding="utf-8")
+    assert parse_file(stated).metadata.date == "2017-11-04"
