@@ -21,7 +21,9 @@ an English question is known only through the labels it links to, and its gap li
 larger :data:`GAP_MIN_ZH` (a mixed question in between, by the idf-weighted share of its
 words written in Chinese characters). One or two content words (电影, 老人, 看病就医,
 "garbage classification") are a topic probe, answered by the nearest meaning, never refused;
-a question found verbatim in the text never reaches this rule.
+a question found verbatim in the text never reaches this rule. A question that nothing in the
+store matches by its words (no word, dictionary translation or linked label in any sentence or
+unit) is refused whatever its known share when its gap is below :data:`GAP_UNMATCHED`.
 
 :class:`Support` also keeps signals the rule does not use (the best cosine, its margin over
 the tenth, the links), so that ``bench/fit_no_answer.py`` can compare other judges.
@@ -42,8 +44,8 @@ from .results import SearchResult
 from .tables import Corpus
 from .text import CJK, QueryTokenizer, nfkc
 
-__all__ = ["ANCHORS", "GAP_MIN", "GAP_MIN_ZH", "GAP_UNMATCHED", "KNOWN_MIN", "NoAnswer", "Support", "Topic",
-           "refuses"]
+__all__ = ["ANCHORS", "GAP_MIN", "GAP_MIN_ZH", "GAP_UNMATCHED", "KNOWN_MIN", "NoAnswer",
+           "Support", "Topic", "refuses"]
 
 #: A question needs at least this share of known words, or else …
 KNOWN_MIN = 0.5
