@@ -139,3 +139,25 @@ def test_the_search_page_says_how_english_words_were_read(kg_seed_store, tmp_pat
         assert "English words read as" in html and "customs → <span lang=\"zh\">海关" in html
     finally:
         close_app(app)
+
+
+def test_the_bridge_is_made_once_while_questions_wait_for_it():
+    import threading
+    import time
+
+    from policykg.kg.search.searcher import _once
+
+    calls = []
+
+    def make():
+        calls.append(1)
+        time.sleep(0.2)
+        return "bridge"
+    get = _once(make)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(get())) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert got == ["bridge"] * 4 and len(calls) == 1

@@ -1,9 +1,9 @@
 """The searcher: reads the parts once, then answers questions (see the package docstring)."""
 from __future__ import annotations
 
-import functools
 import re
-from typing import Any, Iterable
+import threading
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -82,8 +82,9 @@ class Searcher:
         self.dense = load_dense(self.corpus, lambda: vectors.rows, vectors.matrix,
                                 vectors.matrix_name, tables)
         self.counts = TermCounts(self.corpus, tables.directory("terms") if tables is not None else None)
-        # loaded by the first English question (or prepare): 1-3 s when not saved
-        bridge = functools.cache(lambda: _bridge(self.corpus, self.tokenizer, self.bm25, tables))
+        # loaded by the first English question (or prepare): 1-3 s when not saved; a question
+        # arriving meanwhile waits for it instead of making it a second time
+        bridge = _once(lambda: _bridge(self.corpus, self.tokenizer, self.bm25, tables))
         self.sources = SignalSources(self.corpus, self.tokenizer, self.bm25, self.dense,
                                      self.lexicon, self.counts, bridge)
         self.lifter = Lifter(self.corpus, self.dense)
@@ -255,6 +256,19 @@ class Searcher:
         tokens = self.tokenizer.tokens(text)
         return bool(tokens) and bool(
             self.bm25.sentence_scores(tokens, len(self.corpus.sentences)).any())
+
+
+def _once(make: Callable[[], Any]) -> Callable[[], Any]:
+    """``make``, called by the first caller only; callers meanwhile wait for its value."""
+    lock, made = threading.Lock(), []
+
+    def get() -> Any:
+        if not made:
+            with lock:
+                if not made:
+                    made.append(make())
+        return made[0]
+    return get
 
 
 def _merged(first: list[Hit], rest: list[Hit], k: int) -> list[Hit]:
