@@ -3,8 +3,13 @@
 A hostile or broken file must not stop a batch: :class:`ParseWorker` parses and
 extracts each file in a long-lived child (``python -m policykg.ingest.worker``),
 and a file that takes longer than the time limit is refused (the child is killed
-and a new one started for the next file). A child that dies (out of memory, a
-crash in a C library) costs only the file it was reading.
+and a new one started for the next file). A file is refused once the limit has
+passed both in wall time and in the child's CPU time, so not because other work
+held the cores (a starved child uses little CPU), nor early because a parser ran
+threads (OCR on many cores uses CPU faster than the clock); a child that does not
+run at all (blocked, or starved for long) is stopped after ``WALL_FACTOR`` times
+the limit. A child that dies (out of memory, a crash in a
+C library) costs only the file it was reading.
 
     with ParseWorker(time_limit=60) as worker:
         extraction = worker.extract(path)      # or IngestError naming the file
@@ -28,6 +33,9 @@ from .records import Document, Extraction
 PARSE_TIME_LIMIT = 60.0
 #: Seconds a new child may take to start (imports, the tokenizer's dictionary).
 _START_LIMIT = 300.0
+#: A file is refused after this many times the limit in wall time whatever its CPU time
+#: (a child starved of the cores, or blocked, or whose CPU time cannot be read).
+WALL_FACTOR = 5.0
 
 
 class ParseTimeout(IngestError):
@@ -44,8 +52,10 @@ class ParseWorker:
     """Parses and extracts files one at a time in a child process with a time limit.
 
     Args:
-        time_limit: seconds a file may take (parse and extract together) before
-            it is refused; the clock starts when the child receives the file.
+        time_limit: seconds a file may take (parse and extract together) before it
+            is refused, counted from when the child receives the file, in wall time
+            and in the child's CPU time both; at most ``WALL_FACTOR`` times as many
+            seconds of wall time whatever the CPU time.
         preload: load the extractor's dictionary when the child starts (before
             any file's clock runs); without it the first :meth:`extract` pays for it.
     """
@@ -113,10 +123,7 @@ class ParseWorker:
             self._wait_ready(name)
             self._send.send((name, extract))
         began = time.monotonic()
-        if not self._recv.poll(self.time_limit):
-            self._stop()
-            raise ParseTimeout(name, f"gave up after {self.time_limit:g} s "
-                                    "(the per-file time limit for parsing and extraction)")
+        self._wait_answer(name, began)
         try:
             status, value, timings = self._recv.recv()
         except (EOFError, OSError):
@@ -127,6 +134,27 @@ class ParseWorker:
         if status == "ok":
             return value
         raise (ParserCrash if status == "crashed" else IngestError)(name, value)
+
+    def _wait_answer(self, name: str, began: float) -> None:
+        """Wait for the child's answer; refuse the file (:class:`ParseTimeout`) once it has
+        taken ``time_limit`` seconds of wall and of CPU time, or ``WALL_FACTOR`` times that
+        of wall time."""
+        pid = self._proc.pid
+        start_cpu = _cpu_seconds(pid)
+        wall_limit = self.time_limit * WALL_FACTOR
+        wait = self.time_limit
+        while not self._recv.poll(wait):
+            elapsed = time.monotonic() - began
+            now_cpu = _cpu_seconds(pid)
+            used = None if start_cpu is None or now_cpu is None else now_cpu - start_cpu
+            if used is None or used >= self.time_limit or elapsed >= wall_limit:
+                self._stop()
+                spent = f"{self.time_limit:g} s" if used is not None and used >= self.time_limit \
+                    else f"{elapsed:.0f} s of wall time"
+                raise ParseTimeout(name, f"gave up after {spent} "
+                                         "(the per-file time limit for parsing and extraction)")
+            # (the wall limit has passed) the CPU time still allowed cannot pass sooner
+            wait = max(0.1, min(self.time_limit - used, wall_limit - elapsed))
 
     def close(self) -> None:
         """Stop the child (it exits when its input closes)."""
@@ -164,6 +192,17 @@ class ParseWorker:
         self._send.close()
         self._recv.close()
         return code
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU seconds the process ``pid`` and its waited-for children have used (Linux ``/proc``);
+    None where that cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _exit_reason(code: int | None) -> str:

@@ -162,7 +162,7 @@ def build_paths(store: Any, paths: list[str | Path], *, base_iri: str,
             search and graph tables are saved for the next server at the end.
         prune: remove documents whose files are gone from the directories in ``paths``.
         progress: show progress bars with an ETA on standard error.
-        parse_time_limit: seconds a file may take to parse and extract (in a child
+        parse_time_limit: seconds (of wall and CPU time) a file may take to parse and extract (in a child
             process) before it is refused; ``None``: ``ingest.worker.PARSE_TIME_LIMIT``.
 
     Returns:

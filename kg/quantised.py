@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import mmap
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +33,8 @@ __all__ = ["QuantisedMatrix", "quantised_beside", "QUANTISE_MIN_ROWS", "availabl
 #: Matrices with fewer rows are multiplied exactly (a few ms; and answers stay bit-identical).
 QUANTISE_MIN_ROWS = 20_000
 _CHUNK = 16_384  # rows converted at a time (bounded transient memory)
+#: Rows per thread of a parallel scan: below twice this a scan runs in the caller's thread.
+PARALLEL_MIN_ROWS = 50_000
 
 try:  # the SIMD int8 kernels (Apache-2.0); without them the exact product is used
     import numkong as _nk
@@ -84,8 +88,14 @@ class QuantisedMatrix:
         if top <= 0 or not len(self.codes):
             return np.full(len(self.codes), base, dtype=np.float32)
         scale = 127.0 / top
-        w8 = np.clip(np.rint(weights * scale), -127, 127).astype(np.int8)
-        raw = np.asarray(_nk.cdist(w8[None, :], self.codes, metric="dot", out_dtype="float32"))
+        w8 = np.clip(np.rint(weights * scale), -127, 127).astype(np.int8)[None, :]
+        parts = _parts(len(self.codes))
+        if len(parts) == 1:
+            raw = np.asarray(_nk.cdist(w8, self.codes, metric="dot", out_dtype="float32"))
+        else:  # numkong releases the GIL: one slice of the rows per core
+            slices = [self.codes[a:b] for a, b in parts]
+            raw = np.concatenate([np.asarray(r).reshape(-1) for r in _pool().map(
+                lambda rows: _nk.cdist(w8, rows, metric="dot", out_dtype="float32"), slices)])
         return raw.reshape(-1) * np.float32(1.0 / scale) + np.float32(base)
 
     def save(self, codes_path: Path, params_path: Path) -> None:
@@ -93,6 +103,34 @@ class QuantisedMatrix:
         atomic_write(codes_path, lambda f: np.save(f, self.codes), fsync=False)
         params = np.vstack([self.mean, self.step]).astype(np.float32)
         atomic_write(params_path, lambda f: np.save(f, params), fsync=False)
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _parts(rows: int) -> list[tuple[int, int]]:
+    """Row ranges of one scan: one per core (at most 4) when each has enough rows to pay
+    for the hand-over (a scan of 214,048 rows: 3.9 ms in one thread, 2.2 ms in two)."""
+    count = max(1, min(_cores(), 4, rows // PARALLEL_MIN_ROWS))
+    bounds = [rows * i // count for i in range(count + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=min(_cores(), 4),
+                                       thread_name_prefix="policykg-scan")
+        return _POOL
 
 
 def read_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -152,6 +152,29 @@ def test_worker_refuses_a_slow_file_and_goes_on(tmp_path):
         assert limited.extract(good).document.text.startswith("关于测试的通知")
 
 
+def test_the_time_limit_counts_cpu_time_not_a_busy_machine(tmp_path):
+    """A child held off the cores (stopped, as by a loaded machine) past the limit still
+    reads its file; one that never runs again is refused after WALL_FACTOR times the limit."""
+    from policykg.ingest.worker import WALL_FACTOR
+
+    good = write(tmp_path, "good.txt", "关于测试的通知\n\n一、工作目标\n\n完成测试。\n")
+    with ParseWorker(time_limit=1.0) as limited:
+        limited.parse(good)  # started and ready
+        pid = limited._proc.pid
+        os.kill(pid, signal.SIGSTOP)
+        threading.Timer(2.5, os.kill, (pid, signal.SIGCONT)).start()
+        began = time.monotonic()
+        assert limited.extract(good).document.text.startswith("关于测试的通知")
+        assert time.monotonic() - began >= 2.0  # waited past the 1 s limit for the stopped child
+    with ParseWorker(time_limit=0.4) as limited:
+        limited.parse(good)
+        os.kill(limited._proc.pid, signal.SIGSTOP)
+        began = time.monotonic()
+        with pytest.raises(ParseTimeout, match=r"good\.txt: gave up after \d+ s of wall time"):
+            limited.parse(good)
+        assert time.monotonic() - began >= 0.4 * WALL_FACTOR - 0.2
+
+
 def test_worker_survives_its_child_dying(tmp_path):
     slow = write(tmp_path, "slow.txt", "标题\n" + "(一）与依托" * 400_000)
     good = write(tmp_path, "good.txt", "关于测试的通知\n\n一、工作目标\n\n完成测试。\n")

@@ -37,6 +37,18 @@ def test_int8_scores_are_close_and_the_re_ranked_top_ten_is_exact():
             assert np.allclose(fixed[best], exact[best], atol=1e-6)  # their exact scores
 
 
+def test_a_big_scan_split_over_threads_gives_the_same_scores(monkeypatch):
+    matrix = _clustered(5001)
+    quant = QuantisedMatrix.of(matrix)
+    queries = _clustered(5, seed=2)
+    whole = [quant.scores(q) for q in queries]
+    monkeypatch.setattr(quantised, "PARALLEL_MIN_ROWS", 1000)
+    monkeypatch.setattr(quantised, "_cores", lambda: 3)
+    assert [(a, b) for a, b in quantised._parts(5001)] == [(0, 1667), (1667, 3334), (3334, 5001)]
+    for q, expected in zip(queries, whole):
+        assert np.array_equal(quant.scores(q), expected)  # the same int8 sums, in row order
+
+
 def test_the_copy_is_saved_beside_the_matrix_file_and_loaded_memory_mapped(tmp_path):
     matrix = _clustered(300)
     path = tmp_path / "vectors-0123456789abcdef.npy"
