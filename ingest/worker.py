@@ -8,7 +8,9 @@ passed both in wall time and in the child's CPU time, so not because other work
 held the cores (a starved child uses little CPU), nor early because a parser ran
 threads (OCR on many cores uses CPU faster than the clock); a child that does not
 run at all (blocked, or starved for long) is stopped after ``WALL_FACTOR`` times
-the limit. A child that dies (out of memory, a crash in a
+the limit. Each page recognised by OCR starts the clock again: a scanned file
+takes tens of seconds a page, and the limit is there for a parser that makes no
+progress, not for a long scan. A child that dies (out of memory, a crash in a
 C library) costs only the file it was reading.
 
     with ParseWorker(time_limit=60) as worker:
@@ -36,6 +38,8 @@ _START_LIMIT = 300.0
 #: A file is refused after this many times the limit in wall time whatever its CPU time
 #: (a child starved of the cores, or blocked, or whose CPU time cannot be read).
 WALL_FACTOR = 5.0
+#: The child's message after each page recognised by OCR (the clock starts again).
+PAGE_DONE = "page"
 
 
 class ParseTimeout(IngestError):
@@ -59,6 +63,9 @@ class ParseWorker:
         preload: load the extractor's dictionary when the child starts (before
             any file's clock runs); without it the first :meth:`extract` pays for it.
     """
+
+    #: The child's command after the interpreter (its two pipe descriptors follow).
+    child: tuple[str, ...] = ("-m", "policykg.ingest.worker")
 
     def __init__(self, time_limit: float = PARSE_TIME_LIMIT, *, preload: bool = True):
         if not time_limit > 0:
@@ -86,7 +93,7 @@ class ParseWorker:
         from_child_r, from_child_w = os.pipe()
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "policykg.ingest.worker", str(to_child_r), str(from_child_w),
+                [sys.executable, *self.child, str(to_child_r), str(from_child_w),
                  *(["--preload"] if self.preload else [])],
                 pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
             )
@@ -123,9 +130,8 @@ class ParseWorker:
             self._wait_ready(name)
             self._send.send((name, extract))
         began = time.monotonic()
-        self._wait_answer(name, began)
         try:
-            status, value, timings = self._recv.recv()
+            status, value, timings = self._wait_answer(name)
         except (EOFError, OSError):
             code = self._stop()
             raise ParserCrash(name, f"the parser process died while reading this file "
@@ -135,15 +141,21 @@ class ParseWorker:
             return value
         raise (ParserCrash if status == "crashed" else IngestError)(name, value)
 
-    def _wait_answer(self, name: str, began: float) -> None:
-        """Wait for the child's answer; refuse the file (:class:`ParseTimeout`) once it has
-        taken ``time_limit`` seconds of wall and of CPU time, or ``WALL_FACTOR`` times that
-        of wall time."""
+    def _wait_answer(self, name: str) -> tuple:
+        """The child's answer; the file is refused (:class:`ParseTimeout`) once it has taken
+        ``time_limit`` seconds of wall and of CPU time, or ``WALL_FACTOR`` times that of
+        wall time, since it was sent or since the last page the child recognised."""
         pid = self._proc.pid
-        start_cpu = _cpu_seconds(pid)
+        began, start_cpu = time.monotonic(), _cpu_seconds(pid)
         wall_limit = self.time_limit * WALL_FACTOR
         wait = self.time_limit
-        while not self._recv.poll(wait):
+        while True:
+            if self._recv.poll(wait):
+                message = self._recv.recv()
+                if message != PAGE_DONE:
+                    return message
+                began, start_cpu, wait = time.monotonic(), _cpu_seconds(pid), self.time_limit
+                continue
             elapsed = time.monotonic() - began
             now_cpu = _cpu_seconds(pid)
             used = None if start_cpu is None or now_cpu is None else now_cpu - start_cpu
@@ -221,7 +233,10 @@ def _serve(inbox: Connection, outbox: Connection, preload: bool) -> None:
     from .extraction import Extractor
     from .loading import parse_file, parse_text
 
+    from .formats.ocr import on_page
+
     extractor = Extractor()
+    on_page(lambda: outbox.send(PAGE_DONE))
     if preload:  # the dictionary loads before the first file's clock starts
         extractor(parse_text("准备\n一、加载分词词典。"))
     outbox.send("ready")

@@ -175,6 +175,42 @@ def test_the_time_limit_counts_cpu_time_not_a_busy_machine(tmp_path):
         assert time.monotonic() - began >= 0.4 * WALL_FACTOR - 0.2
 
 
+#: A stand-in for the parsing child: ready, then for any file 4 "pages" of 0.6 s of CPU each
+#: (each reported with PAGE_DONE when REPORT is true), then a refusal naming what it did.
+_PAGED_CHILD = """
+import sys, time
+from multiprocessing.connection import Connection
+from policykg.ingest.worker import PAGE_DONE
+inbox = Connection(int(sys.argv[1]), writable=False)
+outbox = Connection(int(sys.argv[2]), readable=False)
+outbox.send("ready")
+name, extract = inbox.recv()
+for _ in range(4):
+    end = time.process_time() + 0.6
+    while time.process_time() < end:
+        pass
+    if REPORT:
+        outbox.send(PAGE_DONE)
+outbox.send(("refused", "read 4 pages", {}))
+"""
+
+
+@pytest.mark.parametrize("report", [True, False])
+def test_each_page_recognised_starts_the_clock_again(tmp_path, report):
+    """A long scan whose pages each finish within the limit is read whole (2.4 s of work
+    under a 1 s limit); the same work without page reports is refused at the limit."""
+    class Paged(ParseWorker):
+        child = ("-c", f"REPORT = {report}\n" + _PAGED_CHILD)
+
+    with Paged(time_limit=1.0, preload=False) as worker:
+        if report:
+            with pytest.raises(IngestError, match="read 4 pages"):
+                worker.parse(tmp_path / "scan.pdf")
+        else:
+            with pytest.raises(ParseTimeout, match=r"gave up after 1 s"):
+                worker.parse(tmp_path / "scan.pdf")
+
+
 def test_worker_survives_its_child_dying(tmp_path):
     slow = write(tmp_path, "slow.txt", "标题\n" + "(一）与依托" * 400_000)
     good = write(tmp_path, "good.txt", "关于测试的通知\n\n一、工作目标\n\n完成测试。\n")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+from typing import Callable
 
 from ..errors import IngestError
 from .layout import PageLayout, Run, group_lines
@@ -16,6 +17,16 @@ RENDER_SCALE = 2.0
 
 _engine_lock = threading.Lock()
 _engines: dict[str, object] = {}
+#: Called after each page recognised (the build's parsing child tells its parent that the
+#: file is progressing, so that a long scan is not taken for a hung parser).
+_page_hooks: list[Callable[[], None]] = []
+
+
+def on_page(hook: Callable[[], None] | None) -> None:
+    """Call ``hook`` after every page recognised from now on (``None``: no more)."""
+    _page_hooks.clear()
+    if hook is not None:
+        _page_hooks.append(hook)
 
 
 def ocr_available() -> bool:
@@ -72,3 +83,5 @@ def ocr_pdf_pages(name: str, document, pages: list[PageLayout]) -> None:
         layout.method = "ocr"
         layout.scale = 1.0 / RENDER_SCALE  # pixels of the render back to points
         layout.confidence = round(confidence, 4) if confidence is not None else None
+        for hook in _page_hooks:
+            hook()
