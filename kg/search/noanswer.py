@@ -9,9 +9,10 @@ parts of ``bench/gold/``, see bench/README "No answer (item 7)"):
   weighted by its BM25 idf over the sentences (a word no sentence holds weighs most), so
   the common words a big store knows anyway (为什么, 推荐, 技巧) count little;
 - **meaning**: how much closer the question is to the store's best sentence than to the
-  best of a few one-line descriptions of everyday subjects nobody asks a policy store
-  about (:data:`ANCHORS`: cooking, sport, celebrities, games, pets …): cosine of the best
-  sentence minus cosine of the best anchor, both with the vector the search embeds.
+  best of 110 one-line descriptions of everyday subjects nobody asks a policy store
+  about (:data:`ANCHORS`, :mod:`.anchors`: cooking, sport, celebrities, games, pets …):
+  cosine of the best sentence minus cosine of the best anchor, both with the vector the
+  search embeds.
 
 A question is refused when both are low: fewer than :data:`KNOWN_MIN` of its words are
 known *and* its best sentence is less than a gap limit closer than the nearest everyday
@@ -39,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from ..files import atomic_write_bytes
+from .anchors import ANCHORS
 from .linking import Lexicon, Match
 from .results import SearchResult
 from .tables import Corpus
@@ -51,7 +53,7 @@ __all__ = ["ANCHORS", "GAP_MIN", "GAP_MIN_ZH", "GAP_UNMATCHED", "KNOWN_MIN", "No
 KNOWN_MIN = 0.5
 #: … its best sentence at least this much closer (cosine) than the nearest everyday subject
 #: (for an English question; for a Chinese one GAP_MIN_ZH, in between by its Chinese share).
-GAP_MIN = 0.022
+GAP_MIN = 0.018
 GAP_MIN_ZH = 0.1
 #: A question no word of which (nor a translation, nor a linked label) occurs anywhere in the
 #: store, answered by meaning alone, is refused below this gap whatever its language.
@@ -64,23 +66,6 @@ MARGIN_RANK = 10
 PROBE_WORDS = 2
 #: Topics suggested with a refusal, and the units whose links they are drawn from.
 SUGGESTED, NEAREST_UNITS = 3, 30
-
-#: Everyday subjects of web searches (the top categories of a general web directory, one
-#: line each, in Chinese like the stores' passages; embedded as passages).
-ANCHORS = (
-    "家常菜和各地美食的做法、食谱和烹饪步骤。", "甜点、蛋糕和面包的烘焙配方。",
-    "足球、篮球等体育比赛的比分、赛程和球员消息。", "明星、歌手的演唱会、新歌和娱乐八卦。",
-    "电影、电视剧和综艺节目的剧情与推荐。", "电子游戏和手机游戏的攻略与角色。",
-    "宠物的喂养、训练和护理。", "手机、电脑等数码产品的价格、评测和维修。",
-    "股票、基金和加密货币的行情与投资技巧。", "天气预报、气温和降雨。",
-    "服装搭配、化妆和护肤。", "旅游攻略、景点、酒店和机票。",
-    "减肥、健身和运动训练的方法。", "常见疾病的症状、用药和家庭护理。",
-    "恋爱、约会和婚礼。", "星座、运势和占卜。", "编程语言、代码和软件开发。",
-    "天文、地理、生物和古生物的科普知识。", "乐器演奏和音乐入门。",
-    "手工、园艺、摄影等业余爱好。", "汽车的保养、驾驶和选购。",
-    "小说、童话和名著的故事情节。", "咖啡、茶和饮品的制作。", "网购、商品评价和快递。",
-    "育儿、早教和孩子的日常照顾。", "装修、家具和家居收纳。", "笑话、段子和网络流行语。",
-)
 
 
 @dataclass(frozen=True)
