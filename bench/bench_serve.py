@@ -52,6 +52,11 @@ def _free_port() -> int:
 
 def _tree_rss(pid: int) -> int:
     """Resident bytes of ``pid`` and all its descendants (Linux /proc)."""
+    return sum(_rss_by_process(pid).values())
+
+
+def _rss_by_process(pid: int) -> dict[int, int]:
+    """Resident bytes of ``pid`` and of each of its descendants (Linux /proc)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -60,17 +65,17 @@ def _tree_rss(pid: int) -> int:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(ppid, []).append(int(entry.name))
-    total, todo = 0, [pid]
+    sizes, todo = {}, [pid]
     while todo:
         p = todo.pop()
         todo += children.get(p, [])
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
+                    sizes[p] = int(line.split()[1]) * 1024
         except OSError:
             pass
-    return total
+    return sizes
 
 
 def _get(url: str, timeout: float = 600) -> bytes:
@@ -168,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             body = _get(base + path, timeout=args.timeout)
             page_times.append((label, time.perf_counter() - t, len(body)))
-        rss_end = _tree_rss(proc.pid)
+        rss_parts = _rss_by_process(proc.pid)
+        rss_end = sum(rss_parts.values())
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -206,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| RSS after start-up | {rss_start / gb:.2f} GB | < 1.5 GB |")
     print(f"| RSS after first search | {rss_search / gb:.2f} GB | < 1.5 GB |")
     print(f"| RSS at the end (server and its SPARQL worker) | {rss_end / gb:.2f} GB | < 1.5 GB |")
+    # the launcher, the server, its workers: which one holds the memory
+    print(f"| … by process (launcher, server, workers) | "
+          f"{' + '.join(f'{v / gb:.2f}' for v in rss_parts.values())} GB | |")
     print(f"| vector files rewritten | {len(rewritten)} | 0 |")
     return 0
 

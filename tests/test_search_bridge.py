@@ -32,18 +32,18 @@ def test_the_words_as_written_come_before_their_normalised_form():
     bridge = Bridge({"=goods": {"商品": ["商品"]}, "good": {"良好": ["良好"]}})
     assert bridge.translate("imported goods") == [("goods", {"商品": ["商品"]})]
     assert bridge.translate("a good plan") == [("good", {"良好": ["良好"]})]
-    assert build({"商品", "货物", "良好"}, lambda w: [w]).phrases["=goods"]
+    assert build({"商品", "货物", "良好"}, lambda w: [w]).translations("=goods")
 
 
 def test_a_store_keeps_the_translations_it_holds_and_not_ambiguous_words():
     vocabulary = {"鲟鱼", "所得税", "履约", "保证金"}
     tokens = {"履约保证金": ["履约", "保证金"]}
     bridge = build(vocabulary, lambda word: tokens.get(word, [word]))
-    assert bridge.phrases["sturgeon"] == {"鲟鱼": ["鲟鱼"]}
-    assert bridge.phrases["income tax"] == {"所得税": ["所得税"]}
-    assert bridge.phrases["performance bond"] == {"履约保证金": ["履约", "保证金"]}
-    assert all(0 < len(t) <= bridge_module.MAX_CANDIDATES for t in bridge.phrases.values())
-    assert all(w in vocabulary for t in bridge.phrases.values() for ws in t.values() for w in ws)
+    assert bridge.translations("sturgeon") == {"鲟鱼": ["鲟鱼"]}
+    assert bridge.translations("income tax") == {"所得税": ["所得税"]}
+    assert bridge.translations("performance bond") == {"履约保证金": ["履约", "保证金"]}
+    assert all(0 < len(t) <= bridge_module.MAX_CANDIDATES for t in map(bridge.translations, bridge.phrases))
+    assert all(w in vocabulary for t in map(bridge.translations, bridge.phrases) for ws in t.values() for w in ws)
 
 
 def test_each_phrase_scores_by_its_best_translation():
@@ -72,7 +72,7 @@ def test_saved_per_store_and_rebuilt_when_damaged(tmp_path):
     vocabulary = {"鲟鱼"}
     first = load_or_build(vocabulary, lambda w: [w], "k1", tmp_path)
     saved = tmp_path / "bridge-k1.json"
-    assert saved.is_file() and first.phrases["sturgeon"] == {"鲟鱼": ["鲟鱼"]}
+    assert saved.is_file() and first.translations("sturgeon") == {"鲟鱼": ["鲟鱼"]}
     assert load_or_build(set(), lambda w: [w], "k1", tmp_path) == first  # read, not built
     saved.write_text("{not json", encoding="utf-8")
     assert load_or_build(vocabulary, lambda w: [w], "k1", tmp_path) == first

@@ -95,10 +95,13 @@ class Searcher:
                                   embedder, tables.directory("noanswer") if tables else None)
 
     def prepare(self) -> None:
-        """Load what the first question would otherwise load: the query model, the term indexes."""
+        """Load what the first question would otherwise load: the query model, the term
+        indexes, the English bridge, the no-answer judge's anchors (110 passages to embed
+        once per store and model: seconds)."""
         self.embedder.embed_queries(["warm-up"])
         self.counts.prepare()
         self.sources.bridge()
+        self.no_answer.anchor_vectors()
 
     def _check(self, text: Any) -> str:
         if not isinstance(text, str):
