@@ -113,10 +113,13 @@ class SignalSources:
         for shared in (self.target_types, self.weights_t):
             shared.flags.writeable = False
 
-    def signals(self, content: str, query_vec: np.ndarray | None, matches: list[Match],
+    def signals(self, content: str,
+                query_vec: np.ndarray | Callable[[], np.ndarray] | None, matches: list[Match],
                 allowed_docs: set[str] | None, expand: bool = True) -> Signals:
         """Raw per-sentence and per-target scores of the three signals (``expand``: with the
-        BM25 of the linked concepts' words, see :meth:`expands`).
+        BM25 of the linked concepts' words, see :meth:`expands`). ``query_vec`` may be a
+        function giving the vector: it is asked for once the word signals are done (the
+        question may be being embedded meanwhile).
 
         Besides the scores, ``direct_t`` marks the targets holding direct evidence:
         the Chinese name of a concept the question names by its preferred label
@@ -133,11 +136,13 @@ class SignalSources:
             bm_s += EXPANSION_WEIGHT * self.bm25.sentence_scores(sorted(expansion), n_s)
             bm_t += EXPANSION_WEIGHT * self.bm25.target_scores(sorted(expansion), n_t)
         translated = self._translated(content, bm_s, bm_t) if not CJK.search(content) else []
+        cc_s, cc_t = self._concept_scores(concepts, terms)
+        if callable(query_vec):
+            query_vec = query_vec()
         if query_vec is not None:
             dn_s, dn_t = self.dense.sentence_and_target(query_vec)
         else:
             dn_s, dn_t = np.zeros(n_s, dtype=np.float32), np.zeros(n_t, dtype=np.float32)
-        cc_s, cc_t = self._concept_scores(concepts, terms)
         sig = Signals(bm_s, bm_t, dn_s, dn_t, cc_s, cc_t, lexical_t, self._direct(matches), None,
                       sorted(terms | {w for _, ws in translated for w in ws} | set(tokens),
                              key=len, reverse=True),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -53,6 +54,20 @@ def save_search_table(store: Any, tables: SavedTables) -> None:
     process calls this)."""
     corpus, _, tokenizer, bm25 = _read_parts(store, tables)
     _bridge(corpus, tokenizer, bm25, tables)
+
+
+_EMBEDDING: ThreadPoolExecutor | None = None
+_EMBEDDING_LOCK = threading.Lock()
+
+
+def _beside(function: Callable[..., Any], *args: Any) -> Future:
+    """``function(*args)`` started in a thread of a shared pool (enough threads that one
+    question's embedding never waits for another's)."""
+    global _EMBEDDING
+    with _EMBEDDING_LOCK:
+        if _EMBEDDING is None:
+            _EMBEDDING = ThreadPoolExecutor(max_workers=16, thread_name_prefix="policykg-embed")
+    return _EMBEDDING.submit(function, *args)
 
 
 def _bridge(corpus: Corpus, tokenizer: QueryTokenizer, bm25: Bm25,
@@ -182,14 +197,16 @@ class Searcher:
         concepts = list(dict.fromkeys(index for index, _, _ in matches))
         if not concepts and gibberish(query) and not self._any_bm25(query):
             return SearchResult(text, rtype, [], "the query has no known words")
-        vec = self.embedder.embed_queries([self._dense_text(query, matches, rtype)])[0]
-        sig = self.sources.signals(query, vec, matches, allowed, self.sources.expands(rtype))
-        scores = fuse(sig, self.corpus, "hybrid", rtype)
-        # a term or a name (or any question asking for sentences or for every match) is looked
-        # for verbatim; a long question rarely occurs as written, and each new phrase costs a
-        # scan of the text
+        # embedded in another thread (the model lets the GIL go) while this one does the word
+        # work: BM25, translations, labels, and a term or a name (or any question asking for
+        # sentences or every match) looked for verbatim (a long one rarely occurs as written)
+        embedding = _beside(self.embedder.embed_queries, [self._dense_text(query, matches, rtype)])
         wants = all_matches or rtype == "sentence" or len(query.strip()) <= LITERAL_MAX_CHARS
         literal = self.literal.find(question) if rtype != "entity" and wants else None
+        sig = self.sources.signals(query, lambda: embedding.result()[0], matches, allowed,
+                                   self.sources.expands(rtype))
+        vec = embedding.result()[0]
+        scores = fuse(sig, self.corpus, "hybrid", rtype)
         if literal is not None:
             ranked = self.answers.literal_ranked(rtype, literal, *scores, sig.mask_s)
             if all_matches:
