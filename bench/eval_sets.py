@@ -489,7 +489,8 @@ def judged_refused(r: dict, rule: dict[str, float]) -> bool:
 
     return "known" in r and noanswer.refuses(r["known"], r["gap"], r["probe"],
                                              r.get("chinese", 0.0),
-                                             lexical=r.get("lexical", True), **rule)
+                                             lexical=r.get("lexical", True),
+                                             figure=r.get("figure"), **rule)
 
 
 def with_no_answer(records: list[dict], **params: float) -> list[dict]:
@@ -547,7 +548,11 @@ def fit_no_answer(records: list[dict]) -> dict[str, Any]:
     question is refused), then the smallest share; when none refuses enough, the one
     refusing most."""
     tune = [r for r in records if r["method"] == "hybrid" and r["split"] == "tune"]
-    answerable = [r for r in tune if r["set"] != "d" and "known" in r]
+    # a question asking for a figure its answers lack is refused whatever the thresholds
+    # (``figure`` False): the thresholds are fitted on the others
+    by_figure = [r for r in tune if r["set"] != "d" and r.get("figure") is False]
+    answerable = [r for r in tune if r["set"] != "d" and "known" in r
+                  and r.get("figure") is not False]
     unanswerable = [r for r in tune if r["set"] == "d" and r.get("primary")]
     fits = []
     for known_min in KNOWN_GRID:
@@ -575,7 +580,8 @@ def fit_no_answer(records: list[dict]) -> dict[str, Any]:
         rule = wider
     refused = sum(r["none"] == 1 or judged_refused(r, rule) for r in unanswerable) \
         / max(1, len(unanswerable))
-    return {**rule, "tune_refused": round(refused, 3), "tune_answerable_refused": 0}
+    return {**rule, "tune_refused": round(refused, 3),
+            "tune_answerable_refused": [r["id"] for r in by_figure]}
 
 
 def no_answer_markdown(records: list[dict], splits: list[str]) -> str:

@@ -231,3 +231,34 @@ def test_the_gold_sets_keep_their_split_and_the_fresh_blocks_are_report_only():
     assert len([r for r in fresh if r["id"][0] == "d"]) >= 40
     assert len([r for r in fresh if r["id"][0] in "bc" and r["lang"] == "en"]) >= 20
     assert all(r["split"] == "report" for r in fresh)
+
+
+# -- figures: a question asking for one that the best answers do not give ------------------------
+
+def test_what_asks_for_a_figure_and_what_gives_one():
+    from policykg.kg.search.noanswer import asks_figure, gives_figure
+
+    assert all(asks_figure(q) for q in ("How many days of leave?", "how much does it cost",
+                                        "罚款多少", "要等几天", "什么时候开始", "which year"))
+    assert not any(asks_figure(q) for q in ("哪些任务涉及养老？", "which tasks involve aviation?",
+                                            "blood donation by students"))
+    assert all(gives_figure(t) for t in ("处5000元以下罚款", "不得超过四百毫升", "增长5.2%",
+                                         "百分之十", "十八周岁"))
+    # a year, an article's number or a date is not an amount
+    assert not any(gives_figure(t) for t in ("2025年前完成", "第十八条 业主大会", "依托东华大学"))
+    assert refuses(1.0, 1.0, False, figure=False)  # whatever the words and the meaning
+    assert not refuses(1.0, 1.0, True, figure=False)  # a probe is still answered
+    assert not refuses(1.0, 1.0, False, figure=True)
+
+
+def test_a_figure_the_texts_do_not_give_gets_no_answer(kg, blood_law_kg):
+    # the sample is about 长宁's districts and tasks, and gives no budget
+    result = kg.search("长宁区建设国际精品城区的总投资预算是多少亿元？")
+    assert _refused(result), [h.label for h in result.results]
+    assert result.support.figure is False
+    # the blood regulation gives the amount collected at one donation (第十六条)
+    for question in ("How much blood is collected from a donor each time?", "每次献血采集多少毫升"):
+        answered = blood_law_kg.search(question)
+        assert answered.results and answered.support.figure is True, question
+        assert any("第十六条" in (h.label or "") or any("第十六条" in e.text for e in h.evidence)
+                   for h in answered.results[:3]), [h.label for h in answered.results[:3]]

@@ -26,6 +26,11 @@ a question found verbatim in the text never reaches this rule. A question that n
 store matches by its words (no word, dictionary translation or linked label in any sentence or
 unit) is refused whatever its known share when its gap is below :data:`GAP_UNMATCHED`.
 
+**Figures**: a question asking for a figure ("how many", "how much", 多少, 几天, 什么时候 …)
+whose best :data:`FIGURE_HITS` answers hold no figure (a number with a unit, not a year or an
+article number) is refused after ranking (:meth:`NoAnswer.check_figures`): the store is about
+its subject, but nothing in it gives what was asked ("the 2024 defence budget in yuan").
+
 :class:`Support` also keeps signals the rule does not use (the best cosine, its margin over
 the tenth, the links), so that ``bench/fit_no_answer.py`` can compare other judges.
 """
@@ -33,7 +38,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +74,35 @@ PROBE_WORDS = 2
 SUGGESTED, NEAREST_UNITS = 3, 30
 
 
+#: Answers whose evidence is looked at for a figure the question asks for (the fewest of 3, 5,
+#: 10 at which no answerable tune question of bench/gold is refused: 3 refused c007).
+FIGURE_HITS = 5
+_ASKS_FIGURE = re.compile(
+    r"\b(how (many|much|long|large|big|tall|old|often|far|high)|what (percentage|percent|share"
+    r"|proportion|rate|amount|number|size|area|fee|price|cost|age|budget|ratio|target)"
+    r"|(which|what) year|when (did|will|was|is|does))\b"
+    r"|多少|几[个天年岁次名家项倍月周种所条]|多大|多长|多高|多久|多远|百分之几|比例是|比重是"
+    r"|什么时候|哪一年|何时|哪年", re.IGNORECASE)
+_NUMBER = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万亿]+)"
+_FIGURE = re.compile(_NUMBER + r"\s*(?:%|％|个百分点|百分点|亿|万|千|元|美元|平方|立方|公里|千米"
+                     r"|厘米|毫米|米|公顷|亩|吨|千克|公斤|毫克|克|毫升|升|度|天|日|周|个月|月|周岁"
+                     r"|岁|年|倍|人|户|家|个|项|次|座|所|条|台|辆|件|小时|分钟|秒|分|名|份|成)"
+                     r"|百分之" + _NUMBER)
+# a year or an article's number is not the figure a question asks for
+_NOT_FIGURES = re.compile(r"(?:19|20)\d\d年|第" + _NUMBER + r"[条款项章节]")
+
+
+def asks_figure(question: str) -> bool:
+    """Whether ``question`` asks for a figure: an amount, a count, a length, a date."""
+    return bool(_ASKS_FIGURE.search(question))
+
+
+def gives_figure(text: str) -> bool:
+    """Whether ``text`` holds a figure (a number with a unit; years and article numbers
+    aside)."""
+    return bool(_FIGURE.search(_NOT_FIGURES.sub(" ", text)))
+
+
 @dataclass(frozen=True)
 class Support:
     """What the store offers a question: the signals of the rule and its verdict."""
@@ -82,18 +117,20 @@ class Support:
     links: int = 0  # topics and entities the question links to
     chinese: float = 0.0  # share of the words (idf-weighted) written in Chinese characters
     lexical: bool = True  # some sentence or unit holds a word, translation or label of it
+    figure: bool | None = None  # asks a figure: whether the best answers give one
 
     def to_json(self) -> dict[str, Any]:
         return {"words": self.words, "known": round(self.known, 4), "gap": round(self.gap, 4),
                 "probe": self.probe, "refused": self.refused, "cos": round(self.cos, 4),
                 "margin": round(self.margin, 4), "links": self.links,
-                "chinese": round(self.chinese, 4), "lexical": self.lexical}
+                "chinese": round(self.chinese, 4), "lexical": self.lexical,
+                "figure": self.figure}
 
 
 def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
             known_min: float = KNOWN_MIN, gap_min: float = GAP_MIN,
             gap_min_zh: float = GAP_MIN_ZH, lexical: bool = True,
-            gap_unmatched: float = GAP_UNMATCHED) -> bool:
+            gap_unmatched: float = GAP_UNMATCHED, figure: bool | None = None) -> bool:
     """The rule: few known words and no sentence clearly closer than everyday subjects.
 
     How close is clearly closer depends on the question's language: the store's words are
@@ -102,6 +139,8 @@ def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
     (``gap_min``); a mixed question is weighed by its ``chinese`` share. A question that
     nothing in the store matches by its words (not ``lexical``: no word, translation or linked
     label anywhere) needs a gap of ``gap_unmatched``: its answer would rest on meaning alone.
+    A question asking for a figure that the best answers do not give (``figure`` False) is
+    refused.
 
     >>> refuses(0.0, 0.0, False), refuses(0.6, 0.0, False), refuses(0.0, 0.2, False)
     (True, False, False)
@@ -114,6 +153,8 @@ def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
     """
     if probe:
         return False
+    if figure is False:
+        return True
     if not lexical and gap < gap_unmatched:
         return True
     limit = gap_min + min(max(chinese, 0.0), 1.0) * (gap_min_zh - gap_min)
@@ -206,6 +247,17 @@ class NoAnswer:
                     _save(path, vectors)
             self._anchors = vectors.astype(np.float32)
         return self._anchors
+
+    def check_figures(self, support: Support | None, question: str,
+                      hits: list[Any]) -> Support | None:
+        """``support`` with its verdict on figures: for a question asking for one, whether the
+        best :data:`FIGURE_HITS` of ``hits`` (their evidence, else their labels) give one."""
+        if support is None or support.refused or support.probe or not asks_figure(question):
+            return support
+        texts = [t for hit in hits[:FIGURE_HITS]
+                 for t in ([e.text for e in hit.evidence] or [hit.label])]
+        figure = any(gives_figure(t) for t in texts)
+        return replace(support, figure=figure, refused=self.enabled and not figure)
 
     def result(self, text: str, rtype: str, dense_t: np.ndarray,
                support: Support) -> SearchResult:

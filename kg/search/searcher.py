@@ -216,17 +216,18 @@ class Searcher:
                                     "all", len(ranked), offset)
         support = None if literal is not None else \
             self.no_answer.judge(query, matches, sig.dense_s, vec, sig.lexical())
+        hits = [] if support is not None and support.refused else \
+            self._ranked(rtype, etype, scores, sig, vec, concepts, k)
+        support = self.no_answer.check_figures(support, text, hits)
         if support is not None and support.refused:  # nothing answers it: say so, suggest topics
             return self.no_answer.result(text, rtype, sig.dense_t, support)
-        hits = self._ranked(rtype, etype, scores, sig, vec, concepts, k)
         if literal is not None and rtype == "sentence":  # every verbatim match first
             first = self.answers.literal_hits(rtype, ranked[:k], literal, *scores, sig.terms)
             hits = _merged(first, hits, k)
         if named_first and rtype == "task":
             hits = _merged(self.answers.named_entities(content, matches, scores[0], allowed),
                            hits, k)
-        more = self.lifter.below_cutoff(rtype, scores, sig, {h.iri for h in hits},
-                                        k - len(hits))
+        more = self.lifter.below_cutoff(rtype, scores, sig, {h.iri for h in hits}, k - len(hits))
         return SearchResult(text, rtype, hits, None if hits else "nothing relevant found",
                             total=len(ranked) if literal is not None else None, support=support,
                             more=more, translated=[{"en": en, "zh": zh}
