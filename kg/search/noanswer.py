@@ -264,6 +264,8 @@ class NoAnswer:
         """The empty answer to a refused question, with the topics closest to it."""
         topics = self.closest_topics(dense_t)
         message = "没有可靠的答案 no good match: nothing in these documents answers this question"
+        if support.figure is False:  # the subject is there, the number asked for is not
+            message += " (其中没有所问的数字 the best passages give no such figure)"
         if topics:
             message += "; 相近主题 closest topics: " + "; ".join(
                 f"{t.label} {t.label_en}".strip() for t in topics)
