@@ -23,6 +23,8 @@ _ADOPTION_LINE = re.compile(r"^[（(]\s*" + _DATE.pattern
                             + r"[^（）()]{0,300}(?:通过|公布|发布|批准|修正|修订)[^（）()]{0,300}[)）]$")
 # the version date a file of a law or regulation carries in its name: "…条例(2012-04-19).md"
 _PATH_DATE = re.compile(r"[（(](\d{4}-\d{2}-\d{2})[)）]$")
+# a year that is a field of its own in a file name: "019_2015_2015年…政府工作报告.txt"
+_PATH_YEAR = re.compile(r"(?:^|_)((?:19|20)\d\d)_")
 _DOC_NUMBER = re.compile(
     r"[\u4e00-\u9fff]{1,15}\s*[〔\[［(（【]\s*\d{4}\s*[〕\]］)）】]\s*第?\s*\d+\s*号"
     r"|[\u4e00-\u9fff]{1,15}令\s*第\s*\d+\s*号"
@@ -181,6 +183,9 @@ def extract_metadata(clean: CleanText, *, path: str | None = None) -> Metadata:
     if date is None and path:
         found = _PATH_DATE.search(Path(path).stem)
         date = parse_date(found.group(1)) if found else None
+    if date is None and path:  # only the year, as a field of the name: a date of year precision
+        found = _PATH_YEAR.search(Path(path).stem)
+        date = found.group(1) if found else None
 
     issuer = _issuer(fields, title, clean.info_lines)
 

@@ -93,7 +93,7 @@ class Metadata:
     """What a document says about itself (header, title line, footer)."""
 
     title: str | None = None
-    date: str | None = None  # ISO publication date, else the written date
+    date: str | None = None  # ISO publication date, else the written date; or only a year
     written_date: str | None = None  # 成文日期, ISO
     issuer: str | None = None
     doc_number: str | None = None  # 发文字号

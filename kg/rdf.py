@@ -24,6 +24,8 @@ from ..ingest.records import Extraction, Node
 
 from . import iris
 from .rdf_duties import ISO_DATE as _DATE, DutyTriples, due_literal
+
+_DATE_OR_YEAR = re.compile(r"^\d{4}(?:-\d{2}-\d{2})?$")
 from .vocab import OA, POL, PREFIXES
 
 _UNIT_CLASSES = {
@@ -204,8 +206,8 @@ class _Builder:
         title = meta.title or (Path(doc.path).stem if doc.path else str(d))
         self.add(d, DCTERMS.title, Literal(title, lang="zh"))
         self.add(d, RDFS.label, Literal(title, lang="zh"))
-        if meta.date and _DATE.match(meta.date):
-            self.add(d, DCTERMS.issued, Literal(meta.date, datatype=XSD.date))
+        if meta.date and _DATE_OR_YEAR.match(meta.date):  # xsd:date, or gYear for a year
+            self.add(d, DCTERMS.issued, due_literal(meta.date))
         if meta.written_date and _DATE.match(meta.written_date):
             self.add(d, POL.writtenDate, Literal(meta.written_date, datatype=XSD.date))
         if meta.issuer:

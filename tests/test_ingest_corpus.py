@@ -125,7 +125,7 @@ def test_a_report_headed_only_by_its_kind_takes_the_year_and_date_it_gives(corpu
     assert doc.metadata.date == "2024-03-05"
     untitled = parse_file(reports / "000_2025_2025年中华人民共和国国务院政府工作报告.txt")
     assert untitled.metadata.title == "2025年中华人民共和国国务院政府工作报告"
-    assert untitled.metadata.date is None  # the text gives no date; a year is not one
+    assert untitled.metadata.date == "2025"  # no date in the text: the year of its name
 
 
 def test_a_resolution_opening_with_a_clause_cut_at_de_takes_its_files_title(corpus_dir):
@@ -140,6 +140,21 @@ def test_a_resolution_takes_the_date_of_its_adoption_line(corpus_dir):
                      "005_NA_第十四届全国人民代表大会第一次会议关于政府工作报告的决议.txt")
     # "（2023年3月13日第十四届全国人民代表大会第一次会议通过）" under the title
     assert doc.metadata.date == "2023-03-13"
+
+
+REPORT_BODY = ("各位代表：\n\n现在，我代表国务院，向大会报告政府工作，请予审议。\n\n"
+               "一、2014年工作回顾\n\n过去一年，我国发展面临的国际国内环境复杂严峻。\n")
+
+
+def test_a_report_whose_name_gives_only_its_year_is_dated_by_the_year(tmp_path):
+    # 63 work reports of the corpus give no date in their text, only the year in their name
+    report = tmp_path / "019_2015_2015年中华人民共和国国务院政府工作报告.txt"
+    report.write_text(REPORT_BODY, encoding="utf-8")
+    assert parse_file(report).metadata.date == "2015"
+    for name in ("001_NA_某某决议.txt", "003_7_論聯合政府_(七大).txt", "某某报告2015.txt"):
+        other = tmp_path / name
+        other.write_text(REPORT_BODY, encoding="utf-8")
+        assert parse_file(other).metadata.date is None, name
 
 
 def test_a_law_without_a_date_in_its_text_takes_the_one_in_its_files_name(tmp_path):

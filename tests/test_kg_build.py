@@ -141,6 +141,28 @@ def test_seed_graph_is_shacl_valid(seed_kg):
     assert conforms, text[:3000]
 
 
+def test_a_date_of_year_precision_is_a_gyear_that_filters_and_validates(tmp_path):
+    from policykg.kg import KnowledgeGraph
+
+    report = tmp_path / "019_2015_2015年中华人民共和国国务院政府工作报告.txt"
+    report.write_text("各位代表：\n\n现在，我代表国务院，向大会报告政府工作。\n\n一、2014年工作回顾\n\n"
+                      "过去一年，我们推进简政放权，深化改革。\n", encoding="utf-8")
+    with KnowledgeGraph.open({"store": str(tmp_path / "s")}) as kg:
+        assert kg.build([str(report)]).ok
+        [row] = kg.store.select_rows(
+            "SELECT ?doc ?d (DATATYPE(?d) AS ?t) WHERE { ?doc dcterms:issued ?d }")
+        assert row["d"] == "2015" and row["t"].endswith("#gYear")
+        data = Graph()
+        for triple in kg.store.query(
+                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{row['doc']}> {{ ?s ?p ?o }} }}"):
+            data.add(triple)
+        conforms, text = _validate(data)
+        assert conforms, text[:3000]
+        # the year overlaps any range that meets it, and none that does not
+        assert kg.search("简政放权", date_from="2015-03", date_to="2015-06").results
+        assert not kg.search("简政放权", date_from="2016").results
+
+
 def test_handmade_extraction_graph_is_valid_and_quotes_exactly(seed_path, tmp_path):
     doc = ingest.parse_file(seed_path)
     graph = document_graph(handmade_extraction(doc), base_iri=BASE, topic_links=[])

@@ -122,8 +122,9 @@ def mark_text(text: str, spans: list[tuple[int, int]], mark: tuple[str, str]) ->
 
 def document_line(doc: Any) -> str:
     """A ``kg.resource.DocumentSummary`` as two lines: date, kind, title, issuer; IRI and counts."""
-    head = " ".join(x for x in (doc.date or "????-??-??", f"[{doc.kind}]" if doc.kind else "",
-                                doc.title) if x)
+    # a year alone ("2015") is padded to a full date's width, so that the kinds line up
+    date = f"{doc.date or '????-??-??':<10}"
+    head = " ".join(x for x in (date, f"[{doc.kind}]" if doc.kind else "", doc.title) if x)
     issuer = f" — {doc.issuer}" if doc.issuer else ""
     return (f"{head}{issuer}\n    {doc.iri}  units {doc.units}, tasks {doc.tasks}, "
             f"entities {doc.entities}, mentions {doc.mentions}")
