@@ -154,6 +154,17 @@ def _issuer(fields: dict[str, str], title: str | None, info_lines: list[str]) ->
     return issuer
 
 
+def _date_from_path(path: str) -> str | None:
+    """The date a file's name gives: a full date, else a year standing as a field of its own."""
+    stem = Path(path).stem
+    found = _PATH_DATE.search(stem)
+    date = parse_date(found.group(1)) if found else None
+    if date:
+        return date
+    found = _PATH_YEAR.search(stem)  # year precision only, e.g. 019_2015_…政府工作报告
+    return found.group(1) if found else None
+
+
 def extract_metadata(clean: CleanText, *, path: str | None = None) -> Metadata:
     """Build :class:`~ingest.records.Metadata` from header fields and the text itself."""
     fields = clean.fields
@@ -181,11 +192,7 @@ def extract_metadata(clean: CleanText, *, path: str | None = None) -> Metadata:
     if date is None:
         date = written
     if date is None and path:
-        found = _PATH_DATE.search(Path(path).stem)
-        date = parse_date(found.group(1)) if found else None
-    if date is None and path:  # only the year, as a field of the name: a date of year precision
-        found = _PATH_YEAR.search(Path(path).stem)
-        date = found.group(1) if found else None
+        date = _date_from_path(path)
 
     issuer = _issuer(fields, title, clean.info_lines)
 

@@ -231,9 +231,8 @@ def _exit_reason(code: int | None) -> str:
 def _serve(inbox: Connection, outbox: Connection, preload: bool) -> None:
     """Answer each path received with ``(status, extraction or reason, timings)``."""
     from .extraction import Extractor
-    from .loading import parse_file, parse_text
-
     from .formats.ocr import on_page
+    from .loading import parse_file, parse_text
 
     extractor = Extractor()
     on_page(lambda: outbox.send(PAGE_DONE))

@@ -162,8 +162,9 @@ def build_paths(store: Any, paths: list[str | Path], *, base_iri: str,
             search and graph tables are saved for the next server at the end.
         prune: remove documents whose files are gone from the directories in ``paths``.
         progress: show progress bars with an ETA on standard error.
-        parse_time_limit: seconds (of wall and CPU time) a file may take to parse and extract (in a child
-            process) before it is refused; ``None``: ``ingest.worker.PARSE_TIME_LIMIT``.
+        parse_time_limit: seconds (of wall and of CPU time) a file may take to parse and
+            extract (in a child process) before it is refused; ``None``:
+            ``ingest.worker.PARSE_TIME_LIMIT``.
 
     Returns:
         A :class:`BuildReport`; refused files are listed there, never raised.

@@ -24,9 +24,10 @@ from ..ingest.records import Extraction, Node
 
 from . import iris
 from .rdf_duties import ISO_DATE as _DATE, DutyTriples, due_literal
-
-_DATE_OR_YEAR = re.compile(r"^\d{4}(?:-\d{2}-\d{2})?$")
 from .vocab import OA, POL, PREFIXES
+
+#: A document's date: a full ISO date, or only its year (written as xsd:gYear).
+_DATE_OR_YEAR = re.compile(r"^\d{4}(?:-\d{2}-\d{2})?$")
 
 _UNIT_CLASSES = {
     "part": POL.Part,
