@@ -28,7 +28,8 @@ import numpy as np
 
 from .files import atomic_write
 
-__all__ = ["QuantisedMatrix", "quantised_beside", "QUANTISE_MIN_ROWS", "available", "read_rows"]
+__all__ = ["QuantisedMatrix", "quantised_beside", "QUANTISE_MIN_ROWS", "available", "read_rows",
+           "distinct_rows", "release"]
 
 #: Matrices with fewer rows are multiplied exactly (a few ms; and answers stay bit-identical).
 QUANTISE_MIN_ROWS = 20_000
@@ -175,6 +176,61 @@ def _pread_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
             data = os.pread(fd, width * count, offset + first * width)
             out[order[run]] = np.frombuffer(data, dtype=np.float32).reshape(count, -1)
     return out
+
+
+def distinct_rows(quantised: QuantisedMatrix, matrix: np.ndarray, rows: np.ndarray
+                  ) -> tuple[QuantisedMatrix, np.ndarray]:
+    """The codes of the distinct vectors among ``rows`` of ``matrix`` (the first of equal ones,
+    in the order of ``rows``), and for every matrix row its position among them (-1: not among
+    ``rows``): a scan of them reads each vector once (the corpus repeats 13 % of its vectors:
+    a task of one sentence is that sentence).
+
+    Rows count as equal when their float32 vectors are equal (not only their codes), so a
+    score taken from the first stands exactly for the others.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    codes = quantised.codes
+    probe = np.random.default_rng(20261203).standard_normal(codes.shape[1])
+    fingerprint = np.empty(len(rows), dtype=np.float64)
+    for start in range(0, len(rows), _CHUNK):  # bounded transient memory
+        part = rows[start:start + _CHUNK]
+        fingerprint[start:start + len(part)] = codes[part].astype(np.float64) @ probe
+    order = np.argsort(fingerprint, kind="stable")  # equal prints: first in ``rows`` first
+    ordered = fingerprint[order]
+    starts = np.r_[True, ordered[1:] != ordered[:-1]]
+    first = order[np.flatnonzero(starts)][np.cumsum(starts) - 1]
+    same = np.empty(len(rows), dtype=np.int64)
+    same[order] = first  # each row's candidate: the first row with its fingerprint
+    candidates = np.flatnonzero(same != np.arange(len(rows)))
+    for start in range(0, len(candidates), _CHUNK):  # confirm: equal codes and equal floats
+        part = candidates[start:start + _CHUNK]
+        a, b = rows[part], rows[same[part]]
+        equal = np.all(codes[a] == codes[b], axis=1) & \
+            np.all(read_rows(matrix, a) == read_rows(matrix, b), axis=1)
+        same[part[~equal]] = part[~equal]
+    kept = np.flatnonzero(same == np.arange(len(rows)))
+    position = np.full(len(matrix), -1, dtype=np.int64)
+    position[rows] = np.searchsorted(kept, same)
+    table = QuantisedMatrix(np.ascontiguousarray(codes[rows[kept]]), quantised.mean,
+                            quantised.step)
+    return table, position
+
+
+def release(array: np.ndarray) -> None:
+    """Give back the pages of the file mapping under ``array`` (its data stays in the page
+    cache): after a one-off pass over a mapped file, the process's RSS does not keep it."""
+    base: object = array
+    while base is not None:
+        mapping = getattr(base, "_mmap", None)
+        if isinstance(base, mmap.mmap):
+            mapping = base
+        if mapping is not None and hasattr(mmap, "MADV_DONTNEED"):
+            try:
+                mapping.madvise(mmap.MADV_DONTNEED)
+            except (OSError, ValueError):  # closed or not allowed: only memory is at stake
+                pass
+            return
+        base = getattr(base, "base", None)
 
 
 def _paths(matrix_path: Path) -> tuple[Path, Path]:

@@ -73,6 +73,9 @@ def test_the_dense_row_numbers_are_kept_for_the_matrix_and_the_rows_not_read_aga
         def save(self, name, version, table):
             self.kept[(name, version)] = table
 
+        def directory(self, name):
+            return tmp_path / "tables" / name
+
     tables, asked = _Tables(), []
 
     def rows():

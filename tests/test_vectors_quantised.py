@@ -164,3 +164,44 @@ def test_re_ranked_rows_leave_no_pages_of_the_matrix_mapped(tmp_path):
     if resident is None:
         return  # no /proc: the answers above are what can be checked
     assert resident < 1024, f"{resident} kB of the matrix stayed mapped"
+
+
+def test_the_scan_table_holds_each_used_vector_once_and_scores_like_the_whole_copy(tmp_path):
+    from types import SimpleNamespace
+
+    from policykg.kg.search.dense import DenseIndex
+
+    vectors = _clustered(3000, dim=96, seed=5)
+    vectors[2000:2500] = vectors[0:500]  # units of one sentence: the sentence's vector
+    vectors[2600:2700] = vectors[100:200]  # entities sharing vectors with sentences
+    matrix_path = tmp_path / "vectors-5ca11ab1e.npy"
+    np.save(matrix_path, vectors)
+    matrix = np.load(matrix_path, mmap_mode="r")
+    kinds = ["sentence"] * 2000 + ["unit"] * 600 + ["entity"] * 300 + ["document"] * 100
+    rows = [SimpleNamespace(kind=k, iri=f"{k}{i}") for i, k in enumerate(kinds)]
+    sentences = [f"sentence{i}" for i in range(2000)] + ["sentence-without-vector"]
+    corpus = SimpleNamespace(sentences=SimpleNamespace(iris=lambda: sentences),
+                             targets=[SimpleNamespace(iri=f"unit{i}") for i in range(2000, 2600)])
+    whole = DenseIndex(corpus, rows, matrix, quantised_beside(matrix, min_rows=1))
+    path = tmp_path / "tables" / "scan-v1-vectors-5ca11ab1e.npy"
+    table = DenseIndex(corpus, rows, matrix, quantised_beside(matrix, min_rows=1), table_at=path)
+    # 2,900 rows used (the documents' are not), 600 of them repeat a sentence's vector
+    assert len(table.quantised.codes) == 2300 and path.is_file()
+    again = DenseIndex(corpus, rows, matrix, quantised_beside(matrix, min_rows=1), table_at=path)
+    assert _mapped(again.quantised.codes)  # read back memory-mapped, not made again
+    entity_rows = np.array([2650, 2899, -1])
+    exact_index = DenseIndex(corpus, rows, matrix, quantised=False)
+    for q in _clustered(10, dim=96, seed=6):
+        pairs = zip(table.sentence_and_target(q), whole.sentence_and_target(q),
+                    exact_index.sentence_and_target(q))
+        for got, want, exact in pairs:
+            # the same int8 score, or the exact one where a vector shared with a row of another
+            # kind was re-scored for that kind
+            assert np.all(np.isclose(got, want, atol=1e-6) | np.isclose(got, exact, atol=1e-6))
+            top = np.argsort(-exact, kind="stable")[:10]
+            assert np.allclose(got[top], exact[top], atol=1e-6)  # the best: exact scores
+        assert np.allclose(again.entities(q, entity_rows), whole.entities(q, entity_rows),
+                           atol=1e-6)
+    path.write_bytes(b"damaged")  # a damaged table is made again
+    remade = DenseIndex(corpus, rows, matrix, quantised_beside(matrix, min_rows=1), table_at=path)
+    assert len(remade.quantised.codes) == 2300 and np.load(path).shape == (2300, 96)

@@ -12,17 +12,21 @@ are kept for the next caller with the same vector.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..quantised import QuantisedMatrix, quantised_beside, read_rows
+from ..files import atomic_write
+from ..quantised import QuantisedMatrix, distinct_rows, quantised_beside, read_rows, release
 from .tables import Corpus, SavedTables
 
-__all__ = ["DenseIndex", "RERANK", "rerank", "load_dense"]
+__all__ = ["DenseIndex", "RERANK", "rerank", "load_dense", "scan_table"]
 
 #: Layout of the saved row numbers (the matrix file's name is added to it).
 ROWS_VERSION = "dense rows v1"
+#: Layout of the saved table of distinct rows (its files are named after it and the matrix).
+TABLE_VERSION = "scan-v1"
 
 #: Rows of each kind (sentences, targets, entities) re-scored exactly after the int8 scan
 #: (recall@10 against the exact product on the corpus's 214,048 vectors: 1.0000 from 16 rows
@@ -32,17 +36,19 @@ RERANK = 64
 
 
 def rerank(approx: np.ndarray, matrix: np.ndarray, query: np.ndarray,
-           groups: list[np.ndarray], count: int = RERANK) -> np.ndarray:
-    """``approx`` with the best ``count`` rows of each group (arrays of row numbers)
-    replaced by their exact product with ``query`` (in place; returned)."""
+           groups: list[np.ndarray], count: int = RERANK,
+           row_of: np.ndarray | None = None) -> np.ndarray:
+    """``approx`` with the best ``count`` places of each group (arrays of places in it)
+    replaced by their exact product with ``query`` (in place; returned); ``row_of``: the
+    matrix row of each place (else its own)."""
     picks = []
     for rows in groups:
-        if len(rows) > count:
-            rows = rows[np.argpartition(-approx[rows], count - 1)[:count]]
+        if len(rows) > count:  # the best ``count`` (no negated copy of the scores)
+            rows = rows[np.argpartition(approx.take(rows), len(rows) - count)[-count:]]
         picks.append(rows)
     chosen = np.unique(np.concatenate(picks)) if picks else np.zeros(0, dtype=np.int64)
     if len(chosen):
-        approx[chosen] = read_rows(matrix, chosen) @ query
+        approx[chosen] = read_rows(matrix, chosen if row_of is None else row_of[chosen]) @ query
     return approx
 
 
@@ -50,10 +56,12 @@ def load_dense(corpus: Corpus, rows: Callable[[], Sequence[Any]], matrix: np.nda
                matrix_name: str, tables: SavedTables | None) -> "DenseIndex":
     """The dense index of ``corpus`` on ``matrix``; the row number of each sentence, target and
     entity is kept in ``tables`` for the matrix file ``matrix_name``, so that the vector rows
-    (``rows()``, 10⁵ records) are read only when that is missing."""
+    (``rows()``, 10⁵ records) are read only when that is missing; so is the int8 table of the
+    distinct rows scanned (:func:`scan_table`)."""
     version = f"{ROWS_VERSION} {matrix_name}"
     saved = tables.saved("search-dense", version) if tables is not None and matrix_name \
         else None
+    directory = tables.directory("dense") if tables is not None and matrix_name else None
     try:
         if saved is not None:
             numbers = (np.array(saved["sentences"], dtype=np.int64),
@@ -62,10 +70,11 @@ def load_dense(corpus: Corpus, rows: Callable[[], Sequence[Any]], matrix: np.nda
             if len(numbers[0]) == len(corpus.sentences) \
                     and len(numbers[1]) == len(corpus.targets) \
                     and all(-1 <= int(a.max(initial=-1)) < len(matrix) for a in numbers[:2]):
-                return DenseIndex(corpus, [], matrix, numbers=numbers)
+                return DenseIndex(corpus, [], matrix, numbers=numbers,
+                                  table_at=_table_path(directory, matrix_name))
     except (KeyError, TypeError, ValueError):  # a table of another layout: made again
         pass
-    dense = DenseIndex(corpus, rows(), matrix)
+    dense = DenseIndex(corpus, rows(), matrix, table_at=_table_path(directory, matrix_name))
     if tables is not None and matrix_name:
         tables.save("search-dense", version, {
             "sentences": dense.sentence_rows.tolist(), "targets": dense.target_rows.tolist(),
@@ -73,8 +82,59 @@ def load_dense(corpus: Corpus, rows: Callable[[], Sequence[Any]], matrix: np.nda
     return dense
 
 
+def _table_path(directory: Path | None, matrix_name: str) -> Path | None:
+    if directory is None or not matrix_name:
+        return None
+    stem = Path(matrix_name).name.removesuffix(".npy")
+    return directory / f"{TABLE_VERSION}-{stem}.npy"
+
+
+def scan_table(quantised: QuantisedMatrix, matrix: np.ndarray, rows: np.ndarray,
+               path: Path | None) -> tuple[QuantisedMatrix, np.ndarray]:
+    """The int8 codes of the distinct vectors among ``rows`` and each matrix row's position in
+    them (``kg.quantised.distinct_rows``): saved at ``path`` (the codes, memory-mapped when
+    read back, and beside them the positions), else made and saved there (other tables in
+    that directory, of older matrices, are deleted)."""
+    positions_path = path.with_name(path.name.removesuffix(".npy") + "-at.npy") if path \
+        else None
+    if path is not None and positions_path is not None:
+        try:
+            codes = np.asarray(np.load(path, mmap_mode="r"))
+            position = np.load(positions_path)
+            if codes.dtype == np.int8 and codes.ndim == 2 and \
+                    codes.shape[1] == quantised.codes.shape[1] and \
+                    position.shape == (len(matrix),) and \
+                    int(position.max(initial=-1)) < len(codes) and \
+                    np.array_equal(np.flatnonzero(position >= 0), np.sort(rows)):
+                return QuantisedMatrix(codes, quantised.mean, quantised.step), \
+                    position.astype(np.int64)
+        except (OSError, ValueError):  # missing or damaged: made again
+            pass
+    table, position = distinct_rows(quantised, matrix, rows)
+    release(quantised.codes)  # read once to make the table: not kept in this process's RSS
+    if path is None or positions_path is None:
+        return table, position
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob(f"{TABLE_VERSION}-*.npy"):
+            if old not in (path, positions_path):
+                old.unlink(missing_ok=True)
+        atomic_write(positions_path, lambda f: np.save(f, position.astype(np.int32)),
+                     fsync=False)
+        atomic_write(path, lambda f: np.save(f, table.codes), fsync=False)
+        codes = np.asarray(np.load(path, mmap_mode="r"))
+    except OSError:  # a read-only store: the table stays in memory
+        return table, position
+    return QuantisedMatrix(codes, quantised.mean, quantised.step), position
+
+
 class DenseIndex:
     """Rows of the vector matrix for the corpus's sentences, targets and entities.
+
+    Scores are held per *position*: a matrix row's place among the vectors scanned. An exact
+    product scans every row (position = row). The int8 scan reads the table of the distinct
+    vectors search uses (sentences first, then targets, then entities) when ``table_at``
+    names where it is saved, else the int8 copy of the whole matrix.
 
     Args:
         corpus: the corpus searched.
@@ -82,11 +142,13 @@ class DenseIndex:
         matrix: the vectors (memory-mapped).
         quantised: the int8 copy to scan; True: the saved one when the matrix is big enough.
         numbers: the row of each sentence and target (-1: none) and of each entity by IRI.
+        table_at: the file of the table of distinct rows (made there when missing).
     """
 
     def __init__(self, corpus: Corpus, rows: Sequence[Any], matrix: np.ndarray,
                  quantised: QuantisedMatrix | None | bool = True,
-                 numbers: tuple[np.ndarray, np.ndarray, dict[str, int]] | None = None):
+                 numbers: tuple[np.ndarray, np.ndarray, dict[str, int]] | None = None,
+                 table_at: Path | None = None):
         self._matrix = matrix
         if numbers is None:
             at: dict[tuple[str, str], int] = {}
@@ -99,18 +161,38 @@ class DenseIndex:
                 {iri: i for (kind, iri), i in at.items() if kind == "entity"})
         self.sentence_rows, self.target_rows, self.entity_row = numbers
         self.entity_rows = np.array(sorted(self.entity_row.values()), dtype=np.int64)
-        # True: the saved int8 copy when the matrix is big enough (made once); False: exact
-        self.quantised = quantised_beside(matrix) if quantised is True else (quantised or None)
-        self._groups = [np.unique(r[r >= 0]) for r in (self.sentence_rows, self.target_rows)] \
+        groups = [np.unique(r[r >= 0]) for r in (self.sentence_rows, self.target_rows)] \
             + [self.entity_rows]
+        # True: the saved int8 copy when the matrix is big enough (made once); False: exact
+        full = quantised_beside(matrix) if quantised is True else (quantised or None)
+        # the position of each matrix row among the vectors scanned (None: its own row)
+        self._position: np.ndarray | None = None
+        if full is not None and table_at is not None:
+            used = np.concatenate([groups[0], np.setdiff1d(groups[1], groups[0]),
+                                   np.setdiff1d(self.entity_rows, np.r_[groups[0], groups[1]])])
+            full, self._position = scan_table(full, matrix, used, table_at)
+        self.quantised = full
+        # the row read for each position (exact re-scoring); the positions of each kind
+        self._row_at = np.arange(len(matrix))
+        if self._position is not None:
+            self._row_at = np.zeros(len(full.codes), dtype=np.int64)
+            held = np.flatnonzero(self._position >= 0)
+            self._row_at[self._position[held]] = held
+        self._groups = [np.unique(self._at(g)) for g in groups]
         self._last: tuple[bytes, np.ndarray] = (b"", np.zeros(0, dtype=np.float32))
-        # (positions with a vector, their rows) of sentences and targets: a boolean mask over
-        # 155,000 sentences cost 5 ms a question
-        self._held = [(np.flatnonzero(r >= 0), r[r >= 0]) for r in (self.sentence_rows,
-                                                                     self.target_rows)]
+        # (places with a vector, their positions) of sentences and targets: a boolean mask
+        # over 155,000 sentences cost 5 ms a question
+        self._held = [(np.flatnonzero(r >= 0), self._at(r[r >= 0]))
+                      for r in (self.sentence_rows, self.target_rows)]
+        self._entity_at = self._at(self.entity_rows)
+
+    def _at(self, rows: np.ndarray) -> np.ndarray:
+        """The positions of matrix ``rows`` (all >= 0)."""
+        return rows if self._position is None else self._position[rows]
 
     def similarities(self, query_vec: np.ndarray) -> np.ndarray:
-        """Cosine similarity of ``query_vec`` with every stored vector (one product)."""
+        """Cosine similarity of ``query_vec`` with every vector scanned, by position (one
+        product)."""
         key, cached = query_vec.tobytes(), self._last  # one tuple: safe across threads
         if cached[0] == key:
             return cached[1]
@@ -118,7 +200,8 @@ class DenseIndex:
             sims = np.zeros(0, np.float32)
         elif self.quantised is not None:
             query = np.asarray(query_vec, dtype=np.float32)
-            sims = rerank(self.quantised.scores(query), self._matrix, query, self._groups)
+            sims = rerank(self.quantised.scores(query), self._matrix, query, self._groups,
+                          row_of=self._row_at)
         else:
             sims = np.asarray(self._matrix @ query_vec.astype(self._matrix.dtype),
                               dtype=np.float32)
@@ -130,6 +213,9 @@ class DenseIndex:
         sims = self.similarities(query_vec)
         out = []
         for rows, (at, held) in zip((self.sentence_rows, self.target_rows), self._held):
+            if len(at) == len(rows):  # every one has a vector: one gather (a third of the time)
+                out.append(sims.take(held))
+                continue
             values = np.zeros(len(rows), dtype=np.float32)
             values[at] = sims[held]
             out.append(values)
@@ -142,7 +228,8 @@ class DenseIndex:
         if not self.entity_row:
             return dense
         sims = self.similarities(query_vec)
-        mean = float(sims[self.entity_rows].mean())
-        span = float(sims[self.entity_rows].max()) - mean
-        raw = np.where(rows >= 0, sims[rows], 0.0) - mean
+        mine = sims[self._entity_at]
+        mean = float(mine.mean())
+        span = float(mine.max()) - mean
+        raw = np.where(rows >= 0, sims[self._at(np.where(rows >= 0, rows, 0))], 0.0) - mean
         return np.clip(raw, 0, None) / span if span > 0 else dense

@@ -19,7 +19,7 @@ from .tables import Corpus
 from .terms import TermCounts
 from .text import CJK, QueryTokenizer
 
-__all__ = ["Signals", "SignalSources", "Weights", "WEIGHTS", "weights_of", "fuse", "shown",
+__all__ = ["Signals", "SignalSources", "WordParts", "word_parts", "Weights", "WEIGHTS", "weights_of", "fuse", "shown",
            "W_BM25", "W_DENSE", "W_CONCEPT", "CUTOFF_RATIO", "MIN_SCORE"]
 
 
@@ -77,6 +77,9 @@ class Signals:
     target_weights: np.ndarray | None = None  # (3, n_t) of target_weights, made once a corpus
     # the English phrases of the question read through the dictionary, with their Chinese words
     translated: list[tuple[str, list[str]]] = field(default_factory=list)
+    # the word signals normalised for fusion, made while the question was being embedded
+    # (None: fuse makes them); they belong to the arrays above as they were then
+    words: "WordParts | None" = None
 
     def lexical(self) -> bool:
         """Whether some sentence or target holds a word of the question, a translation of one
@@ -137,6 +140,11 @@ class SignalSources:
             bm_t += EXPANSION_WEIGHT * self.bm25.target_scores(sorted(expansion), n_t)
         translated = self._translated(content, bm_s, bm_t) if not CJK.search(content) else []
         cc_s, cc_t = self._concept_scores(concepts, terms)
+        # normalised now, while the question may still be being embedded (about 1 ms on the
+        # corpus that would otherwise follow the vector); a restricted search zeroes scores
+        # afterwards, so it normalises them in fuse
+        words = word_parts(bm_s, bm_t, cc_s, cc_t, self.corpus.lift) \
+            if allowed_docs is None else None
         if callable(query_vec):
             query_vec = query_vec()
         if query_vec is not None:
@@ -146,7 +154,7 @@ class SignalSources:
         sig = Signals(bm_s, bm_t, dn_s, dn_t, cc_s, cc_t, lexical_t, self._direct(matches), None,
                       sorted(terms | {w for _, ws in translated for w in ws} | set(tokens),
                              key=len, reverse=True),
-                      self.target_types, self.unit_types, self.weights_t, translated)
+                      self.target_types, self.unit_types, self.weights_t, translated, words)
         if allowed_docs is not None:
             self._restrict(sig, allowed_docs)
         return sig
@@ -302,23 +310,39 @@ def fuse(sig: Signals, corpus: Corpus, method: str, rtype: str = "task"
     if method == "dense":
         return sig.dense_s, np.maximum(lift(sig.dense_s), sig.dense_t)
     ws = weights_of("sentence") if rtype == "sentence" else DEFAULT_WEIGHTS
+    words = sig.words or word_parts(sig.bm25_s, sig.bm25_t, sig.concept_s, sig.concept_t, lift)
     # the weighted sum accumulates in place: each full-size temporary costs a pass over
     # every sentence (155,000 on the corpus)
-    bm_s = norm_pos(sig.bm25_s)
-    sentence = ws.bm25 * bm_s
+    sentence = ws.bm25 * words.bm_s
     sentence += ws.dense * norm_dense(sig.dense_s)
-    if ws.concept:  # log1p(0) is 0: only the sentences holding a linked label change
-        held = np.flatnonzero(sig.concept_s)
-        cc_s = np.zeros_like(sig.concept_s)
-        cc_s[held] = np.log1p(sig.concept_s[held])
-        sentence += ws.concept * norm_pos(cc_s)
-    bm_t = norm_pos(0.5 * norm_pos(sig.bm25_t) + 0.5 * lift(bm_s))
+    if ws.concept:
+        sentence += ws.concept * words.cc_s
     dn_t = norm_dense(np.maximum(sig.dense_t, lift(sig.dense_s)))
-    cc_t = norm_pos(sig.concept_t)
     wt = sig.target_weights if sig.target_weights is not None \
         else target_weights(sig.target_types, sig.unit_types, len(corpus.targets))
-    target = wt[0] * bm_t + wt[1] * dn_t + wt[2] * cc_t
+    target = wt[0] * words.bm_t + wt[1] * dn_t + wt[2] * words.cc_t
     return sentence, target.astype(np.float32)
+
+
+@dataclass(frozen=True)
+class WordParts:
+    """The word signals of a question normalised for :func:`fuse`."""
+
+    bm_s: np.ndarray  # per sentence: BM25 over its maximum
+    cc_s: np.ndarray  # per sentence: log1p of the linked labels' occurrences, over its maximum
+    bm_t: np.ndarray  # per target: its own BM25 and its best sentence's, over their maximum
+    cc_t: np.ndarray  # per target: the concept score over its maximum
+
+
+def word_parts(bm25_s: np.ndarray, bm25_t: np.ndarray, concept_s: np.ndarray,
+               concept_t: np.ndarray, lift: Callable[[np.ndarray], np.ndarray]) -> WordParts:
+    """The word signals normalised: what fusion needs of them, whatever the weights."""
+    bm_s = norm_pos(bm25_s)
+    held = np.flatnonzero(concept_s)  # log1p(0) is 0: only the sentences holding a label
+    cc_s = np.zeros_like(concept_s)
+    cc_s[held] = np.log1p(concept_s[held])
+    return WordParts(bm_s, norm_pos(cc_s), norm_pos(0.5 * norm_pos(bm25_t) + 0.5 * lift(bm_s)),
+                     norm_pos(concept_t))
 
 
 def target_weights(target_types: np.ndarray | None, unit_types: tuple[str, ...],
