@@ -137,7 +137,7 @@ class KnowledgeGraph:
         if name == "search":
             from .search import save_search_table
 
-            save_search_table(self.store, self.tables)
+            save_search_table(self.store, self.tables, lambda: self.vectors)
         elif name == "graph":
             self.entity_graph()
         else:

@@ -254,11 +254,12 @@ def test_a_big_store_has_its_tables_read_by_a_child_process(seed_store, tmp_path
     import policykg.kg.cache as cache
     import policykg.kg.entity_graph as entity_graph
     from policykg.kg.search import bm25 as search_bm25
+    from policykg.kg.search import searcher as search_searcher
     from policykg.kg.search import tables as search_tables
 
     store = tmp_path / "store"
     shutil.copytree(seed_store, store)
-    for name in ("search", "graph", "bm25"):
+    for name in ("search", "graph", "bm25", "search-dense"):
         shutil.rmtree(store / name, ignore_errors=True)
     monkeypatch.setattr(cache, "CHILD_MIN_SENTENCES", 1)  # the seed counts as big
     built_here = []
@@ -269,6 +270,9 @@ def test_a_big_store_has_its_tables_read_by_a_child_process(seed_store, tmp_path
 
     monkeypatch.setattr(search_tables, "read_store", not_here)
     monkeypatch.setattr(entity_graph, "entity_graph", not_here)
+    real_load_dense = search_searcher.load_dense
+    monkeypatch.setattr(search_searcher, "load_dense",  # the vector rows are not read here
+                        lambda corpus, _rows, *args: real_load_dense(corpus, not_here, *args))
     with KnowledgeGraph.open({"store": str(store)}) as graph:  # held here, read there
         searcher = _searcher(graph, embedder)
         assert len(searcher.corpus.sentences) > 100 and searcher.corpus.targets
@@ -278,6 +282,8 @@ def test_a_big_store_has_its_tables_read_by_a_child_process(seed_store, tmp_path
     assert len(list((store / "search").glob("*.json"))) == 1
     assert len(list((store / "graph").glob("*.json"))) == 1
     assert not built_here and len(list((store / "bm25").glob("*/done"))) == 1  # by the child
+    # and the dense index's row numbers, for the store's vectors (the child loads its model)
+    assert len(list((store / "search-dense").glob("*.json"))) == 1
 
 
 def test_term_counts_in_sentences_and_targets_match_str_count(kg, monkeypatch, embedder):

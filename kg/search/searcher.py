@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from ..errors import SearchError
+from ..errors import PolicyKGError, SearchError
 from ..filters import DocumentFilter
 from .bm25 import Bm25, cache_key, load_or_build
 from .bridge import Bridge, load_or_build as load_bridge
@@ -48,12 +48,21 @@ def _read_parts(store: Any, tables: SavedTables | None
     return corpus, lexicon, tokenizer, bm25
 
 
-def save_search_table(store: Any, tables: SavedTables) -> None:
+def save_search_table(store: Any, tables: SavedTables,
+                      vectors: Callable[[], Any] | None = None) -> None:
     """Read what search needs from ``store`` and save it, its BM25 indexes and its English
-    bridge in ``tables``: what a :class:`Searcher` does when it finds them not saved (a child
+    bridge in ``tables``, and with the vector index ``vectors()`` (``rows``, ``matrix``,
+    ``matrix_name``) the row of each sentence, target and entity and the int8 table of the
+    vectors scanned: what a :class:`Searcher` does when it finds them not saved (a child
     process calls this)."""
     corpus, _, tokenizer, bm25 = _read_parts(store, tables)
     _bridge(corpus, tokenizer, bm25, tables)
+    try:
+        index = vectors() if vectors is not None else None
+    except PolicyKGError:  # the store's model does not load here: the first search makes them
+        index = None
+    if index is not None and len(index.matrix):
+        load_dense(corpus, lambda: index.rows, index.matrix, index.matrix_name, tables)
 
 
 _EMBEDDING: ThreadPoolExecutor | None = None
