@@ -84,7 +84,9 @@ def _get(url: str, timeout: float = 600) -> bytes:
 
 
 #: Directories of tables saved beside a store by the first search and graph view.
-SAVED_TABLES = ("search", "graph", "bm25", "bridge", "entities", "documents", "topics")
+SAVED_TABLES = ("search", "search-dense", "search-duties", "search-lexicon", "graph", "bm25",
+                "bridge", "dense", "terms", "tokenizer", "noanswer", "entities", "documents",
+                "topics")
 
 
 def _snapshot(store: Path) -> dict[str, float]:
@@ -104,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pages-entities", default="国务院,上海,海关,上海市人民政府",
                     help="entities whose pages --pages measures (comma-separated names)")
     ap.add_argument("--cold", action="store_true",
-                    help="first remove the tables saved beside the store (search, graph, bm25, entities, documents), "
+                    help="first remove the tables saved beside the store (search, graph, "
+                         "BM25, the scan table, term indexes, entities, documents …), "
                          "so the first search and graph view read the store")
     args = ap.parse_args(argv)
     store = Path(args.store)
