@@ -217,8 +217,9 @@ def distinct_rows(quantised: QuantisedMatrix, matrix: np.ndarray, rows: np.ndarr
 
 
 def release(array: np.ndarray) -> None:
-    """Give back the pages of the file mapping under ``array`` (its data stays in the page
-    cache): after a one-off pass over a mapped file, the process's RSS does not keep it."""
+    """Give back the pages of the read-only file mapping under ``array`` (its data stays in
+    the page cache): after a one-off pass over a mapped file, the process's RSS does not keep
+    it. (Not for a writable private mapping: its changes would be dropped.)"""
     base: object = array
     while base is not None:
         mapping = getattr(base, "_mmap", None)

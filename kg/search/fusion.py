@@ -19,8 +19,9 @@ from .tables import Corpus
 from .terms import TermCounts
 from .text import CJK, QueryTokenizer
 
-__all__ = ["Signals", "SignalSources", "WordParts", "word_parts", "Weights", "WEIGHTS", "weights_of", "fuse", "shown",
-           "W_BM25", "W_DENSE", "W_CONCEPT", "CUTOFF_RATIO", "MIN_SCORE"]
+__all__ = ["Signals", "SignalSources", "WordParts", "word_parts", "Weights", "WEIGHTS",
+           "weights_of", "fuse", "shown", "W_BM25", "W_DENSE", "W_CONCEPT", "CUTOFF_RATIO",
+           "MIN_SCORE"]
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class Signals:
     translated: list[tuple[str, list[str]]] = field(default_factory=list)
     # the word signals normalised for fusion, made while the question was being embedded
     # (None: fuse makes them); they belong to the arrays above as they were then
-    words: "WordParts | None" = None
+    words: WordParts | None = None
 
     def lexical(self) -> bool:
         """Whether some sentence or target holds a word of the question, a translation of one
