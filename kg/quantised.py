@@ -190,6 +190,10 @@ def distinct_rows(quantised: QuantisedMatrix, matrix: np.ndarray, rows: np.ndarr
     """
     rows = np.asarray(rows, dtype=np.int64)
     codes = quantised.codes
+    if not len(rows):
+        empty = np.zeros((0, codes.shape[1]), dtype=np.int8)
+        return QuantisedMatrix(empty, quantised.mean, quantised.step), \
+            np.full(len(matrix), -1, dtype=np.int64)
     probe = np.random.default_rng(20261203).standard_normal(codes.shape[1])
     fingerprint = np.empty(len(rows), dtype=np.float64)
     for start in range(0, len(rows), _CHUNK):  # bounded transient memory

@@ -205,3 +205,18 @@ def test_the_scan_table_holds_each_used_vector_once_and_scores_like_the_whole_co
     path.write_bytes(b"damaged")  # a damaged table is made again
     remade = DenseIndex(corpus, rows, matrix, quantised_beside(matrix, min_rows=1), table_at=path)
     assert len(remade.quantised.codes) == 2300 and np.load(path).shape == (2300, 96)
+
+
+def test_distinct_rows_of_nothing_and_of_near_equal_vectors():
+    from policykg.kg.quantised import distinct_rows
+
+    matrix = _clustered(100)
+    matrix[50] = matrix[10]  # equal: one place
+    matrix[60] = matrix[11] + 1e-7  # the same codes, other floats: places of their own
+    quant = QuantisedMatrix.of(matrix)
+    table, position = distinct_rows(quant, matrix, np.array([], dtype=np.int64))
+    assert table.codes.shape == (0, matrix.shape[1]) and (position == -1).all()
+    table, position = distinct_rows(quant, matrix, np.arange(100))
+    assert len(table.codes) == 99 and position[50] == position[10] == 10
+    assert np.array_equal(quant.codes[60], quant.codes[11]) and position[60] != position[11]
+    assert np.array_equal(table.codes[position], quant.codes)
