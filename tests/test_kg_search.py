@@ -544,3 +544,33 @@ def test_a_term_ending_in_a_facet_word_is_searched_whole(kg):
     result = kg.search("竞争力指标", type="sentence", all_matches=True, k=50)
     assert result.facets == ("targets",) and result.results
     assert all("竞争力指标" in h.evidence[0].text for h in result.results)
+
+
+def test_a_name_without_its_generic_last_word_links_the_entity_not_a_topic_listing_it():
+    from policykg.kg.search.linking import Lexicon
+    from policykg.kg.search.tables import Entity
+
+    topics = {"urn:topic/opening-up": {"pref": {"对外开放", "opening-up"},
+                                       "alt": {"一带一路", "Belt and Road", "外资"}}}
+    entities = {"urn:e/一带一路": Entity("urn:e/一带一路", "一带一路", "Programme",
+                                        {"“一带一路”", "Belt and Road Initiative"})}
+    lexicon = Lexicon(topics, entities)
+    for question in ("Belt and Road", "which projects of the Belt and Road Initiative"):
+        linked = {lexicon.concepts[i].iri for i, _, _ in lexicon.matches(question)}
+        assert linked == {"urn:e/一带一路"}, question
+    # embedded with the entity's name in words, not the quoted form
+    assert lexicon.dense_text("Belt and Road", lexicon.matches("Belt and Road")) == \
+        "Belt and Road 一带一路"
+    # the topic's own labels still link to it
+    assert {lexicon.concepts[i].iri for i, _, _ in lexicon.matches("opening-up")} == \
+        {"urn:topic/opening-up"}
+
+
+def test_an_intent_question_drops_its_linking_verb_and_article():
+    from policykg.kg.search.intent import intent
+
+    assert intent("which sentences mention the Belt and Road?") == \
+        ("sentence", None, "belt and road?")
+    assert intent("which tasks involve aviation?")[2] == "aviation?"
+    assert intent("elderly care") == (None, None, "elderly care")  # no intent: as written
+    assert intent("哪些任务涉及养老？")[2] == "涉及养老?"

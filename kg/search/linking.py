@@ -6,6 +6,7 @@ normalised words ("historic neighbourhoods" meets "historic neighborhood").
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -30,7 +31,33 @@ class Concept:
 
 #: Layout of a saved :class:`Lexicon` (the bundled topic scheme's hash is added to it): change it
 #: with the layout or with the way labels are normalised (``nfkc``, ``en_key``).
-LEXICON_VERSION = "lexicon v1"
+LEXICON_VERSION = "lexicon v2"
+
+#: Last words an English name may go without and still name the same thing ("the Belt and Road"
+#: for the Belt and Road Initiative, "Rural Revitalization" for the … Strategy): what a name
+#: calls itself, not what it is about.
+GENERIC_HEADS = frozenset({"initiative", "strategy", "programme", "program", "project", "plan",
+                           "campaign"})
+
+
+_MARKS = re.compile(r"[\u3000-\u303f\uff00-\uff0f\u2018-\u201f\"'()\[\]《》]")
+
+
+def _without_generic_head(names: Iterable[str]) -> list[str]:
+    """The English ``names`` ending in a :data:`GENERIC_HEADS` word, without it, when at least
+    two words are left.
+
+    >>> _without_generic_head(["Belt and Road Initiative", "Plan", "Healthy Plan", "一带一路"])
+    ['belt and road']
+    """
+    out = []
+    for name in names:
+        if not name or CJK.search(name):
+            continue
+        words = EN_TOKEN.findall(nfkc(name))
+        if len(words) >= 3 and en_key(words[-1]) in GENERIC_HEADS:
+            out.append(" ".join(words[:-1]))
+    return out
 
 
 def load_lexicon(store: Any, tables: SavedTables | None,
@@ -92,6 +119,9 @@ class Lexicon:
         for iri in sorted(entities):
             ent = entities[iri]
             index = self._add(surfaces, iri, {ent.label, *ent.aliases}, set(), False)
+            if index is not None:  # "Belt and Road" names the Belt and Road Initiative
+                surfaces.extend((short, index, True) for short in _without_generic_head(
+                    {ent.label, *ent.aliases}))
             for name in sorted(ent.pinyin) if index is not None else ():
                 words = EN_TOKEN.findall(nfkc(name))
                 if len(words) >= 2 and len(words[0]) >= 4:
@@ -189,12 +219,19 @@ class Lexicon:
             if any(s <= start and end <= e and (e - s) > (end - start) for s, e in kept):
                 continue
             kept.append((start, end))
-            out.extend((index, lowered[start:end], pref) for index, pref in concepts)
+            out.extend((index, lowered[start:end], pref) for index, pref in self._named(concepts))
         for m in EN_TOKEN.finditer(lowered) if self._partial else ():
             found = self._partial.get(en_key(m.group()))
             if found and not any(s <= m.start() and m.end() <= e for s, e in kept):
                 out.extend((index, m.group(), pref) for index, pref in found)
         return out
+
+    def _named(self, concepts: list[tuple[int, bool]]) -> list[tuple[int, bool]]:
+        """The concepts one span links to; when it is an entity's name, without the topics it is
+        only an alternative label of (一带一路 the initiative, not 对外开放 the topic listing it)."""
+        if not any(pref and not self.concepts[i].is_topic for i, pref in concepts):
+            return concepts
+        return [(i, pref) for i, pref in concepts if pref or not self.concepts[i].is_topic]
 
     def _zh_spans(self, lowered: str) -> list[tuple[int, int, list[tuple[int, bool]]]]:
         spans = []
@@ -230,6 +267,9 @@ class Lexicon:
         for index, surface, _ in matches:
             if not CJK.search(surface):
                 names = self.concepts[index].names_zh or self.concepts[index].zh_terms[:1]
+                # a name in quotes ("“一带一路”") drew the question towards sentences of quote
+                # marks alone: a name of words only, when there is one
+                names = sorted(names, key=lambda n: bool(_MARKS.search(n)))
                 extra.extend(n for n in names[:1] if n not in extra)
         return f"{content} {' '.join(extra)}" if extra else content
 
