@@ -220,3 +220,24 @@ def test_distinct_rows_of_nothing_and_of_near_equal_vectors():
     assert len(table.codes) == 99 and position[50] == position[10] == 10
     assert np.array_equal(quant.codes[60], quant.codes[11]) and position[60] != position[11]
     assert np.array_equal(table.codes[position], quant.codes)
+
+
+def test_sentences_without_words_take_the_mean_similarity():
+    from types import SimpleNamespace
+
+    from policykg.kg.search.dense import DenseIndex, blank_sentences
+
+    texts = ["深化共建一带一路务实合作。", "2019年", "”。", "总则", "1", "Page size: A4"]
+    sentences = SimpleNamespace(iris=lambda: [f"s{i}" for i in range(len(texts))],
+                                texts=lambda: texts)
+    assert blank_sentences(sentences).tolist() == [1, 2, 4]
+    matrix = _clustered(len(texts), dim=32)
+    rows = [SimpleNamespace(kind="sentence", iri=f"s{i}") for i in range(len(texts))]
+    corpus = SimpleNamespace(sentences=sentences, targets=[])
+    index = DenseIndex(corpus, rows, matrix, quantised=False)
+    query = matrix[2]  # the very vector of the quote marks
+    dense_s, _ = index.sentence_and_target(query)
+    exact = matrix @ query
+    assert np.allclose(dense_s[[0, 3, 5]], exact[[0, 3, 5]])
+    assert np.allclose(dense_s[[1, 2, 4]], dense_s.mean(), atol=0.02)
+    assert int(np.argmax(dense_s)) != 2  # it no longer comes first

@@ -12,6 +12,7 @@ are kept for the next caller with the same vector.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -21,10 +22,10 @@ from ..files import atomic_write
 from ..quantised import QuantisedMatrix, distinct_rows, quantised_beside, read_rows, release
 from .tables import Corpus, SavedTables
 
-__all__ = ["DenseIndex", "RERANK", "rerank", "load_dense", "scan_table"]
+__all__ = ["DenseIndex", "RERANK", "rerank", "load_dense", "scan_table", "blank_sentences"]
 
 #: Layout of the saved row numbers (the matrix file's name is added to it).
-ROWS_VERSION = "dense rows v1"
+ROWS_VERSION = "dense rows v2"
 #: Layout of the saved table of distinct rows (its files are named after it and the matrix).
 TABLE_VERSION = "scan-v1"
 
@@ -71,14 +72,15 @@ def load_dense(corpus: Corpus, rows: Callable[[], Sequence[Any]], matrix: np.nda
                     and len(numbers[1]) == len(corpus.targets) \
                     and all(-1 <= int(a.max(initial=-1)) < len(matrix) for a in numbers[:2]):
                 return DenseIndex(corpus, [], matrix, numbers=numbers,
-                                  table_at=_table_path(directory, matrix_name))
+                                  table_at=_table_path(directory, matrix_name),
+                                  blank=np.array(saved["blank"], dtype=np.int64))
     except (KeyError, TypeError, ValueError):  # a table of another layout: made again
         pass
     dense = DenseIndex(corpus, rows(), matrix, table_at=_table_path(directory, matrix_name))
     if tables is not None and matrix_name:
         tables.save("search-dense", version, {
             "sentences": dense.sentence_rows.tolist(), "targets": dense.target_rows.tolist(),
-            "entities": sorted(dense.entity_row.items())})
+            "entities": sorted(dense.entity_row.items()), "blank": dense.blank.tolist()})
     return dense
 
 
@@ -128,6 +130,22 @@ def scan_table(quantised: QuantisedMatrix, matrix: np.ndarray, rows: np.ndarray,
     return QuantisedMatrix(codes, quantised.mean, quantised.step), position
 
 
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def blank_sentences(sentences: Any) -> np.ndarray:
+    """The sentences with fewer than two Chinese characters and fewer than two English words
+    (numbers, years, quote marks left alone by the splitter, "附："): nothing a question can
+    mean. ``sentences`` without ``texts()`` have none."""
+    texts = getattr(sentences, "texts", None)
+    if texts is None:
+        return np.zeros(0, dtype=np.int64)
+    return np.array([i for i, text in enumerate(texts())
+                     if len(_HAN.findall(text)) < 2 and len(_LATIN_WORD.findall(text)) < 2],
+                    dtype=np.int64)
+
+
 class DenseIndex:
     """Rows of the vector matrix for the corpus's sentences, targets and entities.
 
@@ -143,13 +161,17 @@ class DenseIndex:
         quantised: the int8 copy to scan; True: the saved one when the matrix is big enough.
         numbers: the row of each sentence and target (-1: none) and of each entity by IRI.
         table_at: the file of the table of distinct rows (made there when missing).
+        blank: the sentences without words (:func:`blank_sentences`), else read from the corpus.
     """
 
     def __init__(self, corpus: Corpus, rows: Sequence[Any], matrix: np.ndarray,
                  quantised: QuantisedMatrix | None | bool = True,
                  numbers: tuple[np.ndarray, np.ndarray, dict[str, int]] | None = None,
-                 table_at: Path | None = None):
+                 table_at: Path | None = None, blank: np.ndarray | None = None):
         self._matrix = matrix
+        # sentences of no words ("2019年", "”。", "1"): their vectors sit close to every question
+        # (the corpus has 715), so they take the mean similarity instead of their own
+        self.blank = blank if blank is not None else blank_sentences(corpus.sentences)
         if numbers is None:
             at: dict[tuple[str, str], int] = {}
             for i, row in enumerate(rows):
@@ -219,6 +241,8 @@ class DenseIndex:
             values = np.zeros(len(rows), dtype=np.float32)
             values[at] = sims[held]
             out.append(values)
+        if len(self.blank) and len(out[0]):
+            out[0][self.blank] = out[0].mean()
         return out[0], out[1]
 
     def entities(self, query_vec: np.ndarray, rows: np.ndarray) -> np.ndarray:
