@@ -21,6 +21,7 @@ import numpy as np
 from ..files import atomic_write
 from ..quantised import QuantisedMatrix, distinct_rows, quantised_beside, read_rows, release
 from .tables import Corpus, SavedTables
+from .text import CJK
 
 __all__ = ["DenseIndex", "RERANK", "rerank", "load_dense", "scan_table", "blank_sentences"]
 
@@ -91,18 +92,21 @@ def _table_path(directory: Path | None, matrix_name: str) -> Path | None:
     return directory / f"{TABLE_VERSION}-{stem}.npy"
 
 
+def _positions_path(path: Path) -> Path:
+    """The file of the positions beside the table's codes at ``path``."""
+    return path.with_name(path.name.removesuffix(".npy") + "-at.npy")
+
+
 def scan_table(quantised: QuantisedMatrix, matrix: np.ndarray, rows: np.ndarray,
                path: Path | None) -> tuple[QuantisedMatrix, np.ndarray]:
     """The int8 codes of the distinct vectors among ``rows`` and each matrix row's position in
     them (``kg.quantised.distinct_rows``): saved at ``path`` (the codes, memory-mapped when
     read back, and beside them the positions), else made and saved there (other tables in
     that directory, of older matrices, are deleted)."""
-    positions_path = path.with_name(path.name.removesuffix(".npy") + "-at.npy") if path \
-        else None
-    if path is not None and positions_path is not None:
+    if path is not None:
         try:
             codes = np.asarray(np.load(path, mmap_mode="r"))
-            position = np.load(positions_path)
+            position = np.load(_positions_path(path))
             if codes.dtype == np.int8 and codes.ndim == 2 and \
                     codes.shape[1] == quantised.codes.shape[1] and \
                     position.shape == (len(matrix),) and \
@@ -114,8 +118,9 @@ def scan_table(quantised: QuantisedMatrix, matrix: np.ndarray, rows: np.ndarray,
             pass
     table, position = distinct_rows(quantised, matrix, rows)
     release(quantised.codes)  # read once to make the table: not kept in this process's RSS
-    if path is None or positions_path is None:
+    if path is None:
         return table, position
+    positions_path = _positions_path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         for old in path.parent.glob(f"{TABLE_VERSION}-*.npy"):
@@ -130,7 +135,6 @@ def scan_table(quantised: QuantisedMatrix, matrix: np.ndarray, rows: np.ndarray,
     return QuantisedMatrix(codes, quantised.mean, quantised.step), position
 
 
-_HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 
 
@@ -142,7 +146,7 @@ def blank_sentences(sentences: Any) -> np.ndarray:
     if texts is None:
         return np.zeros(0, dtype=np.int64)
     return np.array([i for i, text in enumerate(texts())
-                     if len(_HAN.findall(text)) < 2 and len(_LATIN_WORD.findall(text)) < 2],
+                     if len(CJK.findall(text)) < 2 and len(_LATIN_WORD.findall(text)) < 2],
                     dtype=np.int64)
 
 

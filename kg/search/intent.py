@@ -24,9 +24,11 @@ INTENTS: tuple[tuple[str, str, str | None], ...] = (
 )
 
 
-_ARTICLE = re.compile(r"^((mention(s|ed|ing)?|involv(e|es|ed|ing)|contain(s|ing)?|refer(s|ring)?\s+to"
-                      r"|talk(s|ing)?\s+about|deal(s|ing)?\s+with|discuss(es|ing)?|concern(s|ing)?"
-                      r"|about|regarding|on)\s+)?((the|a|an)\s+)?(?=\w)")
+# the linking verb and article an intent leaves in front ("… mention the …")
+_LEADING_WORDS = re.compile(r"^((mention(s|ed|ing)?|involv(e|es|ed|ing)|contain(s|ing)?"
+                            r"|refer(s|ring)?\s+to|talk(s|ing)?\s+about|deal(s|ing)?\s+with"
+                            r"|discuss(es|ing)?|concern(s|ing)?"
+                            r"|about|regarding|on)\s+)?((the|a|an)\s+)?(?=\w)")
 
 
 def intent(text: str) -> tuple[str | None, str | None, str]:
@@ -46,7 +48,7 @@ def intent(text: str) -> tuple[str | None, str | None, str]:
             rest = (lowered[:match.start()] + " " + lowered[match.end():]).strip()
             # "which sentences mention the Belt and Road": the verb and article left at the front
             # moved the small model's vector from 一带一路 to chapter headings
-            return rtype, etype, _ARTICLE.sub("", rest, count=1)
+            return rtype, etype, _LEADING_WORDS.sub("", rest, count=1)
     return None, None, lowered
 
 
