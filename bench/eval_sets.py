@@ -490,7 +490,8 @@ def judged_refused(r: dict, rule: dict[str, float]) -> bool:
     return "known" in r and noanswer.refuses(r["known"], r["gap"], r["probe"],
                                              r.get("chinese", 0.0),
                                              lexical=r.get("lexical", True),
-                                             figure=r.get("figure"), **rule)
+                                             figure=r.get("figure"),
+                                             absent=bool(r.get("absent")), **rule)
 
 
 def with_no_answer(records: list[dict], **params: float) -> list[dict]:

@@ -574,3 +574,16 @@ def test_an_intent_question_drops_its_linking_verb_and_article():
     assert intent("which tasks involve aviation?")[2] == "aviation?"
     assert intent("elderly care") == (None, None, "elderly care")  # no intent: as written
     assert intent("哪些任务涉及养老？")[2] == "涉及养老?"
+
+
+def test_quotes_ask_for_the_phrase_only_when_little_else_is_asked():
+    from policykg.kg.search.literal import literal_phrases
+    from policykg.kg.search.text import QueryTokenizer
+
+    tokenizer = QueryTokenizer()
+    assert literal_phrases("哪些句子提到“航空服务”？", tokenizer) == [["航空服务"]]
+    assert literal_phrases('which sentences mention "Belt and Road"?', tokenizer)[0] \
+        == ["Belt and Road"]
+    # a term quoted as a matter of style inside a long question: the question as a whole
+    long = "“十三五”期间我国在载人航天、探月等领域取得了哪些重大科技成果？"
+    assert ["十三五"] not in literal_phrases(long, tokenizer)

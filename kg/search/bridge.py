@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterator, Mapping
 import numpy as np
 
 from ..files import atomic_write_bytes
+from .names import NameTable, build as build_names
 from .text import CJK, EN_STOP, en_key
 
 __all__ = ["Bridge", "load_or_build", "dictionary_version"]
@@ -31,7 +32,7 @@ MAX_CANDIDATES = 4
 #: Longest English phrase looked up, in words.
 MAX_PHRASE = 3
 #: The saved table's layout (a saved table of another layout is made again).
-LAYOUT = 3
+LAYOUT = 5
 # glosses that describe a headword instead of translating it
 _SKIP = ("variant of", "old variant", "see ", "cl:", "surname", "abbr", "used in",
          "japanese variant", "erhua", "also written", "also pr", "pr.", "lit.", "fig.")
@@ -101,9 +102,18 @@ class Bridge:
 
     ``phrases`` keeps each key's translations as compact JSON text (``{"鲟鱼":["鲟鱼"]}``),
     read by :meth:`translations` when a question uses the key: as nested dicts and lists the
-    corpus store's table held 35 MB of a server's memory, as text a third of that."""
+    corpus store's table held 35 MB of a server's memory, as text a third of that.
+    ``names`` tells which proper names the store knows (:mod:`.names`)."""
 
     phrases: Mapping[str, str | dict[str, list[str]]]  # (or the translations themselves)
+    names: NameTable | None = None
+
+    def absent_names(self, question: str, linked: str, vocabulary: Any) -> list[str]:
+        """The proper names of English ``question`` the store never mentions (none without
+        the dictionary); ``linked``: the surfaces of the labels it links to."""
+        if self.names is None:
+            return []
+        return self.names.absent_names(question, linked, vocabulary)
 
     def translations(self, key: str) -> dict[str, list[str]] | None:
         """The translations of phrase ``key`` with their search tokens (``None``: none)."""
@@ -172,7 +182,7 @@ def build(vocabulary: Any, tokens: Callable[[str], list[str]]) -> Bridge:
                 kept[word] = parts
         if 0 < len(kept) <= MAX_CANDIDATES:
             phrases[key] = json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
-    return Bridge(phrases)
+    return Bridge(phrases, build_names(vocabulary, tokens, vocabulary))
 
 
 def load_or_build(vocabulary: Any, tokens: Callable[[str], list[str]], key: str,
@@ -187,9 +197,10 @@ def load_or_build(vocabulary: Any, tokens: Callable[[str], list[str]], key: str,
         try:
             saved = json.loads(path.read_bytes())
             if saved.get("dictionary") == version and saved.get("layout") == LAYOUT \
-                    and isinstance(saved.get("phrases"), dict):
-                return Bridge(saved["phrases"])
-        except (OSError, ValueError):  # damaged: built again
+                    and isinstance(saved.get("phrases"), dict) \
+                    and isinstance(saved.get("names"), dict):
+                return Bridge(saved["phrases"], NameTable.from_json(saved["names"]))
+        except (OSError, ValueError, KeyError, TypeError):  # damaged: built again
             pass
     bridge = build(vocabulary, tokens)
     if path is not None:
@@ -197,7 +208,8 @@ def load_or_build(vocabulary: Any, tokens: Callable[[str], list[str]], key: str,
             path.parent.mkdir(parents=True, exist_ok=True)
             for old in path.parent.glob("bridge-*.json"):
                 old.unlink(missing_ok=True)
-            data = {"dictionary": version, "layout": LAYOUT, "phrases": bridge.phrases}
+            data = {"dictionary": version, "layout": LAYOUT, "phrases": bridge.phrases,
+                    "names": bridge.names.to_json() if bridge.names is not None else None}
             atomic_write_bytes(path, json.dumps(data, ensure_ascii=False).encode("utf-8"),
                                fsync=False)
         except OSError:

@@ -2,9 +2,9 @@
 
 A question that occurs in the text as written (a term, a name, a quoted phrase)
 is answered completely: ranking decides the order, never whether a verbatim
-occurrence is shown. The phrases are the quoted parts of the question if any,
-else the question without its intent words, else its runs of content words
-(all of them must occur).
+occurrence is shown. The phrases are the quoted parts of the question if any
+and it asks little else, else the question without its intent words, else its runs of content
+words (all of them must occur).
 """
 from __future__ import annotations
 
@@ -44,7 +44,10 @@ def literal_phrases(text: str, tokenizer: QueryTokenizer) -> list[list[str]]:
     [['航空服务']]
     """
     quoted = [q.strip() for q in _QUOTED.findall(unicodedata.normalize("NFKC", text))]
-    if quoted:
+    # Chinese quotes a term inside a long question as a matter of style (“十三五”期间…取得了哪些
+    # 成果): the quotes ask for the phrase only when little else is asked beside it
+    rest = _QUOTED.sub(" ", _without_intent(text))
+    if quoted and (tokenizer is None or len(tokenizer.content_runs(rest)) <= 1):
         return [[q for q in quoted if q]]
     whole = _without_intent(text).strip(_EDGE)
     out = [[whole]] if len(whole) >= 2 else []

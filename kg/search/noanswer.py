@@ -24,7 +24,9 @@ words written in Chinese characters). One or two content words (电影, 老人, 
 "garbage classification") are a topic probe, answered by the nearest meaning, never refused;
 a question found verbatim in the text never reaches this rule. A question that nothing in the
 store matches by its words (no word, dictionary translation or linked label in any sentence or
-unit) is refused whatever its known share when its gap is below :data:`GAP_UNMATCHED`.
+unit) is refused whatever its known share when its gap is below :data:`GAP_UNMATCHED`; so is
+one whose names the store never mentions ("minimum wage in California", 周杰伦演唱会门票:
+:mod:`.names`), and the refusal says which names.
 
 **Figures**: a question asking for a figure ("how many", "how much", 多少, 几天, 什么时候 …)
 whose best :data:`FIGURE_HITS` answers hold no figure (a number with a unit, not a year or an
@@ -41,7 +43,7 @@ import io
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -59,10 +61,11 @@ __all__ = ["ANCHORS", "GAP_MIN", "GAP_MIN_ZH", "GAP_UNMATCHED", "KNOWN_MIN", "No
 KNOWN_MIN = 0.5
 #: … its best sentence at least this much closer (cosine) than the nearest everyday subject
 #: (for an English question; for a Chinese one GAP_MIN_ZH, in between by its Chinese share).
-GAP_MIN = 0.018
+GAP_MIN = 0.012
 GAP_MIN_ZH = 0.1
 #: A question no word of which (nor a translation, nor a linked label) occurs anywhere in the
-#: store, answered by meaning alone, is refused below this gap whatever its language.
+#: store, answered by meaning alone, or one naming only what the store never mentions
+#: (kg.search.names), is refused below this gap whatever its language.
 GAP_UNMATCHED = 0.1
 #: The gap of a store without sentence vectors (more than any cosine gap: never refused).
 NO_VECTORS_GAP = 1.0
@@ -118,19 +121,21 @@ class Support:
     chinese: float = 0.0  # share of the words (idf-weighted) written in Chinese characters
     lexical: bool = True  # some sentence or unit holds a word, translation or label of it
     figure: bool | None = None  # asks a figure: whether the best answers give one
+    absent: tuple[str, ...] = ()  # names in the question the store never mentions
 
     def to_json(self) -> dict[str, Any]:
         return {"words": self.words, "known": round(self.known, 4), "gap": round(self.gap, 4),
                 "probe": self.probe, "refused": self.refused, "cos": round(self.cos, 4),
                 "margin": round(self.margin, 4), "links": self.links,
                 "chinese": round(self.chinese, 4), "lexical": self.lexical,
-                "figure": self.figure}
+                "figure": self.figure, "absent": list(self.absent)}
 
 
 def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
             known_min: float = KNOWN_MIN, gap_min: float = GAP_MIN,
             gap_min_zh: float = GAP_MIN_ZH, lexical: bool = True,
-            gap_unmatched: float = GAP_UNMATCHED, figure: bool | None = None) -> bool:
+            gap_unmatched: float = GAP_UNMATCHED, figure: bool | None = None,
+            absent: bool = False) -> bool:
     """The rule: few known words and no sentence clearly closer than everyday subjects.
 
     How close is clearly closer depends on the question's language: the store's words are
@@ -138,8 +143,9 @@ def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
     ``gap_min_zh``), while an English one is known only through the labels it links to
     (``gap_min``); a mixed question is weighed by its ``chinese`` share. A question that
     nothing in the store matches by its words (not ``lexical``: no word, translation or linked
-    label anywhere) needs a gap of ``gap_unmatched``: its answer would rest on meaning alone.
-    A question asking for a figure that the best answers do not give (``figure`` False) is
+    label anywhere) needs a gap of ``gap_unmatched``: its answer would rest on meaning alone;
+    so does one naming something the store never mentions (``absent``: "Chicago", "Federal
+    Reserve"), whatever else it shares with the store. A question asking for a figure that the best answers do not give (``figure`` False) is
     refused.
 
     >>> refuses(0.0, 0.0, False), refuses(0.6, 0.0, False), refuses(0.0, 0.2, False)
@@ -150,12 +156,14 @@ def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
     (True, False)
     >>> refuses(0.3, 0.03, False, lexical=False), refuses(0.3, 0.03, True, lexical=False)
     (True, False)
+    >>> refuses(0.6, 0.05, False, absent=True), refuses(0.6, 0.05, False)
+    (True, False)
     """
     if probe:
         return False
     if figure is False:
         return True
-    if not lexical and gap < gap_unmatched:
+    if (not lexical or absent) and gap < gap_unmatched:
         return True
     limit = gap_min + min(max(chinese, 0.0), 1.0) * (gap_min_zh - gap_min)
     return known < known_min and gap < limit
@@ -194,10 +202,10 @@ class NoAnswer:
         self.sentences = max(1, int(scores.get("num_docs", len(self.corpus.sentences))))
 
     def judge(self, query: str, matches: list[Match], dense_s: np.ndarray,
-              vec: np.ndarray, lexical: bool = True) -> Support:
+              vec: np.ndarray, lexical: bool = True, absent: Sequence[str] = ()) -> Support:
         """The signals of ``query`` (its linked ``matches``, the sentences' cosines with
-        its vector ``vec``, whether anything in the store holds its words: ``lexical``) and
-        whether the rule refuses it."""
+        its vector ``vec``, whether anything in the store holds its words: ``lexical``, the
+        names in it the store never mentions: ``absent``) and whether the rule refuses it."""
         tokens = self.tokenizer.tokens(query)
         words = [t for t in tokens if not CJK.search(t) or len(t) >= 2]
         surfaces = " ".join(nfkc(surface) for _, surface, _ in matches)
@@ -219,9 +227,10 @@ class NoAnswer:
             gap = NO_VECTORS_GAP
         probe = 0 < len(tokens) <= PROBE_WORDS
         links = len({index for index, _, _ in matches})
-        refused = self.enabled and refuses(share, gap, probe, chinese, lexical=lexical)
+        refused = self.enabled and refuses(share, gap, probe, chinese, lexical=lexical,
+                                           absent=bool(absent))
         return Support(len(words), share, gap, probe, refused, cos, margin, links, chinese,
-                       lexical)
+                       lexical, absent=tuple(absent))
 
     def _idf(self, word: str) -> float:
         """BM25's idf of ``word`` over the sentences (a word no sentence has: the highest)."""
@@ -266,6 +275,9 @@ class NoAnswer:
         message = "没有可靠的答案 no good match: nothing in these documents answers this question"
         if support.figure is False:  # the subject is there, the number asked for is not
             message += " (其中没有所问的数字 the best passages give no such figure)"
+        elif support.absent:  # say which name the documents lack, so the user can rephrase
+            message += " (这些文件没有提到 these documents never mention: " \
+                + ", ".join(support.absent) + ")"
         if topics:
             message += "; 相近主题 closest topics: " + "; ".join(
                 f"{t.label} {t.label_en}".strip() for t in topics)

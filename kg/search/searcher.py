@@ -20,11 +20,12 @@ from .intent import asks, intent
 from .lifting import Lifter
 from .linking import Lexicon, Match, load_lexicon
 from .literal import LiteralMatches
+from .names import absent_chinese
 from .noanswer import NoAnswer
 from .results import Hit, SearchResult
 from .tables import Corpus, SavedTables, load_corpus
 from .terms import TermCounts
-from .text import QueryTokenizer, gibberish
+from .text import CJK, QueryTokenizer, gibberish, looks_like_code, nfkc
 
 __all__ = ["Searcher", "save_search_table", "MAX_QUERY_CHARS", "RESULT_TYPES"]
 
@@ -34,6 +35,9 @@ MAX_QUERY_CHARS = 1000
 RESULT_TYPES = ("task", "entity", "sentence", "document")
 #: Questions up to this long are looked for verbatim in a ranked answer (``total``).
 LITERAL_MAX_CHARS = 16
+#: The answer to a query that is code or markup, not a question (and not in the texts).
+CODE_MESSAGE = ("没有可靠的答案 no good match: 这是代码或标记，不是问题 the query looks like code or "
+                "markup, not a question")
 
 
 def _read_parts(store: Any, tables: SavedTables | None
@@ -119,10 +123,11 @@ class Searcher:
                                   embedder, tables.directory("noanswer") if tables else None)
 
     def prepare(self) -> None:
-        """Load what the first question would otherwise load: the query model, the term
-        indexes, the English bridge, the no-answer judge's anchors (110 passages to embed
-        once per store and model: seconds)."""
+        """Load what the first question would otherwise load: the query model, jieba's tags of
+        names, the term indexes, the English bridge (with its table of names), the no-answer
+        judge's anchors (110 passages to embed once per store and model: seconds)."""
         self.embedder.embed_queries(["warm-up"])
+        self.tokenizer.proper_names("上海")  # jieba's tags of names: 0.2 s to read
         self.counts.prepare()
         self.sources.bridge()
         self.no_answer.anchor_vectors()
@@ -203,6 +208,8 @@ class Searcher:
             return self._list(text, rtype, etype, allowed, k, offset)
         if not re.search(r"[\w\u3400-\u9fff]", query):
             return SearchResult(text, rtype, [], "the query has no words to search for")
+        if looks_like_code(question) and not self.literal.find(question):
+            return SearchResult(text, rtype, [], CODE_MESSAGE)
         concepts = list(dict.fromkeys(index for index, _, _ in matches))
         if not concepts and gibberish(query) and not self._any_bm25(query):
             return SearchResult(text, rtype, [], "the query has no known words")
@@ -224,7 +231,8 @@ class Searcher:
                 return SearchResult(text, rtype, hits, None if hits else "no more matches",
                                     "all", len(ranked), offset)
         support = None if literal is not None else \
-            self.no_answer.judge(query, matches, sig.dense_s, vec, sig.lexical())
+            self.no_answer.judge(query, matches, sig.dense_s, vec, sig.lexical(),
+                                 self._absent_names(text, matches))
         hits = [] if support is not None and support.refused else \
             self._ranked(rtype, etype, scores, sig, vec, concepts, k)
         support = self.no_answer.check_figures(support, text, hits)
@@ -273,6 +281,17 @@ class Searcher:
         page = items[offset:offset + max(k, LIST_PAGE)]
         return SearchResult(text, "task", page, None if page else f"no task assigned to {name}",
                             "assigned", len(items), offset, ("duties",))
+
+    def _absent_names(self, text: str, matches: list[Match]) -> list[str]:
+        """The proper names of ``text`` the store never mentions (kg.search.names)."""
+        linked = " ".join(nfkc(surface) for _, surface, _ in matches)
+        vocabulary = self.bm25.sentences.vocab_dict
+        if CJK.search(text):
+            return absent_chinese(self.tokenizer.proper_names(text), linked, vocabulary,
+                                  self.tokenizer.tokens)
+        if not re.search(r"[A-Z]", text):
+            return []
+        return self.sources.bridge().absent_names(text, linked, vocabulary)
 
     def _dense_text(self, query: str, matches: list[Match], rtype: str) -> str:
         """The text embedded for ``rtype`` results: with the linked labels or as written

@@ -18,7 +18,8 @@ import numpy as np
 from ...ingest.tokenizer import dictionary_digest, private_tokenizer
 from ..files import atomic_write
 
-__all__ = ["QueryTokenizer", "FrozenFreq", "nfkc", "stem", "en_key", "gibberish", "CJK", "EN_TOKEN"]
+__all__ = ["QueryTokenizer", "FrozenFreq", "nfkc", "stem", "en_key", "gibberish",
+           "looks_like_code", "CJK", "EN_TOKEN", "NAME_TAGS"]
 
 EN_STOP = frozenset("""
 a an the of in on at to for from by with about and or not no is are was were be been being
@@ -41,6 +42,10 @@ PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
 EN_WORD = re.compile(r"[a-z][a-z0-9'-]*")
 CJK = re.compile(r"[\u3400-\u9fff]")
 EN_TOKEN = re.compile(r"[a-z0-9][a-z0-9&]*(?:['-][a-z0-9]+)*")
+#: jieba's part-of-speech tags of names: people, places, other proper names (not
+#: organisations, ``nt``: texts name them in full where questions abbreviate, 武警部队 for
+#: 中国人民武装警察部队)
+NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nz"})
 #: Labels at least this long and at most :data:`WORD_MAX` are added to the tokenizer.
 WORD_MIN, WORD_MAX = 2, 12
 
@@ -123,6 +128,7 @@ class QueryTokenizer:
 
     def __init__(self, words: Iterable[str] = (), saved: Path | None = None):
         self.words = sorted({w for w in words if WORD_MIN <= len(w) <= WORD_MAX})
+        self._tagger: Any = None
         path = saved / f"freq-{self.digest().hexdigest()[:24]}.npy" if saved is not None \
             else None
         self._jieba = _frozen(path) if path is not None else None
@@ -157,6 +163,16 @@ class QueryTokenizer:
         return out
 
 
+    def proper_names(self, text: str) -> list[str]:
+        """The words of ``text`` (two characters or more) that jieba's dictionary tags as
+        names of people, places or works (``nr``, ``ns``, ``nz`` …)."""
+        if self._tagger is None:  # 0.2 s once: jieba reads its dictionary's tags
+            import jieba.posseg
+
+            self._tagger = jieba.posseg.POSTokenizer(self._jieba)
+        return [word for word, flag in self._tagger.cut(text, HMM=False)
+                if flag in NAME_TAGS and len(word) >= 2]
+
     def content_runs(self, text: str) -> list[str]:
         """The runs of content words of ``text`` (case kept), split at stop words, spaces and
         punctuation; runs of one character are dropped."""
@@ -189,6 +205,32 @@ def gibberish(text: str) -> bool:
     return all(not re.search(r"[aeiouy]", w) or re.search(r"[^aeiouy]{5,}", w)
                or re.search(r"(sdf|qwe|wer|zxc|xcv|jkl|asd|dfg|hjk|uio|iop)", w)
                or re.search(r"([a-z])\1{3}", w) for w in words)
+
+
+_CODE = re.compile(
+    r"<\s*/?\s*[a-z][a-z0-9]*(\s[^<>]*)?>"  # a markup tag
+    r"|\$\{|\{\{|\}\}|\[object object\]"  # template and shell expansions, a printed object
+    r"|(\.\./|\.\.\\){2}"  # a path climbing out of its directory
+    r"|(%[0-9a-f]{2}[^%]*){3}"  # URL-encoded text
+    r"|\bselect\s+(\*|\w+\s*,)|\bunion\s+(all\s+)?select\b|\bdrop\s+table\b"  # SQL
+    r"|\binsert\s+into\s+\w+\s*(\(|values\b)|\bdelete\s+from\s+\w+\s*(where\b|;)"
+    r"|['\";]\s*(or|and)\s+\S+\s*=|;\s*--", re.IGNORECASE)
+
+
+def looks_like_code(text: str) -> bool:
+    """True when ``text`` is code or markup rather than a question: a tag, a template or
+    shell expansion, URL encoding, a path out of its directory, a piece of SQL.
+
+    >>> looks_like_code("<script>alert(1)</script>"), looks_like_code("../../../../etc/passwd")
+    (True, True)
+    >>> looks_like_code("%27%20OR%201%3D1%20--%20"), looks_like_code("{{7*7}}")
+    (True, True)
+    >>> looks_like_code("SELECT * FROM users"), looks_like_code("select the best schools")
+    (True, False)
+    >>> looks_like_code("《民用机场管理条例》第十八条"), looks_like_code("R&D spending < 3% of GDP")
+    (False, False)
+    """
+    return bool(_CODE.search(nfkc(text)))
 
 
 def stem(word: str) -> str:

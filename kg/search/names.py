@@ -1,0 +1,251 @@
+"""Proper names in a question that the store never mentions ("Chicago", "Schengen", "Gmail",
+周杰伦, 德国): a sign the question is about something else (issue 13, item 7).
+
+A Chinese question's names are the words jieba's dictionary tags as names of people, places
+or works (:meth:`QueryTokenizer.proper_names`; not organisations, which questions abbreviate),
+absent when no sentence holds them (:func:`absent_chinese`). The rest is about English.
+
+An English question reaches the store's Chinese words only through translations, labels and
+meaning; a name (a run of capitalised words) that has none of these in the store is a strong
+hint that the question asks about another place, body or product. Names are judged against:
+
+- the labels the question links to (English and pinyin labels of topics and entities);
+- the store's own Latin tokens ("GDP", "5G") and the pinyin of its Chinese words ("Caohejing",
+  "Jishishan": names no dictionary holds);
+- CC-CEDICT's glosses read backwards, for glosses that *are* a name ("California" → 加州, 加利福尼亚;
+  "European Union (EU)" → 欧盟): a name the dictionary knows is known to the store when the
+  store holds one of its Chinese headwords, and absent otherwise.
+
+Only words a reader would take for names count: capitalised words whose lower-case form no
+gloss uses ("Schengen", "Ontario") and acronyms the dictionary holds ("EU", "UK"); "What" or
+"Under" at the start of a question, and names made of ordinary words ("Federal Reserve",
+"Five-Year Plan": the dictionary's 五年计划 is the reports' 五年规划), are not judged.
+"""
+from __future__ import annotations
+
+import bisect
+import functools
+import gzip
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from .text import CJK, stem
+
+__all__ = ["NameTable", "absent_chinese", "build", "name_runs"]
+
+#: lower-case words a gloss may add to a name and still be only that name ("Gansu province")
+_KIND = frozenset("province city county district river lake mountain mountains island islands "
+                  "state prefecture region sea strait bay peninsula desert".split())
+_WORD = r"(?:[A-Z][A-Za-z'\-]*|[A-Z0-9]*[A-Z][A-Z0-9]+)"
+_RUN = re.compile(rf"{_WORD}(?: {_WORD})*")
+_PAREN = re.compile(r"\(([^)]*)\)")
+# glosses that describe a headword instead of naming it
+_SKIP = ("variant of", "old variant", "see ", "cl:", "surname", "abbr", "used in",
+         "japanese variant", "also written", "also pr", "pr.", "lit.", "fig.")
+#: pinyin shorter than this is too likely to be an English word ("Lima", "Hebe")
+PINYIN_MIN = 5
+
+
+@functools.lru_cache(maxsize=1)  # about a second to read; shared by every store of a process
+def _dictionary_names() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+    """(name as written lower-cased → its Chinese headwords, every lower-case gloss word) from
+    CC-CEDICT: a name is a gloss that consists of one run of capitalised words (after "the",
+    before a comma, with a word for its kind), or an acronym in brackets beside one."""
+    from .bridge import _ENTRY, _data_file
+
+    path = _data_file()
+    if path is None:
+        return {}, frozenset()
+    names: dict[str, dict[str, None]] = {}
+    common: set[str] = set()
+    with gzip.open(path.open("rb"), "rt", encoding="utf-8") as lines:
+        for line in lines:
+            found = _ENTRY.match(line) if not line.startswith("#") else None
+            if found is None:
+                continue
+            word, glosses = found.groups()
+            if not 2 <= len(word) <= 8 or not all(CJK.match(c) for c in word):
+                continue
+            for gloss in glosses.split("/"):
+                common.update(re.findall(r"(?<![A-Za-z])[a-z][a-z'\-]*", gloss))
+                if gloss.lower().startswith(_SKIP):
+                    continue
+                for name in _gloss_names(gloss):
+                    names.setdefault(name.lower(), {})[word] = None
+    return {name: tuple(words) for name, words in names.items()}, frozenset(common)
+
+
+def _gloss_names(gloss: str) -> list[str]:
+    """The names a gloss consists of: the run itself, its last two or more words when it is
+    longer ("US Federal Reserve" → "Federal Reserve"), and an acronym in brackets beside it."""
+    inside = [p.strip() for p in _PAREN.findall(gloss)]
+    head = _PAREN.sub(" ", gloss).split(",")[0].split(";")[0]
+    head = re.sub(r"^(the|a|an) ", "", " ".join(head.split()))
+    words = head.split(" ")
+    while len(words) > 1 and words[-1] in _KIND:
+        words.pop()
+    run = " ".join(words)
+    # an acronym in brackets that spells the head's initials ("value-added tax (VAT)")
+    initials = "".join(w[0] for w in re.split(r"[\s\-]+", head) if w).upper()
+    acronyms = [p for p in inside if re.fullmatch(r"[A-Z][A-Z0-9]+", p) and p == initials]
+    if not run or not _RUN.fullmatch(run):
+        return acronyms
+    return [run] + [" ".join(words[i:]) for i in range(1, len(words) - 1)] + acronyms
+    return out
+
+
+def name_runs(question: str) -> list[list[str]]:
+    """The runs of capitalised words of ``question`` (a possessive 's dropped), in order."""
+    runs: list[list[str]] = []
+    run: list[str] = []
+    for token in re.findall(r"[A-Za-z0-9][A-Za-z0-9\-]*(?:'[A-Za-z]+)?|\S", question):
+        token = re.sub(r"'s$", "", token)
+        if re.fullmatch(_WORD, token) and len(token) > 1:
+            run.append(token)
+            continue
+        if run:
+            runs.append(run)
+        run = []
+    if run:
+        runs.append(run)
+    return runs
+
+
+@dataclass(frozen=True)
+class NameTable:
+    """What a store knows of names: the dictionary's names it holds and lacks, and the
+    pinyin of its Chinese words.
+
+    ``known`` and ``absent`` are the lower-cased names of :func:`_dictionary_names` whose
+    headwords the store holds (one at least) or lacks (all); ``common`` the dictionary's
+    lower-case gloss words (as one newline-joined text: a set of 37,000 words held 3 MB per
+    store); ``pinyin`` the sorted toneless pinyin of the store's Chinese words."""
+
+    known: frozenset[str]
+    absent: frozenset[str]
+    common: str
+    pinyin: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"known": sorted(self.known), "absent": sorted(self.absent),
+                "common": self.common, "pinyin": list(self.pinyin)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "NameTable":
+        return cls(frozenset(data["known"]), frozenset(data["absent"]), str(data["common"]),
+                   tuple(data["pinyin"]))
+
+    def is_common(self, word: str) -> bool:
+        """Whether the dictionary uses ``word`` (lower case) as an ordinary word."""
+        return f"\n{word}\n" in self.common
+
+    def in_pinyin(self, word: str) -> bool:
+        """Whether ``word`` (lower case) begins the pinyin of one of the store's words."""
+        word = word.replace("-", "").replace("'", "")
+        if len(word) < PINYIN_MIN or not word.isalpha():
+            return False
+        at = bisect.bisect_left(self.pinyin, word)
+        return at < len(self.pinyin) and self.pinyin[at].startswith(word)
+
+    @functools.cached_property
+    def known_words(self) -> frozenset[str]:
+        """The words of the dictionary names the store holds ("yangtze" of "Yangtze River")."""
+        return frozenset(w for name in self.known for w in re.split(r"[\s\-]+", name) if w)
+
+    def absent_names(self, question: str, linked: str, vocabulary: Any) -> list[str]:
+        """The names of ``question`` the store does not know, when it knows none of them.
+
+        A name counts by its proper words (not ordinary words of the dictionary's glosses:
+        "Five-Year Plan", "Federal Reserve" are translated too many ways to judge). A proper
+        word is known as a word of ``linked`` (the surfaces of the labels the question links
+        to, lower case), a token of ``vocabulary``, the pinyin of a store word, a word of a
+        dictionary name the store holds, or inside such a name. An acronym the dictionary does
+        not hold ("DEPA") is not judged: Chinese texts spell such names out. A question naming
+        one thing the store knows is about the store, whatever else it names."""
+        if CJK.search(question) or question.upper() == question:
+            return []
+        linked_words = {re.sub(r"'s$", "", w) for w in re.split(r"[\s\-]+", linked)}
+        out = []
+        for run in name_runs(question):
+            words = [w.lower() for w in run]
+            # each part of a hyphenated name on its own ("Baotou-Lanzhou", "China-ASEAN")
+            parts = [(part, raw_part) for w, raw in zip(words, run)
+                     for part, raw_part in zip(w.split("-"), raw.split("-")) if part]
+            acronyms = {p for p, raw in parts if raw.isupper() and len(raw) > 1}
+            proper = [p for p, _ in parts if p in acronyms or not self.is_common(p)]
+            if not proper:
+                continue
+            if any(w in linked_words or stem(w) in vocabulary or self.in_pinyin(w)
+                   or w in self.known_words for w in proper):
+                return []
+            named = self._dictionary_spans(words, set(proper))
+            if any(named.values()):
+                return []
+            unknown = [w for w in proper if w not in acronyms or w in self.absent]
+            if named or unknown:
+                out.append(" ".join(run))
+        return out
+
+    def _dictionary_spans(self, words: list[str], proper: set[str]) -> dict[str, bool]:
+        """The longest spans of ``words`` that are dictionary names, left to right, each with
+        whether the store holds it (a single word only when it is one of the ``proper``)."""
+        found: dict[str, bool] = {}
+        i = 0
+        while i < len(words):
+            for n in range(len(words) - i, 0, -1):
+                span = " ".join(words[i:i + n])
+                if n == 1 and span not in proper:
+                    continue
+                if span in self.known or span in self.absent:
+                    found[span] = span in self.known
+                    i += n
+                    break
+            else:
+                i += 1
+        return found
+
+
+#: words jieba's dictionary tags as names that ask rather than name
+_ASKING = re.compile(r"多少|怎么|什么|哪|几")
+
+
+def absent_chinese(names: Iterable[str], linked: str, vocabulary: Any,
+                   tokens: Callable[[str], list[str]]) -> list[str]:
+    """Of ``names`` (the words of a Chinese question tagged as names of people, places,
+    works), those the store never mentions: neither in ``linked`` (the surfaces of
+    the labels the question links to) nor in ``vocabulary``, whole or cut by ``tokens``."""
+    out = []
+    for name in dict.fromkeys(names):
+        if _ASKING.search(name) or name in linked or name in vocabulary:
+            continue
+        parts = tokens(name)
+        if not parts or not all(p in vocabulary for p in parts):
+            out.append(name)
+    return out
+
+
+def build(vocabulary: Any, tokens: Callable[[str], list[str]],
+          words: Iterable[str]) -> NameTable:
+    """The name table of a store whose search tokens are ``vocabulary`` (``in``; ``tokens``
+    cuts a word into them) and whose Chinese words are ``words``."""
+    from pypinyin import lazy_pinyin
+
+    names, common = _dictionary_names()
+    # the store's words and every piece of them: the sentences are cut otherwise than a
+    # dictionary headword alone (全国人大 is a piece of the token 全国人大常委会)
+    pieces = {w[i:j] for w in vocabulary if CJK.match(w) and len(w) <= 12
+              for i in range(len(w)) for j in range(i + 2, len(w) + 1)}
+    held: dict[str, bool] = {}
+
+    def holds(word: str) -> bool:
+        if word not in held:
+            parts = [word] if word in vocabulary or word in pieces else tokens(word)
+            held[word] = bool(parts) and all(p in vocabulary or p in pieces for p in parts)
+        return held[word]
+
+    known = frozenset(n for n, heads in names.items() if any(holds(h) for h in heads))
+    absent = frozenset(names) - known
+    pinyin = sorted({"".join(lazy_pinyin(w)) for w in words
+                     if len(w) >= 2 and all(CJK.match(c) for c in w)})
+    return NameTable(known, absent, "\n" + "\n".join(sorted(common)) + "\n", tuple(pinyin))

