@@ -30,7 +30,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from .text import CJK, stem
+import numpy as np
+
+from .text import CJK, _key, stem
 
 __all__ = ["NameTable", "absent_chinese", "build", "name_runs"]
 
@@ -133,12 +135,21 @@ class NameTable:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "NameTable":
-        return cls(frozenset(data["known"]), frozenset(data["absent"]), str(data["common"]),
-                   tuple(data["pinyin"]))
+        table = cls(frozenset(data["known"]), frozenset(data["absent"]), str(data["common"]),
+                    tuple(data["pinyin"]))
+        table._common_keys  # made now (30 ms), not by the first question
+        return table
+
+    @functools.cached_property
+    def _common_keys(self) -> np.ndarray:
+        # 64-bit keys, sorted: a search in the joined text took 160 µs a word
+        return np.unique(np.fromiter((_key(w) for w in self.common.split()), dtype=np.uint64))
 
     def is_common(self, word: str) -> bool:
         """Whether the dictionary uses ``word`` (lower case) as an ordinary word."""
-        return f"\n{word}\n" in self.common
+        keys, key = self._common_keys, np.uint64(_key(word))
+        at = int(np.searchsorted(keys, key))
+        return at < len(keys) and keys[at] == key
 
     def in_pinyin(self, word: str) -> bool:
         """Whether ``word`` (lower case) begins the pinyin of one of the store's words."""
