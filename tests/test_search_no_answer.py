@@ -262,3 +262,13 @@ def test_a_figure_the_texts_do_not_give_gets_no_answer(kg, blood_law_kg):
         assert answered.results and answered.support.figure is True, question
         assert any("第十六条" in (h.label or "") or any("第十六条" in e.text for e in h.evidence)
                    for h in answered.results[:3]), [h.label for h in answered.results[:3]]
+
+
+def test_two_words_asked_as_a_question_are_judged_not_taken_for_a_topic_probe(kg):
+    from policykg.kg.search.noanswer import is_question
+
+    assert is_question("how many calories in a banana") and not is_question("elderly care")
+    asked = kg.search("how many calories in a banana")
+    assert asked.results == [] and not asked.support.probe
+    probe = kg.search("elderly care")  # keywords: a topic probe, answered by meaning
+    assert probe.results and probe.support.probe

@@ -20,8 +20,9 @@ subject. The limit depends on the question's language, since the stores' words a
 an English question is known only through the labels it links to, and its gap limit is
 :data:`GAP_MIN`; a Chinese question's known share says much by itself, and its limit is the
 larger :data:`GAP_MIN_ZH` (a mixed question in between, by the idf-weighted share of its
-words written in Chinese characters). One or two content words (电影, 老人, 看病就医,
-"garbage classification") are a topic probe, answered by the nearest meaning, never refused;
+words written in Chinese characters). One or two content words typed as keywords (电影, 老人,
+看病就医, "garbage classification") are a topic probe, answered by the nearest meaning, never
+refused ("how many calories in a banana" is a question, not a probe);
 a question found verbatim in the text never reaches this rule. A question that nothing in the
 store matches by its words (no word, dictionary translation or linked label in any sentence or
 unit) is refused whatever its known share when its gap is below :data:`GAP_UNMATCHED`; so is
@@ -55,7 +56,7 @@ from .tables import Corpus
 from .text import CJK, QueryTokenizer, nfkc
 
 __all__ = ["ANCHORS", "GAP_MIN", "GAP_MIN_ZH", "GAP_UNMATCHED", "KNOWN_MIN", "NoAnswer",
-           "Support", "Topic", "refuses"]
+           "Support", "Topic", "is_question", "refuses"]
 
 #: A question needs at least this share of known words, or else …
 KNOWN_MIN = 0.5
@@ -71,7 +72,7 @@ GAP_UNMATCHED = 0.1
 NO_VECTORS_GAP = 1.0
 #: The dense margin is the best sentence cosine minus the cosine of this rank.
 MARGIN_RANK = 10
-#: Questions of at most this many content words are topic probes, never refused.
+#: Keyword queries of at most this many content words are topic probes, never refused.
 PROBE_WORDS = 2
 #: Topics suggested with a refusal, and the units whose links they are drawn from.
 SUGGESTED, NEAREST_UNITS = 3, 30
@@ -93,6 +94,23 @@ _FIGURE = re.compile(_NUMBER + r"\s*(?:%|％|个百分点|百分点|亿|万|千|
                      r"|百分之" + _NUMBER)
 # a year or an article's number is not the figure a question asks for
 _NOT_FIGURES = re.compile(r"(?:19|20)\d\d年|第" + _NUMBER + r"[条款项章节]")
+
+
+_QUESTION = re.compile(
+    r"^\s*(how|what|which|who|whom|whose|where|when|why|is|are|was|were|can|could|does|do|did"
+    r"|should|will|would)\b|\?\s*$|[？吗]|什么|怎么|怎样|如何|哪|谁|多少|几|为什么|是否",
+    re.IGNORECASE)
+
+
+def is_question(text: str) -> bool:
+    """Whether ``text`` is phrased as a question rather than typed as keywords.
+
+    >>> is_question("how many calories in a banana"), is_question("elderly care")
+    (True, False)
+    >>> is_question("电影"), is_question("哪些任务涉及航空？")
+    (False, True)
+    """
+    return bool(_QUESTION.search(text))
 
 
 def asks_figure(question: str) -> bool:
@@ -202,10 +220,12 @@ class NoAnswer:
         self.sentences = max(1, int(scores.get("num_docs", len(self.corpus.sentences))))
 
     def judge(self, query: str, matches: list[Match], dense_s: np.ndarray,
-              vec: np.ndarray, lexical: bool = True, absent: Sequence[str] = ()) -> Support:
+              vec: np.ndarray, lexical: bool = True, absent: Sequence[str] = (),
+              asked: str | None = None) -> Support:
         """The signals of ``query`` (its linked ``matches``, the sentences' cosines with
         its vector ``vec``, whether anything in the store holds its words: ``lexical``, the
-        names in it the store never mentions: ``absent``) and whether the rule refuses it."""
+        names in it the store never mentions: ``absent``) and whether the rule refuses it;
+        ``asked``: the question as typed (a question of two words is no topic probe)."""
         tokens = self.tokenizer.tokens(query)
         words = [t for t in tokens if not CJK.search(t) or len(t) >= 2]
         surfaces = " ".join(nfkc(surface) for _, surface, _ in matches)
@@ -225,7 +245,8 @@ class NoAnswer:
             gap = cos - float(anchors.max())
         else:  # a store without sentence vectors: meaning cannot tell, so never refuse
             gap = NO_VECTORS_GAP
-        probe = 0 < len(tokens) <= PROBE_WORDS
+        # two words typed as keywords probe a topic; asked as a question, they ask something
+        probe = 0 < len(tokens) <= PROBE_WORDS and not is_question(asked or query)
         links = len({index for index, _, _ in matches})
         refused = self.enabled and refuses(share, gap, probe, chinese, lexical=lexical,
                                            absent=bool(absent))

@@ -233,7 +233,7 @@ class Searcher:
                                     "all", len(ranked), offset)
         support = None if literal is not None else \
             self.no_answer.judge(query, matches, sig.dense_s, vec, sig.lexical(),
-                                 self._absent_names(text, matches))
+                                 self._absent_names(text, matches), asked=text)
         hits = [] if support is not None and support.refused else \
             self._ranked(rtype, etype, scores, sig, vec, concepts, k)
         support = self.no_answer.check_figures(support, text, hits)
