@@ -18,6 +18,10 @@ from .structure import build_structure
 
 #: File suffixes picked up when a directory is walked (layout formats: see ``ingest.formats``).
 DOCUMENT_SUFFIXES = (".txt", ".md", ".html", ".htm", *LAYOUT_SUFFIXES)
+#: Names of files that describe a folder rather than belong to it (README.md, SOURCES.md):
+#: inside a directory they are not documents; named on their own they are built.
+FOLDER_NOTES = frozenset({"readme", "sources", "license", "licence", "changelog", "notes",
+                          "manifest", "authors", "contributing"})
 
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
@@ -227,7 +231,8 @@ def iter_document_files(paths: Iterable[str | os.PathLike] | str | os.PathLike) 
 
     Files given explicitly are yielded whatever their suffix; inside directories
     only files with a :data:`DOCUMENT_SUFFIXES` suffix are taken (hidden files and
-    folders are skipped), in sorted order. Each file is yielded once.
+    folders, and a folder's own notes such as README.md or SOURCES.md, are skipped), in
+    sorted order. Each file is yielded once.
 
     Raises:
         IngestError: a path does not exist.
@@ -245,6 +250,7 @@ def iter_document_files(paths: Iterable[str | os.PathLike] | str | os.PathLike) 
                     p
                     for p in path.rglob("*")
                     if p.suffix.lower() in DOCUMENT_SUFFIXES
+                    and p.stem.lower() not in FOLDER_NOTES
                     and p.is_file()
                     and not any(part.startswith(".") for part in p.relative_to(path).parts)
                 ),

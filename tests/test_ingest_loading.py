@@ -84,6 +84,9 @@ def test_directory_with_chinese_names_spaces_and_fullwidth_brackets(tmp_path):
         path.write_text("标题\n\n一、总则\n\n正文。\n", encoding="utf-8")
     (folder / "说明 （不要）.csv").write_text("a,b\n", encoding="utf-8")
     (folder / ".隐藏.txt").write_text("x", encoding="utf-8")
+    (folder / "README.md").write_text("# 说明\n\n本目录收录实施意见。\n", encoding="utf-8")
+    (folder / "子目录 【二】" / "SOURCES.md").write_text("Page size: 595 x 842\n",
+                                                        encoding="utf-8")
 
     found = list(iter_document_files([folder]))
     assert sorted(found) == sorted(names)
@@ -92,6 +95,8 @@ def test_directory_with_chinese_names_spaces_and_fullwidth_brackets(tmp_path):
         doc = parse_file(path)
         assert doc.path == str(path)
         assert [n.kind for n in doc.structure] == ["part"]
+    # A folder's own notes are no documents of it, but named on their own they are built.
+    assert list(iter_document_files([folder / "README.md"])) == [folder / "README.md"]
     # A file named explicitly is taken whatever its suffix, and only once.
     assert list(iter_document_files([names[0], folder / "说明 （不要）.csv", names[0]])) == [
         names[0],

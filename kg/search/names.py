@@ -32,9 +32,9 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .text import CJK, _key, stem
+from .text import CJK, _key, nfkc, stem
 
-__all__ = ["NameTable", "absent_chinese", "build", "name_runs"]
+__all__ = ["NameTable", "absent_chinese", "absent_names", "build", "name_runs"]
 
 #: lower-case words a gloss may add to a name and still be only that name ("Gansu province")
 _KIND = frozenset("province city county district river lake mountain mountains island islands "
@@ -234,6 +234,18 @@ def absent_chinese(names: Iterable[str], linked: str, vocabulary: Any,
         if not parts or not all(p in vocabulary for p in parts):
             out.append(name)
     return out
+
+
+def absent_names(text: str, matches: Iterable[tuple[Any, str, Any]], vocabulary: Any,
+                 tokenizer: Any, table: Callable[[], NameTable | None]) -> list[str]:
+    """The names of question ``text`` the store never mentions, Chinese or English (its linked
+    ``matches``: (concept, surface, preferred); ``tokenizer``: a ``QueryTokenizer``;
+    ``table()``: the store's :class:`NameTable`, read only for an English question)."""
+    linked = " ".join(nfkc(surface) for _, surface, _ in matches)
+    if CJK.search(text):
+        return absent_chinese(tokenizer.proper_names(text), linked, vocabulary, tokenizer.tokens)
+    names = table() if re.search(r"[A-Z]", text) else None
+    return names.absent_names(text, linked, vocabulary) if names is not None else []
 
 
 def build(vocabulary: Any, tokens: Callable[[str], list[str]],

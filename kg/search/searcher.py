@@ -20,12 +20,12 @@ from .intent import asks, intent
 from .lifting import Lifter
 from .linking import Lexicon, Match, load_lexicon
 from .literal import LiteralMatches
-from .names import absent_chinese
+from .names import absent_names
 from .noanswer import NoAnswer
 from .results import Hit, SearchResult
 from .tables import Corpus, SavedTables, load_corpus
 from .terms import TermCounts
-from .text import CJK, QueryTokenizer, gibberish, looks_like_code, nfkc
+from .text import QueryTokenizer, gibberish, looks_like_code
 
 __all__ = ["Searcher", "save_search_table", "MAX_QUERY_CHARS", "RESULT_TYPES"]
 
@@ -212,7 +212,8 @@ class Searcher:
         if looks_like_code(question) and not self.literal.find(question):
             return SearchResult(text, rtype, [], CODE_MESSAGE)
         concepts = list(dict.fromkeys(index for index, _, _ in matches))
-        if not concepts and gibberish(query) and not self._any_bm25(query):
+        if not concepts and gibberish(query) and not _any_bm25(self.tokenizer, self.bm25,
+                                                               len(self.corpus.sentences), query):
             return SearchResult(text, rtype, [], "the query has no known words")
         # embedded in another thread (the model lets the GIL go) while this one does the word
         # work: BM25, translations, labels, and a term or a name (or any question asking for
@@ -232,8 +233,9 @@ class Searcher:
                 return SearchResult(text, rtype, hits, None if hits else "no more matches",
                                     "all", len(ranked), offset)
         support = None if literal is not None else \
-            self.no_answer.judge(query, matches, sig.dense_s, vec, sig.lexical(),
-                                 self._absent_names(text, matches), asked=text)
+            self.no_answer.judge(query, matches, sig.dense_s, vec, sig.lexical(), absent_names(
+                text, matches, self.bm25.sentences.vocab_dict, self.tokenizer,
+                lambda: self.sources.bridge().names), asked=text)
         hits = [] if support is not None and support.refused else \
             self._ranked(rtype, etype, scores, sig, vec, concepts, k)
         support = self.no_answer.check_figures(support, text, hits)
@@ -283,17 +285,6 @@ class Searcher:
         return SearchResult(text, "task", page, None if page else f"no task assigned to {name}",
                             "assigned", len(items), offset, ("duties",))
 
-    def _absent_names(self, text: str, matches: list[Match]) -> list[str]:
-        """The proper names of ``text`` the store never mentions (kg.search.names)."""
-        linked = " ".join(nfkc(surface) for _, surface, _ in matches)
-        vocabulary = self.bm25.sentences.vocab_dict
-        if CJK.search(text):
-            return absent_chinese(self.tokenizer.proper_names(text), linked, vocabulary,
-                                  self.tokenizer.tokens)
-        if not re.search(r"[A-Z]", text):
-            return []
-        return self.sources.bridge().absent_names(text, linked, vocabulary)
-
     def _dense_text(self, query: str, matches: list[Match], rtype: str) -> str:
         """The text embedded for ``rtype`` results: with the linked labels or as written
         (the fusion weights of the result unit type say which)."""
@@ -301,11 +292,12 @@ class Searcher:
             return self.lexicon.dense_text(query, matches)
         return query
 
-    def _any_bm25(self, text: str) -> bool:
-        """True when a word of ``text`` occurs in some sentence."""
-        tokens = self.tokenizer.tokens(text)
-        return bool(tokens) and bool(
-            self.bm25.sentence_scores(tokens, len(self.corpus.sentences)).any())
+
+
+def _any_bm25(tokenizer: QueryTokenizer, bm25: Bm25, sentences: int, text: str) -> bool:
+    """True when a word of ``text`` occurs in some sentence."""
+    tokens = tokenizer.tokens(text)
+    return bool(tokens) and bool(bm25.sentence_scores(tokens, sentences).any())
 
 
 def _once(make: Callable[[], Any]) -> Callable[[], Any]:
