@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -32,7 +32,7 @@ MAX_CANDIDATES = 4
 #: Longest English phrase looked up, in words.
 MAX_PHRASE = 3
 #: The saved table's layout (a saved table of another layout is made again).
-LAYOUT = 5
+LAYOUT = 6
 # glosses that describe a headword instead of translating it
 _SKIP = ("variant of", "old variant", "see ", "cl:", "surname", "abbr", "used in",
          "japanese variant", "erhua", "also written", "also pr", "pr.", "lit.", "fig.")
@@ -63,17 +63,23 @@ def dictionary_version() -> str | None:
     return "undated"
 
 
-def _entries(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
-    """(English phrase key, simplified headword) of every usable gloss: the gloss as written
-    (``=`` and its words) and normalised (:func:`en_key`: "goods" and "good" alike)."""
+def headwords(lines: Iterable[str], longest: int) -> Iterator[tuple[str, list[str]]]:
+    """(simplified headword, its glosses) of the CC-CEDICT ``lines`` whose headword is two to
+    ``longest`` Chinese characters (one character is too ambiguous to be evidence)."""
     for line in lines:
         found = _ENTRY.match(line) if not line.startswith("#") else None
         if found is None:
             continue
         word, glosses = found.groups()
-        if not 2 <= len(word) <= 6 or not all(CJK.match(c) for c in word):
-            continue  # one character is too ambiguous to be evidence
-        for gloss in glosses.split("/"):
+        if 2 <= len(word) <= longest and all(CJK.match(c) for c in word):
+            yield word, glosses.split("/")
+
+
+def _entries(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
+    """(English phrase key, simplified headword) of every usable gloss: the gloss as written
+    (``=`` and its words) and normalised (:func:`en_key`: "goods" and "good" alike)."""
+    for word, glosses in headwords(lines, 6):
+        for gloss in glosses:
             gloss = re.sub(r"\([^)]*\)", " ", gloss).strip().lower()
             if not gloss or gloss.startswith(_SKIP) or "|" in gloss:
                 continue

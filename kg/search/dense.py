@@ -26,7 +26,7 @@ from .text import CJK
 __all__ = ["DenseIndex", "RERANK", "rerank", "load_dense", "scan_table", "blank_sentences"]
 
 #: Layout of the saved row numbers (the matrix file's name is added to it).
-ROWS_VERSION = "dense rows v2"
+ROWS_VERSION = "dense rows v3"
 #: Layout of the saved table of distinct rows (its files are named after it and the matrix).
 TABLE_VERSION = "scan-v1"
 
@@ -136,18 +136,28 @@ def scan_table(quantised: QuantisedMatrix, matrix: np.ndarray, rows: np.ndarray,
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+# a date's parts: 2025年, 3月, 10日, 二〇二五年, 十日
+_DATE = re.compile(r"[0-9０-９〇零一二三四五六七八九十]+\s*[年月日号]")
 
 
 def blank_sentences(sentences: Any) -> np.ndarray:
     """The sentences with fewer than two Chinese characters and fewer than two English words
-    (numbers, years, quote marks left alone by the splitter, "附："): nothing a question can
-    mean. ``sentences`` without ``texts()`` have none."""
+    once dates are set aside (numbers, years, a signature's date "2025年3月10日", quote marks
+    left alone by the splitter, "附："): nothing a question can mean. ``sentences`` without
+    ``texts()`` have none.
+
+    >>> class S:
+    ...     def texts(self):
+    ...         return ["2025年3月10日", "二〇二五年三月", "附：", "2025年是收官之年。", "GDP growth"]
+    >>> blank_sentences(S()).tolist()
+    [0, 1, 2]
+    """
     texts = getattr(sentences, "texts", None)
     if texts is None:
         return np.zeros(0, dtype=np.int64)
-    return np.array([i for i, text in enumerate(texts())
-                     if len(CJK.findall(text)) < 2 and len(_LATIN_WORD.findall(text)) < 2],
-                    dtype=np.int64)
+    return np.array([i for i, raw in enumerate(texts())
+                     if len(CJK.findall(text := _DATE.sub(" ", raw))) < 2
+                     and len(_LATIN_WORD.findall(text)) < 2], dtype=np.int64)
 
 
 class DenseIndex:

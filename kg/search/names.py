@@ -42,9 +42,6 @@ _KIND = frozenset("province city county district river lake mountain mountains i
 _WORD = r"(?:[A-Z][A-Za-z'\-]*|[A-Z0-9]*[A-Z][A-Z0-9]+)"
 _RUN = re.compile(rf"{_WORD}(?: {_WORD})*")
 _PAREN = re.compile(r"\(([^)]*)\)")
-# glosses that describe a headword instead of naming it
-_SKIP = ("variant of", "old variant", "see ", "cl:", "surname", "abbr", "used in",
-         "japanese variant", "also written", "also pr", "pr.", "lit.", "fig.")
 #: pinyin shorter than this is too likely to be an English word ("Lima", "Hebe")
 PINYIN_MIN = 5
 
@@ -54,7 +51,7 @@ def _dictionary_names() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
     """(name as written lower-cased → its Chinese headwords, every lower-case gloss word) from
     CC-CEDICT: a name is a gloss that consists of one run of capitalised words (after "the",
     before a comma, with a word for its kind), or an acronym in brackets beside one."""
-    from .bridge import _ENTRY, _data_file
+    from .bridge import _SKIP, _data_file, headwords
 
     path = _data_file()
     if path is None:
@@ -62,14 +59,8 @@ def _dictionary_names() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
     names: dict[str, dict[str, None]] = {}
     common: set[str] = set()
     with gzip.open(path.open("rb"), "rt", encoding="utf-8") as lines:
-        for line in lines:
-            found = _ENTRY.match(line) if not line.startswith("#") else None
-            if found is None:
-                continue
-            word, glosses = found.groups()
-            if not 2 <= len(word) <= 8 or not all(CJK.match(c) for c in word):
-                continue
-            for gloss in glosses.split("/"):
+        for word, glosses in headwords(lines, 8):
+            for gloss in glosses:
                 common.update(re.findall(r"(?<![A-Za-z])[a-z][a-z'\-]*", gloss))
                 if gloss.lower().startswith(_SKIP):
                     continue
