@@ -162,9 +162,9 @@ def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
     (``gap_min``); a mixed question is weighed by its ``chinese`` share. A question that
     nothing in the store matches by its words (not ``lexical``: no word, translation or linked
     label anywhere) needs a gap of ``gap_unmatched``: its answer would rest on meaning alone;
-    so does one naming something the store never mentions (``absent``: "Chicago", "Federal
-    Reserve"), whatever else it shares with the store. A question asking for a figure that the best answers do not give (``figure`` False) is
-    refused.
+    so does one naming only what the store never mentions (``absent``: "Chicago",
+    "Schengen"), whatever else it shares with the store. A question asking for a figure that
+    the best answers do not give (``figure`` False) is refused.
 
     >>> refuses(0.0, 0.0, False), refuses(0.6, 0.0, False), refuses(0.0, 0.2, False)
     (True, False, False)

@@ -57,8 +57,8 @@ def save_search_table(store: Any, tables: SavedTables,
     """Read what search needs from ``store`` and save it, its BM25 indexes, its English
     bridge and the words tagged as names in ``tables``, and with the vector index
     ``vectors()`` (``rows``, ``matrix``, ``matrix_name``) the row of each sentence, target
-    and entity and the int8 table of the vectors scanned: what a :class:`Searcher` does when it finds them not saved (a child
-    process calls this)."""
+    and entity and the int8 table of the vectors scanned: what a :class:`Searcher` does when
+    it finds them not saved (a child process calls this)."""
     corpus, _, tokenizer, bm25 = _read_parts(store, tables)
     _bridge(corpus, tokenizer, bm25, tables)
     tokenizer.proper_names("上海")  # saves the keys of the words tagged as names
