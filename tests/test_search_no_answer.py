@@ -272,3 +272,15 @@ def test_two_words_asked_as_a_question_are_judged_not_taken_for_a_topic_probe(kg
     assert asked.results == [] and not asked.support.probe
     probe = kg.search("elderly care")  # keywords: a topic probe, answered by meaning
     assert probe.results and probe.support.probe
+
+
+def test_a_figure_of_the_kind_asked_must_be_given():
+    from policykg.kg.search.noanswer import asked_units, gives_figure
+
+    area = asked_units("How large in square kilometres is the Hongqiao zone?")
+    assert gives_figure("规划面积4.7平方公里", area)
+    assert not gives_figure("奖励五万元", area)  # a figure, but money, not an area
+    assert gives_figure("今年中央预算内投资拟安排7000亿元", asked_units("How big is the budget?"))
+    assert gives_figure("年满十八周岁的居民", asked_units("居民需要年满几周岁？"))
+    assert asked_units("how many people does old-age insurance cover?") == ()
+    assert asked_units("每次献血采集多少毫升") == ()  # no kind named: any figure does

@@ -88,10 +88,14 @@ _ASKS_FIGURE = re.compile(
     r"|多少|几[个天年岁次名家项倍月周种所条]|多大|多长|多高|多久|多远|百分之几|比例是|比重是"
     r"|什么时候|哪一年|何时|哪年", re.IGNORECASE)
 _NUMBER = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万亿]+)"
-_FIGURE = re.compile(_NUMBER + r"\s*(?:%|％|个百分点|百分点|亿|万|千|元|美元|平方|立方|公里|千米"
-                     r"|厘米|毫米|米|公顷|亩|吨|千克|公斤|毫克|克|毫升|升|度|天|日|周|个月|月|周岁"
-                     r"|岁|年|倍|人|户|家|个|项|次|座|所|条|台|辆|件|小时|分钟|秒|分|名|份|成)"
-                     r"|百分之" + _NUMBER)
+_UNITS = ("%", "％", "个百分点", "百分点", "亿", "万", "千", "元", "美元", "平方", "立方", "公里", "千米",
+          "厘米", "毫米", "米", "公顷", "亩", "吨", "千克", "公斤", "毫克", "克", "毫升", "升", "度",
+          "天", "日", "周", "个月", "月", "周岁", "岁", "年", "倍", "人", "户", "家", "个", "项", "次",
+          "座", "所", "条", "台", "辆", "件", "小时", "分钟", "秒", "分", "名", "份", "成")
+# the longest units first, and a unit may follow another ("7000亿元", "十八周岁"), so that a
+# figure's whole unit is seen
+_UNIT = "(?:" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True)) + ")"
+_FIGURE = re.compile(_NUMBER + r"\s*" + _UNIT + "+|[百千万]分之" + _NUMBER)
 # a year or an article's number is not the figure a question asks for
 _NOT_FIGURES = re.compile(r"(?:19|20)\d\d年|第" + _NUMBER + r"[条款项章节]")
 
@@ -118,10 +122,60 @@ def asks_figure(question: str) -> bool:
     return bool(_ASKS_FIGURE.search(question))
 
 
-def gives_figure(text: str) -> bool:
+#: Kinds of figure a question may name, each with the units a figure of that kind is written
+#: in: an area asked for is not answered by an amount of money.
+_KINDS = (
+    (re.compile(r"square\s*(kilo)?met|\bsq\.?\s*(km|m)\b|km2|km²|hectares?|\bacres?\b"
+                r"|平方|公顷|亩|面积", re.IGNORECASE), ("平方", "公顷", "亩")),
+    (re.compile(r"percent|\bproportion\b|百分|比例|比重|占比", re.IGNORECASE),
+     ("%", "％", "百分", "成")),
+    (re.compile(r"how old|what age|(?<!-)\bages?\b|\baged\b|years old|几岁|年龄|年满|周岁",
+                re.IGNORECASE), ("岁",)),
+    (re.compile(r"\bfees?\b|\bfines?\b|\bprices?\b|\bcosts?\b|\bbudget|\byuan\b|\brmb\b"
+                r"|dollars|多少钱|费用|罚款|价格|多少元|金额|预算", re.IGNORECASE),
+     ("元", "倍", "%", "％", "百分", "千分")),  # a fine is often a share or a multiple
+    (re.compile(r"how many (days|weeks|months|hours)|多少天|几天|几个月|多少个月|几小时|多少小时"
+                r"|多长时间|多久", re.IGNORECASE), ("天", "日", "周", "月", "年", "小时", "分钟")),
+    (re.compile(r"kilomet|\bkm\b|\bmetres?\b|\bmeters?\b|\bmiles?\b|多少公里|多少米|多远",
+                re.IGNORECASE), ("米", "公里", "千米")),
+    (re.compile(r"\btons?\b|\btonnes?\b|\bkilograms?\b|\bkg\b|多少吨|多少公斤|多少千克",
+                re.IGNORECASE), ("吨", "克", "公斤")),
+)
+
+
+def asked_units(question: str) -> tuple[str, ...]:
+    """The units of the kinds of figure ``question`` names (an area, a percentage, an age,
+    money, days, a distance, a weight), none when it names no kind.
+
+    >>> asked_units("How large in square kilometres is the zone?")
+    ('平方', '公顷', '亩')
+    >>> asked_units("每次献血采集多少毫升"), asked_units("what percentage")
+    ((), ('%', '％', '百分', '成'))
+    """
+    found: list[str] = []
+    for pattern, units in _KINDS:
+        if pattern.search(question):
+            found += units
+            # "square kilometres" is no distance, the "age" of "percentage" no age
+            question = pattern.sub(lambda m: "_" * len(m.group()), question)
+    return tuple(found)
+
+
+def gives_figure(text: str, units: tuple[str, ...] = ()) -> bool:
     """Whether ``text`` holds a figure (a number with a unit; years and article numbers
-    aside)."""
-    return bool(_FIGURE.search(_NOT_FIGURES.sub(" ", text)))
+    aside), in one of ``units`` when any are given.
+
+    >>> gives_figure("罚款五千元"), gives_figure("罚款五千元", ("平方",))
+    (True, False)
+    >>> gives_figure("处以项目合同金额千分之五以上千分之十以下的罚款", asked_units("罚款多少"))
+    True
+    >>> gives_figure("拟安排7000亿元", ("元",)), gives_figure("年满十八周岁", ("岁",))
+    (True, True)
+    >>> asked_units("How many people did old-age insurance cover?")
+    ()
+    """
+    found = (m.group(0) for m in _FIGURE.finditer(_NOT_FIGURES.sub(" ", text)))
+    return any(not units or any(unit in figure for unit in units) for figure in found)
 
 
 @dataclass(frozen=True)
@@ -281,12 +335,14 @@ class NoAnswer:
     def check_figures(self, support: Support | None, question: str,
                       hits: list[Any]) -> Support | None:
         """``support`` with its verdict on figures: for a question asking for one, whether the
-        best :data:`FIGURE_HITS` of ``hits`` (their evidence, else their labels) give one."""
+        best :data:`FIGURE_HITS` of ``hits`` (their evidence, else their labels) give one, of
+        the kind the question names if it names one (an area, an age, money …)."""
         if support is None or support.refused or support.probe or not asks_figure(question):
             return support
         texts = [t for hit in hits[:FIGURE_HITS]
                  for t in ([e.text for e in hit.evidence] or [hit.label])]
-        figure = any(gives_figure(t) for t in texts)
+        units = asked_units(question)
+        figure = any(gives_figure(t, units) for t in texts)
         return replace(support, figure=figure, refused=self.enabled and not figure)
 
     def result(self, text: str, rtype: str, dense_t: np.ndarray,
