@@ -77,11 +77,13 @@ def test_an_absent_name_needs_a_clearly_closer_meaning_whatever_the_known_share(
 def test_the_table_is_saved_with_the_bridge_and_read_back(tmp_path):
     vocabulary = {"加州": 0, "工资": 1}
     built = load_or_build(vocabulary, lambda w: [w], "k1", tmp_path)
-    assert built.absent_names("wages in Chicago", "", vocabulary) == ["Chicago"]
-    assert built.absent_names("wages in California", "", vocabulary) == []
+    assert built.names.absent_names("wages in Chicago", "", vocabulary) == ["Chicago"]
+    assert built.names.absent_names("wages in California", "", vocabulary) == []
     read = load_or_build(vocabulary, lambda w: [w], "k1", tmp_path)
     assert read.names == built.names
-    assert Bridge({}).absent_names("wages in Chicago", "", vocabulary) == []
+    # without the dictionary no name is judged
+    assert names.absent_names("wages in Chicago", "", vocabulary, None,
+                              lambda: Bridge({}).names) == []
 
 
 @pytest.fixture(scope="module")

@@ -114,13 +114,6 @@ class Bridge:
     phrases: Mapping[str, str | dict[str, list[str]]]  # (or the translations themselves)
     names: NameTable | None = None
 
-    def absent_names(self, question: str, linked: str, vocabulary: Any) -> list[str]:
-        """The proper names of English ``question`` the store never mentions (none without
-        the dictionary); ``linked``: the surfaces of the labels it links to."""
-        if self.names is None:
-            return []
-        return self.names.absent_names(question, linked, vocabulary)
-
     def translations(self, key: str) -> dict[str, list[str]] | None:
         """The translations of phrase ``key`` with their search tokens (``None``: none)."""
         found = self.phrases.get(key)

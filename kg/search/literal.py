@@ -46,10 +46,11 @@ def literal_phrases(text: str, tokenizer: QueryTokenizer) -> list[list[str]]:
     quoted = [q.strip() for q in _QUOTED.findall(unicodedata.normalize("NFKC", text))]
     # Chinese quotes a term inside a long question as a matter of style (“十三五”期间…取得了哪些
     # 成果): the quotes ask for the phrase only when little else is asked beside it
-    rest = _QUOTED.sub(" ", _without_intent(text))
-    if quoted and (tokenizer is None or len(tokenizer.content_runs(rest)) <= 1):
+    asked = _without_intent(text)
+    if quoted and (tokenizer is None
+                   or len(tokenizer.content_runs(_QUOTED.sub(" ", asked))) <= 1):
         return [[q for q in quoted if q]]
-    whole = _without_intent(text).strip(_EDGE)
+    whole = asked.strip(_EDGE)
     out = [[whole]] if len(whole) >= 2 else []
     runs = tokenizer.content_runs(whole) if tokenizer is not None else []
     if runs and runs != [whole]:

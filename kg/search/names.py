@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .text import CJK, _key, nfkc, stem
+from .text import CJK, in_sorted, stem, word_keys
 
 __all__ = ["NameTable", "absent_chinese", "absent_names", "build", "name_runs"]
 
@@ -133,14 +133,12 @@ class NameTable:
 
     @functools.cached_property
     def _common_keys(self) -> np.ndarray:
-        # 64-bit keys, sorted: a search in the joined text took 160 µs a word
-        return np.unique(np.fromiter((_key(w) for w in self.common.split()), dtype=np.uint64))
+        # sorted keys: a search in the joined text took 160 µs a word
+        return np.unique(word_keys(self.common.split()))
 
     def is_common(self, word: str) -> bool:
         """Whether the dictionary uses ``word`` (lower case) as an ordinary word."""
-        keys, key = self._common_keys, np.uint64(_key(word))
-        at = int(np.searchsorted(keys, key))
-        return at < len(keys) and keys[at] == key
+        return bool(in_sorted(self._common_keys, word_keys([word]))[0])
 
     def in_pinyin(self, word: str) -> bool:
         """Whether ``word`` (lower case) begins the pinyin of one of the store's words."""
@@ -227,12 +225,11 @@ def absent_chinese(names: Iterable[str], linked: str, vocabulary: Any,
     return out
 
 
-def absent_names(text: str, matches: Iterable[tuple[Any, str, Any]], vocabulary: Any,
-                 tokenizer: Any, table: Callable[[], NameTable | None]) -> list[str]:
-    """The names of question ``text`` the store never mentions, Chinese or English (its linked
-    ``matches``: (concept, surface, preferred); ``tokenizer``: a ``QueryTokenizer``;
+def absent_names(text: str, linked: str, vocabulary: Any, tokenizer: Any,
+                 table: Callable[[], NameTable | None]) -> list[str]:
+    """The names of question ``text`` the store never mentions, Chinese or English (``linked``:
+    the surfaces of the labels it links to, lower case; ``tokenizer``: a ``QueryTokenizer``;
     ``table()``: the store's :class:`NameTable`, read only for an English question)."""
-    linked = " ".join(nfkc(surface) for _, surface, _ in matches)
     if CJK.search(text):
         return absent_chinese(tokenizer.proper_names(text), linked, vocabulary, tokenizer.tokens)
     names = table() if re.search(r"[A-Z]", text) else None

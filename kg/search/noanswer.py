@@ -44,13 +44,14 @@ import io
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
 from ..files import atomic_write_bytes
 from .anchors import ANCHORS
 from .linking import Lexicon, Match
+from .names import NameTable, absent_names
 from .results import SearchResult
 from .tables import Corpus
 from .text import CJK, QueryTokenizer, nfkc
@@ -264,6 +265,7 @@ class NoAnswer:
     embedder: Any
     cache: Path | None = None  # where the anchors' vectors are saved
     enabled: bool = True  # False: judge, but never refuse (bench/eval_sets.py measures so)
+    names: Callable[[], NameTable | None] = lambda: None  # the store's names (kg.search.names)
     _anchors: np.ndarray | None = field(default=None, repr=False)
     _topics: tuple[dict[str, Topic], list[list[str]]] | None = field(default=None, repr=False)
 
@@ -274,12 +276,11 @@ class NoAnswer:
         self.sentences = max(1, int(scores.get("num_docs", len(self.corpus.sentences))))
 
     def judge(self, query: str, matches: list[Match], dense_s: np.ndarray,
-              vec: np.ndarray, lexical: bool = True, absent: Sequence[str] = (),
-              asked: str | None = None) -> Support:
+              vec: np.ndarray, lexical: bool = True, asked: str | None = None) -> Support:
         """The signals of ``query`` (its linked ``matches``, the sentences' cosines with
-        its vector ``vec``, whether anything in the store holds its words: ``lexical``, the
-        names in it the store never mentions: ``absent``) and whether the rule refuses it;
-        ``asked``: the question as typed (a question of two words is no topic probe)."""
+        its vector ``vec``, whether anything in the store holds its words: ``lexical``) and
+        whether the rule refuses it; ``asked``: the question as typed (its names are checked
+        as written, and a question of two words is no topic probe)."""
         tokens = self.tokenizer.tokens(query)
         words = [t for t in tokens if not CJK.search(t) or len(t) >= 2]
         surfaces = " ".join(nfkc(surface) for _, surface, _ in matches)
@@ -302,6 +303,8 @@ class NoAnswer:
         # two words typed as keywords probe a topic; asked as a question, they ask something
         probe = 0 < len(tokens) <= PROBE_WORDS and not is_question(asked or query)
         links = len({index for index, _, _ in matches})
+        absent = absent_names(asked or query, surfaces, self.vocabulary, self.tokenizer,
+                              self.names)
         refused = self.enabled and refuses(share, gap, probe, chinese, lexical=lexical,
                                            absent=bool(absent))
         return Support(len(words), share, gap, probe, refused, cos, margin, links, chinese,

@@ -20,7 +20,6 @@ from .intent import asks, intent
 from .lifting import Lifter
 from .linking import Lexicon, Match, load_lexicon
 from .literal import LiteralMatches
-from .names import absent_names
 from .noanswer import NoAnswer
 from .results import Hit, SearchResult
 from .tables import Corpus, SavedTables, load_corpus
@@ -61,7 +60,7 @@ def save_search_table(store: Any, tables: SavedTables,
     it finds them not saved (a child process calls this)."""
     corpus, _, tokenizer, bm25 = _read_parts(store, tables)
     _bridge(corpus, tokenizer, bm25, tables)
-    tokenizer.proper_names("上海")  # saves the keys of the words tagged as names
+    tokenizer.name_keys()
     try:
         index = vectors() if vectors is not None else None
     except PolicyKGError:  # the store's model does not load here: the first search makes them
@@ -121,14 +120,15 @@ class Searcher:
         self.answers = Answers(self.lifter, self.lexicon, self.tokenizer)
         self.duties = load_duty_table(store, self.corpus, tables)
         self.no_answer = NoAnswer(self.corpus, self.lexicon, self.tokenizer, self.bm25.sentences,
-                                  embedder, tables.directory("noanswer") if tables else None)
+                                  embedder, tables.directory("noanswer") if tables else None,
+                                  names=lambda: self.sources.bridge().names)
 
     def prepare(self) -> None:
         """Load what the first question would otherwise load: the query model, jieba's tags of
         names, the term indexes, the English bridge (with its table of names), the no-answer
         judge's anchors (110 passages to embed once per store and model: seconds)."""
         self.embedder.embed_queries(["warm-up"])
-        self.tokenizer.proper_names("上海")  # jieba's tags of names: 0.2 s to read
+        self.tokenizer.name_keys()
         self.counts.prepare()
         self.sources.bridge()
         self.no_answer.anchor_vectors()
@@ -233,9 +233,7 @@ class Searcher:
                 return SearchResult(text, rtype, hits, None if hits else "no more matches",
                                     "all", len(ranked), offset)
         support = None if literal is not None else \
-            self.no_answer.judge(query, matches, sig.dense_s, vec, sig.lexical(), absent_names(
-                text, matches, self.bm25.sentences.vocab_dict, self.tokenizer,
-                lambda: self.sources.bridge().names), asked=text)
+            self.no_answer.judge(query, matches, sig.dense_s, vec, sig.lexical(), asked=text)
         hits = [] if support is not None and support.refused else \
             self._ranked(rtype, etype, scores, sig, vec, concepts, k)
         support = self.no_answer.check_figures(support, text, hits)
@@ -291,7 +289,6 @@ class Searcher:
         if self.sources.linked_labels(rtype):
             return self.lexicon.dense_text(query, matches)
         return query
-
 
 
 def _any_bm25(tokenizer: QueryTokenizer, bm25: Bm25, sentences: int, text: str) -> bool:
