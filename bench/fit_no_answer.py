@@ -198,7 +198,8 @@ def cross_validate(tune: list[dict], folds: int) -> dict[str, dict[str, Any]]:
 D_BLOCKS = (("d001–d056", 1, 56), ("d057–d119", 57, 119), ("d120–d196", 120, 196),
             ("d301–d389", 301, 389), ("d402–d498", 402, 498),
             ("d601–d696", 601, 696), ("d801–d901", 801, 901),
-            ("d1001001–d1001079", 1001001, 1001079))
+            ("d1001001–d1001079", 1001001, 1001079),
+            ("d1101–d1199", 1101, 1199))
 
 
 def by_block(rows: list[dict], refused: np.ndarray) -> list[str]:
