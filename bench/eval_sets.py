@@ -490,7 +490,7 @@ def judged_refused(r: dict, rule: dict[str, float]) -> bool:
     return "known" in r and noanswer.refuses(r["known"], r["gap"], r["probe"],
                                              r.get("chinese", 0.0),
                                              lexical=r.get("lexical", True),
-                                             figure=r.get("figure"),
+                                             figure=r.get("figure"), person=r.get("person"),
                                              absent=bool(r.get("absent")), **rule)
 
 

@@ -150,8 +150,10 @@ def fit_hand_max(rows: list[dict]) -> dict[str, float]:
     """The rule's thresholds as aggressive as the logistic model's: the most unanswerable
     rows refused with no answerable row refused (ties: smallest English gap, largest
     Chinese gap, smallest share)."""
-    # (a question asking for a figure its answers lack is refused whatever the thresholds)
-    answerable = [r for r in rows if r["y"] == 0 and r["judged"] and r.get("figure") is not False]
+    # (a question asking for a figure or a person its answers lack is refused whatever the
+    # thresholds)
+    answerable = [r for r in rows if r["y"] == 0 and r["judged"] and r.get("figure") is not False
+                  and r.get("person") is not False]
     unanswerable = [r for r in rows if r["y"] == 1]
     best: tuple[tuple, dict[str, float]] | None = None
     for known_min in eval_sets.KNOWN_GRID:

@@ -505,6 +505,13 @@ def test_a_unit_named_answers_with_every_task_assigned_to_it(plans_kg):
     assert plans_kg.search("市不存在局负责哪些任务").results == []
 
 
+def test_a_body_asked_for_its_work_where_no_task_is_assigned_is_searched(blood_law_kg):
+    # a law assigns no tasks: "…负责哪些工作" is answered by the articles, not "no task assigned"
+    result = blood_law_kg.search("区县卫生行政部门负责哪些工作？")
+    assert result.answer != "assigned" and result.results
+    assert result.results[0].label == "第七条"
+
+
 def test_by_when_answers_with_the_deadline_and_its_phrase(plans_kg):
     result = plans_kg.search("编制系统方案什么时候完成？")
     first = result.results[0]
@@ -574,6 +581,18 @@ def test_an_intent_question_drops_its_linking_verb_and_article():
     assert intent("which tasks involve aviation?")[2] == "aviation?"
     assert intent("elderly care") == (None, None, "elderly care")  # no intent: as written
     assert intent("哪些任务涉及养老？")[2] == "涉及养老?"
+
+
+def test_a_question_of_what_a_rule_requires_is_no_list_question(blood_law_kg):
+    from policykg.kg.search.intent import intent
+
+    # which things the texts name: a list; what a rule requires of them: its article
+    assert intent("哪些单位参与时尚创意？")[:2] == ("entity", "Organization")
+    assert intent("which documents mention the State Council?")[0] == "document"
+    assert intent("测站要把信息报给哪些部门？")[:2] == (None, None)
+    assert intent("What activities should the city organise on Defence Day?")[:2] == (None, None)
+    result = blood_law_kg.search("哪些单位应当制定献血计划？")
+    assert result.type != "entity" and result.results[0].label.startswith("第")
 
 
 def test_quotes_ask_for_the_phrase_only_when_little_else_is_asked():

@@ -284,3 +284,23 @@ def test_a_figure_of_the_kind_asked_must_be_given():
     assert gives_figure("年满十八周岁的居民", asked_units("居民需要年满几周岁？"))
     assert asked_units("how many people does old-age insurance cover?") == ()
     assert asked_units("每次献血采集多少毫升") == ()  # no kind named: any figure does
+
+
+def test_who_holds_an_office_is_answered_only_by_a_person_named(kg):
+    from policykg.kg.search.noanswer import asks_person, names_person
+
+    assert asks_person("Who is the current party secretary of Changning District?")
+    assert asks_person("上海市人大常委会现任主任是谁") and asks_person("谁是国务院总理？")
+    # who is responsible, who leads a group: a body or a role answers those
+    assert not any(asks_person(q) for q in ("Who is responsible for pensions?", "谁负责海绵城市建设",
+                                            "领导小组组长由谁担任", "who leads the group"))
+    assert names_person("以习近平同志为核心的党中央") and names_person("国务院总理李强，")
+    assert names_person("王岚任长宁区委书记")
+    # an office alone, a dictionary's "name" that is a word (高水平), "任" as to serve
+    assert not any(names_person(t) for t in ("区委书记任领导小组组长", "推动贸易高水平优进优出",
+                                             "由区长任组长", "各级党委书记"))
+    result = kg.search("Who is the current party secretary of Changning District?")
+    assert _refused(result) and result.support.person is False
+    assert "name no one" in result.message
+    answered = kg.search("Which university supports the fashion industry?")  # not a person
+    assert answered.results and answered.support.person is None

@@ -32,11 +32,11 @@ MAX_CANDIDATES = 4
 #: Longest English phrase looked up, in words.
 MAX_PHRASE = 3
 #: The saved table's layout (a saved table of another layout is made again).
-LAYOUT = 6
+LAYOUT = 7
 # glosses that describe a headword instead of translating it
 _SKIP = ("variant of", "old variant", "see ", "cl:", "surname", "abbr", "used in",
          "japanese variant", "erhua", "also written", "also pr", "pr.", "lit.", "fig.")
-_ENTRY = re.compile(r"\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
+_ENTRY = re.compile(r"\S+ (\S+) \[([^\]]*)\] /(.*)/\s*$")
 _WORD = re.compile(r"[a-z][a-z'\-]*")
 
 
@@ -63,16 +63,24 @@ def dictionary_version() -> str | None:
     return "undated"
 
 
-def headwords(lines: Iterable[str], longest: int) -> Iterator[tuple[str, list[str]]]:
-    """(simplified headword, its glosses) of the CC-CEDICT ``lines`` whose headword is two to
-    ``longest`` Chinese characters (one character is too ambiguous to be evidence)."""
+def entries(lines: Iterable[str], longest: int) -> Iterator[tuple[str, bool, list[str]]]:
+    """(simplified headword, whether it is a name's entry, its glosses) of the CC-CEDICT
+    ``lines`` whose headword is two to ``longest`` Chinese characters (one character is too
+    ambiguous to be evidence). A name's entry spells its pinyin capitalised (Xiao3 mi3,
+    "Xiaomi"; xiao3 mi3, "millet")."""
     for line in lines:
         found = _ENTRY.match(line) if not line.startswith("#") else None
         if found is None:
             continue
-        word, glosses = found.groups()
+        word, pinyin, glosses = found.groups()
         if 2 <= len(word) <= longest and all(CJK.match(c) for c in word):
-            yield word, glosses.split("/")
+            yield word, pinyin[:1].isupper(), glosses.split("/")
+
+
+def headwords(lines: Iterable[str], longest: int) -> Iterator[tuple[str, list[str]]]:
+    """(simplified headword, its glosses) of :func:`entries`."""
+    for word, _, glosses in entries(lines, longest):
+        yield word, glosses
 
 
 def _entries(lines: Iterator[str]) -> Iterator[tuple[str, str]]:

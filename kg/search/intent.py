@@ -31,11 +31,20 @@ _LEADING_WORDS = re.compile(r"^((mention(s|ed|ing)?|involv(e|es|ed|ing)|contain(
                             r"|about|regarding|on)\s+)?((the|a|an)\s+)?(?=\w)")
 
 
+#: A question asking what a rule requires of the things it names ("测站要把信息报给哪些部门",
+#: "what activities should the city organise"): the passage that says so answers it, not a
+#: list of the store's organisations or documents.
+_NORMATIVE = re.compile(r"应当|应该|必须|须|需要|要(?=[把向给对由将按经])|"
+                        r"\b(should|must|shall|(need|needs|have|has|required)\s+to)\b")
+
+
 def intent(text: str) -> tuple[str | None, str | None, str]:
     """(result type, entity type, the question without its intent words), normalised.
 
     >>> intent("哪些单位参与时尚创意？")
     ('entity', 'Organization', '参与时尚创意?')
+    >>> intent("负责水文预报的测站要把信息报给哪些部门？")
+    (None, None, '负责水文预报的测站要把信息报给哪些部门?')
     >>> intent("elderly care")
     (None, None, 'elderly care')
     >>> intent("which sentences mention the Belt and Road?")
@@ -46,6 +55,8 @@ def intent(text: str) -> tuple[str | None, str | None, str]:
         match = re.search(pattern, lowered)
         if match:
             rest = (lowered[:match.start()] + " " + lowered[match.end():]).strip()
+            if rtype in ("entity", "document") and _NORMATIVE.search(rest):
+                return None, None, lowered
             # "which sentences mention the Belt and Road": the verb and article left at the front
             # moved the small model's vector from 一带一路 to chapter headings
             return rtype, etype, _LEADING_WORDS.sub("", rest, count=1)

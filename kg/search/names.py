@@ -47,26 +47,37 @@ PINYIN_MIN = 5
 
 
 @functools.lru_cache(maxsize=1)  # about a second to read; shared by every store of a process
-def _dictionary_names() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
-    """(name as written lower-cased → its Chinese headwords, every lower-case gloss word) from
-    CC-CEDICT: a name is a gloss that consists of one run of capitalised words (after "the",
-    before a comma, with a word for its kind), or an acronym in brackets beside one."""
-    from .bridge import _SKIP, _data_file, headwords
+def _dictionary_names() -> tuple[dict[str, tuple[str, ...]], frozenset[str], frozenset[str]]:
+    """(name as written lower-cased → its Chinese headwords, every lower-case gloss word, the
+    ambiguous headwords) from CC-CEDICT: a name is a gloss that consists of one run of
+    capitalised words (after "the", before a comma, with a word for its kind), or an acronym
+    in brackets beside one. An entry names only while its glosses do: 内地's "Japan" comes
+    after "mainland China" and "inland", 三星's "Samsung" after a township's description.
+    A headword is ambiguous when an entry of it is an ordinary word (小米 "millet" beside
+    "Xiaomi", 三星 "three stars" beside "Samsung"): a store holding it may mean the word."""
+    from .bridge import _SKIP, _data_file, entries
 
     path = _data_file()
     if path is None:
-        return {}, frozenset()
+        return {}, frozenset(), frozenset()
     names: dict[str, dict[str, None]] = {}
     common: set[str] = set()
+    ordinary: set[str] = set()
     with gzip.open(path.open("rb"), "rt", encoding="utf-8") as lines:
-        for word, glosses in headwords(lines, 8):
+        for word, proper, glosses in entries(lines, 8):
+            naming = True
             for gloss in glosses:
                 common.update(re.findall(r"(?<![A-Za-z])[a-z][a-z'\-]*", gloss))
                 if gloss.lower().startswith(_SKIP):
                     continue
-                for name in _gloss_names(gloss):
+                found = _gloss_names(gloss) if naming else []
+                naming = bool(found)
+                if not proper and not found and gloss is glosses[0]:
+                    ordinary.add(word)
+                for name in found:
                     names.setdefault(name.lower(), {})[word] = None
-    return {name: tuple(words) for name, words in names.items()}, frozenset(common)
+    return ({name: tuple(words) for name, words in names.items()}, frozenset(common),
+            frozenset(ordinary))
 
 
 def _gloss_names(gloss: str) -> list[str]:
@@ -150,8 +161,9 @@ class NameTable:
 
     @functools.cached_property
     def known_words(self) -> frozenset[str]:
-        """The words of the dictionary names the store holds ("yangtze" of "Yangtze River")."""
-        return frozenset(w for name in self.known for w in re.split(r"[\s\-]+", name) if w)
+        """The words of the dictionary names the store holds ("yangtze" of "Yangtze River"; not
+        the names joined in one: "US-Japan" 美日 is no evidence of "Japan")."""
+        return frozenset(w for name in self.known for w in name.split() if w)
 
     def absent_names(self, question: str, linked: str, vocabulary: Any) -> list[str]:
         """The names of ``question`` the store does not know, when it knows none of them.
@@ -242,11 +254,12 @@ def build(vocabulary: Any, tokens: Callable[[str], list[str]],
     cuts a word into them) and whose Chinese words are ``words``."""
     from pypinyin import lazy_pinyin
 
-    names, common = _dictionary_names()
+    names, common, ambiguous = _dictionary_names()
     # the store's words and every piece of them: the sentences are cut otherwise than a
     # dictionary headword alone (全国人大 is a piece of the token 全国人大常委会)
-    pieces = {w[i:j] for w in vocabulary if CJK.match(w) and len(w) <= 12
-              for i in range(len(w)) for j in range(i + 2, len(w) + 1)}
+    # (its beginnings and ends only: 日美 inside 节日美化 is no evidence of "US-Japan")
+    pieces = {p for w in vocabulary if CJK.match(w) and len(w) <= 12
+              for i in range(2, len(w)) for p in (w[:i], w[-i:])}
     held: dict[str, bool] = {}
 
     def holds(word: str) -> bool:
@@ -255,7 +268,10 @@ def build(vocabulary: Any, tokens: Callable[[str], list[str]],
             held[word] = bool(parts) and all(p in vocabulary or p in pieces for p in parts)
         return held[word]
 
-    known = frozenset(n for n, heads in names.items() if any(holds(h) for h in heads))
+    # a name is known by a headword the store holds that only names (小米 held as millet
+    # does not make "Xiaomi" known)
+    known = frozenset(n for n, heads in names.items()
+                      if any(holds(h) for h in heads if h not in ambiguous))
     absent = frozenset(names) - known
     pinyin = sorted({"".join(lazy_pinyin(w)) for w in words
                      if len(w) >= 2 and all(CJK.match(c) for c in w)})

@@ -118,6 +118,51 @@ def is_question(text: str) -> bool:
     return bool(_QUESTION.search(text))
 
 
+#: A question asking who holds an office now ("who is the current party secretary of …",
+#: 上海市人大常委会现任主任是谁): a person's name answers it, not a role ("区长任组长" answers
+#: who leads a group, which these words do not ask).
+_OFFICES_EN = (r"(party\s+)?secretar(y|y-general)|mayor|governor|minister|premier|president"
+               r"|chair(man|woman|person)|director(-general)?|ceo|ambassador|spokes(man|woman|person)")
+_OFFICES_ZH = r"书记|市长|区长|县长|省长|局长|部长|主席|总理|院长|校长|董事长|总经理|委员长|秘书长|主任"
+_ASKS_PERSON = re.compile(
+    rf"\bwho\s+(is|was|are)\s+(currently\s+)?(the\s+)?((current|present|incumbent|new)\s+)?"
+    rf"([\w'\-]+\s+){{0,4}}?({_OFFICES_EN})\b|\bname\s+of\s+the\s+(current\s+)?({_OFFICES_EN})\b"
+    rf"|({_OFFICES_ZH})(现在|目前)?(是谁|叫什么)|谁(是|担任)[^，,。？?]{{0,20}}({_OFFICES_ZH})",
+    re.IGNORECASE)
+
+
+#: The commonest surnames (and 习; not 任, which is also "to serve as"): a person named
+#: beside an office or 同志 in the texts.
+_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+             "苏魏吕丁沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
+             "龚邵万钱严覃武戴莫孔向汤习温")
+_NAMED_PERSON = re.compile(
+    rf"(?:{_OFFICES_ZH}|总书记)[{_SURNAMES}][\u4e00-\u9fff]{{1,2}}(?=[，,、。；;（(\s]|同志|$)"
+    rf"|[{_SURNAMES}][\u4e00-\u9fff]{{1,2}}(?:同志|先生|女士|总书记|{_OFFICES_ZH}"
+    rf"|(?:担?任|兼任)[^，,。；;]{{0,20}}(?:{_OFFICES_ZH}))")
+
+
+def names_person(text: str) -> bool:
+    """Whether ``text`` names a person: beside an office or 同志 (a bare name is rarely cut
+    as one by a dictionary, and a dictionary's "names" include 高峰 and 高水平).
+
+    >>> names_person("以习近平同志为核心的党中央"), names_person("区委书记任领导小组组长")
+    (True, False)
+    """
+    return bool(_NAMED_PERSON.search(text))
+
+
+def asks_person(question: str) -> bool:
+    """Whether ``question`` asks who holds an office.
+
+    >>> asks_person("Who is the current party secretary of Changning District?")
+    True
+    >>> asks_person("上海市人大常委会现任主任是谁"), asks_person("Who is responsible for pensions?")
+    (True, False)
+    """
+    return bool(_ASKS_PERSON.search(question))
+
+
 def asks_figure(question: str) -> bool:
     """Whether ``question`` asks for a figure: an amount, a count, a length, a date."""
     return bool(_ASKS_FIGURE.search(question))
@@ -194,6 +239,7 @@ class Support:
     chinese: float = 0.0  # share of the words (idf-weighted) written in Chinese characters
     lexical: bool = True  # some sentence or unit holds a word, translation or label of it
     figure: bool | None = None  # asks a figure: whether the best answers give one
+    person: bool | None = None  # asks who holds an office: whether the best answers name anyone
     absent: tuple[str, ...] = ()  # names in the question the store never mentions
 
     def to_json(self) -> dict[str, Any]:
@@ -201,14 +247,14 @@ class Support:
                 "probe": self.probe, "refused": self.refused, "cos": round(self.cos, 4),
                 "margin": round(self.margin, 4), "links": self.links,
                 "chinese": round(self.chinese, 4), "lexical": self.lexical,
-                "figure": self.figure, "absent": list(self.absent)}
+                "figure": self.figure, "person": self.person, "absent": list(self.absent)}
 
 
 def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
             known_min: float = KNOWN_MIN, gap_min: float = GAP_MIN,
             gap_min_zh: float = GAP_MIN_ZH, lexical: bool = True,
             gap_unmatched: float = GAP_UNMATCHED, figure: bool | None = None,
-            absent: bool = False) -> bool:
+            absent: bool = False, person: bool | None = None) -> bool:
     """The rule: few known words and no sentence clearly closer than everyday subjects.
 
     How close is clearly closer depends on the question's language: the store's words are
@@ -219,7 +265,8 @@ def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
     label anywhere) needs a gap of ``gap_unmatched``: its answer would rest on meaning alone;
     so does one naming only what the store never mentions (``absent``: "Chicago",
     "Schengen"), whatever else it shares with the store. A question asking for a figure that
-    the best answers do not give (``figure`` False) is refused.
+    the best answers do not give (``figure`` False) is refused, and so is one asking who holds
+    an office when they name no one (``person`` False).
 
     >>> refuses(0.0, 0.0, False), refuses(0.6, 0.0, False), refuses(0.0, 0.2, False)
     (True, False, False)
@@ -234,7 +281,7 @@ def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
     """
     if probe:
         return False
-    if figure is False:
+    if figure is False or person is False:
         return True
     if (not lexical or absent) and gap < gap_unmatched:
         return True
@@ -339,11 +386,17 @@ class NoAnswer:
                       hits: list[Any]) -> Support | None:
         """``support`` with its verdict on figures: for a question asking for one, whether the
         best :data:`FIGURE_HITS` of ``hits`` (their evidence, else their labels) give one, of
-        the kind the question names if it names one (an area, an age, money …)."""
-        if support is None or support.refused or support.probe or not asks_figure(question):
+        the kind the question names if it names one (an area, an age, money …); for one asking
+        who holds an office, whether they name a person."""
+        person = asks_person(question)
+        if support is None or support.refused or support.probe or not (
+                person or asks_figure(question)):
             return support
         texts = [t for hit in hits[:FIGURE_HITS]
                  for t in ([e.text for e in hit.evidence] or [hit.label])]
+        if person:
+            named = any(names_person(t) for t in texts)
+            return replace(support, person=named, refused=self.enabled and not named)
         units = asked_units(question)
         figure = any(gives_figure(t, units) for t in texts)
         return replace(support, figure=figure, refused=self.enabled and not figure)
@@ -355,6 +408,8 @@ class NoAnswer:
         message = "没有可靠的答案 no good match: nothing in these documents answers this question"
         if support.figure is False:  # the subject is there, the number asked for is not
             message += " (其中没有所问的数字 the best passages give no such figure)"
+        elif support.person is False:
+            message += " (其中没有提到任何人名 the best passages name no one)"
         elif support.absent:  # say which name the documents lack, so the user can rephrase
             message += " (这些文件没有提到 these documents never mention: " \
                 + ", ".join(support.absent) + ")"

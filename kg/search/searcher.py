@@ -24,7 +24,7 @@ from .noanswer import NoAnswer
 from .results import Hit, SearchResult
 from .tables import Corpus, SavedTables, load_corpus
 from .terms import TermCounts
-from .text import QueryTokenizer, gibberish, looks_like_code
+from .text import QueryTokenizer, gibberish, looks_like_code, nfkc
 
 __all__ = ["Searcher", "save_search_table", "MAX_QUERY_CHARS", "RESULT_TYPES"]
 
@@ -185,7 +185,13 @@ class Searcher:
             return SearchResult(text, type or "task", [], "no document matches the filters "
                                 "(document, kind, dates): nothing was searched", undated=undated)
         if named is not None and type in (None, "task"):
-            return self._assigned(text, named, allowed, k, offset)
+            assigned = self._assigned(text, named, allowed, k, offset)
+            # where nothing is assigned to anyone (a store of laws: 漕河泾开发区总公司负责哪些
+            # 业务) or the body named is in the texts but given no task, the question is asked
+            # like any other; a body the plans never name gets nothing
+            if assigned.results or offset or (self.duties.names and not self.literal.find(named)):
+                return assigned
+            question = nfkc(text)  # the body's name is a word of the question again
         asked, etype, content = intent(question)
         rtype = type or asked or ("task" if self.corpus.targets or facets else "sentence")
         if rtype == "task" and not self.corpus.targets:
