@@ -304,3 +304,25 @@ def test_who_holds_an_office_is_answered_only_by_a_person_named(kg):
     assert "name no one" in result.message
     answered = kg.search("Which university supports the fashion industry?")  # not a person
     assert answered.results and answered.support.person is None
+
+
+def test_a_chinese_figure_question_needs_the_figure_where_its_words_are(blood_law_kg):
+    from types import SimpleNamespace
+
+    from policykg.kg.search.noanswer import FIGURE_COVER, Support
+
+    judge = blood_law_kg.searcher().no_answer
+    support = Support(words=4, known=1.0, gap=0.1, probe=False)
+
+    def hit(text: str) -> SimpleNamespace:
+        return SimpleNamespace(evidence=[SimpleNamespace(text=text)], label="")
+
+    amount = hit("采供血机构对献血者每次采集血液量一般为二百毫升，最多不得超过四百毫升")
+    fine = hit("对违反本条例规定的单位，处以五千元以上三万元以下的罚款")
+    assert judge.covers("每次献血采集多少毫升", amount.evidence[0].text) >= FIGURE_COVER
+    assert judge.check_figures(support, "每次献血采集多少毫升", [amount]).figure is True
+    # money, the kind asked, but of another subject: no answer to the rent of a blood-donation
+    # bus; the same passage answers the fine it states
+    rent = judge.check_figures(support, "献血车每个月的停车租金是多少元？", [fine])
+    assert rent.figure is False and rent.refused
+    assert judge.check_figures(support, "违反条例的单位最多罚款多少元？", [fine]).figure is True
