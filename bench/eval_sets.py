@@ -491,6 +491,7 @@ def judged_refused(r: dict, rule: dict[str, float]) -> bool:
                                              r.get("chinese", 0.0),
                                              lexical=r.get("lexical", True),
                                              figure=r.get("figure"), person=r.get("person"),
+                                             named=r.get("named"),
                                              absent=bool(r.get("absent")), **rule)
 
 

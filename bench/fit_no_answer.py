@@ -153,7 +153,7 @@ def fit_hand_max(rows: list[dict]) -> dict[str, float]:
     # (a question asking for a figure or a person its answers lack is refused whatever the
     # thresholds)
     answerable = [r for r in rows if r["y"] == 0 and r["judged"] and r.get("figure") is not False
-                  and r.get("person") is not False]
+                  and r.get("person") is not False and r.get("named") is not False]
     unanswerable = [r for r in rows if r["y"] == 1]
     best: tuple[tuple, dict[str, float]] | None = None
     for known_min in eval_sets.KNOWN_GRID:

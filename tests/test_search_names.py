@@ -137,3 +137,50 @@ def test_a_chinese_question_naming_what_the_sample_lacks_gets_no_answer(kg):
 def test_code_or_markup_gets_no_answer_and_says_why(kg, query):
     result = kg.search(query)
     assert result.results == [] and "code or markup" in result.message
+
+
+def test_a_word_of_a_held_name_is_no_evidence_of_a_name_of_its_own():
+    # the store holds 美网 ("US Open") and 中欧 ("Central Europe", "Sino-European"), not 美国
+    # or 欧洲: "US" is absent; "Europe" joined to "China" may be 中欧
+    table, vocabulary = _table("美网", "中欧", "班列")
+    assert table.absent_names("What is the US federal minimum wage?", "", vocabulary) == ["US"]
+    assert table.absent_names("China-Europe Railway Express freight", "", vocabulary) == []
+    assert table.named_forms("China-Europe Railway Express freight", {}, vocabulary) \
+        == [("China-Europe Railway Express", ("中欧",))]
+    # months and weekdays are capitalised but no names
+    assert table.absent_names("Is there a holiday on September 18?", "", vocabulary) == []
+
+
+def test_a_dictionary_name_counts_only_by_its_own_senses():
+    # 三星 is three stars as well as Samsung: a store holding the word does not know the
+    # company (its entry names a township first); 内地 names Japan only after "inland" and
+    # "mainland China"
+    table, vocabulary = _table("三星", "内地")
+    assert "三星" in names._dictionary_names()[2]  # an ordinary word too
+    assert table.absent_names("Samsung Galaxy battery", "", vocabulary) == ["Samsung Galaxy"]
+    assert table.absent_names("How does Japan regulate knives?", "", vocabulary) == ["Japan"]
+
+
+def test_a_rare_name_must_be_in_a_sentence_ranked_near_the_top(blood_law_kg):
+    import numpy as np
+
+    from policykg.kg.search.noanswer import NAME_RANK, Support
+
+    judge = blood_law_kg.searcher().no_answer
+    table, _ = _table("东京", "献血")
+    saved = judge.names, judge.holding
+    try:
+        judge.names = lambda: table
+        rows = len(blood_law_kg.searcher().corpus.sentences)
+        scores = np.linspace(1.0, 0.0, max(rows, NAME_RANK + 2)).astype(np.float32)
+        support = Support(words=4, known=1.0, gap=0.1, probe=False)
+        judge.holding = lambda text: np.array([len(scores) - 1]) if text == "东京" else \
+            np.zeros(0, dtype=np.int64)
+        far = judge.check_names(support, "How many people donate blood in Tokyo?", [], scores)
+        assert far.named is False and far.refused and far.names == ("Tokyo",)
+        judge.holding = lambda text: np.array([1]) if text == "东京" else \
+            np.zeros(0, dtype=np.int64)
+        near = judge.check_names(support, "How many people donate blood in Tokyo?", [], scores)
+        assert near.named is True and not near.refused and near.name_rank == 1
+    finally:
+        judge.names, judge.holding = saved

@@ -42,6 +42,10 @@ _KIND = frozenset("province city county district river lake mountain mountains i
 _WORD = r"(?:[A-Z][A-Za-z'\-]*|[A-Z0-9]*[A-Z][A-Z0-9]+)"
 _RUN = re.compile(rf"{_WORD}(?: {_WORD})*")
 _PAREN = re.compile(r"\(([^)]*)\)")
+#: capitalised in English, but no names: a date is no subject of its own
+_CALENDAR = frozenset("january february march april may june july august september october "
+                      "november december monday tuesday wednesday thursday friday saturday "
+                      "sunday".split())
 #: pinyin shorter than this is too likely to be an English word ("Lima", "Hebe")
 PINYIN_MIN = 5
 
@@ -122,23 +126,25 @@ class NameTable:
     pinyin of its Chinese words.
 
     ``known`` and ``absent`` are the lower-cased names of :func:`_dictionary_names` whose
-    headwords the store holds (one at least) or lacks (all); ``common`` the dictionary's
+    headwords the store holds (one at least: ``known`` maps the name to those it holds) or
+    lacks (all); ``common`` the dictionary's
     lower-case gloss words (as one newline-joined text: a set of 37,000 words held 3 MB per
     store); ``pinyin`` the sorted toneless pinyin of the store's Chinese words."""
 
-    known: frozenset[str]
+    known: dict[str, tuple[str, ...]]
     absent: frozenset[str]
     common: str
     pinyin: tuple[str, ...]
 
     def to_json(self) -> dict[str, Any]:
-        return {"known": sorted(self.known), "absent": sorted(self.absent),
-                "common": self.common, "pinyin": list(self.pinyin)}
+        return {"known": {name: list(heads) for name, heads in sorted(self.known.items())},
+                "absent": sorted(self.absent), "common": self.common,
+                "pinyin": list(self.pinyin)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "NameTable":
-        table = cls(frozenset(data["known"]), frozenset(data["absent"]), str(data["common"]),
-                    tuple(data["pinyin"]))
+        table = cls({str(n): tuple(h) for n, h in dict(data["known"]).items()},
+                    frozenset(data["absent"]), str(data["common"]), tuple(data["pinyin"]))
         table._common_keys  # made now (30 ms), not by the first question
         return table
 
@@ -160,10 +166,41 @@ class NameTable:
         return at < len(self.pinyin) and self.pinyin[at].startswith(word)
 
     @functools.cached_property
-    def known_words(self) -> frozenset[str]:
+    def known_words(self) -> dict[str, tuple[str, ...]]:
         """The words of the dictionary names the store holds ("yangtze" of "Yangtze River"; not
-        the names joined in one: "US-Japan" 美日 is no evidence of "Japan")."""
-        return frozenset(w for name in self.known for w in name.split() if w)
+        the names joined in one: "US-Japan" 美日 is no evidence of "Japan"), each with the
+        headwords of those names the store holds."""
+        words: dict[str, dict[str, None]] = {}
+        for name, heads in self.known.items():
+            for word in name.split():
+                words.setdefault(word, {}).update(dict.fromkeys(heads))
+        return {word: tuple(heads) for word, heads in words.items()}
+
+    def named_forms(self, question: str, linked: dict[str, tuple[str, ...]],
+                    vocabulary: Any) -> list[tuple[str, tuple[str, ...]]] | None:
+        """The names of ``question`` the store knows, each with the Chinese forms it holds
+        them by: the labels it links to (``linked``: a lower-case word of a linked label's
+        surface → the Chinese labels), else a dictionary name's headwords. None when a name
+        is known otherwise (a store token such as "GDP", the pinyin of a store word): which
+        words of the texts spell it is then not known."""
+        if CJK.search(question) or question.upper() == question:
+            return []
+        out = []
+        for run in name_runs(question):
+            words, proper, _, joined = self._proper_words(run)
+            if not proper:
+                continue
+            forms = [f for w in proper for f in linked.get(w, ())]
+            if not forms:
+                if any(stem(w) in vocabulary or self.in_pinyin(w) for w in proper):
+                    return None
+                forms = [f for span, held in self._dictionary_spans(words, set(proper)).items()
+                         if held for f in self.known[span]]
+                forms += [f for w in proper if self._in_known_name(w, joined)
+                          for f in self.known.get(w) or self.known_words[w]]
+            if forms:
+                out.append((" ".join(run), tuple(dict.fromkeys(forms))))
+        return out
 
     def absent_names(self, question: str, linked: str, vocabulary: Any) -> list[str]:
         """The names of ``question`` the store does not know, when it knows none of them.
@@ -180,16 +217,11 @@ class NameTable:
         linked_words = {re.sub(r"'s$", "", w) for w in re.split(r"[\s\-]+", linked)}
         out = []
         for run in name_runs(question):
-            words = [w.lower() for w in run]
-            # each part of a hyphenated name on its own ("Baotou-Lanzhou", "China-ASEAN")
-            parts = [(part, raw_part) for w, raw in zip(words, run)
-                     for part, raw_part in zip(w.split("-"), raw.split("-")) if part]
-            acronyms = {p for p, raw in parts if raw.isupper() and len(raw) > 1}
-            proper = [p for p, _ in parts if p in acronyms or not self.is_common(p)]
+            words, proper, acronyms, joined = self._proper_words(run)
             if not proper:
                 continue
             if any(w in linked_words or stem(w) in vocabulary or self.in_pinyin(w)
-                   or w in self.known_words for w in proper):
+                   or self._in_known_name(w, joined) for w in proper):
                 return []
             named = self._dictionary_spans(words, set(proper))
             if any(named.values()):
@@ -198,6 +230,30 @@ class NameTable:
             if named or unknown:
                 out.append(" ".join(run))
         return out
+
+    def _in_known_name(self, word: str, joined: set[str] = frozenset()) -> bool:
+        """Whether ``word`` is a name the store holds or a word of one, not itself a name the
+        store lacks ("us" of "US Open" 美网 says nothing of "US" 美国, judged on its own),
+        unless it is ``joined`` to another in a hyphenated name ("Europe" of "China-Europe"
+        may be held as 中欧, "Central Europe")."""
+        return word in self.known or (word in self.known_words
+                                      and (word not in self.absent or word in joined))
+
+    def _proper_words(self, run: list[str]
+                      ) -> tuple[list[str], list[str], set[str], set[str]]:
+        """(the run's words lower-cased, its proper words, the acronyms among them, the parts
+        of hyphenated words): each part of a hyphenated name on its own ("Baotou-Lanzhou",
+        "China-ASEAN") unless the dictionary names it whole; months and weekdays are no
+        names."""
+        words = [w.lower() for w in run]
+        parts = [(part, raw_part) for w, raw in zip(words, run)
+                 for part, raw_part in ([(w, raw)] if w in self.known or w in self.absent
+                                        else zip(w.split("-"), raw.split("-"))) if part]
+        acronyms = {p for p, raw in parts if raw.isupper() and len(raw) > 1}
+        joined = {p for w in words if "-" in w and w not in self.known and w not in self.absent
+                  for p in w.split("-")}
+        return words, [p for p, _ in parts if p not in _CALENDAR
+                       and (p in acronyms or not self.is_common(p))], acronyms, joined
 
     def _dictionary_spans(self, words: list[str], proper: set[str]) -> dict[str, bool]:
         """The longest spans of ``words`` that are dictionary names, left to right, each with
@@ -270,9 +326,9 @@ def build(vocabulary: Any, tokens: Callable[[str], list[str]],
 
     # a name is known by a headword the store holds that only names (小米 held as millet
     # does not make "Xiaomi" known)
-    known = frozenset(n for n, heads in names.items()
-                      if any(holds(h) for h in heads if h not in ambiguous))
-    absent = frozenset(names) - known
+    known = {n: kept for n, heads in names.items()
+             if (kept := tuple(h for h in heads if h not in ambiguous and holds(h)))}
+    absent = frozenset(names) - known.keys()
     pinyin = sorted({"".join(lazy_pinyin(w)) for w in words
                      if len(w) >= 2 and all(CJK.match(c) for c in w)})
     return NameTable(known, absent, "\n" + "\n".join(sorted(common)) + "\n", tuple(pinyin))

@@ -88,6 +88,12 @@ FIGURE_HITS = 5
 #: gold sets (report part; the tune part has none) had 0.30 at least, the answered near
 #: misses 0.17 at the median.
 FIGURE_COVER = 0.2
+#: A name held by at least this share of the sentences is the store's own subject (中国 in the
+#: work reports, 上海 in Shanghai's regulations): the answer need not say it.
+NAME_COMMON = 0.01
+#: …and a question naming only rarer ones is answered when a sentence mentioning one of them
+#: ranks among the best this many sentences.
+NAME_RANK = 50
 _ASKS_FIGURE = re.compile(
     r"\b(how (many|much|long|large|big|tall|old|often|far|high)|what (percentage|percent|share"
     r"|proportion|rate|amount|number|size|area|fee|price|cost|age|budget|ratio|target)"
@@ -246,21 +252,26 @@ class Support:
     lexical: bool = True  # some sentence or unit holds a word, translation or label of it
     figure: bool | None = None  # asks a figure: whether the best answers give one
     person: bool | None = None  # asks who holds an office: whether the best answers name anyone
+    named: bool | None = None  # English, names what the store knows: whether the best answers do
     absent: tuple[str, ...] = ()  # names in the question the store never mentions
+    names: tuple[str, ...] = ()  # names in the question the store mentions (rarely)
+    name_rank: int | None = None  # the best rank of a sentence mentioning one of them
 
     def to_json(self) -> dict[str, Any]:
         return {"words": self.words, "known": round(self.known, 4), "gap": round(self.gap, 4),
                 "probe": self.probe, "refused": self.refused, "cos": round(self.cos, 4),
                 "margin": round(self.margin, 4), "links": self.links,
                 "chinese": round(self.chinese, 4), "lexical": self.lexical,
-                "figure": self.figure, "person": self.person, "absent": list(self.absent)}
+                "figure": self.figure, "person": self.person, "named": self.named, "name_rank": self.name_rank,
+                "absent": list(self.absent)}
 
 
 def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
             known_min: float = KNOWN_MIN, gap_min: float = GAP_MIN,
             gap_min_zh: float = GAP_MIN_ZH, lexical: bool = True,
             gap_unmatched: float = GAP_UNMATCHED, figure: bool | None = None,
-            absent: bool = False, person: bool | None = None) -> bool:
+            absent: bool = False, person: bool | None = None,
+            named: bool | None = None) -> bool:
     """The rule: few known words and no sentence clearly closer than everyday subjects.
 
     How close is clearly closer depends on the question's language: the store's words are
@@ -272,7 +283,8 @@ def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
     so does one naming only what the store never mentions (``absent``: "Chicago",
     "Schengen"), whatever else it shares with the store. A question asking for a figure that
     the best answers do not give (``figure`` False) is refused, and so is one asking who holds
-    an office when they name no one (``person`` False).
+    an office when they name no one (``person`` False), or an English one naming what the
+    store knows when they mention none of it (``named`` False).
 
     >>> refuses(0.0, 0.0, False), refuses(0.6, 0.0, False), refuses(0.0, 0.2, False)
     (True, False, False)
@@ -287,7 +299,7 @@ def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
     """
     if probe:
         return False
-    if figure is False or person is False:
+    if figure is False or person is False or named is False:
         return True
     if (not lexical or absent) and gap < gap_unmatched:
         return True
@@ -319,6 +331,8 @@ class NoAnswer:
     cache: Path | None = None  # where the anchors' vectors are saved
     enabled: bool = True  # False: judge, but never refuse (bench/eval_sets.py measures so)
     names: Callable[[], NameTable | None] = lambda: None  # the store's names (kg.search.names)
+    # the sentences holding a text verbatim (row numbers)
+    holding: Callable[[str], np.ndarray] = lambda text: np.zeros(0, dtype=np.int64)
     _anchors: np.ndarray | None = field(default=None, repr=False)
     _topics: tuple[dict[str, Topic], list[list[str]]] | None = field(default=None, repr=False)
 
@@ -362,6 +376,44 @@ class NoAnswer:
                                            absent=bool(absent))
         return Support(len(words), share, gap, probe, refused, cos, margin, links, chinese,
                        lexical, absent=tuple(absent))
+
+    def check_names(self, support: Support | None, question: str, matches: list[Match],
+                    sentence_scores: np.ndarray) -> Support | None:
+        """``support`` with its verdict on names: an English question naming only what the store
+        mentions in few sentences (the USA, Tokyo, India) is answered only if one of those
+        sentences ranks among the best :data:`NAME_RANK` for it (``sentence_scores``: the
+        fused score of every sentence): "What is the US federal minimum wage?" is not answered
+        by the minimum wages of Shanghai's regulations."""
+        table = self.names()
+        if support is None or support.refused or support.probe or table is None \
+                or CJK.search(question) or not len(sentence_scores):
+            return support
+        linked: dict[str, tuple[str, ...]] = {}
+        for index, surface, _ in matches:
+            terms = tuple(self.lexicon.concepts[index].zh_terms)
+            for word in re.split(r"[\s\-]+", nfkc(surface)):
+                word = re.sub(r"'s$", "", word)
+                linked[word] = linked.get(word, ()) + terms
+        named = table.named_forms(question, linked, self.vocabulary)
+        if not named:
+            return support
+        held = {f: self.holding(f) for _, forms in named for f in forms}
+        # a name the store holds only in pieces (全国人大会议 as 全国, 人大, 会议) cannot be found
+        # in its sentences, so nothing can be said of where it is
+        if any(not any(len(held[f]) for f in forms) for _, forms in named):
+            return support
+        # a name of the store's own subject (China in the work reports, Shanghai in its
+        # regulations) goes without saying in the passages that answer
+        if any(len(held[f]) >= NAME_COMMON * len(sentence_scores)
+               for _, forms in named for f in forms):
+            return support
+        rows = np.unique(np.concatenate([np.asarray(r, dtype=np.int64) for r in held.values()]))
+        rows = rows[rows < len(sentence_scores)]
+        rank = int((sentence_scores > sentence_scores[rows].max()).sum()) if len(rows) \
+            else len(sentence_scores)
+        said = rank < NAME_RANK
+        return replace(support, named=said, name_rank=rank, names=tuple(n for n, _ in named),
+                       refused=self.enabled and not said)
 
     def covers(self, question: str, text: str) -> float:
         """The share of ``question``'s words (idf-weighted) that ``text`` holds."""
@@ -426,6 +478,9 @@ class NoAnswer:
             message += " (其中没有所问的数字 the best passages give no such figure)"
         elif support.person is False:
             message += " (其中没有提到任何人名 the best passages name no one)"
+        elif support.named is False:
+            message += " (最接近的段落没有提到 the best passages never mention: " \
+                + ", ".join(support.names) + ")"
         elif support.absent:  # say which name the documents lack, so the user can rephrase
             message += " (这些文件没有提到 these documents never mention: " \
                 + ", ".join(support.absent) + ")"

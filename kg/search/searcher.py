@@ -121,7 +121,8 @@ class Searcher:
         self.duties = load_duty_table(store, self.corpus, tables)
         self.no_answer = NoAnswer(self.corpus, self.lexicon, self.tokenizer, self.bm25.sentences,
                                   embedder, tables.directory("noanswer") if tables else None,
-                                  names=lambda: self.sources.bridge().names)
+                                  names=lambda: self.sources.bridge().names,
+                                  holding=lambda text: self.counts.sparse(text)[0][0])
 
     def prepare(self) -> None:
         """Load what the first question would otherwise load: the query model, jieba's tags of
@@ -243,6 +244,7 @@ class Searcher:
         hits = [] if support is not None and support.refused else \
             self._ranked(rtype, etype, scores, sig, vec, concepts, k)
         support = self.no_answer.check_figures(support, text, hits)
+        support = self.no_answer.check_names(support, text, matches, scores[0])
         if support is not None and support.refused:  # nothing answers it: say so, suggest topics
             return self.no_answer.result(text, rtype, sig.dense_t, support)
         if literal is not None and rtype == "sentence":  # every verbatim match first
