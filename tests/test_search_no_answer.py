@@ -236,7 +236,7 @@ def test_the_gold_sets_keep_their_split_and_the_fresh_blocks_are_report_only():
 # -- figures: a question asking for one that the best answers do not give ------------------------
 
 def test_what_asks_for_a_figure_and_what_gives_one():
-    from policykg.kg.search.noanswer import asks_figure, gives_figure
+    from policykg.kg.search.asked import asks_figure, gives_figure
 
     assert all(asks_figure(q) for q in ("How many days of leave?", "how much does it cost",
                                         "罚款多少", "要等几天", "什么时候开始", "which year"))
@@ -265,7 +265,7 @@ def test_a_figure_the_texts_do_not_give_gets_no_answer(kg, blood_law_kg):
 
 
 def test_two_words_asked_as_a_question_are_judged_not_taken_for_a_topic_probe(kg):
-    from policykg.kg.search.noanswer import is_question
+    from policykg.kg.search.asked import is_question
 
     assert is_question("how many calories in a banana") and not is_question("elderly care")
     asked = kg.search("how many calories in a banana")
@@ -275,7 +275,7 @@ def test_two_words_asked_as_a_question_are_judged_not_taken_for_a_topic_probe(kg
 
 
 def test_a_figure_of_the_kind_asked_must_be_given():
-    from policykg.kg.search.noanswer import asked_units, gives_figure
+    from policykg.kg.search.asked import asked_units, gives_figure
 
     area = asked_units("How large in square kilometres is the Hongqiao zone?")
     assert gives_figure("规划面积4.7平方公里", area)
@@ -287,7 +287,7 @@ def test_a_figure_of_the_kind_asked_must_be_given():
 
 
 def test_who_holds_an_office_is_answered_only_by_a_person_named(kg):
-    from policykg.kg.search.noanswer import asks_person, names_person
+    from policykg.kg.search.asked import asks_person, names_person
 
     assert asks_person("Who is the current party secretary of Changning District?")
     assert asks_person("上海市人大常委会现任主任是谁") and asks_person("谁是国务院总理？")

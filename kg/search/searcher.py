@@ -134,21 +134,9 @@ class Searcher:
         self.sources.bridge()
         self.no_answer.anchor_vectors()
 
-    def _check(self, text: Any) -> str:
-        if not isinstance(text, str):
-            raise SearchError("the query must be text")
-        text = text.strip()
-        if not text:
-            raise SearchError("empty query: ask a question such as "
-                              "“which tasks involve aviation?” or “哪些任务涉及养老？”")
-        if len(text) > MAX_QUERY_CHARS:
-            raise SearchError(f"query too long ({len(text)} characters, at most "
-                              f"{MAX_QUERY_CHARS})")
-        return text
-
     def rank_targets(self, text: str, method: str = "hybrid") -> list[tuple[str, float]]:
         """(target IRI, score) best first, for evaluation: hybrid, bm25 or dense."""
-        _, _, content = intent(asks(self._check(text))[2])
+        _, _, content = intent(asks(_checked(text))[2])
         matches = self.lexicon.matches(content) if method == "hybrid" else []
         query = self._dense_text(content or text, matches, "task")
         vec = self.embedder.embed_queries([query])[0] if method != "bm25" else None
@@ -172,7 +160,7 @@ class Searcher:
             SearchError: empty or oversized query, or an unknown result type.
             PolicyKGError: (kind ``invalid``) a date filter that is not a date.
         """
-        text = self._check(text)
+        text = _checked(text)
         facets, named, question = asks(text)
         if type is not None and type not in RESULT_TYPES:
             raise SearchError(f"unknown result type {type!r}: choose one of "
@@ -297,6 +285,20 @@ class Searcher:
         if self.sources.linked_labels(rtype):
             return self.lexicon.dense_text(query, matches)
         return query
+
+
+def _checked(text: Any) -> str:
+    """``text`` stripped, once it is a query that can be searched (else ``SearchError``)."""
+    if not isinstance(text, str):
+        raise SearchError("the query must be text")
+    text = text.strip()
+    if not text:
+        raise SearchError("empty query: ask a question such as "
+                          "“which tasks involve aviation?” or “哪些任务涉及养老？”")
+    if len(text) > MAX_QUERY_CHARS:
+        raise SearchError(f"query too long ({len(text)} characters, at most "
+                          f"{MAX_QUERY_CHARS})")
+    return text
 
 
 def _any_bm25(tokenizer: QueryTokenizer, bm25: Bm25, sentences: int, text: str) -> bool:
