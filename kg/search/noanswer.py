@@ -127,8 +127,8 @@ class Support:
                 "probe": self.probe, "refused": self.refused, "cos": round(self.cos, 4),
                 "margin": round(self.margin, 4), "links": self.links,
                 "chinese": round(self.chinese, 4), "lexical": self.lexical,
-                "figure": self.figure, "person": self.person, "named": self.named, "name_rank": self.name_rank,
-                "absent": list(self.absent)}
+                "figure": self.figure, "person": self.person, "named": self.named,
+                "name_rank": self.name_rank, "absent": list(self.absent)}
 
 
 def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
@@ -247,8 +247,8 @@ class NoAnswer:
         """``support`` with its verdict on names: an English question naming only what the store
         mentions in few sentences (the USA, Tokyo, India) is answered only if one of those
         sentences ranks among the best :data:`NAME_SHARE` of them, or :data:`NAME_RANK`, for it
-        (``sentence_scores``: the fused score of every sentence): "What is the US federal minimum wage?" is not answered
-        by the minimum wages of Shanghai's regulations."""
+        (``sentence_scores``: the fused score of every sentence): "What is the US federal
+        minimum wage?" is not answered by the minimum wages of Shanghai's regulations."""
         table = self.names()
         if support is None or support.refused or support.probe or table is None \
                 or CJK.search(question) or not len(sentence_scores):
