@@ -243,7 +243,7 @@ def test_what_asks_for_a_figure_and_what_gives_one():
     assert not any(asks_figure(q) for q in ("哪些任务涉及养老？", "which tasks involve aviation?",
                                             "blood donation by students"))
     assert all(gives_figure(t) for t in ("处5000元以下罚款", "不得超过四百毫升", "增长5.2%",
-                                         "百分之十", "十八周岁"))
+                                         "百分之十", "十八周岁", "3700多万学生受益", "300余家"))
     # a year, an article's number or a date is not an amount
     assert not any(gives_figure(t) for t in ("2025年前完成", "第十八条 业主大会", "依托东华大学"))
     assert refuses(1.0, 1.0, False, figure=False)  # whatever the words and the meaning

@@ -24,7 +24,8 @@ _UNITS = ("%", "％", "个百分点", "百分点", "亿", "万", "千", "元", "
 # the longest units first, and a unit may follow another ("7000亿元", "十八周岁"), so that a
 # figure's whole unit is seen
 _UNIT = "(?:" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True)) + ")"
-_FIGURE = re.compile(_NUMBER + r"\s*" + _UNIT + "+|[百千万]分之" + _NUMBER)
+# "3700多万学生", "300余家": an approximate figure puts 多 or 余 before its unit
+_FIGURE = re.compile(_NUMBER + r"\s*[多余]?" + _UNIT + "+|[百千万]分之" + _NUMBER)
 # a year or an article's number is not the figure a question asks for
 _NOT_FIGURES = re.compile(r"(?:19|20)\d\d年|第" + _NUMBER + r"[条款项章节]")
 
@@ -144,6 +145,8 @@ def gives_figure(text: str, units: tuple[str, ...] = ()) -> bool:
     >>> gives_figure("处以项目合同金额千分之五以上千分之十以下的罚款", asked_units("罚款多少"))
     True
     >>> gives_figure("拟安排7000亿元", ("元",)), gives_figure("年满十八周岁", ("岁",))
+    (True, True)
+    >>> gives_figure("3700多万学生受益"), gives_figure("300余家")
     (True, True)
     >>> asked_units("How many people did old-age insurance cover?")
     ()
