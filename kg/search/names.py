@@ -311,9 +311,9 @@ def build(vocabulary: Any, tokens: Callable[[str], list[str]],
     from pypinyin import lazy_pinyin
 
     names, common, ambiguous = _dictionary_names()
-    # the store's words and every piece of them: the sentences are cut otherwise than a
-    # dictionary headword alone (全国人大 is a piece of the token 全国人大常委会)
-    # (its beginnings and ends only: 日美 inside 节日美化 is no evidence of "US-Japan")
+    # the store's words and their beginnings and ends: the sentences are cut otherwise than a
+    # dictionary headword alone (全国人大 begins the token 全国人大常委会); a piece from inside
+    # a word is no evidence (日美 inside 节日美化 is no "US-Japan")
     pieces = {p for w in vocabulary if CJK.match(w) and len(w) <= 12
               for i in range(2, len(w)) for p in (w[:i], w[-i:])}
     held: dict[str, bool] = {}
