@@ -34,7 +34,8 @@ import numpy as np
 
 from .text import CJK, in_sorted, stem, word_keys
 
-__all__ = ["NameTable", "absent_chinese", "absent_names", "build", "name_runs"]
+__all__ = ["NameTable", "absent_chinese", "absent_names", "build", "name_runs",
+           "surface_words"]
 
 #: lower-case words a gloss may add to a name and still be only that name ("Gansu province")
 _KIND = frozenset("province city county district river lake mountain mountains island islands "
@@ -100,7 +101,12 @@ def _gloss_names(gloss: str) -> list[str]:
     if not run or not _RUN.fullmatch(run):
         return acronyms
     return [run] + [" ".join(words[i:]) for i in range(1, len(words) - 1)] + acronyms
-    return out
+
+
+def surface_words(surface: str) -> list[str]:
+    """The words of a linked label's surface as names are matched against them: split at
+    spaces and hyphens, a possessive 's dropped."""
+    return [re.sub(r"'s$", "", w) for w in re.split(r"[\s\-]+", surface)]
 
 
 def name_runs(question: str) -> list[list[str]]:
@@ -214,7 +220,7 @@ class NameTable:
         one thing the store knows is about the store, whatever else it names."""
         if CJK.search(question) or question.upper() == question:
             return []
-        linked_words = {re.sub(r"'s$", "", w) for w in re.split(r"[\s\-]+", linked)}
+        linked_words = set(surface_words(linked))
         out = []
         for run in name_runs(question):
             words, proper, acronyms, joined = self._proper_words(run)

@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -56,7 +55,7 @@ from ..files import atomic_write_bytes
 from .anchors import ANCHORS
 from .asked import asked_units, asks_figure, asks_person, gives_figure, is_question, names_person
 from .linking import Lexicon, Match
-from .names import NameTable, absent_names
+from .names import NameTable, absent_names, surface_words
 from .results import SearchResult
 from .tables import Corpus
 from .text import CJK, QueryTokenizer, nfkc
@@ -101,6 +100,8 @@ NAME_COMMON = 0.01
 #: whole corpus, 155,000 sentences, answerable questions had such a sentence at rank 1,021 at
 #: worst: "billion US dollars" is 美元, not 美国; on the 2,642 of five work reports at 12).
 NAME_RANK, NAME_SHARE = 50, 0.01
+
+
 @dataclass(frozen=True)
 class Support:
     """What the store offers a question: the signals of the rule and its verdict."""
@@ -256,8 +257,7 @@ class NoAnswer:
         linked: dict[str, tuple[str, ...]] = {}
         for index, surface, _ in matches:
             terms = tuple(self.lexicon.concepts[index].zh_terms)
-            for word in re.split(r"[\s\-]+", nfkc(surface)):
-                word = re.sub(r"'s$", "", word)
+            for word in surface_words(nfkc(surface)):
                 linked[word] = linked.get(word, ()) + terms
         named = table.named_forms(question, linked, self.vocabulary)
         if not named:
@@ -282,9 +282,13 @@ class NoAnswer:
 
     def covers(self, question: str, text: str) -> float:
         """The share of ``question``'s words (idf-weighted) that ``text`` holds."""
-        words = dict.fromkeys(self.tokenizer.tokens(question))
+        return self._covered(self._word_weights(question), text)
+
+    def _word_weights(self, question: str) -> dict[str, float]:
+        return {w: self._idf(w) for w in dict.fromkeys(self.tokenizer.tokens(question))}
+
+    def _covered(self, weights: dict[str, float], text: str) -> float:
         held = set(self.tokenizer.tokens(text))
-        weights = {w: self._idf(w) for w in words}
         total = sum(weights.values())
         return sum(v for w, v in weights.items() if w in held) / total if total else 1.0
 
@@ -329,9 +333,10 @@ class NoAnswer:
             named = any(names_person(t) for t in texts)
             return replace(support, person=named, refused=self.enabled and not named)
         units = asked_units(question)
-        chinese = bool(CJK.search(question))
+        # the question's words weighed once for all its answers' passages
+        weights = self._word_weights(question) if CJK.search(question) else None
         figure = any(gives_figure(t, units) and (
-            not chinese or self.covers(question, t) >= FIGURE_COVER) for t in texts)
+            weights is None or self._covered(weights, t) >= FIGURE_COVER) for t in texts)
         return replace(support, figure=figure, refused=self.enabled and not figure)
 
     def result(self, text: str, rtype: str, dense_t: np.ndarray,
