@@ -150,10 +150,11 @@ def fit_hand_max(rows: list[dict]) -> dict[str, float]:
     """The rule's thresholds as aggressive as the logistic model's: the most unanswerable
     rows refused with no answerable row refused (ties: smallest English gap, largest
     Chinese gap, smallest share)."""
-    # (a question asking for a figure or a person its answers lack is refused whatever the
-    # thresholds)
+    # (a question asking for a figure or a person its answers lack, or about years the store
+    # never mentions, is refused whatever the thresholds)
     answerable = [r for r in rows if r["y"] == 0 and r["judged"] and r.get("figure") is not False
-                  and r.get("person") is not False and r.get("named") is not False]
+                  and r.get("person") is not False and r.get("named") is not False
+                  and not r.get("years")]
     unanswerable = [r for r in rows if r["y"] == 1]
     best: tuple[tuple, dict[str, float]] | None = None
     for known_min in eval_sets.KNOWN_GRID:
@@ -203,7 +204,8 @@ D_BLOCKS = (("d001–d056", 1, 56), ("d057–d119", 57, 119), ("d120–d196", 12
             ("d1001001–d1001079", 1001001, 1001079),
             ("d1101–d1199", 1101, 1199),
             ("d1201–d1299", 1201, 1299),
-            ("d1301–d1399", 1301, 1399))
+            ("d1301–d1399", 1301, 1399),
+            ("d1401–d1499", 1401, 1499))
 
 
 def by_block(rows: list[dict], refused: np.ndarray) -> list[str]:
