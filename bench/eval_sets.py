@@ -492,7 +492,8 @@ def judged_refused(r: dict, rule: dict[str, float]) -> bool:
                                              lexical=r.get("lexical", True),
                                              figure=r.get("figure"), person=r.get("person"),
                                              named=r.get("named"),
-                                             absent=bool(r.get("absent")), **rule)
+                                             absent=bool(r.get("absent")),
+                                             undated=bool(r.get("years")), **rule)
 
 
 def with_no_answer(records: list[dict], **params: float) -> list[dict]:

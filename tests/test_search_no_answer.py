@@ -326,3 +326,56 @@ def test_a_chinese_figure_question_needs_the_figure_where_its_words_are(blood_la
     rent = judge.check_figures(support, "献血车每个月的停车租金是多少元？", [fine])
     assert rent.figure is False and rent.refused
     assert judge.check_figures(support, "违反条例的单位最多罚款多少元？", [fine]).figure is True
+
+
+def test_a_question_about_years_the_store_never_mentions_is_refused(kg, blood_law_kg):
+    from policykg.kg.search.asked import named_years
+
+    assert named_years("what will the 2031 government work report set as the GDP target") \
+        == ("2031",)
+    assert named_years("罚款2000元以下") == () and named_years("a 2,000 yuan fine") == ()
+    assert named_years("Between 2018 and 2022, how much did PM2.5 fall?") == ("2018", "2022")
+    # the sample's sentences name no year at all; its date (2022-12-09) is the only one
+    result = kg.search("2031年长宁区建设国际精品城区的目标是什么")
+    assert _refused(result) and result.support.years == ("2031",)
+    assert "2031" in result.message and "never mention the year" in result.message
+    dated = kg.search("2022年长宁区关于建设国际精品城区的实施意见有哪些任务")
+    assert dated.results and dated.support.years == ()
+    # one year held of two is enough; a year written in Chinese numerals is held too
+    judge = blood_law_kg.searcher().no_answer
+    assert judge.absent_years("1998年和2031年的献血条例") == ()
+    assert judge.absent_years("献血条例2031年修订了什么") == ("2031",)
+    assert judge.absent_years("what changed in 1950") == ("1950",)
+
+
+def test_when_is_answered_by_a_time_and_what_is_the_rate_asks_a_figure(blood_law_kg):
+    from types import SimpleNamespace
+
+    from policykg.kg.search.asked import asks_figure, asks_time, gives_time
+    from policykg.kg.search.noanswer import Support
+
+    assert asks_time("When did the regulation take effect?") and asks_time("条例哪一年施行")
+    # "when is X considered …" asks a condition, not a time
+    assert not asks_time("When is a tenderer considered capable of drafting its documents?")
+    assert gives_time("本条例自1998年10月1日起施行") and gives_time("一九五六年")
+    assert not gives_time("处以五千元以上三万元以下的罚款")
+    assert all(asks_figure(q) for q in ("What is the total area in square kilometres of the zone?",
+                                        "What was Changning District's GDP in 2022?",
+                                        "What GDP growth target did the State Council set?",
+                                        "What will the retirement age for men be?"))
+    assert not any(asks_figure(q) for q in ("what is the lottery issuance fee used for",
+                                            "what is planned to keep fertilizer prices stable",
+                                            "What will the fines be used for?"))
+    judge = blood_law_kg.searcher().no_answer
+    support = Support(words=4, known=1.0, gap=0.1, probe=False)
+
+    def hit(text: str) -> SimpleNamespace:
+        return SimpleNamespace(evidence=[SimpleNamespace(text=text)], label="")
+
+    effect = hit("本条例自1998年10月1日起施行")
+    fine = hit("对违反本条例规定的单位，处以五千元以上三万元以下的罚款")
+    assert judge.check_figures(support, "When did the regulation take effect?",
+                               [effect]).figure is True
+    # an amount is a figure, but no time
+    late = judge.check_figures(support, "When did the regulation take effect?", [fine])
+    assert late.figure is False and late.refused

@@ -7,13 +7,30 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["asked_units", "asks_figure", "asks_person", "gives_figure", "is_question",
-           "names_person"]
+__all__ = ["asked_units", "asks_figure", "asks_person", "asks_time", "gives_figure",
+           "gives_time", "is_question", "named_years", "names_person"]
 
+#: What a figure measures, asked with "what is the …" in English.
+_QUANTITIES = (r"(percentage|percent|share|proportion|rate|amount|number|size|area|fee|price"
+               r"|cost|age|budget|ratio|gdp|population|output|revenue|salary|wage|premium|fine"
+               r"|maturity|target)s?")
+#: …between "what is" and that word, no verb: "what is planned to keep prices stable" asks
+#: what is done.
+_NOT_VERB = r"(?!(?:to|planned|done|being|expected|needed|required|proposed|meant|said|going)\b)"
 _ASKS_FIGURE = re.compile(
     r"\b(how (many|much|long|large|big|tall|old|often|far|high)|what (percentage|percent|share"
     r"|proportion|rate|amount|number|size|area|fee|price|cost|age|budget|ratio|target)"
-    r"|(which|what) year|when (did|will|was|is|does))\b"
+    r"|(which|what) year|when (did|will|was|is|does)"
+    # "what is the total area of …", "what was Changning's GDP", "what GDP target did …"
+    r"|what\s+(is|was|are|were|will\s+be)\s+(" + _NOT_VERB + r"[\w'\-]+\s+){0,5}?" + _QUANTITIES
+    + r"\b(?!\s+(used|spent|set|based|made|determined|decided|calculated))" +
+    r"|what\s+([\w'\-]+\s+){0,3}?" + _QUANTITIES + r"\s+(did|does|do|will|was|is|has|have)"
+    # "the monthly pension in yuan", "battery range in km": the unit asked for
+    r"|in\s+(yuan|rmb|(us\s+)?dollars|square\s+(kilo)?met(re|er)s|kilomet(re|er)s|km|metres|meters"
+    r"|tons|tonnes|percent)"
+    r"|what\s+will\s+([\w'\-]+\s+){0,5}?" + _QUANTITIES
+    + r"(\s+(for|of|in)\s+[\w'\-]+){0,2}\s+be\b(?!\s+(used|spent|done|made|given|for))"
+    r")\b"
     r"|多少|几[个天年岁次名家项倍月周种所条]|多大|多长|多高|多久|多远|百分之几|比例是|比重是"
     r"|什么时候|哪一年|何时|哪年", re.IGNORECASE)
 _NUMBER = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万亿]+)"
@@ -118,6 +135,41 @@ _KINDS = (
 )
 
 
+#: A question asking when something happened or will happen: a time answers it (a year, a
+#: month, a day; this year, the end of the year), not any figure.
+_ASKS_TIME = re.compile(
+    r"\bwhen\s+(did|will|was|were)\b|\b(which|what)\s+year\b|\bwhat\s+date\b"
+    r"|什么时候|哪一年|哪年|何时|哪天|哪一天|几月|几号", re.IGNORECASE)
+_TIME = re.compile(
+    r"(?:1[89]|20)\d\d\s*年|[〇零一二三四五六七八九]{4}年|\d{4}[-/.]\d{1,2}"
+    r"|" + _NUMBER + r"\s*月(?:份|底|初|中旬|上旬|下旬)?|" + _NUMBER + r"\s*[日号]"
+    r"|今年|明年|去年|年底|年末|年初|年内|上半年|下半年"
+    # "自公布之日起施行", "自标明的制发日起计算": a law's time is often a day named by its event
+    r"|之日|日起")
+
+
+def asks_time(question: str) -> bool:
+    """Whether ``question`` asks when.
+
+    >>> asks_time("When did the rules take effect?"), asks_time("上海国际芭蕾舞比赛哪一年举办")
+    (True, True)
+    >>> asks_time("When is a tenderer considered capable?"), asks_time("how many")
+    (False, False)
+    """
+    return bool(_ASKS_TIME.search(question))
+
+
+def gives_time(text: str) -> bool:
+    """Whether ``text`` says when: a year, a month, a day, a period.
+
+    >>> gives_time("自2024年1月1日起施行"), gives_time("一九五六年"), gives_time("今年要抓好")
+    (True, True, True)
+    >>> gives_time("罚款五千元"), gives_time("自标明的制发日起计算")
+    (False, True)
+    """
+    return bool(_TIME.search(text))
+
+
 def asked_units(question: str) -> tuple[str, ...]:
     """The units of the kinds of figure ``question`` names (an area, a percentage, an age,
     money, days, a distance, a weight), none when it names no kind.
@@ -153,3 +205,26 @@ def gives_figure(text: str, units: tuple[str, ...] = ()) -> bool:
     """
     found = (m.group(0) for m in _FIGURE.finditer(_NOT_FIGURES.sub(" ", text)))
     return any(not units or any(unit in figure for unit in units) for figure in found)
+
+
+#: A year a question names: 2024年, "in 2031"; not an amount ("2000元", "2000 yuan"), nor a
+#: piece of a longer number.
+_YEAR = re.compile(
+    r"(?<![\d.,])((?:1[89]|20)\d\d)(?:(?=\s*年)|(?![\d%％]|[.,]\d|\s*(?:[万亿元吨米个人]|yuan|rmb|dollars?"
+    r"|usd|km|kilomet|metres?|meters?|people|persons?|tons?|tonnes?|percent|cases|units)))",
+    re.IGNORECASE)
+
+
+def named_years(question: str) -> tuple[str, ...]:
+    """The years ``question`` names, in order, each once.
+
+    >>> named_years("What GDP growth target did the State Council set for 2026?")
+    ('2026',)
+    >>> named_years("2018年至2022年全国新建了多少个机场"), named_years("罚款2000元以下")
+    (('2018', '2022'), ())
+    >>> named_years("Between 2018 and 2022, how much"), named_years("2,000 or 2000.5 tons")
+    (('2018', '2022'), ())
+    >>> named_years("a 2000 yuan fine"), named_years("Tokyo 2020 Olympics")
+    ((), ('2020',))
+    """
+    return tuple(dict.fromkeys(m.group(1) for m in _YEAR.finditer(question)))

@@ -32,11 +32,13 @@ one whose names the store never mentions ("minimum wage in California", 周杰�
 **After ranking** (:meth:`NoAnswer.check_figures`, :meth:`NoAnswer.check_names`): a question
 asking for a figure ("how many", "how much", 多少, 几天, 什么时候 …: :mod:`.asked`) whose best
 :data:`FIGURE_HITS` answers hold no figure of the kind asked (a number with a unit, not a year
-or an article number; for a Chinese question, in a passage holding :data:`FIGURE_COVER` of its
-words) is refused: the store is about its subject, but nothing in it gives what was asked ("the
-2024 defence budget in yuan"); so is one asking who holds an office when they name no one, and
+or an article number; for a Chinese question, in an answer whose evidence holds
+:data:`FIGURE_COVER` of its words; for "when", a time: a year, a month, a day) is refused: the
+store is about its subject, but nothing in it gives what was asked ("the 2024 defence budget in
+yuan"); so is one asking who holds an office when they name no one, and
 an English one naming only what the store mentions rarely when no sentence mentioning it ranks
-among the best :data:`NAME_SHARE` (at least :data:`NAME_RANK`).
+among the best :data:`NAME_SHARE` (at least :data:`NAME_RANK`). Before ranking, a question naming
+only years the store never mentions (2031; 1950 in the 2021–2025 reports) is refused.
 
 :class:`Support` also keeps signals the rule does not use (the best cosine, its margin over
 the tenth, the links), so that ``bench/fit_no_answer.py`` can compare other judges.
@@ -53,7 +55,8 @@ import numpy as np
 
 from ..files import atomic_write_bytes
 from .anchors import ANCHORS
-from .asked import asked_units, asks_figure, asks_person, gives_figure, is_question, names_person
+from .asked import (asked_units, asks_figure, asks_person, asks_time, gives_figure,
+                    gives_time, is_question, named_years, names_person)
 from .linking import Lexicon, Match
 from .names import NameTable, absent_names, surface_words
 from .results import SearchResult
@@ -120,6 +123,7 @@ class Support:
     person: bool | None = None  # asks who holds an office: whether the best answers name anyone
     named: bool | None = None  # English, names what the store knows: whether the best answers do
     absent: tuple[str, ...] = ()  # names in the question the store never mentions
+    years: tuple[str, ...] = ()  # the years the question names, when the store mentions none
     names: tuple[str, ...] = ()  # names in the question the store mentions (rarely)
     name_rank: int | None = None  # the best rank of a sentence mentioning one of them
 
@@ -129,7 +133,8 @@ class Support:
                 "margin": round(self.margin, 4), "links": self.links,
                 "chinese": round(self.chinese, 4), "lexical": self.lexical,
                 "figure": self.figure, "person": self.person, "named": self.named,
-                "name_rank": self.name_rank, "absent": list(self.absent)}
+                "name_rank": self.name_rank, "absent": list(self.absent),
+                "years": list(self.years)}
 
 
 def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
@@ -137,7 +142,7 @@ def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
             gap_min_zh: float = GAP_MIN_ZH, lexical: bool = True,
             gap_unmatched: float = GAP_UNMATCHED, figure: bool | None = None,
             absent: bool = False, person: bool | None = None,
-            named: bool | None = None) -> bool:
+            named: bool | None = None, undated: bool = False) -> bool:
     """The rule: few known words and no sentence clearly closer than everyday subjects.
 
     How close is clearly closer depends on the question's language: the store's words are
@@ -150,7 +155,8 @@ def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
     "Schengen"), whatever else it shares with the store. A question asking for a figure that
     the best answers do not give (``figure`` False) is refused, and so is one asking who holds
     an office when they name no one (``person`` False), or an English one naming what the
-    store knows when they mention none of it (``named`` False).
+    store knows when they mention none of it (``named`` False), or one naming only years the
+    store never mentions (``undated``: "the GDP target for 2031").
 
     >>> refuses(0.0, 0.0, False), refuses(0.6, 0.0, False), refuses(0.0, 0.2, False)
     (True, False, False)
@@ -165,7 +171,7 @@ def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
     """
     if probe:
         return False
-    if figure is False or person is False or named is False:
+    if figure is False or person is False or named is False or undated:
         return True
     if (not lexical or absent) and gap < gap_unmatched:
         return True
@@ -197,10 +203,12 @@ class NoAnswer:
     cache: Path | None = None  # where the anchors' vectors are saved
     enabled: bool = True  # False: judge, but never refuse (bench/eval_sets.py measures so)
     names: Callable[[], NameTable | None] = lambda: None  # the store's names (kg.search.names)
-    # the sentences holding a text verbatim (row numbers)
-    holding: Callable[[str], np.ndarray] = lambda text: np.zeros(0, dtype=np.int64)
+    # the sentences holding a text verbatim (row numbers); None: not known (no name or year
+    # is then judged by where it occurs)
+    holding: Callable[[str], np.ndarray] | None = None
     _anchors: np.ndarray | None = field(default=None, repr=False)
     _topics: tuple[dict[str, Topic], list[list[str]]] | None = field(default=None, repr=False)
+    _dated: str | None = field(default=None, repr=False)  # the documents' titles and dates
 
     def __post_init__(self) -> None:
         self.vocabulary: dict[str, int] = getattr(self.index, "vocab_dict", None) or {}
@@ -238,10 +246,29 @@ class NoAnswer:
         links = len({index for index, _, _ in matches})
         absent = absent_names(asked or query, surfaces, self.vocabulary, self.tokenizer,
                               self.names)
+        years = self.absent_years(asked or query)
         refused = self.enabled and refuses(share, gap, probe, chinese, lexical=lexical,
-                                           absent=bool(absent))
+                                           absent=bool(absent), undated=bool(years))
         return Support(len(words), share, gap, probe, refused, cos, margin, links, chinese,
-                       lexical, absent=tuple(absent))
+                       lexical, absent=tuple(absent), years=years)
+
+    def absent_years(self, question: str) -> tuple[str, ...]:
+        """The years ``question`` names when the store mentions none of them, in a sentence
+        (in figures or in Chinese numerals: 一九五六年), a document's title or its date: a
+        question about 2031, or about 1950 in the 2021–2025 work reports, is about a time the
+        store does not cover."""
+        years = named_years(question)
+        if not years or self.holding is None:
+            return ()
+        if self._dated is None:
+            self._dated = " ".join(f"{doc.title or ''} {doc.date or ''}"
+                                   for doc in self.corpus.docs.values())
+        for year in years:
+            numerals = "".join("〇一二三四五六七八九"[int(d)] for d in year)
+            for form in (year, numerals, numerals.replace("〇", "零")):
+                if form in self._dated or len(self.holding(form)):
+                    return ()
+        return years
 
     def check_names(self, support: Support | None, question: str, matches: list[Match],
                     sentence_scores: np.ndarray) -> Support | None:
@@ -261,6 +288,8 @@ class NoAnswer:
                 linked[word] = linked.get(word, ()) + terms
         named = table.named_forms(question, linked, self.vocabulary)
         if not named:
+            return support
+        if self.holding is None:
             return support
         held = {f: self.holding(f) for _, forms in named for f in forms}
         # a name the store holds only in pieces (全国人大会议 as 全国, 人大, 会议) cannot be found
@@ -325,17 +354,21 @@ class NoAnswer:
         who holds an office, whether they name a person."""
         person = asks_person(question)
         if support is None or support.refused or support.probe or not (
-                person or asks_figure(question)):
+                person or asks_figure(question) or asks_time(question)):
             return support
-        texts = [t for hit in hits[:FIGURE_HITS]
-                 for t in ([e.text for e in hit.evidence] or [hit.label])]
+        # an answer's evidence taken whole: an article's figure may follow the sentence that
+        # holds the question's words ("…构成犯罪的，依法追究刑事责任；尚不构成犯罪的，…处1万元以上…")
+        texts = [" ".join(e.text for e in hit.evidence) or hit.label or ""
+                 for hit in hits[:FIGURE_HITS]]
         if person:
             named = any(names_person(t) for t in texts)
             return replace(support, person=named, refused=self.enabled and not named)
         units = asked_units(question)
+        # "when" is answered by a time (a year counts), not by any figure
+        gives = gives_time if asks_time(question) else lambda t: gives_figure(t, units)
         # the question's words weighed once for all its answers' passages
         weights = self._word_weights(question) if CJK.search(question) else None
-        figure = any(gives_figure(t, units) and (
+        figure = any(gives(t) and (
             weights is None or self._covered(weights, t) >= FIGURE_COVER) for t in texts)
         return replace(support, figure=figure, refused=self.enabled and not figure)
 
@@ -351,6 +384,9 @@ class NoAnswer:
         elif support.named is False:
             message += " (最接近的段落没有提到 the best passages never mention: " \
                 + ", ".join(support.names) + ")"
+        elif support.years:
+            message += " (这些文件没有提到所问的年份 these documents never mention the year asked: " \
+                + ", ".join(support.years) + ")"
         elif support.absent:  # say which name the documents lack, so the user can rephrase
             message += " (这些文件没有提到 these documents never mention: " \
                 + ", ".join(support.absent) + ")"
