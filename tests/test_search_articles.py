@@ -50,3 +50,28 @@ def test_sentence_results_leave_the_linked_concepts_words_out_of_bm25(law_kg, mo
     expanded = searcher.sources.signals(QUESTION, None, matches, None, expand=True)
     plain = searcher.sources.signals(QUESTION, None, matches, None, expand=False)
     assert expanded.bm25_s.any() and not plain.bm25_s.any()
+
+
+@pytest.mark.slow
+def test_a_chinese_questions_bm25_weighs_by_how_much_of_it_the_best_sentence_holds(law_kg):
+    from policykg.kg.search.fusion import BM25_COVER
+
+    searcher = law_kg.searcher()
+    sources = searcher.sources
+
+    def signals(question: str):
+        return sources.signals(question, None, searcher.lexicon.matches(question), None)
+
+    # the words of a sentence of the regulation, asked as written: all of it held
+    held = signals("献血者每次采集血液量一般为二百毫升")
+    assert held.bm25_scale == 1.0
+    # a question most of whose words no sentence holds: its best lexical match is a few words
+    partial = signals("献血车司机的工资和停车费由哪个部门支付")
+    assert 0.0 < partial.bm25_scale < 1.0
+    tokens = sources.tokenizer.tokens("献血车司机的工资和停车费由哪个部门支付")
+    full = sources.bm25.full_score(tokens)
+    assert partial.bm25_scale == pytest.approx(
+        float(partial.bm25_s.max()) / (BM25_COVER * full), rel=1e-4)
+    assert partial.words.bm_s.max() == pytest.approx(partial.bm25_scale, rel=1e-4)
+    # English BM25 is its translations': not weighed so
+    assert signals("how much blood is collected each time").bm25_scale == 1.0

@@ -46,6 +46,24 @@ class Bm25:
         """The targets ``tokens`` score and their BM25 (sparse: indices, scores)."""
         return _postings_of(self.targets, tokens)
 
+    def full_score(self, tokens: list[str]) -> float:
+        """The BM25 a sentence of average length would score holding each of ``tokens`` once:
+        what a question's best sentence is measured against (how much of it that holds)."""
+        index = self.sentences
+        scores = getattr(index, "scores", None)
+        vocab = getattr(index, "vocab_dict", None) or {}
+        if not isinstance(scores, dict) or not scores.get("num_docs"):
+            return 0.0
+        indptr, n = scores["indptr"], int(scores["num_docs"])
+        total = 0.0
+        for token in set(tokens):
+            at = vocab.get(token)
+            df = int(indptr[at + 1] - indptr[at]) if at is not None and at < len(indptr) - 1 \
+                else 0
+            total += float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        # lucene's BM25 of one occurrence in a text of average length: idf / (1 + k1)
+        return total / (1 + float(getattr(index, "k1", 1.5)))
+
     @staticmethod
     def _scores(index: Any, tokens: list[str], n: int) -> np.ndarray:
         out = np.zeros(n, dtype=np.float32)
@@ -131,6 +149,7 @@ class SavedIndex:
     scores: dict[str, Any]  # data, indices, indptr (memory-mapped) and num_docs
     dtype: str = "float32"
     nonoccurrence_array: None = None  # lucene's BM25 has none (others: bm25s loads them)
+    k1: float = 1.5  # bm25s's default, as the index was built
 
     def get_scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 of every document for ``tokens``."""
@@ -150,7 +169,7 @@ def _load(directory: Path) -> Any:
         if not isinstance(vocab, dict) or len(arrays["indptr"]) < 1:
             raise ValueError(f"{directory}: not a BM25 index")
         return SavedIndex(vocab, {**arrays, "num_docs": params["num_docs"]},
-                          str(params.get("dtype", "float32")))
+                          str(params.get("dtype", "float32")), k1=float(params.get("k1", 1.5)))
     import bm25s
 
     return bm25s.BM25.load(str(directory), mmap=True, show_progress=False, verbosity=0)

@@ -57,6 +57,13 @@ MIN_SCORE = 0.12  # and at least this much in absolute terms
 DENSE_Z_FLOOR = 0.5  # dense similarity counts from this many standard deviations above the mean
 EXPANSION_WEIGHT = 0.6  # BM25 of a linked concept's own words, against the question's words
 BRIDGE_WEIGHT = 1.5  # BM25 of an English question's words translated (kg.search.bridge)
+#: A Chinese question's BM25 part weighs by how much of the question its best sentence holds:
+#: that sentence's BM25 over this share of the BM25 of a sentence holding each of its words
+#: once (at most 1), so that a best lexical match of a few common words does not lift its
+#: sentence over the one dense finds. Set on the tune parts, the largest value they allow
+#: (0.5 and 0.7 change none of their answers; 1.0 lost two of 16 Chinese law questions, short
+#: ones such as 常委会议事规则由谁解释和修改). English questions' BM25 is their translations'.
+BM25_COVER = 0.7
 
 
 @dataclass
@@ -81,6 +88,7 @@ class Signals:
     # the word signals normalised for fusion, made while the question was being embedded
     # (None: fuse makes them); they belong to the arrays above as they were then
     words: WordParts | None = None
+    bm25_scale: float = 1.0  # what the BM25 part weighs (BM25_COVER)
 
     def lexical(self) -> bool:
         """Whether some sentence or target holds a word of the question, a translation of one
@@ -141,10 +149,11 @@ class SignalSources:
             bm_t += EXPANSION_WEIGHT * self.bm25.target_scores(sorted(expansion), n_t)
         translated = self._translated(content, bm_s, bm_t) if not CJK.search(content) else []
         cc_s, cc_t = self._concept_scores(concepts, terms)
+        scale = self._coverage(tokens, bm_s) if CJK.search(content) else 1.0
         # normalised now, while the question may still be being embedded (about 1 ms on the
         # corpus that would otherwise follow the vector); a restricted search zeroes scores
         # afterwards, so it normalises them in fuse
-        words = word_parts(bm_s, bm_t, cc_s, cc_t, self.corpus.lift) \
+        words = word_parts(bm_s, bm_t, cc_s, cc_t, self.corpus.lift, scale) \
             if allowed_docs is None else None
         if callable(query_vec):
             query_vec = query_vec()
@@ -155,10 +164,17 @@ class SignalSources:
         sig = Signals(bm_s, bm_t, dn_s, dn_t, cc_s, cc_t, lexical_t, self._direct(matches), None,
                       sorted(terms | {w for _, ws in translated for w in ws} | set(tokens),
                              key=len, reverse=True),
-                      self.target_types, self.unit_types, self.weights_t, translated, words)
+                      self.target_types, self.unit_types, self.weights_t, translated, words,
+                      scale)
         if allowed_docs is not None:
             self._restrict(sig, allowed_docs)
         return sig
+
+    def _coverage(self, tokens: list[str], bm_s: np.ndarray) -> float:
+        """What the BM25 part of a Chinese question weighs (:data:`BM25_COVER`)."""
+        full = self.bm25.full_score(tokens)
+        top = float(bm_s.max()) if len(bm_s) else 0.0
+        return min(1.0, top / (BM25_COVER * full)) if full > 0 else 1.0
 
     def linked_labels(self, rtype: str) -> bool:
         """Whether a question asking for ``rtype`` results is embedded with its linked labels:
@@ -311,7 +327,8 @@ def fuse(sig: Signals, corpus: Corpus, method: str, rtype: str = "task"
     if method == "dense":
         return sig.dense_s, np.maximum(lift(sig.dense_s), sig.dense_t)
     ws = weights_of("sentence") if rtype == "sentence" else DEFAULT_WEIGHTS
-    words = sig.words or word_parts(sig.bm25_s, sig.bm25_t, sig.concept_s, sig.concept_t, lift)
+    words = sig.words or word_parts(sig.bm25_s, sig.bm25_t, sig.concept_s, sig.concept_t, lift,
+                                    sig.bm25_scale)
     # the weighted sum accumulates in place: each full-size temporary costs a pass over
     # every sentence (155,000 on the corpus)
     sentence = ws.bm25 * words.bm_s
@@ -336,14 +353,19 @@ class WordParts:
 
 
 def word_parts(bm25_s: np.ndarray, bm25_t: np.ndarray, concept_s: np.ndarray,
-               concept_t: np.ndarray, lift: Callable[[np.ndarray], np.ndarray]) -> WordParts:
-    """The word signals normalised: what fusion needs of them, whatever the weights."""
+               concept_t: np.ndarray, lift: Callable[[np.ndarray], np.ndarray],
+               bm25_scale: float = 1.0) -> WordParts:
+    """The word signals normalised: what fusion needs of them, whatever the weights (the BM25
+    parts times ``bm25_scale``, see :data:`BM25_COVER`)."""
     bm_s = norm_pos(bm25_s)
     held = np.flatnonzero(concept_s)  # log1p(0) is 0: only the sentences holding a label
     cc_s = np.zeros_like(concept_s)
     cc_s[held] = np.log1p(concept_s[held])
-    return WordParts(bm_s, norm_pos(cc_s), norm_pos(0.5 * norm_pos(bm25_t) + 0.5 * lift(bm_s)),
-                     norm_pos(concept_t))
+    bm_t = norm_pos(0.5 * norm_pos(bm25_t) + 0.5 * lift(bm_s))
+    if bm25_scale != 1.0:
+        bm_s = bm_s * np.float32(bm25_scale)
+        bm_t *= np.float32(bm25_scale)
+    return WordParts(bm_s, norm_pos(cc_s), bm_t, norm_pos(concept_t))
 
 
 def target_weights(target_types: np.ndarray | None, unit_types: tuple[str, ...],
