@@ -478,7 +478,8 @@ def rule_of(**params: float) -> dict[str, float]:
     from policykg.kg.search import noanswer
 
     rule = {"known_min": noanswer.KNOWN_MIN, "gap_min": noanswer.GAP_MIN,
-            "gap_min_zh": noanswer.GAP_MIN_ZH, "gap_unmatched": noanswer.GAP_UNMATCHED}
+            "gap_min_zh": noanswer.GAP_MIN_ZH, "gap_unmatched": noanswer.GAP_UNMATCHED,
+            "gap_unlinked": noanswer.GAP_UNLINKED}
     rule.update({k: v for k, v in params.items() if v is not None})
     return rule
 
@@ -493,7 +494,8 @@ def judged_refused(r: dict, rule: dict[str, float]) -> bool:
                                              figure=r.get("figure"), person=r.get("person"),
                                              named=r.get("named"),
                                              absent=bool(r.get("absent")),
-                                             undated=bool(r.get("years")), **rule)
+                                             undated=bool(r.get("years")),
+                                             links=r.get("links", 1), **rule)
 
 
 def with_no_answer(records: list[dict], **params: float) -> list[dict]:

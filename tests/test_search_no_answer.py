@@ -379,3 +379,15 @@ def test_when_is_answered_by_a_time_and_what_is_the_rate_asks_a_figure(blood_law
     # an amount is a figure, but no time
     late = judge.check_figures(support, "When did the regulation take effect?", [fine])
     assert late.figure is False and late.refused
+
+
+def test_an_english_question_linked_to_nothing_and_known_by_no_word_needs_a_clearer_gap():
+    from policykg.kg.search.noanswer import GAP_MIN, GAP_UNLINKED
+
+    gap = (GAP_MIN + GAP_UNLINKED) / 2  # enough for an English question the store knows
+    assert not refuses(0.0, gap, False, chinese=0.0, links=1)
+    assert refuses(0.0, gap, False, chinese=0.0, links=0)  # "how to fold a paper airplane"
+    assert not refuses(0.0, GAP_UNLINKED, False, chinese=0.0, links=0)
+    assert not refuses(0.1, gap, False, chinese=0.0, links=0)  # a word of it is known
+    assert not refuses(0.0, gap, False, chinese=1.0, links=0, gap_min_zh=gap / 2)
+    assert not refuses(0.0, gap, True, chinese=0.0, links=0)  # a topic probe

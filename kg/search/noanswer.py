@@ -63,7 +63,8 @@ from .results import SearchResult
 from .tables import Corpus
 from .text import CJK, QueryTokenizer, nfkc
 
-__all__ = ["ANCHORS", "GAP_MIN", "GAP_MIN_ZH", "GAP_UNMATCHED", "KNOWN_MIN", "NoAnswer",
+__all__ = ["ANCHORS", "GAP_MIN", "GAP_MIN_ZH", "GAP_UNLINKED", "GAP_UNMATCHED", "KNOWN_MIN",
+           "NoAnswer",
            "Support", "Topic", "is_question", "refuses"]
 
 #: A question needs at least this share of known words, or else …
@@ -76,6 +77,11 @@ GAP_MIN_ZH = 0.1
 #: store, answered by meaning alone, or one naming only what the store never mentions
 #: (kg.search.names), is refused below this gap whatever its language.
 GAP_UNMATCHED = 0.1
+#: An English question none of whose words the store knows and that links to no label (only
+#: dictionary translations and meaning relate it to the store: "how to fold a paper airplane")
+#: needs this gap. Fitted on the tune parts as GAP_MIN was: the smallest value on the same grid
+#: that refuses the most tune unanswerable questions and no tune answerable one.
+GAP_UNLINKED = 0.024
 #: The gap of a store without sentence vectors (more than any cosine gap: never refused).
 NO_VECTORS_GAP = 1.0
 #: The dense margin is the best sentence cosine minus the cosine of this rank.
@@ -142,7 +148,8 @@ def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
             gap_min_zh: float = GAP_MIN_ZH, lexical: bool = True,
             gap_unmatched: float = GAP_UNMATCHED, figure: bool | None = None,
             absent: bool = False, person: bool | None = None,
-            named: bool | None = None, undated: bool = False) -> bool:
+            named: bool | None = None, undated: bool = False, links: int = 1,
+            gap_unlinked: float = GAP_UNLINKED) -> bool:
     """The rule: few known words and no sentence clearly closer than everyday subjects.
 
     How close is clearly closer depends on the question's language: the store's words are
@@ -156,7 +163,8 @@ def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
     the best answers do not give (``figure`` False) is refused, and so is one asking who holds
     an office when they name no one (``person`` False), or an English one naming what the
     store knows when they mention none of it (``named`` False), or one naming only years the
-    store never mentions (``undated``: "the GDP target for 2031").
+    store never mentions (``undated``: "the GDP target for 2031"). An English question that
+    links to no label (``links``) and none of whose words the store knows needs ``gap_unlinked``.
 
     >>> refuses(0.0, 0.0, False), refuses(0.6, 0.0, False), refuses(0.0, 0.2, False)
     (True, False, False)
@@ -174,6 +182,8 @@ def refuses(known: float, gap: float, probe: bool, chinese: float = 0.0,
     if figure is False or person is False or named is False or undated:
         return True
     if (not lexical or absent) and gap < gap_unmatched:
+        return True
+    if known <= 0 and links == 0 and chinese <= 0 and gap < gap_unlinked:
         return True
     limit = gap_min + min(max(chinese, 0.0), 1.0) * (gap_min_zh - gap_min)
     return known < known_min and gap < limit
@@ -248,7 +258,8 @@ class NoAnswer:
                               self.names)
         years = self.absent_years(asked or query)
         refused = self.enabled and refuses(share, gap, probe, chinese, lexical=lexical,
-                                           absent=bool(absent), undated=bool(years))
+                                           absent=bool(absent), undated=bool(years),
+                                           links=links)
         return Support(len(words), share, gap, probe, refused, cos, margin, links, chinese,
                        lexical, absent=tuple(absent), years=years)
 
