@@ -27,7 +27,9 @@ a question found verbatim in the text never reaches this rule. A question that n
 store matches by its words (no word, dictionary translation or linked label in any sentence or
 unit) is refused whatever its known share when its gap is below :data:`GAP_UNMATCHED`; so is
 one whose names the store never mentions ("minimum wage in California", 周杰伦演唱会门票:
-:mod:`.names`), and the refusal says which names.
+:mod:`.names`), and the refusal says which names. An English question that links to no label
+and none of whose words the store knows (only dictionary translations relate it to the store)
+is refused below :data:`GAP_UNLINKED`.
 
 **After ranking** (:meth:`NoAnswer.check_figures`, :meth:`NoAnswer.check_names`): a question
 asking for a figure ("how many", "how much", 多少, 几天, 什么时候 …: :mod:`.asked`) whose best
@@ -64,8 +66,7 @@ from .tables import Corpus
 from .text import CJK, QueryTokenizer, nfkc
 
 __all__ = ["ANCHORS", "GAP_MIN", "GAP_MIN_ZH", "GAP_UNLINKED", "GAP_UNMATCHED", "KNOWN_MIN",
-           "NoAnswer",
-           "Support", "Topic", "is_question", "refuses"]
+           "NoAnswer", "Support", "Topic", "is_question", "refuses"]
 
 #: A question needs at least this share of known words, or else …
 KNOWN_MIN = 0.5
