@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
+from types import SimpleNamespace
 
 import pytest
 
 from policykg.kg import KnowledgeGraph
-from policykg.kg.search.noanswer import GAP_MIN, GAP_MIN_ZH, GAP_UNMATCHED, refuses
+from policykg.kg.search.noanswer import GAP_MIN, GAP_MIN_ZH, GAP_UNMATCHED, Support, refuses
 from policykg.kg.vocab import TOPIC_IRI
 from policykg.web.render import search_text
 
@@ -306,26 +307,28 @@ def test_who_holds_an_office_is_answered_only_by_a_person_named(kg):
     assert answered.results and answered.support.person is None
 
 
-def test_a_chinese_figure_question_needs_the_figure_where_its_words_are(blood_law_kg):
-    from types import SimpleNamespace
+def _hit(text: str) -> SimpleNamespace:
+    """A search hit with one evidence sentence, as the figure check reads it."""
+    return SimpleNamespace(evidence=[SimpleNamespace(text=text)], label="")
 
-    from policykg.kg.search.noanswer import FIGURE_COVER, Support
+
+#: signals that refuse nothing by themselves: what the figure check then decides
+_SUPPORTED = Support(words=4, known=1.0, gap=0.1, probe=False)
+
+
+def test_a_chinese_figure_question_needs_the_figure_where_its_words_are(blood_law_kg):
+    from policykg.kg.search.noanswer import FIGURE_COVER
 
     judge = blood_law_kg.searcher().no_answer
-    support = Support(words=4, known=1.0, gap=0.1, probe=False)
-
-    def hit(text: str) -> SimpleNamespace:
-        return SimpleNamespace(evidence=[SimpleNamespace(text=text)], label="")
-
-    amount = hit("采供血机构对献血者每次采集血液量一般为二百毫升，最多不得超过四百毫升")
-    fine = hit("对违反本条例规定的单位，处以五千元以上三万元以下的罚款")
+    amount = _hit("采供血机构对献血者每次采集血液量一般为二百毫升，最多不得超过四百毫升")
+    fine = _hit("对违反本条例规定的单位，处以五千元以上三万元以下的罚款")
     assert judge.covers("每次献血采集多少毫升", amount.evidence[0].text) >= FIGURE_COVER
-    assert judge.check_figures(support, "每次献血采集多少毫升", [amount]).figure is True
+    assert judge.check_figures(_SUPPORTED, "每次献血采集多少毫升", [amount]).figure is True
     # money, the kind asked, but of another subject: no answer to the rent of a blood-donation
     # bus; the same passage answers the fine it states
-    rent = judge.check_figures(support, "献血车每个月的停车租金是多少元？", [fine])
+    rent = judge.check_figures(_SUPPORTED, "献血车每个月的停车租金是多少元？", [fine])
     assert rent.figure is False and rent.refused
-    assert judge.check_figures(support, "违反条例的单位最多罚款多少元？", [fine]).figure is True
+    assert judge.check_figures(_SUPPORTED, "违反条例的单位最多罚款多少元？", [fine]).figure is True
 
 
 def test_a_question_about_years_the_store_never_mentions_is_refused(kg, blood_law_kg):
@@ -349,10 +352,7 @@ def test_a_question_about_years_the_store_never_mentions_is_refused(kg, blood_la
 
 
 def test_when_is_answered_by_a_time_and_what_is_the_rate_asks_a_figure(blood_law_kg):
-    from types import SimpleNamespace
-
     from policykg.kg.search.asked import asks_figure, asks_time, gives_time
-    from policykg.kg.search.noanswer import Support
 
     assert asks_time("When did the regulation take effect?") and asks_time("条例哪一年施行")
     # "when is X considered …" asks a condition, not a time
@@ -367,17 +367,12 @@ def test_when_is_answered_by_a_time_and_what_is_the_rate_asks_a_figure(blood_law
                                             "what is planned to keep fertilizer prices stable",
                                             "What will the fines be used for?"))
     judge = blood_law_kg.searcher().no_answer
-    support = Support(words=4, known=1.0, gap=0.1, probe=False)
-
-    def hit(text: str) -> SimpleNamespace:
-        return SimpleNamespace(evidence=[SimpleNamespace(text=text)], label="")
-
-    effect = hit("本条例自1998年10月1日起施行")
-    fine = hit("对违反本条例规定的单位，处以五千元以上三万元以下的罚款")
-    assert judge.check_figures(support, "When did the regulation take effect?",
+    effect = _hit("本条例自1998年10月1日起施行")
+    fine = _hit("对违反本条例规定的单位，处以五千元以上三万元以下的罚款")
+    assert judge.check_figures(_SUPPORTED, "When did the regulation take effect?",
                                [effect]).figure is True
     # an amount is a figure, but no time
-    late = judge.check_figures(support, "When did the regulation take effect?", [fine])
+    late = judge.check_figures(_SUPPORTED, "When did the regulation take effect?", [fine])
     assert late.figure is False and late.refused
 
 
