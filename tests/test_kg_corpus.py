@@ -262,6 +262,16 @@ def test_an_entity_hit_names_the_document_of_its_first_evidence(corpus_kg):
     assert checked >= 10
 
 
+def test_a_store_without_sentence_vectors_keeps_a_chinese_questions_whole_bm25(corpus_kg):
+    # built without embeddings: no dense signal would take over from a BM25 weighed by how
+    # much of the question its best sentence holds (kg.search.fusion.BM25_COVER)
+    searcher = corpus_kg.searcher()
+    assert not searcher.dense.has_sentences
+    question = "公安机关对违法行为的处罚"
+    sig = searcher.sources.signals(question, None, searcher.lexicon.matches(question), None)
+    assert sig.bm25_s.any() and sig.bm25_scale == 1.0
+
+
 def test_a_date_filter_says_how_many_undated_documents_it_left_out(corpus_kg):
     from policykg.web.render import search_text
 

@@ -222,6 +222,11 @@ class DenseIndex:
                       for r in (self.sentence_rows, self.target_rows)]
         self._entity_at = self._at(self.entity_rows)
 
+    @property
+    def has_sentences(self) -> bool:
+        """Whether some sentence has a vector (a store built without embeddings has none)."""
+        return bool(len(self._held[0][0]))
+
     def _at(self, rows: np.ndarray) -> np.ndarray:
         """The positions of matrix ``rows`` (all >= 0)."""
         return rows if self._position is None else self._position[rows]

@@ -62,7 +62,8 @@ BRIDGE_WEIGHT = 1.5  # BM25 of an English question's words translated (kg.search
 #: once (at most 1), so that a best lexical match of a few common words does not lift its
 #: sentence over the one dense finds. Set on the tune parts, the largest value they allow
 #: (0.5 and 0.7 change none of their answers; 1.0 lost two of 16 Chinese law questions, short
-#: ones such as 常委会议事规则由谁解释和修改). English questions' BM25 is their translations'.
+#: ones such as 常委会议事规则由谁解释和修改). English questions' BM25 is their translations';
+#: a store without sentence vectors has no dense signal to take over: neither is weighed so.
 BM25_COVER = 0.7
 
 
@@ -149,7 +150,9 @@ class SignalSources:
             bm_t += EXPANSION_WEIGHT * self.bm25.target_scores(sorted(expansion), n_t)
         translated = self._translated(content, bm_s, bm_t) if not CJK.search(content) else []
         cc_s, cc_t = self._concept_scores(concepts, terms)
-        scale = self._coverage(tokens, bm_s) if CJK.search(content) else 1.0
+        # without sentence vectors nothing would take over from a weakened BM25
+        scale = self._coverage(tokens, bm_s) \
+            if CJK.search(content) and self.dense.has_sentences else 1.0
         # normalised now, while the question may still be being embedded (about 1 ms on the
         # corpus that would otherwise follow the vector); a restricted search zeroes scores
         # afterwards, so it normalises them in fuse
