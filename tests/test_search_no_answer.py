@@ -6,6 +6,7 @@ import json
 import shutil
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from policykg.kg import KnowledgeGraph
@@ -331,7 +332,8 @@ def test_a_chinese_figure_question_needs_the_figure_where_its_words_are(blood_la
     assert judge.check_figures(_SUPPORTED, "违反条例的单位最多罚款多少元？", [fine]).figure is True
 
 
-def test_a_question_about_years_the_store_never_mentions_is_refused(kg, blood_law_kg):
+def test_a_question_about_years_the_store_never_mentions_is_refused(kg, blood_law_kg,
+                                                                     monkeypatch):
     from policykg.kg.search.asked import named_years
 
     assert named_years("what will the 2031 government work report set as the GDP target") \
@@ -344,11 +346,18 @@ def test_a_question_about_years_the_store_never_mentions_is_refused(kg, blood_la
     assert "2031" in result.message and "never mention the year" in result.message
     dated = kg.search("2022年长宁区关于建设国际精品城区的实施意见有哪些任务")
     assert dated.results and dated.support.years == ()
-    # one year held of two is enough; a year written in Chinese numerals is held too
+    # one year held of two is enough
     judge = blood_law_kg.searcher().no_answer
     assert judge.absent_years("1998年和2031年的献血条例") == ()
     assert judge.absent_years("献血条例2031年修订了什么") == ("2031",)
     assert judge.absent_years("what changed in 1950") == ("1950",)
+    # a year the texts write in Chinese numerals (the reports of the 1950s–70s) is held too
+    held = "一九五六年的工作报告；一九七零年"
+    monkeypatch.setattr(judge, "holding",
+                        lambda form: np.arange(1) if form in held else np.zeros(0, np.int64))
+    assert judge.absent_years("1956年提出了哪些任务") == ()
+    assert judge.absent_years("what happened in 1970") == ()
+    assert judge.absent_years("1957年提出了哪些任务") == ("1957",)
 
 
 def test_when_is_answered_by_a_time_and_what_is_the_rate_asks_a_figure(blood_law_kg):
