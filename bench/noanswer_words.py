@@ -96,13 +96,14 @@ def store_items(store: str, source: str, n_terms: int, cache: Path, embedder: An
                 ) -> dict[str, Any]:
     """The store's Chinese terms (text, vectors) or its sentence vectors, and the time taken."""
     from policykg.kg import KnowledgeGraph
+    from policykg.kg.search.bm25 import idf
     from policykg.kg.search.text import CJK
 
     with KnowledgeGraph.open({"store": store}, read_only=True) as kg:
         judge = kg.searcher().no_answer
-        vocabulary, df = judge.vocabulary, judge.frequencies
-        terms = sorted((t for t in vocabulary if CJK.search(t) and len(t) >= 2),
-                       key=lambda t: (-int(df[vocabulary[t]]), t))[:n_terms]
+        # the commonest first: the lowest idf (kg.search.bm25.idf falls as a term's sentences rise)
+        terms = sorted((t for t in judge.vocabulary if CJK.search(t) and len(t) >= 2),
+                       key=lambda t: (idf(judge.index, t), t))[:n_terms]
         if source == "sentences":
             index = eval_sets.vector_index(kg)
             keep = [i for i, row in enumerate(index.rows) if row.kind == "sentence"]

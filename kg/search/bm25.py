@@ -18,7 +18,7 @@ from ..files import atomic_write_bytes
 from .tables import Corpus
 from .text import QueryTokenizer
 
-__all__ = ["Bm25", "SavedIndex", "load_or_build", "target_texts"]
+__all__ = ["Bm25", "SavedIndex", "idf", "load_or_build", "target_texts"]
 
 _EMPTY = "\u2205"  # the token of a text without tokens (bm25s needs one)
 
@@ -51,18 +51,11 @@ class Bm25:
         what a question's best sentence is measured against (how much of it that holds)."""
         index = self.sentences
         scores = getattr(index, "scores", None)
-        vocab = getattr(index, "vocab_dict", None) or {}
         if not isinstance(scores, dict) or not scores.get("num_docs"):
             return 0.0
-        indptr, n = scores["indptr"], int(scores["num_docs"])
-        total = 0.0
-        for token in set(tokens):
-            at = vocab.get(token)
-            df = int(indptr[at + 1] - indptr[at]) if at is not None and at < len(indptr) - 1 \
-                else 0
-            total += float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
         # lucene's BM25 of one occurrence in a text of average length: idf / (1 + k1)
-        return total / (1 + float(getattr(index, "k1", 1.5)))
+        return sum(idf(index, token) for token in set(tokens)) \
+            / (1 + float(getattr(index, "k1", 1.5)))
 
     @staticmethod
     def _scores(index: Any, tokens: list[str], n: int) -> np.ndarray:
@@ -70,6 +63,19 @@ class Bm25:
         if tokens and n:
             out += _scores_of(index, tokens)
         return out
+
+
+def idf(index: Any, token: str, documents: int = 0) -> float:
+    """Lucene BM25's idf of ``token`` over the documents of ``index`` (a token none holds: the
+    highest); ``documents``: their number when the index does not say."""
+    scores = getattr(index, "scores", None)
+    scores = scores if isinstance(scores, dict) else {}
+    n = max(1, int(scores.get("num_docs", documents)))
+    indptr = scores.get("indptr")
+    at = (getattr(index, "vocab_dict", None) or {}).get(token)
+    df = int(indptr[at + 1] - indptr[at]) \
+        if indptr is not None and at is not None and at < len(indptr) - 1 else 0
+    return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
 
 def _postings_table(index: Any) -> dict[str, Any] | None:

@@ -59,6 +59,7 @@ from ..files import atomic_write_bytes
 from .anchors import ANCHORS
 from .asked import (asked_units, asks_figure, asks_person, asks_time, gives_figure,
                     gives_time, is_question, named_years, names_person)
+from .bm25 import idf
 from .linking import Lexicon, Match
 from .names import NameTable, absent_names, surface_words
 from .results import SearchResult
@@ -223,9 +224,6 @@ class NoAnswer:
 
     def __post_init__(self) -> None:
         self.vocabulary: dict[str, int] = getattr(self.index, "vocab_dict", None) or {}
-        scores = getattr(self.index, "scores", None) or {}
-        self.frequencies = np.diff(np.asarray(scores.get("indptr", [0]), dtype=np.int64))
-        self.sentences = max(1, int(scores.get("num_docs", len(self.corpus.sentences))))
 
     def judge(self, query: str, matches: list[Match], dense_s: np.ndarray,
               vec: np.ndarray, lexical: bool = True, asked: str | None = None) -> Support:
@@ -299,9 +297,7 @@ class NoAnswer:
             for word in surface_words(nfkc(surface)):
                 linked[word] = linked.get(word, ()) + terms
         named = table.named_forms(question, linked, self.vocabulary)
-        if not named:
-            return support
-        if self.holding is None:
+        if not named or self.holding is None:
             return support
         held = {f: self.holding(f) for _, forms in named for f in forms}
         # a name the store holds only in pieces (全国人大会议 as 全国, 人大, 会议) cannot be found
@@ -335,9 +331,7 @@ class NoAnswer:
 
     def _idf(self, word: str) -> float:
         """BM25's idf of ``word`` over the sentences (a word no sentence has: the highest)."""
-        at = self.vocabulary.get(word) if hasattr(self.vocabulary, "get") else None
-        df = int(self.frequencies[at]) if at is not None and at < len(self.frequencies) else 0
-        return float(np.log(1 + (self.sentences - df + 0.5) / (df + 0.5)))
+        return idf(self.index, word, len(self.corpus.sentences))
 
     def anchor_vectors(self) -> np.ndarray:
         """The everyday subjects embedded as passages: once per store and model (saved in
