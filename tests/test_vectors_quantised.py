@@ -6,7 +6,7 @@ import pytest
 
 from policykg.kg import quantised
 from policykg.kg.quantised import QuantisedMatrix, quantised_beside, quantised_files
-from policykg.kg.search.dense import rerank
+from policykg.kg.search.dense import _minus, distinct, rerank
 from test_search_terms_index import _mapped
 
 pytestmark = pytest.mark.skipif(not quantised.available(), reason="numkong is not installed")
@@ -241,3 +241,12 @@ def test_sentences_without_words_take_the_mean_similarity():
     assert np.allclose(dense_s[[0, 3, 5]], exact[[0, 3, 5]])
     assert np.allclose(dense_s[[1, 2, 4]], dense_s.mean(), atol=0.02)
     assert int(np.argmax(dense_s)) != 2  # it no longer comes first
+
+
+def test_distinct_rows_are_np_uniques_and_minus_is_setdiff():
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 7, 5000):
+        rows = rng.integers(0, max(n, 1) * 2, n).astype(np.int64)
+        assert np.array_equal(distinct(rows), np.unique(rows))
+        taken = distinct(rng.integers(0, max(n, 1) * 2, n // 2 + 1).astype(np.int64))
+        assert np.array_equal(_minus(distinct(rows), taken), np.setdiff1d(rows, taken))
