@@ -395,3 +395,20 @@ def test_an_english_question_linked_to_nothing_and_known_by_no_word_needs_a_clea
     assert not refuses(0.1, gap, False, chinese=0.0, links=0)  # a word of it is known
     assert not refuses(0.0, gap, False, chinese=1.0, links=0, gap_min_zh=gap / 2)
     assert not refuses(0.0, gap, True, chinese=0.0, links=0)  # a topic probe
+
+
+def test_a_chinese_name_the_texts_hold_at_a_word_edge_is_mentioned(kg):
+    """jieba cuts 遏制重特大事故 as 遏制 重 特大事故: no search token is 重特大, yet the text
+    mentions it; 安保 inside 治安保卫 (治安 保卫) begins and ends inside words: no mention."""
+    from dataclasses import replace
+
+    texts = ["坚决遏制重特大事故发生。", "加强治安保卫工作。"]
+    judge = replace(kg.searcher().no_answer,
+                    corpus=SimpleNamespace(sentences=[SimpleNamespace(text=t) for t in texts]),
+                    holding=lambda form: np.array([i for i, t in enumerate(texts) if form in t],
+                                                  dtype=np.int64))
+    assert judge.tokenizer.word_bounds("治安保卫") == {0, 2, 4}
+    assert judge.names_verbatim("重特大")
+    assert not judge.names_verbatim("安保")
+    assert not judge.names_verbatim("世界杯")  # held by no sentence
+    assert not replace(judge, holding=None).names_verbatim("重特大")  # nothing to look in

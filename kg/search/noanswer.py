@@ -103,6 +103,8 @@ FIGURE_HITS = 5
 #: gold sets (report part; the tune part has none) had 0.30 at least, the answered near
 #: misses 0.17 at the median.
 FIGURE_COVER = 0.2
+#: Sentences read to tell whether a Chinese name they hold verbatim is a word of theirs.
+VERBATIM_READ = 20
 #: A name held by at least this share of the sentences is the store's own subject (中国 in the
 #: work reports, 上海 in Shanghai's regulations): the answer need not say it.
 NAME_COMMON = 0.01
@@ -253,14 +255,33 @@ class NoAnswer:
         # two words typed as keywords probe a topic; asked as a question, they ask something
         probe = 0 < len(tokens) <= PROBE_WORDS and not is_question(asked or query)
         links = len({index for index, _, _ in matches})
-        absent = absent_names(asked or query, surfaces, self.vocabulary, self.tokenizer,
-                              self.names)
+        absent = [name for name in absent_names(asked or query, surfaces, self.vocabulary,
+                                                self.tokenizer, self.names)
+                  if not self.names_verbatim(name)]
         years = self.absent_years(asked or query)
         refused = self.enabled and refuses(share, gap, probe, chinese, lexical=lexical,
                                            absent=bool(absent), undated=bool(years),
                                            links=links)
         return Support(len(words), share, gap, probe, refused, cos, margin, links, chinese,
                        lexical, absent=tuple(absent), years=years)
+
+    def names_verbatim(self, name: str) -> bool:
+        """Whether a sentence holds Chinese ``name`` verbatim with a word beginning or ending
+        where it does: the words may cut it otherwise (遏制重特大事故 is 遏制 重 特大事故, and
+        no token is 重特大), while 安保 inside 治安保卫 (治安 保卫) begins and ends inside words
+        and is no mention of 安保."""
+        if self.holding is None or not CJK.match(name):
+            return False
+        rows = self.holding(name)
+        for i in rows[rows < len(self.corpus.sentences)][:VERBATIM_READ]:
+            text = self.corpus.sentences[int(i)].text
+            bounds = self.tokenizer.word_bounds(text)
+            at = text.find(name)
+            while at >= 0:
+                if at in bounds or at + len(name) in bounds:
+                    return True
+                at = text.find(name, at + 1)
+        return False
 
     def absent_years(self, question: str) -> tuple[str, ...]:
         """The years ``question`` names when the store mentions none of them, in a sentence

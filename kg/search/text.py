@@ -177,6 +177,14 @@ class QueryTokenizer:
         found = in_sorted(self.name_keys(), word_keys(words))
         return [w for w, hit in zip(words, found) if hit]
 
+    def word_bounds(self, text: str) -> set[int]:
+        """The offsets in ``text`` where its words (jieba's precise cut) begin or end."""
+        bounds, at = {0}, 0
+        for word in self._jieba.cut(text, HMM=False):
+            at += len(word)
+            bounds.add(at)
+        return bounds
+
     def content_runs(self, text: str) -> list[str]:
         """The runs of content words of ``text`` (case kept), split at stop words, spaces and
         punctuation; runs of one character are dropped."""
