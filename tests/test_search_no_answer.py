@@ -244,6 +244,12 @@ def test_what_asks_for_a_figure_and_what_gives_one():
                                         "罚款多少", "要等几天", "什么时候开始", "which year"))
     assert not any(asks_figure(q) for q in ("哪些任务涉及养老？", "which tasks involve aviation?",
                                             "blood donation by students"))
+    # "how much" of a degree asks no figure; of money, water or power it does
+    assert not any(asks_figure(q) for q in (
+        "How much autonomy will city governments get when buying up housing?",
+        "how much say do residents have", "how much priority is given to elderly care"))
+    assert all(asks_figure(q) for q in ("how much money", "how much power does it generate",
+                                        "how much water is used"))
     assert all(gives_figure(t) for t in ("处5000元以下罚款", "不得超过四百毫升", "增长5.2%",
                                          "百分之十", "十八周岁", "3700多万学生受益", "300余家"))
     # a year, an article's number or a date is not an amount

@@ -17,8 +17,13 @@ _QUANTITIES = (r"(percentage|percent|share|proportion|rate|amount|number|size|ar
 #: …between "what is" and that word, no verb: "what is planned to keep prices stable" asks
 #: what is done.
 _NOT_VERB = r"(?!(?:to|planned|done|being|expected|needed|required|proposed|meant|said|going)\b)"
+#: …"how much" of these asks a degree, which no figure measures ("how much autonomy will city
+#: governments get": 更大自主权).
+_DEGREE = (r"(?!\s+(autonomy|freedom|discretion|say|control|influence|flexibility|leeway"
+           r"|latitude|attention|emphasis|importance|priority)\b)")
 _ASKS_FIGURE = re.compile(
-    r"\b(how (many|much|long|large|big|tall|old|often|far|high)|what (percentage|percent|share"
+    r"\b(how (many|much" + _DEGREE + r"|long|large|big|tall|old|often|far|high)"
+    r"|what (percentage|percent|share"
     r"|proportion|rate|amount|number|size|area|fee|price|cost|age|budget|ratio|target)"
     r"|(which|what) year|when (did|will|was|is|does)"
     # "what is the total area of …", "what was Changning's GDP", "what GDP target did …"
