@@ -105,6 +105,22 @@ def test_an_english_question_scores_the_articles_holding_its_translated_words(la
     assert not without.bm25_t.any() and "献血者" not in without.terms
 
 
+def test_each_phrase_gives_the_translation_holding_the_stores_most_common_token():
+    bridge = Bridge({"industry": {"工业": ["工业"], "产业": ["产业"], "行业": ["行业"]},
+                     "supply": {"供给": ["供给"], "供应链": ["供应", "链"]}})
+    rarity = {"工业": 3.0, "产业": 1.0, "行业": 2.0, "供给": 4.0, "供应": 2.5, "链": 6.0}.get
+    assert bridge.common_words("industry and supply for industry",
+                               lambda t: rarity(t, 9.0)) == ["产业", "供应链"]
+    assert bridge.common_words("产业", lambda t: 0.0) == []  # a Chinese question is as written
+
+
+def test_an_english_question_is_embedded_with_the_chinese_words_it_translates_to(law_kg):
+    searcher = law_kg.searcher()
+    text = searcher._dense_text("compensation for blood donors", [], "task")
+    assert text.startswith("compensation for blood donors ") and "献血者" in text
+    assert searcher._dense_text("献血者的补偿", [], "task") == "献血者的补偿"
+
+
 @pytest.mark.slow
 def test_a_server_prepares_the_bridge_and_saves_it_beside_the_store(law_kg):
     law_kg.searcher().prepare()

@@ -397,13 +397,19 @@ def test_when_is_answered_by_a_time_and_what_is_the_rate_asks_a_figure(blood_law
 def test_an_english_question_linked_to_nothing_and_known_by_no_word_needs_a_clearer_gap():
     from policykg.kg.search.noanswer import GAP_MIN, GAP_UNLINKED
 
-    gap = (GAP_MIN + GAP_UNLINKED) / 2  # enough for an English question the store knows
-    assert not refuses(0.0, gap, False, chinese=0.0, links=1)
-    assert refuses(0.0, gap, False, chinese=0.0, links=0)  # "how to fold a paper airplane"
-    assert not refuses(0.0, GAP_UNLINKED, False, chinese=0.0, links=0)
-    assert not refuses(0.1, gap, False, chinese=0.0, links=0)  # a word of it is known
-    assert not refuses(0.0, gap, False, chinese=1.0, links=0, gap_min_zh=gap / 2)
-    assert not refuses(0.0, gap, True, chinese=0.0, links=0)  # a topic probe
+    # refitted to GAP_MIN in stop 30 (docs/search.md); the rule is kept for a refit to raise
+    assert GAP_UNLINKED >= GAP_MIN
+    unlinked = 2 * GAP_MIN
+    gap = (GAP_MIN + unlinked) / 2  # enough for an English question the store knows
+    assert not refuses(0.0, gap, False, chinese=0.0, links=1, gap_unlinked=unlinked)
+    # "how to fold a paper airplane"
+    assert refuses(0.0, gap, False, chinese=0.0, links=0, gap_unlinked=unlinked)
+    assert not refuses(0.0, unlinked, False, chinese=0.0, links=0, gap_unlinked=unlinked)
+    # a word of it is known
+    assert not refuses(0.1, gap, False, chinese=0.0, links=0, gap_unlinked=unlinked)
+    assert not refuses(0.0, gap, False, chinese=1.0, links=0, gap_min_zh=gap / 2,
+                       gap_unlinked=unlinked)
+    assert not refuses(0.0, gap, True, chinese=0.0, links=0, gap_unlinked=unlinked)  # a probe
 
 
 def test_a_chinese_name_the_texts_hold_at_a_word_edge_is_mentioned(kg):

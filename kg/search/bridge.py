@@ -151,6 +151,17 @@ class Bridge:
                 i += 1
         return found
 
+    def common_words(self, question: str, rarity: Callable[[str], float]) -> list[str]:
+        """For each phrase of ``question`` the store can translate, the translation holding the
+        store's most common token (the lowest ``rarity``, e.g. idf), once each."""
+        out: list[str] = []
+        for _, translations in self.translate(question):
+            word = min(translations, key=lambda w: min((rarity(t) for t in translations[w]),
+                                                       default=float("inf")))
+            if word not in out:
+                out.append(word)
+        return out
+
     def add_scores(self, question: str,
                    postings: Callable[[list[str]], tuple[np.ndarray, np.ndarray]],
                    out: np.ndarray, weight: float) -> list[tuple[str, list[str]]]:

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import PolicyKGError, SearchError
 from ..filters import DocumentFilter
-from .bm25 import Bm25, cache_key, load_or_build
+from .bm25 import Bm25, cache_key, idf, load_or_build
 from .bridge import Bridge, load_or_build as load_bridge
 from .dense import load_dense
 from .duties import load_duty_table
@@ -24,7 +24,7 @@ from .noanswer import NoAnswer
 from .results import Hit, SearchResult
 from .tables import Corpus, SavedTables, load_corpus
 from .terms import TermCounts
-from .text import QueryTokenizer, gibberish, looks_like_code, nfkc
+from .text import CJK, QueryTokenizer, gibberish, looks_like_code, nfkc
 
 __all__ = ["Searcher", "save_search_table", "MAX_QUERY_CHARS", "RESULT_TYPES"]
 
@@ -32,6 +32,10 @@ __all__ = ["Searcher", "save_search_table", "MAX_QUERY_CHARS", "RESULT_TYPES"]
 MAX_QUERY_CHARS = 1000
 #: Result types.
 RESULT_TYPES = ("task", "entity", "sentence", "document")
+#: An English question is embedded with the Chinese words its phrases translate to (the
+#: model matches an English question to a Chinese passage poorly on its own; set on the tune
+#: parts, see docs/search.md "English questions …").
+EN_TRANSLATIONS = True
 #: Questions up to this long are looked for verbatim in a ranked answer (``total``).
 LITERAL_MAX_CHARS = 16
 #: The answer to a query that is code or markup, not a question (and not in the texts).
@@ -281,10 +285,15 @@ class Searcher:
 
     def _dense_text(self, query: str, matches: list[Match], rtype: str) -> str:
         """The text embedded for ``rtype`` results: with the linked labels or as written
-        (the fusion weights of the result unit type say which)."""
-        if self.sources.linked_labels(rtype):
-            return self.lexicon.dense_text(query, matches)
-        return query
+        (the fusion weights of the result unit type say which); an English question also
+        with the Chinese words its phrases translate to (the store's most common of each)."""
+        text = self.lexicon.dense_text(query, matches) if self.sources.linked_labels(rtype) \
+            else query
+        if not EN_TRANSLATIONS or CJK.search(query):
+            return text
+        words = self.sources.bridge().common_words(
+            query, lambda token: idf(self.bm25.sentences, token))
+        return " ".join([text, *words])
 
 
 def _checked(text: Any) -> str:
