@@ -23,7 +23,8 @@ from ..quantised import QuantisedMatrix, distinct_rows, quantised_beside, read_r
 from .tables import Corpus, SavedTables
 from .text import CJK
 
-__all__ = ["DenseIndex", "RERANK", "distinct", "rerank", "load_dense", "scan_table", "blank_sentences"]
+__all__ = ["DenseIndex", "RERANK", "distinct", "rerank", "load_dense", "scan_table",
+           "blank_sentences"]
 
 #: Layout of the saved row numbers (the matrix file's name is added to it).
 ROWS_VERSION = "dense rows v3"
