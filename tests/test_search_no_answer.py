@@ -228,8 +228,9 @@ def test_the_gold_sets_keep_their_split_and_the_fresh_blocks_are_report_only():
     assert len({r["id"] for r in unanswerable}) == len(unanswerable) >= 140
     assert {r["lang"] for r in unanswerable} == {"en", "zh"}
     first_fresh = {"b": 179, "c": 75, "d": 120}
-    # ids from 2000 up (b2003–…, c2001–…) are a tune block of English questions (stop 30)
-    tune_block = [r for name in "bc" for r in gold[name] if 2000 <= int(r["id"][1:]) < 3000]
+    # ids from 2000 up are tune blocks: English questions b2003–…, c2001–… (stop 30),
+    # unanswerable ones d2003–… (stop 31)
+    tune_block = [r for name in "bcd" for r in gold[name] if 2000 <= int(r["id"][1:]) < 3000]
     assert tune_block and all(r["split"] == "tune" for r in tune_block)
     fresh = [r for name, first in first_fresh.items() for r in gold[name]
              if int(r["id"][1:]) >= first and r not in tune_block]
