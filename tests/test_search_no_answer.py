@@ -298,6 +298,24 @@ def test_a_figure_of_the_kind_asked_must_be_given():
     assert asked_units("每次献血采集多少毫升") == ()  # no kind named: any figure does
 
 
+def test_a_sum_of_money_asked_as_such_is_not_answered_by_a_share_and_a_rate_is_no_kind():
+    from policykg.kg.search.asked import asked_units, gives_figure
+
+    # "多少元", "in yuan", 多少钱 ask for money: a growth rate does not give it …
+    for question in ("2021年全国城镇居民人均可支配收入是多少元？", "the fine in yuan for littering",
+                     "上海住宅小区物业费每平方米每月收多少钱？"):
+        assert not gives_figure("人均可支配收入实际增长8.1%", asked_units(question)), question
+        assert gives_figure("罚款二百元", asked_units(question)), question
+    # … while a fine, a fee or a premium may be a share or a multiple of something
+    for question in ("What is the fine for running a red light?", "罚款多少",
+                     "How much is the annual premium for compulsory insurance?"):
+        assert gives_figure("处违法所得一倍以上三倍以下的罚款", asked_units(question)), question
+    # "per square metre", "per 50 kg", 每平方米: what a price is counted by, not what is asked
+    assert asked_units("By how many yuan per 50 kg was the wheat price raised?") == ("元",)
+    assert not gives_figure("规划面积4.7平方公里", asked_units("每平方米多少钱"))
+    assert asked_units("园区面积多少平方公里") == ("平方", "公顷", "亩")
+
+
 def test_who_holds_an_office_is_answered_only_by_a_person_named(kg):
     from policykg.kg.search.asked import asks_person, names_person
 

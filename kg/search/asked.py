@@ -128,9 +128,13 @@ _KINDS = (
      ("%", "％", "百分", "成")),
     (re.compile(r"how old|what age|(?<!-)\bages?\b|\baged\b|years old|几岁|年龄|年满|周岁",
                 re.IGNORECASE), ("岁",)),
-    (re.compile(r"\bfees?\b|\bfines?\b|\bprices?\b|\bcosts?\b|\bbudget|\byuan\b|\brmb\b"
-                r"|dollars|多少钱|费用|罚款|价格|多少元|金额|预算", re.IGNORECASE),
-     ("元", "倍", "%", "％", "百分", "千分")),  # a fine is often a share or a multiple
+    # a sum of money named as such ("in yuan", 多少元, 多少钱) is answered in money only …
+    (re.compile(r"\byuan\b|\brmb\b|dollars|多少钱|多少[万亿]?元|金额", re.IGNORECASE),
+     ("元",)),
+    # … a fine, fee or price also by a share or a multiple of something
+    (re.compile(r"\bfees?\b|\bfines?\b|\bprices?\b|\bcosts?\b|\bbudget|\bpremiums?\b"
+                r"|费用|罚款|价格|预算|保费", re.IGNORECASE),
+     ("元", "倍", "%", "％", "百分", "千分")),
     (re.compile(r"how many (days|weeks|months|hours)|多少天|几天|几个月|多少个月|几小时|多少小时"
                 r"|多长时间|多久", re.IGNORECASE), ("天", "日", "周", "月", "年", "小时", "分钟")),
     (re.compile(r"kilomet|\bkm\b|\bmetres?\b|\bmeters?\b|\bmiles?\b|多少公里|多少米|多远",
@@ -138,6 +142,14 @@ _KINDS = (
     (re.compile(r"\btons?\b|\btonnes?\b|\bkilograms?\b|\bkg\b|多少吨|多少公斤|多少千克",
                 re.IGNORECASE), ("吨", "克", "公斤")),
 )
+
+
+_MONEY = "元"
+#: "per square metre", "per 50 kg", 每平方米: what a rate is counted by, not the kind asked
+_PER = re.compile(r"\bper\s+(\d+\s*)?(square\s+)?[a-z]+|每\s*(\d+|[一二两三四五六七八九十百千万]+)?"
+                  r"\s*(平方(公里|千米|米)?|公顷|亩|公里|千米|米|吨|千克|公斤|克)", re.IGNORECASE)
+#: the kind whose units also admit shares and multiples (a fine, fee or price)
+_SHARES_TOO = 4
 
 
 #: A question asking when something happened or will happen: a time answers it (a year, a
@@ -185,8 +197,11 @@ def asked_units(question: str) -> tuple[str, ...]:
     ((), ('%', '％', '百分', '成'))
     """
     found: list[str] = []
-    for pattern, units in _KINDS:
+    question = _PER.sub(" ", question)
+    for at, (pattern, units) in enumerate(_KINDS):
         if pattern.search(question):
+            if at == _SHARES_TOO and _MONEY in found:
+                continue  # "the fine in yuan": money, not a share
             found += units
             # "square kilometres" is no distance, the "age" of "percentage" no age
             question = pattern.sub(lambda m: "_" * len(m.group()), question)
