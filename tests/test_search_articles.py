@@ -75,3 +75,23 @@ def test_a_chinese_questions_bm25_weighs_by_how_much_of_it_the_best_sentence_hol
     assert partial.words.bm_s.max() == pytest.approx(partial.bm25_scale, rel=1e-4)
     # English BM25 is its translations': not weighed so
     assert signals("how much blood is collected each time").bm25_scale == 1.0
+
+
+@pytest.mark.slow
+def test_sentences_asked_for_in_chinese_fuse_with_their_own_weights(law_kg):
+    import numpy as np
+
+    from policykg.kg.search.fusion import WEIGHTS, ZH_SENTENCE, fuse, norm_dense, word_parts
+
+    searcher = law_kg.searcher()
+    assert ZH_SENTENCE.bm25 < WEIGHTS["sentence"].bm25  # dense leads more for Chinese
+    for question, weights in (("献血者的血液检测不合格怎么办", ZH_SENTENCE),
+                              ("compensation for blood donors", WEIGHTS["sentence"])):
+        sig = searcher.sources.signals(question, None, searcher.lexicon.matches(question), None)
+        assert sig.chinese == (weights is ZH_SENTENCE)
+        sig.dense_s = np.linspace(0.2, 0.9, len(sig.dense_s)).astype(np.float32)
+        words = word_parts(sig.bm25_s, sig.bm25_t, sig.concept_s, sig.concept_t,
+                           searcher.corpus.lift, sig.bm25_scale)
+        sentence, _ = fuse(sig, searcher.corpus, "hybrid", "sentence")
+        expected = weights.bm25 * words.bm_s + weights.dense * norm_dense(sig.dense_s)
+        assert np.allclose(sentence, expected, atol=1e-6), question
