@@ -314,6 +314,7 @@ def test_a_sum_of_money_asked_as_such_is_not_answered_by_a_share_and_a_rate_is_n
     assert asked_units("By how many yuan per 50 kg was the wheat price raised?") == ("元",)
     assert not gives_figure("规划面积4.7平方公里", asked_units("每平方米多少钱"))
     assert asked_units("园区面积多少平方公里") == ("平方", "公顷", "亩")
+    assert asked_units("What per cent of pupils go on to university?") == ("%", "％", "百分", "成")
 
 
 def test_who_holds_an_office_is_answered_only_by_a_person_named(kg):

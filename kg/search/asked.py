@@ -124,7 +124,7 @@ def asks_figure(question: str) -> bool:
 _KINDS = (
     (re.compile(r"square\s*(kilo)?met|\bsq\.?\s*(km|m)\b|km2|km²|hectares?|\bacres?\b"
                 r"|平方|公顷|亩|面积", re.IGNORECASE), ("平方", "公顷", "亩")),
-    (re.compile(r"percent|\bproportion\b|百分|比例|比重|占比", re.IGNORECASE),
+    (re.compile(r"per\s?cent|\bproportion\b|百分|比例|比重|占比", re.IGNORECASE),
      ("%", "％", "百分", "成")),
     (re.compile(r"how old|what age|(?<!-)\bages?\b|\baged\b|years old|几岁|年龄|年满|周岁",
                 re.IGNORECASE), ("岁",)),
@@ -146,10 +146,10 @@ _KINDS = (
 
 _MONEY = "元"
 #: "per square metre", "per 50 kg", 每平方米: what a rate is counted by, not the kind asked
-_PER = re.compile(r"\bper\s+(\d+\s*)?(square\s+)?[a-z]+|每\s*(\d+|[一二两三四五六七八九十百千万]+)?"
+_PER = re.compile(r"\bper\s+(?!cent\b)(\d+\s*)?(square\s+)?[a-z]+|每\s*(\d+|[一二两三四五六七八九十百千万]+)?"
                   r"\s*(平方(公里|千米|米)?|公顷|亩|公里|千米|米|吨|千克|公斤|克)", re.IGNORECASE)
 #: the kind whose units also admit shares and multiples (a fine, fee or price)
-_SHARES_TOO = 4
+_SHARES_TOO = next(at for at, (_, units) in enumerate(_KINDS) if _MONEY in units and "倍" in units)
 
 
 #: A question asking when something happened or will happen: a time answers it (a year, a
