@@ -119,6 +119,12 @@ def asks_figure(question: str) -> bool:
     return bool(_ASKS_FIGURE.search(question))
 
 
+#: A sum of money named as such ("in yuan", 多少元, 多少钱) is answered in money only …
+_SUM = (re.compile(r"\byuan\b|\brmb\b|dollars|多少钱|多少[万亿]?元|金额", re.IGNORECASE), ("元",))
+#: … a fine, fee or price also by a share or a multiple of something, unless money is named
+_PRICE = (re.compile(r"\bfees?\b|\bfines?\b|\bprices?\b|\bcosts?\b|\bbudget|\bpremiums?\b"
+                     r"|费用|罚款|价格|预算|保费", re.IGNORECASE),
+          ("元", "倍", "%", "％", "百分", "千分"))
 #: Kinds of figure a question may name, each with the units a figure of that kind is written
 #: in: an area asked for is not answered by an amount of money.
 _KINDS = (
@@ -128,13 +134,8 @@ _KINDS = (
      ("%", "％", "百分", "成")),
     (re.compile(r"how old|what age|(?<!-)\bages?\b|\baged\b|years old|几岁|年龄|年满|周岁",
                 re.IGNORECASE), ("岁",)),
-    # a sum of money named as such ("in yuan", 多少元, 多少钱) is answered in money only …
-    (re.compile(r"\byuan\b|\brmb\b|dollars|多少钱|多少[万亿]?元|金额", re.IGNORECASE),
-     ("元",)),
-    # … a fine, fee or price also by a share or a multiple of something
-    (re.compile(r"\bfees?\b|\bfines?\b|\bprices?\b|\bcosts?\b|\bbudget|\bpremiums?\b"
-                r"|费用|罚款|价格|预算|保费", re.IGNORECASE),
-     ("元", "倍", "%", "％", "百分", "千分")),
+    _SUM,
+    _PRICE,
     (re.compile(r"how many (days|weeks|months|hours)|多少天|几天|几个月|多少个月|几小时|多少小时"
                 r"|多长时间|多久", re.IGNORECASE), ("天", "日", "周", "月", "年", "小时", "分钟")),
     (re.compile(r"kilomet|\bkm\b|\bmetres?\b|\bmeters?\b|\bmiles?\b|多少公里|多少米|多远",
@@ -144,12 +145,10 @@ _KINDS = (
 )
 
 
-_MONEY = "元"
 #: "per square metre", "per 50 kg", 每平方米: what a rate is counted by, not the kind asked
-_PER = re.compile(r"\bper\s+(?!cent\b)(\d+\s*)?(square\s+)?[a-z]+|每\s*(\d+|[一二两三四五六七八九十百千万]+)?"
+_PER = re.compile(r"\bper\s+(?!cent\b)(\d+\s*)?(square\s+)?[a-z]+"
+                  r"|每\s*(\d+|[一二两三四五六七八九十百千万]+)?"
                   r"\s*(平方(公里|千米|米)?|公顷|亩|公里|千米|米|吨|千克|公斤|克)", re.IGNORECASE)
-#: the kind whose units also admit shares and multiples (a fine, fee or price)
-_SHARES_TOO = next(at for at, (_, units) in enumerate(_KINDS) if _MONEY in units and "倍" in units)
 
 
 #: A question asking when something happened or will happen: a time answers it (a year, a
@@ -198,9 +197,10 @@ def asked_units(question: str) -> tuple[str, ...]:
     """
     found: list[str] = []
     question = _PER.sub(" ", question)
-    for at, (pattern, units) in enumerate(_KINDS):
+    for kind in _KINDS:
+        pattern, units = kind
         if pattern.search(question):
-            if at == _SHARES_TOO and _MONEY in found:
+            if kind is _PRICE and _SUM[1][0] in found:
                 continue  # "the fine in yuan": money, not a share
             found += units
             # "square kilometres" is no distance, the "age" of "percentage" no age

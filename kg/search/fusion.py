@@ -6,7 +6,7 @@ the hits close enough to the best one.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -53,7 +53,7 @@ WEIGHTS: dict[str, Weights] = {
 #: MRR below dense alone with WEIGHTS["sentence"] (36 / 0.841 against 36 / 0.851) and above it
 #: with BM25 at 0.2 (37 / 0.853); English passages lost on the report part with 0.2, so it is
 #: for Chinese questions only (docs/search.md, stop 31).
-ZH_SENTENCE = Weights(0.20, 0.80, 0.0, expansion=False)
+ZH_SENTENCE = replace(WEIGHTS["sentence"], bm25=0.20, dense=0.80)
 NO_BRIDGE = Bridge({})
 DEFAULT_WEIGHTS = WEIGHTS["Task"]  # the other unit types (goals, sections, entities, documents)
 W_BM25, W_DENSE, W_CONCEPT = DEFAULT_WEIGHTS.bm25, DEFAULT_WEIGHTS.dense, DEFAULT_WEIGHTS.concept
@@ -154,11 +154,11 @@ class SignalSources:
         if expansion and expand:
             bm_s += EXPANSION_WEIGHT * self.bm25.sentence_scores(sorted(expansion), n_s)
             bm_t += EXPANSION_WEIGHT * self.bm25.target_scores(sorted(expansion), n_t)
-        translated = self._translated(content, bm_s, bm_t) if not CJK.search(content) else []
+        chinese = bool(CJK.search(content))
+        translated = self._translated(content, bm_s, bm_t) if not chinese else []
         cc_s, cc_t = self._concept_scores(concepts, terms)
         # without sentence vectors nothing would take over from a weakened BM25
-        scale = self._coverage(tokens, bm_s) \
-            if CJK.search(content) and self.dense.has_sentences else 1.0
+        scale = self._coverage(tokens, bm_s) if chinese and self.dense.has_sentences else 1.0
         # normalised now, while the question may still be being embedded (about 1 ms on the
         # corpus that would otherwise follow the vector); a restricted search zeroes scores
         # afterwards, so it normalises them in fuse
@@ -174,7 +174,7 @@ class SignalSources:
                       sorted(terms | {w for _, ws in translated for w in ws} | set(tokens),
                              key=len, reverse=True),
                       self.target_types, self.unit_types, self.weights_t, translated, words,
-                      scale, bool(CJK.search(content)))
+                      scale, chinese)
         if allowed_docs is not None:
             self._restrict(sig, allowed_docs)
         return sig
@@ -335,8 +335,10 @@ def fuse(sig: Signals, corpus: Corpus, method: str, rtype: str = "task"
         return sig.bm25_s, lift(sig.bm25_s)
     if method == "dense":
         return sig.dense_s, np.maximum(lift(sig.dense_s), sig.dense_t)
-    ws = (ZH_SENTENCE if sig.chinese else weights_of("sentence")) if rtype == "sentence" \
-        else DEFAULT_WEIGHTS
+    if rtype != "sentence":
+        ws = DEFAULT_WEIGHTS
+    else:
+        ws = ZH_SENTENCE if sig.chinese else weights_of("sentence")
     words = sig.words or word_parts(sig.bm25_s, sig.bm25_t, sig.concept_s, sig.concept_t, lift,
                                     sig.bm25_scale)
     # the weighted sum accumulates in place: each full-size temporary costs a pass over
