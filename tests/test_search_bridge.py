@@ -177,3 +177,52 @@ def test_the_bridge_is_made_once_while_questions_wait_for_it():
     for thread in threads:
         thread.join()
     assert got == ["bridge"] * 4 and len(calls) == 1
+
+
+def test_abbreviations_are_read_as_written_in_either_language():
+    gdp, pm = {"国内生产总值": ["国内生产总值"]}, {"细颗粒物": ["细颗粒物"]}
+    bridge = Bridge({"^GDP": gdp, "^PM2.5": pm, "^SME": {"中小企业": ["中小企业"]},
+                     "^IT": {"信息技术": ["信息技术"]}, "growth": {"增长": ["增长"]},
+                     "=excel": {"优秀": ["优秀"]}})
+    # a Chinese question's own words are Chinese: only its abbreviations are read
+    assert bridge.translate("2025年GDP增长目标是多少") == [("GDP", gdp)]
+    assert bridge.translate("PM2.5浓度下降多少") == [("PM2.5", pm)]
+    assert bridge.translate("怎么用excel做表格") == []  # a word, not an abbreviation
+    assert [p for p, _ in bridge.translate("SMEs and GDP growth")] == ["SMEs", "GDP", "growth"]
+    # written in small letters, "it" is a word; "Excel" and "iPhone" are no abbreviations
+    assert bridge.translate("is it growth") == [("growth", {"增长": ["增长"]})]
+    assert [p for p, _ in bridge.translate("IT growth")] == ["IT", "growth"]
+    assert [bridge_module.abbreviation(t) for t in ("Excel", "iPhone", "it", "R&D", "5G", "IoT")] \
+        == [None, None, None, "^R&D", "^5G", "^IoT"]
+
+
+def test_abbreviations_come_from_the_dictionarys_glosses_and_the_table():
+    table = bridge_module._reverse()
+    assert "国内生产总值" in table["^GDP"] and "增值税" in table["^VAT"]  # CC-CEDICT and the table
+    assert "保八" not in table["^GDP"]  # its gloss mentions GDP, it does not stand for it
+    assert "细颗粒物" in table["^PM2.5"] and "研发" in table["^R&D"]  # the table only
+    assert list(bridge_module._gloss_abbreviations("WTO (World Trade Organization)")) == ["WTO"]
+    assert list(bridge_module._gloss_abbreviations("consumer price index CPI")) == ["CPI"]
+    assert not list(bridge_module._gloss_abbreviations("to maintain an 8% annual growth rate "
+                                                       "of the GDP (PRC policy)"))
+
+
+def test_a_chinese_question_meets_the_words_its_abbreviations_stand_for(kg_seed_store):
+    from policykg.kg import KnowledgeGraph
+
+    with KnowledgeGraph.open({"store": str(kg_seed_store)}, read_only=True) as graph:
+        searcher = graph.searcher()
+        held = [i for i, s in enumerate(searcher.corpus.sentences) if "人工智能" in s.text]
+        assert held
+        for question in ("长宁区怎样发展AI产业", "AI industry in Changning"):
+            sig = searcher.sources.signals(question, None, [], None)
+            assert ("AI", ["人工智能"]) in sig.translated, question
+            assert (sig.bm25_s[held] > 0).all() and "人工智能" in sig.terms
+        # answered as the question written out is (before, "ai" was an unknown word, and the
+        # question was refused as one nothing in the store answers)
+        short = graph.search("长宁区怎样发展AI产业", type="sentence", k=5)
+        full = graph.search("长宁区怎样发展人工智能产业", type="sentence", k=5)
+        assert short.results and short.to_json()["translated"] == [{"en": "AI", "zh": ["人工智能"]}]
+        top = [h.label for h in (short.results + short.more)[:5]]
+        assert any("人工智能" in label for label in top)
+        assert set(top) == {h.label for h in (full.results + full.more)[:5]}

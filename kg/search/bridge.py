@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -24,7 +26,7 @@ from ..files import atomic_write_bytes
 from .names import NameTable, build as build_names
 from .text import CJK, EN_STOP, en_key
 
-__all__ = ["Bridge", "load_or_build", "dictionary_version"]
+__all__ = ["Bridge", "load_or_build", "dictionary_version", "abbreviation", "recased"]
 
 #: A word with more store translations than this is too ambiguous to add evidence
 #: (measured on the tune parts of bench/gold/, see docs/search.md).
@@ -32,12 +34,18 @@ MAX_CANDIDATES = 4
 #: Longest English phrase looked up, in words.
 MAX_PHRASE = 3
 #: The saved table's layout (a saved table of another layout is made again).
-LAYOUT = 8
+LAYOUT = 9
 # glosses that describe a headword instead of translating it
 _SKIP = ("variant of", "old variant", "see ", "cl:", "surname", "abbr", "used in",
          "japanese variant", "erhua", "also written", "also pr", "pr.", "lit.", "fig.")
 _ENTRY = re.compile(r"\S+ (\S+) \[([^\]]*)\] /(.*)/\s*$")
 _WORD = re.compile(r"[a-z][a-z'\-]*")
+#: A run of Latin letters, digits and the joiners abbreviations use (PM2.5, R&D, COVID-19).
+_LATIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9&]|[.\-](?=[A-Za-z0-9]))*")
+#: An abbreviation in a gloss, beside the words it abbreviates ("gross domestic product (GDP)").
+_GLOSS_ACRONYM = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9]{1,5}(?![A-Za-z0-9])")
+#: Words an abbreviation leaves out ("Organisation for Economic Co-operation and Development").
+_UNLETTERED = frozenset("of and the for on in to a an with at by".split())
 
 
 def _data_file() -> Any | None:
@@ -88,6 +96,9 @@ def _entries(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
     (``=`` and its words) and normalised (:func:`en_key`: "goods" and "good" alike)."""
     for word, glosses in headwords(lines, 6):
         for gloss in glosses:
+            if not gloss.lower().startswith(_SKIP):
+                for short in _gloss_abbreviations(gloss):
+                    yield "^" + short, word
             gloss = re.sub(r"\([^)]*\)", " ", gloss).strip().lower()
             if not gloss or gloss.startswith(_SKIP) or "|" in gloss:
                 continue
@@ -95,6 +106,61 @@ def _entries(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
             if 0 < len(words) <= MAX_PHRASE:
                 yield "=" + " ".join(words), word
                 yield " ".join(en_key(w) for w in words), word
+
+
+def abbreviation(token: str) -> str | None:
+    """The key of ``token`` as an abbreviation (``^`` and the token as written: GDP, AI, IoT,
+    PM2.5, R&D, a plural "SMEs" as "SME"), or ``None`` when it is written as a word ("it",
+    "Excel", "iPhone"): two capitals, or a capital and a digit, and no small letter but
+    within them."""
+    if token.endswith("s") and len(token) > 2 and token[-2].isupper():
+        token = token[:-1]
+    capitals = sum(c.isupper() for c in token)
+    if capitals >= 2 or (capitals and any(c.isdigit() for c in token)):
+        if not token[0].islower() and not token[-1].islower():
+            return "^" + token
+    return None
+
+
+def recased(content: str, asked: str) -> str:
+    """``content`` (the question lower-cased, see ``kg.search.intent``) with the abbreviations
+    of ``asked`` (the question as typed) written as there: "gdp" is read as GDP only so."""
+    for run in _LATIN.finditer(unicodedata.normalize("NFKC", asked)):  # ＧＤＰ as GDP
+        word = run.group()
+        if abbreviation(word) is not None:
+            content = re.sub(rf"(?<![A-Za-z0-9]){re.escape(word.lower())}(?![A-Za-z0-9])",
+                             lambda _: word, content)
+    return content
+
+
+def _gloss_abbreviations(gloss: str) -> Iterator[str]:
+    """The abbreviations ``gloss`` gives beside the words they abbreviate: "gross domestic
+    product (GDP)", "WTO (World Trade Organization)", "consumer price index CPI"; not one it
+    only mentions ("to maintain an 8% annual growth rate of the GDP")."""
+    for found in _GLOSS_ACRONYM.finditer(gloss):
+        rest = gloss[:found.start()] + " " + gloss[found.end():]
+        words = [part for w in re.findall(r"[A-Za-z][A-Za-z'\-]*", rest)
+                 if w.lower() not in _UNLETTERED for part in w.split("-") if part]
+        if "".join(w[0] for w in words).upper() == found.group():
+            yield found.group()
+
+
+def _abbreviation_table() -> Iterator[tuple[str, str]]:
+    """(``^`` abbreviation, Chinese word) of ``ontology/abbreviations.tsv``."""
+    from ...ontology import ABBREVIATIONS
+    for line in ABBREVIATIONS.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or "\t" not in line:
+            continue
+        short, chinese = line.split("\t")[:2]
+        for word in chinese.split("|"):
+            if word.strip():
+                yield "^" + short.strip(), word.strip()
+
+
+def abbreviations_version() -> str:
+    """A digest of the abbreviation table (a saved bridge of another table is made again)."""
+    from ...ontology import ABBREVIATIONS
+    return hashlib.sha256(ABBREVIATIONS.read_bytes()).hexdigest()[:16]
 
 
 @functools.lru_cache(maxsize=1)  # 1.3 s to read; shared by every store of a process
@@ -106,6 +172,8 @@ def _reverse() -> dict[str, tuple[str, ...]]:
     with gzip.open(path.open("rb"), "rt", encoding="utf-8") as lines:
         for key, word in _entries(lines):
             table.setdefault(key, {})[word] = None
+    for key, word in _abbreviation_table():
+        table.setdefault(key, {})[word] = None
     return {key: tuple(words) for key, words in table.items()}
 
 
@@ -128,11 +196,30 @@ class Bridge:
         return json.loads(found) if isinstance(found, str) else found or None
 
     def translate(self, question: str) -> list[tuple[str, dict[str, list[str]]]]:
-        """The phrases of ``question`` the store can translate, longest first at each word,
-        with their translations; a phrase never starts or ends with a stop word."""
-        if not self.phrases or CJK.search(question):
+        """The phrases of ``question`` the store can translate, in their order, with their
+        translations: its abbreviations as written (GDP, AI, PM2.5; in a Chinese question
+        only these), then, in an English one, the words between them, longest phrase first
+        at each word; a phrase never starts or ends with a stop word."""
+        if not self.phrases:
             return []
-        words = _WORD.findall(question.lower())
+        found: list[tuple[int, str, dict[str, list[str]]]] = []
+        between, last = [], 0
+        for run in _LATIN.finditer(question):
+            key = abbreviation(run.group())
+            hit = self.translations(key) if key is not None else None
+            if hit:
+                found.append((run.start(), run.group(), hit))
+                between.append((last, question[last:run.start()]))
+                last = run.end()
+        between.append((last, question[last:]))
+        if not CJK.search(question):
+            for start, text in between:  # phrases do not reach across an abbreviation
+                found.extend((start, phrase, hit) for phrase, hit in self._phrases(text))
+        return [(phrase, hit) for _, phrase, hit in sorted(found, key=lambda f: f[0])]
+
+    def _phrases(self, text: str) -> list[tuple[str, dict[str, list[str]]]]:
+        """The English phrases of ``text`` the store can translate (see :meth:`translate`)."""
+        words = _WORD.findall(text.lower())
         keys = [en_key(w) for w in words]
         found, i = [], 0
         while i < len(words):
@@ -156,11 +243,25 @@ class Bridge:
         store's most common token (the lowest ``rarity``, e.g. idf), once each."""
         out: list[str] = []
         for _, translations in self.translate(question):
-            word = min(translations, key=lambda w: min((rarity(t) for t in translations[w]),
-                                                       default=float("inf")))
+            word = self._common(translations, rarity)
             if word not in out:
                 out.append(word)
         return out
+
+    @staticmethod
+    def _common(translations: dict[str, list[str]], rarity: Callable[[str], float]) -> str:
+        """The translation holding the most common token (the lowest ``rarity``)."""
+        return min(translations, key=lambda w: min((rarity(t) for t in translations[w]),
+                                                   default=float("inf")))
+
+    def written_out(self, question: str, rarity: Callable[[str], float]) -> str:
+        """Chinese ``question`` with each abbreviation the store can translate replaced by its
+        :meth:`common_words` translation ("2025年GDP增长目标" → "2025年国内生产总值增长目标")."""
+        if not CJK.search(question):
+            return question
+        for phrase, translations in self.translate(question):
+            question = question.replace(phrase, self._common(translations, rarity))
+        return question
 
     def add_scores(self, question: str,
                    postings: Callable[[list[str]], tuple[np.ndarray, np.ndarray]],
@@ -215,6 +316,7 @@ def load_or_build(vocabulary: Any, tokens: Callable[[str], list[str]], key: str,
         try:
             saved = json.loads(path.read_bytes())
             if saved.get("dictionary") == version and saved.get("layout") == LAYOUT \
+                    and saved.get("abbreviations") == abbreviations_version() \
                     and isinstance(saved.get("phrases"), dict) \
                     and isinstance(saved.get("names"), dict):
                 return Bridge(saved["phrases"], NameTable.from_json(saved["names"]))
@@ -226,7 +328,8 @@ def load_or_build(vocabulary: Any, tokens: Callable[[str], list[str]], key: str,
             path.parent.mkdir(parents=True, exist_ok=True)
             for old in path.parent.glob("bridge-*.json"):
                 old.unlink(missing_ok=True)
-            data = {"dictionary": version, "layout": LAYOUT, "phrases": bridge.phrases,
+            data = {"dictionary": version, "layout": LAYOUT,
+                    "abbreviations": abbreviations_version(), "phrases": bridge.phrases,
                     "names": bridge.names.to_json() if bridge.names is not None else None}
             atomic_write_bytes(path, json.dumps(data, ensure_ascii=False).encode("utf-8"),
                                fsync=False)

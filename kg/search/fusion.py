@@ -155,7 +155,8 @@ class SignalSources:
             bm_s += EXPANSION_WEIGHT * self.bm25.sentence_scores(sorted(expansion), n_s)
             bm_t += EXPANSION_WEIGHT * self.bm25.target_scores(sorted(expansion), n_t)
         chinese = bool(CJK.search(content))
-        translated = self._translated(content, bm_s, bm_t) if not chinese else []
+        # an English question's words, a Chinese one's abbreviations (GDP, PM2.5)
+        translated = self._translated(content, bm_s, bm_t)
         cc_s, cc_t = self._concept_scores(concepts, terms)
         # without sentence vectors nothing would take over from a weakened BM25
         scale = self._coverage(tokens, bm_s) if chinese and self.dense.has_sentences else 1.0

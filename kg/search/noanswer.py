@@ -230,17 +230,24 @@ class NoAnswer:
         self.vocabulary: dict[str, int] = getattr(self.index, "vocab_dict", None) or {}
 
     def judge(self, query: str, matches: list[Match], dense_s: np.ndarray,
-              vec: np.ndarray, lexical: bool = True, asked: str | None = None) -> Support:
+              vec: np.ndarray, lexical: bool = True, asked: str | None = None,
+              translated: list[str] = ()) -> Support:
         """The signals of ``query`` (its linked ``matches``, the sentences' cosines with
         its vector ``vec``, whether anything in the store holds its words: ``lexical``) and
         whether the rule refuses it; ``asked``: the question as typed (its names are checked
-        as written, and a question of two words is no topic probe)."""
+        as written, and a question of two words is no topic probe); ``translated``: its
+        phrases the dictionary read as the store's Chinese words (a Chinese question's are its
+        abbreviations, GDP for 国内生产总值: known words of it)."""
         tokens = self.tokenizer.tokens(query)
         words = [t for t in tokens if not CJK.search(t) or len(t) >= 2]
         surfaces = " ".join(nfkc(surface) for _, surface, _ in matches)
+        # an English question is known only through its labels (the rule was fitted so)
+        read = {t for phrase in translated for t in self.tokenizer.tokens(phrase)} \
+            if CJK.search(query) else set()
         weights = [self._idf(t) for t in words]
         total = sum(weights)
-        known = sum(w for t, w in zip(words, weights) if t in self.vocabulary or t in surfaces)
+        known = sum(w for t, w in zip(words, weights)
+                    if t in self.vocabulary or t in surfaces or t in read)
         share = known / total if words else 0.0
         chinese = sum(w for t, w in zip(words, weights) if CJK.search(t)) / total \
             if words and total else 0.0

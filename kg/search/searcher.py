@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import PolicyKGError, SearchError
 from ..filters import DocumentFilter
 from .bm25 import Bm25, cache_key, idf, load_or_build
-from .bridge import Bridge, load_or_build as load_bridge
+from .bridge import Bridge, load_or_build as load_bridge, recased
 from .dense import load_dense
 from .duties import load_duty_table
 from .answers import LIST_PAGE, Answers
@@ -36,6 +36,7 @@ RESULT_TYPES = ("task", "entity", "sentence", "document")
 #: model matches an English question to a Chinese passage poorly on its own; set on the tune
 #: parts, see docs/search.md "English questions …").
 EN_TRANSLATIONS = True
+ZH_WRITTEN_OUT = True
 #: Questions up to this long are looked for verbatim in a ranked answer (``total``).
 LITERAL_MAX_CHARS = 16
 #: The answer to a query that is code or markup, not a question (and not in the texts).
@@ -142,9 +143,10 @@ class Searcher:
         """(target IRI, score) best first, for evaluation: hybrid, bm25 or dense."""
         _, _, content = intent(asks(_checked(text))[2])
         matches = self.lexicon.matches(content) if method == "hybrid" else []
-        query = self._dense_text(content or text, matches, "task")
+        cased = recased(content or text, text)
+        query = self._dense_text(cased, matches, "task")
         vec = self.embedder.embed_queries([query])[0] if method != "bm25" else None
-        sig = self.sources.signals(content or text, vec, matches, None,
+        sig = self.sources.signals(cased, vec, matches, None,
                                    self.sources.expands("task"))
         _, target = fuse(sig, self.corpus, method)
         order = np.argsort(-target, kind="stable")
@@ -217,10 +219,11 @@ class Searcher:
         # embedded in another thread (the model lets the GIL go) while this one does the word
         # work: BM25, translations, labels, and a term or a name (or any question asking for
         # sentences or every match) looked for verbatim (a long one rarely occurs as written)
-        embedding = _beside(self.embedder.embed_queries, [self._dense_text(query, matches, rtype)])
+        cased = recased(query, text)  # abbreviations as typed: GDP, not the word "gdp"
+        embedding = _beside(self.embedder.embed_queries, [self._dense_text(cased, matches, rtype)])
         wants = all_matches or rtype == "sentence" or len(query.strip()) <= LITERAL_MAX_CHARS
         literal = self.literal.find(question) if rtype != "entity" and wants else None
-        sig = self.sources.signals(query, lambda: embedding.result()[0], matches, allowed,
+        sig = self.sources.signals(cased, lambda: embedding.result()[0], matches, allowed,
                                    self.sources.expands(rtype))
         vec = embedding.result()[0]
         scores = fuse(sig, self.corpus, "hybrid", rtype)
@@ -232,7 +235,8 @@ class Searcher:
                 return SearchResult(text, rtype, hits, None if hits else "no more matches",
                                     "all", len(ranked), offset)
         support = None if literal is not None else \
-            self.no_answer.judge(query, matches, sig.dense_s, vec, sig.lexical(), asked=text)
+            self.no_answer.judge(query, matches, sig.dense_s, vec, sig.lexical(), asked=text,
+                                 translated=[phrase for phrase, _ in sig.translated])
         hits = [] if support is not None and support.refused else \
             self._ranked(rtype, etype, scores, sig, vec, concepts, k)
         support = self.no_answer.check_figures(support, text, hits)
@@ -289,8 +293,11 @@ class Searcher:
         with the Chinese words its phrases translate to (the store's most common of each)."""
         text = self.lexicon.dense_text(query, matches) if self.sources.linked_labels(rtype) \
             else query
-        if not EN_TRANSLATIONS or CJK.search(query):
+        if not EN_TRANSLATIONS:
             return text
+        if CJK.search(query):
+            return self.sources.bridge().written_out(
+                text, lambda token: idf(self.bm25.sentences, token)) if ZH_WRITTEN_OUT else text
         words = self.sources.bridge().common_words(
             query, lambda token: idf(self.bm25.sentences, token))
         return " ".join([text, *words])
