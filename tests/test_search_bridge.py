@@ -196,6 +196,15 @@ def test_abbreviations_are_read_as_written_in_either_language():
         == [None, None, None, "^R&D", "^5G", "^IoT"]
 
 
+def test_a_chinese_question_is_embedded_with_its_abbreviations_written_out():
+    bridge = Bridge({"^GDP": {"国内生产总值": ["国内生产总值"], "生产总值": ["生产", "总值"]},
+                     "growth": {"增长": ["增长"]}})
+    rarity = {"国内生产总值": 2.0, "生产": 1.0, "总值": 3.0}.get
+    assert bridge.written_out("2025年GDP增长目标", lambda t: rarity(t, 9.0)) == \
+        "2025年生产总值增长目标"  # the translation holding the store's most common token
+    assert bridge.written_out("GDP growth", lambda t: 0.0) == "GDP growth"  # English: as asked
+
+
 def test_abbreviations_come_from_the_dictionarys_glosses_and_the_table():
     table = bridge_module._reverse()
     assert "国内生产总值" in table["^GDP"] and "增值税" in table["^VAT"]  # CC-CEDICT and the table

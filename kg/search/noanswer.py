@@ -383,11 +383,12 @@ class NoAnswer:
         return self._anchors
 
     def check_figures(self, support: Support | None, question: str,
-                      hits: list[Any]) -> Support | None:
+                      hits: list[Any], written: str | None = None) -> Support | None:
         """``support`` with its verdict on figures: for a question asking for one, whether the
         best :data:`FIGURE_HITS` of ``hits`` (their evidence, else their labels) give one, of
         the kind the question names if it names one (an area, an age, money …); for one asking
-        who holds an office, whether they name a person."""
+        who holds an office, whether they name a person. ``written``: a Chinese question with
+        its abbreviations written out, whose words an answer's passage must hold."""
         person = asks_person(question)
         if support is None or support.refused or support.probe or not (
                 person or asks_figure(question) or asks_time(question)):
@@ -403,7 +404,7 @@ class NoAnswer:
         # "when" is answered by a time (a year counts), not by any figure
         gives = gives_time if asks_time(question) else lambda t: gives_figure(t, units)
         # the question's words weighed once for all its answers' passages
-        weights = self._word_weights(question) if CJK.search(question) else None
+        weights = self._word_weights(written or question) if CJK.search(question) else None
         figure = any(gives(t) and (
             weights is None or self._covered(weights, t) >= FIGURE_COVER) for t in texts)
         return replace(support, figure=figure, refused=self.enabled and not figure)

@@ -36,6 +36,8 @@ RESULT_TYPES = ("task", "entity", "sentence", "document")
 #: model matches an English question to a Chinese passage poorly on its own; set on the tune
 #: parts, see docs/search.md "English questions …").
 EN_TRANSLATIONS = True
+#: A Chinese question is embedded with its abbreviations written out in Chinese (GDP →
+#: 国内生产总值; tune block T4: Chinese hit@1 7 → 9 of 19, see docs/search.md, stop 32).
 ZH_WRITTEN_OUT = True
 #: Questions up to this long are looked for verbatim in a ranked answer (``total``).
 LITERAL_MAX_CHARS = 16
@@ -239,7 +241,10 @@ class Searcher:
                                  translated=[phrase for phrase, _ in sig.translated])
         hits = [] if support is not None and support.refused else \
             self._ranked(rtype, etype, scores, sig, vec, concepts, k)
-        support = self.no_answer.check_figures(support, text, hits)
+        # a Chinese question's abbreviations are read as their words where the figure is
+        # looked for too (R&D强度 is held by a passage on 研发经费投入强度)
+        support = self.no_answer.check_figures(
+            support, text, hits, self._written_out(text) if sig.translated else None)
         support = self.no_answer.check_names(support, text, matches, scores[0])
         if support is not None and support.refused:  # nothing answers it: say so, suggest topics
             return self.no_answer.result(text, rtype, sig.dense_t, support)
@@ -296,11 +301,16 @@ class Searcher:
         if not EN_TRANSLATIONS:
             return text
         if CJK.search(query):
-            return self.sources.bridge().written_out(
-                text, lambda token: idf(self.bm25.sentences, token)) if ZH_WRITTEN_OUT else text
+            return self._written_out(text) if ZH_WRITTEN_OUT else text
         words = self.sources.bridge().common_words(
             query, lambda token: idf(self.bm25.sentences, token))
         return " ".join([text, *words])
+
+
+    def _written_out(self, text: str) -> str:
+        """Chinese ``text`` with its abbreviations written out (see ``Bridge.written_out``)."""
+        return self.sources.bridge().written_out(text, lambda token: idf(self.bm25.sentences,
+                                                                         token))
 
 
 def _checked(text: Any) -> str:
