@@ -95,3 +95,28 @@ def test_sentences_asked_for_in_chinese_fuse_with_their_own_weights(law_kg):
         sentence, _ = fuse(sig, searcher.corpus, "hybrid", "sentence")
         expected = weights.bm25 * words.bm_s + weights.dense * norm_dense(sig.dense_s)
         assert np.allclose(sentence, expected, atol=1e-6), question
+
+
+def test_passages_of_the_documents_of_a_year_the_question_names_come_first():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from policykg.kg.search.fusion import YEAR_BOOST, by_year, doc_years
+
+    docs = {"d21": SimpleNamespace(date="2021-03-05"), "d22": SimpleNamespace(date="2022"),
+            "law": SimpleNamespace(date=None)}
+    corpus = SimpleNamespace(doc_list=["d21", "d22", "law"], docs=docs)
+    years = doc_years(corpus)
+    assert years.tolist() == [2021, 2022, 0]
+    scores = np.array([0.80, 0.85, 0.90, 0.70], dtype=np.float32)
+    sent_doc = np.array([0, 1, 2, 0])
+    assert by_year(scores, sent_doc, years, ()) is scores  # no year named: as fused
+    raised = by_year(scores, sent_doc, years, ("2021",))
+    # the 2021 document's passages first; the 2022 one (looking back on 2021) half as much;
+    # an undated one as it was
+    assert np.allclose(raised, [0.80 * (1 + YEAR_BOOST), 0.85 * (1 + YEAR_BOOST / 2), 0.90,
+                                0.70 * (1 + YEAR_BOOST)])
+    assert int(np.argmax(raised)) == 0
+    # a year no document is dated in changes nothing
+    assert np.allclose(by_year(scores, sent_doc, years, ("1999",)), scores)

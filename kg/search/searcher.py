@@ -15,11 +15,12 @@ from .bridge import Bridge, load_or_build as load_bridge, recased
 from .dense import load_dense
 from .duties import load_duty_table
 from .answers import LIST_PAGE, Answers
-from .fusion import Signals, SignalSources, fuse
+from .fusion import Signals, SignalSources, by_year, doc_years, fuse
 from .intent import asks, intent
 from .lifting import Lifter
 from .linking import Lexicon, Match, load_lexicon
 from .literal import LiteralMatches
+from .asked import named_years
 from .noanswer import NoAnswer
 from .results import Hit, SearchResult
 from .tables import Corpus, SavedTables, load_corpus
@@ -113,6 +114,7 @@ class Searcher:
     def __init__(self, store: Any, embedder: Any, vectors: Any,
                  tables: SavedTables | None = None):
         self.corpus, self.lexicon, self.tokenizer, self.bm25 = _read_parts(store, tables)
+        self._years: np.ndarray | None = None  # each document's year (_doc_years)
         self.embedder = embedder
         self.dense = load_dense(self.corpus, lambda: vectors.rows, vectors.matrix,
                                 vectors.matrix_name, tables)
@@ -229,6 +231,9 @@ class Searcher:
                                    self.sources.expands(rtype))
         vec = embedding.result()[0]
         scores = fuse(sig, self.corpus, "hybrid", rtype)
+        if rtype == "sentence":  # "2024年…": the passages of the documents of that year first
+            scores = (by_year(scores[0], self.corpus.sent_doc, self._doc_years(),
+                              named_years(text)), scores[1])
         if literal is not None:
             ranked = self.answers.literal_ranked(rtype, literal, *scores, sig.mask_s)
             if all_matches:
@@ -306,6 +311,12 @@ class Searcher:
             query, lambda token: idf(self.bm25.sentences, token))
         return " ".join([text, *words])
 
+
+    def _doc_years(self) -> np.ndarray:
+        """The documents' years (:func:`fusion.doc_years`), read once."""
+        if self._years is None:
+            self._years = doc_years(self.corpus)
+        return self._years
 
     def _written_out(self, text: str) -> str:
         """Chinese ``text`` with its abbreviations written out (see ``Bridge.written_out``)."""
