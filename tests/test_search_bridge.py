@@ -235,3 +235,13 @@ def test_a_chinese_question_meets_the_words_its_abbreviations_stand_for(kg_seed_
         top = [h.label for h in (short.results + short.more)[:5]]
         assert any("人工智能" in label for label in top)
         assert set(top) == {h.label for h in (full.results + full.more)[:5]}
+
+
+@pytest.mark.parametrize("question", ["AI industry", "长宁区AI产业", "industry"])
+def test_a_store_without_documents_says_so_instead_of_failing(tmp_path, question):
+    # its BM25 index was never filled: the bridge read a vocabulary it does not have
+    from policykg.kg import KnowledgeGraph
+
+    with KnowledgeGraph.open({"store": str(tmp_path / "store")}) as graph:
+        result = graph.search(question)
+    assert result.results == [] and "no documents" in result.message

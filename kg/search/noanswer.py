@@ -51,7 +51,7 @@ import hashlib
 import io
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -231,7 +231,7 @@ class NoAnswer:
 
     def judge(self, query: str, matches: list[Match], dense_s: np.ndarray,
               vec: np.ndarray, lexical: bool = True, asked: str | None = None,
-              translated: list[str] = ()) -> Support:
+              translated: Sequence[str] = ()) -> Support:
         """The signals of ``query`` (its linked ``matches``, the sentences' cosines with
         its vector ``vec``, whether anything in the store holds its words: ``lexical``) and
         whether the rule refuses it; ``asked``: the question as typed (its names are checked

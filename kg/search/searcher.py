@@ -95,7 +95,9 @@ def _bridge(corpus: Corpus, tokenizer: QueryTokenizer, bm25: Bm25,
             tables: SavedTables | None) -> Bridge:
     """The English bridge into the store's sentence words (kg.search.bridge), saved in
     ``tables`` under the BM25 index's key."""
-    return load_bridge(bm25.sentences.vocab_dict, tokenizer.tokens, cache_key(tokenizer, corpus),
+    # a store without sentences has an index that was never filled: no vocabulary at all
+    vocabulary = getattr(bm25.sentences, "vocab_dict", None) or {}
+    return load_bridge(vocabulary, tokenizer.tokens, cache_key(tokenizer, corpus),
                        tables.directory("bridge") if tables is not None else None)
 
 
@@ -180,6 +182,9 @@ class Searcher:
         allowed = _allowed_docs(self.corpus.docs.values(), wanted)
         undated = _undated(self.corpus.docs.values(), wanted)
         k, offset = max(1, int(k or 10)), max(0, int(offset or 0))
+        if not self.corpus.docs:  # say why, not "nothing relevant found"
+            return SearchResult(text, type or "task", [], "the store holds no documents yet: "
+                                "build it first (policykg build PATH)")
         if allowed is not None and not allowed:  # say why, not "nothing relevant found"
             return SearchResult(text, type or "task", [], "no document matches the filters "
                                 "(document, kind, dates): nothing was searched", undated=undated)
