@@ -116,9 +116,9 @@ def test_each_phrase_gives_the_translation_holding_the_stores_most_common_token(
 
 def test_an_english_question_is_embedded_with_the_chinese_words_it_translates_to(law_kg):
     searcher = law_kg.searcher()
-    text = searcher._dense_text("compensation for blood donors", [], "task")
+    text = searcher.wording.dense_text("compensation for blood donors", [], "task")
     assert text.startswith("compensation for blood donors ") and "献血者" in text
-    assert searcher._dense_text("献血者的补偿", [], "task") == "献血者的补偿"
+    assert searcher.wording.dense_text("献血者的补偿", [], "task") == "献血者的补偿"
 
 
 @pytest.mark.slow

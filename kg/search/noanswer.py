@@ -388,7 +388,8 @@ class NoAnswer:
         best :data:`FIGURE_HITS` of ``hits`` (their evidence, else their labels) give one, of
         the kind the question names if it names one (an area, an age, money …); for one asking
         who holds an office, whether they name a person. ``written``: a Chinese question with
-        its abbreviations written out, whose words an answer's passage must hold."""
+        its abbreviations written out, whose words an answer's passage must hold (R&D强度 is
+        held by a passage on 研发经费投入强度)."""
         person = asks_person(question)
         if support is None or support.refused or support.probe or not (
                 person or asks_figure(question) or asks_time(question)):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import dataclass
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Iterable
 
@@ -116,7 +117,6 @@ class Searcher:
     def __init__(self, store: Any, embedder: Any, vectors: Any,
                  tables: SavedTables | None = None):
         self.corpus, self.lexicon, self.tokenizer, self.bm25 = _read_parts(store, tables)
-        self._years: np.ndarray | None = None  # each document's year (_doc_years)
         self.embedder = embedder
         self.dense = load_dense(self.corpus, lambda: vectors.rows, vectors.matrix,
                                 vectors.matrix_name, tables)
@@ -126,6 +126,8 @@ class Searcher:
         bridge = _once(lambda: _bridge(self.corpus, self.tokenizer, self.bm25, tables))
         self.sources = SignalSources(self.corpus, self.tokenizer, self.bm25, self.dense,
                                      self.lexicon, self.counts, bridge)
+        self.wording = Wording(self.sources, self.lexicon, self.bm25)
+        self.years = doc_years(self.corpus)  # each document's year, for the years a question names
         self.lifter = Lifter(self.corpus, self.dense)
         self.literal = LiteralMatches(self.counts, self.tokenizer)
         self.answers = Answers(self.lifter, self.lexicon, self.tokenizer)
@@ -150,10 +152,9 @@ class Searcher:
         _, _, content = intent(asks(_checked(text))[2])
         matches = self.lexicon.matches(content) if method == "hybrid" else []
         cased = recased(content or text, text)
-        query = self._dense_text(cased, matches, "task")
+        query = self.wording.dense_text(cased, matches, "task")
         vec = self.embedder.embed_queries([query])[0] if method != "bm25" else None
-        sig = self.sources.signals(cased, vec, matches, None,
-                                   self.sources.expands("task"))
+        sig = self.sources.signals(cased, vec, matches, None, self.sources.expands("task"))
         _, target = fuse(sig, self.corpus, method)
         order = np.argsort(-target, kind="stable")
         return [(self.corpus.targets[i].iri, float(target[i])) for i in order if target[i] > 0]
@@ -229,7 +230,7 @@ class Searcher:
         # work: BM25, translations, labels, and a term or a name (or any question asking for
         # sentences or every match) looked for verbatim (a long one rarely occurs as written)
         cased = recased(query, text)  # abbreviations as typed: GDP, not the word "gdp"
-        embedding = _beside(self.embedder.embed_queries, [self._dense_text(cased, matches, rtype)])
+        embedding = _beside(self.embedder.embed_queries, [self.wording.dense_text(cased, matches, rtype)])
         wants = all_matches or rtype == "sentence" or len(query.strip()) <= LITERAL_MAX_CHARS
         literal = self.literal.find(question) if rtype != "entity" and wants else None
         sig = self.sources.signals(cased, lambda: embedding.result()[0], matches, allowed,
@@ -237,7 +238,7 @@ class Searcher:
         vec = embedding.result()[0]
         scores = fuse(sig, self.corpus, "hybrid", rtype)
         if rtype == "sentence":  # "2024年…": the passages of the documents of that year first
-            scores = (by_year(scores[0], self.corpus.sent_doc, self._doc_years(),
+            scores = (by_year(scores[0], self.corpus.sent_doc, self.years,
                               named_years(text)), scores[1])
         if literal is not None:
             ranked = self.answers.literal_ranked(rtype, literal, *scores, sig.mask_s)
@@ -251,10 +252,8 @@ class Searcher:
                                  translated=[phrase for phrase, _ in sig.translated])
         hits = [] if support is not None and support.refused else \
             self._ranked(rtype, etype, scores, sig, vec, concepts, k)
-        # a Chinese question's abbreviations are read as their words where the figure is
-        # looked for too (R&D强度 is held by a passage on 研发经费投入强度)
         support = self.no_answer.check_figures(
-            support, text, hits, self._written_out(text) if sig.translated else None)
+            support, text, hits, self.wording.written_out(text) if sig.translated else None)
         support = self.no_answer.check_names(support, text, matches, scores[0])
         if support is not None and support.refused:  # nothing answers it: say so, suggest topics
             return self.no_answer.result(text, rtype, sig.dense_t, support)
@@ -302,31 +301,34 @@ class Searcher:
         return SearchResult(text, "task", page, None if page else f"no task assigned to {name}",
                             "assigned", len(items), offset, ("duties",))
 
-    def _dense_text(self, query: str, matches: list[Match], rtype: str) -> str:
+
+@dataclass(frozen=True)
+class Wording:
+    """How a question's words are put to the model and to the figure check."""
+
+    sources: SignalSources
+    lexicon: Lexicon
+    bm25: Bm25
+
+    def dense_text(self, query: str, matches: list[Match], rtype: str) -> str:
         """The text embedded for ``rtype`` results: with the linked labels or as written
         (the fusion weights of the result unit type say which); an English question also
-        with the Chinese words its phrases translate to (the store's most common of each)."""
+        with the Chinese words its phrases translate to (the store's most common of each), a
+        Chinese one with its abbreviations written out."""
         text = self.lexicon.dense_text(query, matches) if self.sources.linked_labels(rtype) \
             else query
         if not EN_TRANSLATIONS:
             return text
         if CJK.search(query):
-            return self._written_out(text) if ZH_WRITTEN_OUT else text
-        words = self.sources.bridge().common_words(
-            query, lambda token: idf(self.bm25.sentences, token))
-        return " ".join([text, *words])
+            return self.written_out(text) if ZH_WRITTEN_OUT else text
+        return " ".join([text, *self.sources.bridge().common_words(query, self._rarity)])
 
-
-    def _doc_years(self) -> np.ndarray:
-        """The documents' years (:func:`fusion.doc_years`), read once."""
-        if self._years is None:
-            self._years = doc_years(self.corpus)
-        return self._years
-
-    def _written_out(self, text: str) -> str:
+    def written_out(self, text: str) -> str:
         """Chinese ``text`` with its abbreviations written out (see ``Bridge.written_out``)."""
-        return self.sources.bridge().written_out(text, lambda token: idf(self.bm25.sentences,
-                                                                         token))
+        return self.sources.bridge().written_out(text, self._rarity)
+
+    def _rarity(self, token: str) -> float:
+        return idf(self.bm25.sentences, token)
 
 
 def _checked(text: Any) -> str:
