@@ -377,14 +377,19 @@ def by_year(sentence: np.ndarray, sent_doc: np.ndarray, years_of_docs: np.ndarra
             named: tuple[str, ...], boost: float = YEAR_BOOST) -> np.ndarray:
     """``sentence`` scores with the sentences of documents dated in a ``named`` year (a work
     report of 2024 plans 2024) raised by ``boost``, and of documents dated the year after (the
-    2025 report looks back on 2024) by half of it."""
+    2025 report looks back on 2024) by half of it; all scaled so that the best score stays
+    what it was (the order is what changes)."""
     if not named or not boost or not len(sentence) or not years_of_docs.any():
         return sentence
     wanted = np.array(sorted({int(y) for y in named}), dtype=np.int64)
     same = np.isin(years_of_docs, wanted)
     after = np.isin(years_of_docs - 1, wanted) & ~same
     factor = 1.0 + boost * same.astype(np.float32) + (boost / 2) * after.astype(np.float32)
-    return (sentence * factor.astype(np.float32)[sent_doc]).astype(np.float32)
+    raised = (sentence * factor.astype(np.float32)[sent_doc]).astype(np.float32)
+    top, new_top = float(sentence.max()), float(raised.max())
+    if new_top > top > 0:  # scaled back, so that scores stay within what fusion gives (≤ 1)
+        raised *= np.float32(top / new_top)
+    return raised
 
 
 @dataclass(frozen=True)
