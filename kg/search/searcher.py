@@ -230,7 +230,8 @@ class Searcher:
         # work: BM25, translations, labels, and a term or a name (or any question asking for
         # sentences or every match) looked for verbatim (a long one rarely occurs as written)
         cased = recased(query, text)  # abbreviations as typed: GDP, not the word "gdp"
-        embedding = _beside(self.embedder.embed_queries, [self.wording.dense_text(cased, matches, rtype)])
+        embedding = _beside(self.embedder.embed_queries,
+                            [self.wording.dense_text(cased, matches, rtype)])
         wants = all_matches or rtype == "sentence" or len(query.strip()) <= LITERAL_MAX_CHARS
         literal = self.literal.find(question) if rtype != "entity" and wants else None
         sig = self.sources.signals(cased, lambda: embedding.result()[0], matches, allowed,
@@ -317,10 +318,10 @@ class Wording:
         Chinese one with its abbreviations written out."""
         text = self.lexicon.dense_text(query, matches) if self.sources.linked_labels(rtype) \
             else query
-        if not EN_TRANSLATIONS:
-            return text
         if CJK.search(query):
             return self.written_out(text) if ZH_WRITTEN_OUT else text
+        if not EN_TRANSLATIONS:
+            return text
         return " ".join([text, *self.sources.bridge().common_words(query, self._rarity)])
 
     def written_out(self, text: str) -> str:
