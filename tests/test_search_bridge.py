@@ -203,6 +203,9 @@ def test_a_chinese_question_is_embedded_with_its_abbreviations_written_out():
     assert bridge.written_out("2025年GDP增长目标", lambda t: rarity(t, 9.0)) == \
         "2025年生产总值增长目标"  # the translation holding the store's most common token
     assert bridge.written_out("GDP growth", lambda t: 0.0) == "GDP growth"  # English: as asked
+    # only the abbreviation standing on its own, not its letters inside another word
+    assert Bridge({"^AI": {"人工智能": ["人工智能"]}}).written_out("AI与OpenAI的差别", lambda t: 0.0) \
+        == "人工智能与OpenAI的差别"
 
 
 def test_abbreviations_come_from_the_dictionarys_glosses_and_the_table():

@@ -122,14 +122,19 @@ def abbreviation(token: str) -> str | None:
     return None
 
 
+def _replace_run(text: str, run: str, by: str) -> str:
+    """``text`` with ``run`` replaced by ``by`` where it stands as a whole Latin run (the AI of
+    "AI与OpenAI", not the one inside OpenAI)."""
+    return re.sub(rf"(?<![A-Za-z0-9]){re.escape(run)}(?![A-Za-z0-9])", lambda _: by, text)
+
+
 def recased(content: str, asked: str) -> str:
     """``content`` (the question lower-cased, see ``kg.search.intent``) with the abbreviations
     of ``asked`` (the question as typed) written as there: "gdp" is read as GDP only so."""
     for run in _LATIN.finditer(unicodedata.normalize("NFKC", asked)):  # ＧＤＰ as GDP
         word = run.group()
         if abbreviation(word) is not None:
-            content = re.sub(rf"(?<![A-Za-z0-9]){re.escape(word.lower())}(?![A-Za-z0-9])",
-                             lambda _: word, content)
+            content = _replace_run(content, word.lower(), word)
     return content
 
 
@@ -260,7 +265,7 @@ class Bridge:
         if not CJK.search(question):
             return question
         for phrase, translations in self.translate(question):
-            question = question.replace(phrase, self._common(translations, rarity))
+            question = _replace_run(question, phrase, self._common(translations, rarity))
         return question
 
     def add_scores(self, question: str,
