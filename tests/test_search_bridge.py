@@ -196,6 +196,18 @@ def test_abbreviations_are_read_as_written_in_either_language():
         == [None, None, None, "^R&D", "^5G", "^IoT"]
 
 
+def test_a_lowered_question_gets_each_abbreviation_back_in_its_own_place():
+    recased = bridge_module.recased
+    assert recased("gdp增长与ai、openai", "GDP增长与AI、OpenAI") == "GDP增长与AI、OpenAI"
+    # the same word typed both ways keeps each casing where it was typed
+    assert recased("is it about it jobs? it", "Is IT about it jobs? IT") \
+        == "is IT about it jobs? IT"
+    # a part of the question dropped: an abbreviation typed only as such is still restored,
+    # one also typed as a word is left as it is
+    assert recased("ai jobs", "哪些 AI jobs") == "AI jobs"
+    assert recased("it jobs", "is it, IT jobs") == "it jobs"
+
+
 def test_a_chinese_question_is_embedded_with_its_abbreviations_written_out():
     bridge = Bridge({"^GDP": {"国内生产总值": ["国内生产总值"], "生产总值": ["生产", "总值"]},
                      "growth": {"增长": ["增长"]}})

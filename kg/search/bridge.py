@@ -130,11 +130,23 @@ def _replace_run(text: str, run: str, by: str) -> str:
 
 def recased(content: str, asked: str) -> str:
     """``content`` (the question lower-cased, see ``kg.search.intent``) with the abbreviations
-    of ``asked`` (the question as typed) written as there: "gdp" is read as GDP only so."""
+    of ``asked`` (the question as typed) written as there: "gdp" is read as GDP only so. A
+    word typed both ways keeps each casing in its place ("IT jobs, is it" keeps "it")."""
+    typed: dict[str, list[str]] = {}
     for run in _LATIN.finditer(unicodedata.normalize("NFKC", asked)):  # ＧＤＰ as GDP
-        word = run.group()
-        if abbreviation(word) is not None:
-            content = _replace_run(content, word.lower(), word)
+        typed.setdefault(run.group().lower(), []).append(run.group())
+    for lower, casings in typed.items():
+        if not any(abbreviation(word) is not None for word in casings):
+            continue
+        places = list(re.finditer(rf"(?<![A-Za-z0-9]){re.escape(lower)}(?![A-Za-z0-9])",
+                                  content))
+        if len(places) != len(casings):  # the content lost a part: only an unambiguous word
+            if all(abbreviation(word) is not None for word in casings):
+                content = _replace_run(content, lower, casings[0])
+            continue
+        for place, word in zip(reversed(places), reversed(casings)):
+            if abbreviation(word) is not None:
+                content = content[:place.start()] + word + content[place.end():]
     return content
 
 
