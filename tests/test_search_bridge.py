@@ -220,6 +220,15 @@ def test_a_chinese_question_is_embedded_with_its_abbreviations_written_out():
         == "人工智能与OpenAI的差别"
 
 
+def test_a_chinese_question_is_written_out_each_way_its_abbreviations_translate():
+    bridge = Bridge({"^R&D": {"研发": ["研发"], "研究与试验发展": ["研究", "试验", "发展"]},
+                     "^GDP": {"国内生产总值": ["国内生产总值"]}})
+    rarity = {"研究": 1.0, "研发": 4.0}.get
+    assert bridge.written_variants("R&D强度和GDP", lambda t: rarity(t, 9.0)) == [
+        "研究与试验发展强度和国内生产总值", "研发强度和国内生产总值"]
+    assert bridge.written_variants("R&D intensity", lambda t: 0.0) == ["R&D intensity"]
+
+
 def test_abbreviations_come_from_the_dictionarys_glosses_and_the_table():
     table = bridge_module._reverse()
     assert "国内生产总值" in table["^GDP"] and "增值税" in table["^VAT"]  # CC-CEDICT and the table

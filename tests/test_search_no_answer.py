@@ -337,9 +337,10 @@ def test_who_holds_an_office_is_answered_only_by_a_person_named(kg):
     assert answered.results and answered.support.person is None
 
 
-def _hit(text: str) -> SimpleNamespace:
-    """A search hit with one evidence sentence, as the figure check reads it."""
-    return SimpleNamespace(evidence=[SimpleNamespace(text=text)], label="")
+def _hit(text: str, date: str | None = None) -> SimpleNamespace:
+    """A search hit with one evidence sentence (of a document of ``date``), as the figure
+    check reads it."""
+    return SimpleNamespace(evidence=[SimpleNamespace(text=text)], label="", date=date)
 
 
 #: signals that refuse nothing by themselves: what the figure check then decides
@@ -412,6 +413,23 @@ def test_when_is_answered_by_a_time_and_what_is_the_rate_asks_a_figure(blood_law
     # an amount is a figure, but no time
     late = judge.check_figures(_SUPPORTED, "When did the regulation take effect?", [fine])
     assert late.figure is False and late.refused
+
+
+def test_which_years_report_is_answered_by_the_date_of_the_passages_document(blood_law_kg):
+    """A year's report answers "哪一年的报告提出…" without naming its year; a year of anything
+    else, and "when", still need a time in the passage, and an undated passage answers none."""
+    judge = blood_law_kg.searcher().no_answer
+    text = "对违反本条例规定的单位，处以罚款"
+    dated, undated = _hit(text, "2022-03-05"), _hit(text)
+    assert judge.check_figures(_SUPPORTED, "哪一年的政府工作报告提出对违反本条例规定的单位处以罚款",
+                               [dated]).figure is True
+    assert judge.check_figures(_SUPPORTED, "In which year's report were fines for units set?",
+                               [dated]).figure is True
+    assert judge.check_figures(_SUPPORTED, "哪一年的报告提出对违反本条例规定的单位处以罚款",
+                               [undated]).refused
+    # the page's date is not the year the question asks of something else
+    assert judge.check_figures(_SUPPORTED, "哪一年规定对违反本条例规定的单位处以罚款", [dated]).refused
+    assert judge.check_figures(_SUPPORTED, "When were fines for units set?", [dated]).refused
 
 
 def test_an_english_question_linked_to_nothing_and_known_by_no_word_needs_a_clearer_gap():

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["asked_units", "asks_figure", "asks_person", "asks_time", "gives_figure",
-           "gives_time", "is_question", "named_years", "names_person"]
+__all__ = ["asked_units", "asks_figure", "asks_person", "asks_time", "asks_year_of_report",
+           "gives_figure", "gives_time", "is_question", "named_years", "names_person"]
 
 #: What a figure measures, asked with "what is the …" in English.
 _QUANTITIES = (r"(percentage|percent|share|proportion|rate|amount|number|size|area|fee|price"
@@ -173,6 +173,25 @@ def asks_time(question: str) -> bool:
     (False, False)
     """
     return bool(_ASKS_TIME.search(question))
+
+
+#: …and one asking which year a report said something: the date of the passage's document
+#: answers it ("哪一年的政府工作报告提出…": the report's year, which its passage need not repeat);
+#: not a year of anything else ("党代会是哪一年召开的": a page's date is not the congress's).
+_ASKS_YEAR = re.compile(r"\b(which|what)\s+year\b|哪一年|哪年|哪个年份", re.IGNORECASE)
+_REPORTS = re.compile(r"报告|决议|公报|白皮书|\breports?\b|\bresolutions?\b|\bcommuniqu",
+                      re.IGNORECASE)
+
+
+def asks_year_of_report(question: str) -> bool:
+    """Whether ``question`` asks which year's report (resolution, communiqué) says something.
+
+    >>> asks_year_of_report("北交所哪年设立 政府工作报告"), asks_year_of_report("党代会哪一年召开")
+    (True, False)
+    >>> asks_year_of_report("Which year's work report first named 6G?")
+    True
+    """
+    return bool(_ASKS_YEAR.search(question) and _REPORTS.search(question))
 
 
 def gives_time(text: str) -> bool:

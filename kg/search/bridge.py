@@ -274,11 +274,25 @@ class Bridge:
     def written_out(self, question: str, rarity: Callable[[str], float]) -> str:
         """Chinese ``question`` with each abbreviation the store can translate replaced by its
         :meth:`common_words` translation ("2025年GDP增长目标" → "2025年国内生产总值增长目标")."""
+        return self.written_variants(question, rarity)[0]
+
+    def written_variants(self, question: str, rarity: Callable[[str], float]) -> list[str]:
+        """:meth:`written_out` first, then the same with one abbreviation written as each of
+        its other translations (R&D as 研究与试验发展, then as 研发): a passage holding any of
+        them holds what the question says."""
         if not CJK.search(question):
-            return question
-        for phrase, translations in self.translate(question):
-            question = _replace_run(question, phrase, self._common(translations, rarity))
-        return question
+            return [question]
+        found = self.translate(question)
+        common = {phrase: self._common(translations, rarity) for phrase, translations in found}
+
+        def written(choice: dict[str, str]) -> str:
+            text = question
+            for phrase, _ in found:
+                text = _replace_run(text, phrase, choice[phrase])
+            return text
+        return [written(common)] + [written({**common, phrase: word})
+                                    for phrase, translations in found
+                                    for word in translations if word != common[phrase]]
 
     def add_scores(self, question: str,
                    postings: Callable[[list[str]], tuple[np.ndarray, np.ndarray]],

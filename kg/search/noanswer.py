@@ -57,8 +57,8 @@ import numpy as np
 
 from ..files import atomic_write_bytes
 from .anchors import ANCHORS
-from .asked import (asked_units, asks_figure, asks_person, asks_time, gives_figure,
-                    gives_time, is_question, named_years, names_person)
+from .asked import (asked_units, asks_figure, asks_person, asks_time, asks_year_of_report,
+                    gives_figure, gives_time, is_question, named_years, names_person)
 from .bm25 import idf
 from .linking import Lexicon, Match
 from .names import NameTable, absent_names, surface_words
@@ -383,13 +383,13 @@ class NoAnswer:
         return self._anchors
 
     def check_figures(self, support: Support | None, question: str,
-                      hits: list[Any], written: str | None = None) -> Support | None:
+                      hits: list[Any], written: Sequence[str] = ()) -> Support | None:
         """``support`` with its verdict on figures: for a question asking for one, whether the
         best :data:`FIGURE_HITS` of ``hits`` (their evidence, else their labels) give one, of
         the kind the question names if it names one (an area, an age, money …); for one asking
         who holds an office, whether they name a person. ``written``: a Chinese question with
-        its abbreviations written out, whose words an answer's passage must hold (R&D强度 is
-        held by a passage on 研发经费投入强度)."""
+        its abbreviations written out, each way its translations allow, of which an answer's
+        passage must hold the words of one (R&D强度 is held by a passage on 研发经费投入强度)."""
         person = asks_person(question)
         if support is None or support.refused or support.probe or not (
                 person or asks_figure(question) or asks_time(question)):
@@ -402,12 +402,17 @@ class NoAnswer:
             named = any(names_person(t) for t in texts)
             return replace(support, person=named, refused=self.enabled and not named)
         units = asked_units(question)
-        # "when" is answered by a time (a year counts), not by any figure
-        gives = gives_time if asks_time(question) else lambda t: gives_figure(t, units)
+        # "when" is answered by a time (a year counts), not by any figure; "which year's report"
+        # also by the date of the passage's document (a year's report need not name its year)
+        dated = asks_year_of_report(question)
+        gives = (lambda t, hit: gives_time(t) or (dated and bool(hit.date))) \
+            if asks_time(question) else (lambda t, hit: gives_figure(t, units))
         # the question's words weighed once for all its answers' passages
-        weights = self._word_weights(written or question) if CJK.search(question) else None
-        figure = any(gives(t) and (
-            weights is None or self._covered(weights, t) >= FIGURE_COVER) for t in texts)
+        weights = [self._word_weights(w) for w in written or [question]] \
+            if CJK.search(question) else []
+        figure = any(gives(t, hit) and (
+            not weights or max(self._covered(w, t) for w in weights) >= FIGURE_COVER)
+            for t, hit in zip(texts, hits))
         return replace(support, figure=figure, refused=self.enabled and not figure)
 
     def result(self, text: str, rtype: str, dense_t: np.ndarray,

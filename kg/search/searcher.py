@@ -254,7 +254,7 @@ class Searcher:
         hits = [] if support is not None and support.refused else \
             self._ranked(rtype, etype, scores, sig, vec, concepts, k)
         support = self.no_answer.check_figures(
-            support, text, hits, self.wording.written_out(text) if sig.translated else None)
+            support, text, hits, self.wording.written_variants(text) if sig.translated else ())
         support = self.no_answer.check_names(support, text, matches, scores[0])
         if support is not None and support.refused:  # nothing answers it: say so, suggest topics
             return self.no_answer.result(text, rtype, sig.dense_t, support)
@@ -327,6 +327,10 @@ class Wording:
     def written_out(self, text: str) -> str:
         """Chinese ``text`` with its abbreviations written out (see ``Bridge.written_out``)."""
         return self.sources.bridge().written_out(text, self._rarity)
+
+    def written_variants(self, text: str) -> list[str]:
+        """Chinese ``text`` written out each way (see ``Bridge.written_variants``)."""
+        return self.sources.bridge().written_variants(text, self._rarity)
 
     def _rarity(self, token: str) -> float:
         return idf(self.bm25.sentences, token)
