@@ -121,3 +121,22 @@ def test_passages_of_the_documents_of_a_year_the_question_names_come_first():
     assert int(np.argmax(raised)) == 0 and np.isclose(raised.max(), scores.max())
     # a year no document is dated in changes nothing
     assert np.allclose(by_year(scores, sent_doc, years, ("1999",)), scores)
+
+
+def test_headings_and_title_lines_rank_below_the_passages_they_head():
+    """A numbered heading ("一、2024年工作回顾") or a report's title line holds a question's words
+    and year but answers nothing: among sentence results it is scaled down, a passage is not."""
+    import numpy as np
+
+    from policykg.kg.search.fusion import HEADING_FACTOR, headings_down, is_heading
+
+    title = "2024年国务院政府工作报告"
+    texts = ["一、2024年工作回顾", "2024年，国内生产总值增长5%。", "政府工作报告", "（二）扩大国内需求。",
+             "第三章 法律责任", "第三条 本条例适用于本市。", "一、坚持稳中求进，推动高质量发展"]
+    assert [is_heading(t, title) for t in texts] == [True, False, True, True, True, False, False]
+    scores = np.array([0.95, 0.90, 0.92, 0.10, 0.0, 0.5, 0.6], dtype=np.float32)
+    lowered = headings_down(scores, lambda i: is_heading(texts[i], title))
+    assert int(np.argmax(lowered)) == 1  # the passage, not its heading or the title line
+    assert np.isclose(lowered[0], 0.95 * HEADING_FACTOR) and lowered[5] == scores[5]
+    assert lowered[4] == 0.0 and scores[0] == np.float32(0.95)  # no score made up; input kept
+    assert headings_down(scores, lambda i: True, factor=1.0) is scores

@@ -16,7 +16,7 @@ from .bridge import Bridge, load_or_build as load_bridge, recased
 from .dense import load_dense
 from .duties import load_duty_table
 from .answers import LIST_PAGE, Answers
-from .fusion import Signals, SignalSources, by_year, doc_years, fuse
+from .fusion import Signals, SignalSources, by_year, doc_years, fuse, headings_down, is_heading
 from .intent import asks, intent
 from .lifting import Lifter
 from .linking import Lexicon, Match, load_lexicon
@@ -238,9 +238,9 @@ class Searcher:
                                    self.sources.expands(rtype))
         vec = embedding.result()[0]
         scores = fuse(sig, self.corpus, "hybrid", rtype)
-        if rtype == "sentence":  # "2024年…": the passages of the documents of that year first
-            scores = (by_year(scores[0], self.corpus.sent_doc, self.years,
-                              named_years(text)), scores[1])
+        if rtype == "sentence":  # "2024年…": the passages of that year first; headings lower
+            scores = (headings_down(by_year(scores[0], self.corpus.sent_doc, self.years,
+                      named_years(text)), _heading_test(self.corpus)), scores[1])
         if literal is not None:
             ranked = self.answers.literal_ranked(rtype, literal, *scores, sig.mask_s)
             if all_matches:
@@ -367,6 +367,14 @@ def _once(make: Callable[[], Any]) -> Callable[[], Any]:
                     made.append(make())
         return made[0]
     return get
+
+
+def _heading_test(corpus: Corpus) -> Callable[[int], bool]:
+    """Whether the ``i``-th sentence of ``corpus`` is a heading (see ``fusion.is_heading``)."""
+    def test(i: int) -> bool:
+        doc = corpus.docs.get(corpus.doc_list[corpus.sent_doc[i]])
+        return is_heading(corpus.sentences.text(i), getattr(doc, "title", "") or "")
+    return test
 
 
 def _merged(first: list[Hit], rest: list[Hit], k: int) -> list[Hit]:
