@@ -128,7 +128,8 @@ def test_headings_and_title_lines_rank_below_the_passages_they_head():
     and year but answers nothing: among sentence results it is scaled down, a passage is not."""
     import numpy as np
 
-    from policykg.kg.search.fusion import HEADING_FACTOR, headings_down, is_heading
+    from policykg.kg.search.fusion import HEADING_FACTOR, headings_down
+    from policykg.kg.search.sentences import is_heading
 
     title = "2024年国务院政府工作报告"
     texts = ["一、2024年工作回顾", "2024年，国内生产总值增长5%。", "政府工作报告", "（二）扩大国内需求。",

@@ -6,8 +6,6 @@ the hits close enough to the best one.
 """
 from __future__ import annotations
 
-import re
-
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -400,26 +398,6 @@ def by_year(sentence: np.ndarray, sent_doc: np.ndarray, years_of_docs: np.ndarra
 HEADING_FACTOR = 0.8
 #: How many of the best sentences are looked at (a heading further down stays there anyway).
 HEADING_TOP = 100
-_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]"
-                      r"|第[一二三四五六七八九十百]+(?:部分|章|节|编))[^。；;，,！？]{0,30}$")
-
-
-def is_heading(text: str, title: str = "") -> bool:
-    """Whether a sentence is a heading (a numbered part, section or chapter line, or the
-    document's title, or its end: "政府工作报告") rather than a passage.
-
-    >>> is_heading("一、2024年工作回顾"), is_heading("（三）扩大国内需求。"), is_heading("第二章 管理")
-    (True, True, True)
-    >>> is_heading("一、坚持稳中求进，推动高质量发展取得新成效"), is_heading("政府工作报告", "2024年政府工作报告")
-    (False, True)
-    """
-    bare = text.strip().rstrip("。")
-    if _HEADING.match(bare):
-        return True
-    title = title.strip()
-    return len(bare) >= 4 and bool(title) and title.endswith(bare)
-
-
 def headings_down(sentence: np.ndarray, is_heading_at: Callable[[int], bool],
                   factor: float | None = None, top: int = HEADING_TOP) -> np.ndarray:
     """``sentence`` scores with the headings among the best ``top`` scaled by ``factor``

@@ -16,7 +16,7 @@ from .bridge import Bridge, load_or_build as load_bridge, recased
 from .dense import load_dense
 from .duties import load_duty_table
 from .answers import LIST_PAGE, Answers
-from .fusion import Signals, SignalSources, by_year, doc_years, fuse, headings_down, is_heading
+from .fusion import Signals, SignalSources, by_year, doc_years, fuse, headings_down
 from .intent import asks, intent
 from .lifting import Lifter
 from .linking import Lexicon, Match, load_lexicon
@@ -24,6 +24,7 @@ from .literal import LiteralMatches
 from .asked import named_years
 from .noanswer import NoAnswer
 from .results import Hit, SearchResult
+from .sentences import is_heading
 from .tables import Corpus, SavedTables, load_corpus
 from .terms import TermCounts
 from .text import CJK, QueryTokenizer, gibberish, looks_like_code, nfkc

@@ -8,6 +8,8 @@ made when one is asked for: evidence, results.
 """
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, overload
@@ -16,7 +18,7 @@ import numpy as np
 
 from ..iris import sentence_iri
 
-__all__ = ["Sentence", "SentenceTable"]
+__all__ = ["Sentence", "SentenceTable", "is_heading"]
 
 
 @dataclass(slots=True)
@@ -203,3 +205,23 @@ def _relative(names: list[str], doc_names: list[str],
         else:
             rel.append(name)
     return rel, docs
+
+
+_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]"
+                      r"|第[一二三四五六七八九十百]+(?:部分|章|节|编))[^。；;，,！？]{0,30}$")
+
+
+def is_heading(text: str, title: str = "") -> bool:
+    """Whether a sentence is a heading (a numbered part, section or chapter line, or the
+    document's title, or its end: "政府工作报告") rather than a passage.
+
+    >>> is_heading("一、2024年工作回顾"), is_heading("（三）扩大国内需求。"), is_heading("第二章 管理")
+    (True, True, True)
+    >>> is_heading("一、坚持稳中求进，推动高质量发展取得新成效"), is_heading("政府工作报告", "2024年政府工作报告")
+    (False, True)
+    """
+    bare = text.strip().rstrip("。")
+    if _HEADING.match(bare):
+        return True
+    title = title.strip()
+    return len(bare) >= 4 and bool(title) and title.endswith(bare)
