@@ -398,6 +398,8 @@ def by_year(sentence: np.ndarray, sent_doc: np.ndarray, years_of_docs: np.ndarra
 HEADING_FACTOR = 0.8
 #: How many of the best sentences are looked at (a heading further down stays there anyway).
 HEADING_TOP = 100
+
+
 def headings_down(sentence: np.ndarray, is_heading_at: Callable[[int], bool],
                   factor: float | None = None, top: int = HEADING_TOP) -> np.ndarray:
     """``sentence`` scores with the headings among the best ``top`` scaled by ``factor``

@@ -371,7 +371,7 @@ def _once(make: Callable[[], Any]) -> Callable[[], Any]:
 
 
 def _heading_test(corpus: Corpus) -> Callable[[int], bool]:
-    """Whether the ``i``-th sentence of ``corpus`` is a heading (see ``fusion.is_heading``)."""
+    """Whether the ``i``-th sentence of ``corpus`` is a heading (see ``sentences.is_heading``)."""
     def test(i: int) -> bool:
         doc = corpus.docs.get(corpus.doc_list[corpus.sent_doc[i]])
         return is_heading(corpus.sentences.text(i), getattr(doc, "title", "") or "")

@@ -9,7 +9,6 @@ made when one is asked for: evidence, results.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, overload
@@ -207,6 +206,8 @@ def _relative(names: list[str], doc_names: list[str],
     return rel, docs
 
 
+#: A numbered part, section or chapter line, short and without a clause of its own ("第三条 …"
+#: is an article: not a heading).
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]"
                       r"|第[一二三四五六七八九十百]+(?:部分|章|节|编))[^。；;，,！？]{0,30}$")
 
