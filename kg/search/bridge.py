@@ -122,10 +122,15 @@ def abbreviation(token: str) -> str | None:
     return None
 
 
+def _whole_run(run: str) -> re.Pattern[str]:
+    """``run`` where it stands as a whole Latin run (the AI of "AI与OpenAI", not the one
+    inside OpenAI)."""
+    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(run)}(?![A-Za-z0-9])")
+
+
 def _replace_run(text: str, run: str, by: str) -> str:
-    """``text`` with ``run`` replaced by ``by`` where it stands as a whole Latin run (the AI of
-    "AI与OpenAI", not the one inside OpenAI)."""
-    return re.sub(rf"(?<![A-Za-z0-9]){re.escape(run)}(?![A-Za-z0-9])", lambda _: by, text)
+    """``text`` with ``run`` replaced by ``by`` where it stands as a whole Latin run."""
+    return _whole_run(run).sub(lambda _: by, text)
 
 
 def recased(content: str, asked: str) -> str:
@@ -138,8 +143,7 @@ def recased(content: str, asked: str) -> str:
     for lower, casings in typed.items():
         if not any(abbreviation(word) is not None for word in casings):
             continue
-        places = list(re.finditer(rf"(?<![A-Za-z0-9]){re.escape(lower)}(?![A-Za-z0-9])",
-                                  content))
+        places = list(_whole_run(lower).finditer(content))
         if len(places) != len(casings):  # the content lost a part: only an unambiguous word
             if all(abbreviation(word) is not None for word in casings):
                 content = _replace_run(content, lower, casings[0])
