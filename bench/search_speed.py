@@ -2,7 +2,7 @@
 
     python bench/search_speed.py --store DIR [--store DIR2 …] [--repeat 3]
     python bench/search_speed.py --store DIR --compare [--gold] [--repeat 2]
-    python bench/search_speed.py --store DIR --memoised [--repeat 3]
+    python bench/search_speed.py --store DIR --memoised [--repeat 3] [--profile 25]
 
 ``--compare`` (issue 13, item 8) answers the same questions in the same process with the
 exact float32 product and with the int8 scan + exact re-rank (forced, whatever the store's
@@ -16,6 +16,8 @@ difference is the cost of tokenising, BM25, linking, fusion and graph lifting.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import statistics
 import sys
 import time
@@ -67,9 +69,10 @@ def measure(store: str, repeat: int) -> dict[str, float]:
             "overhead_p50": (_pct(searches, 0.5) - emb50) / emb50}
 
 
-def memoised(store: str, repeat: int) -> dict[str, float]:
+def memoised(store: str, repeat: int, profile: int = 0) -> dict[str, float]:
     """The search without its query embedding (each question's vector memoised): load, first
-    question, p50/p95 in milliseconds, and the process's RSS in MB."""
+    question, p50/p95 in milliseconds, and the process's RSS in MB; with ``profile``, the timed
+    searches run under cProfile and its ``profile`` costliest functions (own time) are printed."""
     with KnowledgeGraph.open({"store": store}, read_only=True) as kg:
         t0 = time.perf_counter()
         searcher = kg.searcher()
@@ -90,11 +93,23 @@ def memoised(store: str, repeat: int) -> dict[str, float]:
         for question in QUESTIONS:
             kg.search(question)  # every vector the searcher asks for, memoised
         times = []
+        profiler = cProfile.Profile() if profile else None
         for _ in range(repeat):
             for question in QUESTIONS:
+                if profiler:
+                    profiler.enable()
                 t0 = time.perf_counter()
                 kg.search(question)
                 times.append(time.perf_counter() - t0)
+                if profiler:
+                    profiler.disable()
+        if profiler:  # per search, so the figures read against p50
+            rows = sorted(pstats.Stats(profiler).stats.items(), key=lambda kv: -kv[1][2])
+            print(f"{'own ms':>8} {'with callees':>12} {'calls':>7}  function (per search)")
+            for (path, line, name), (_, calls, own, cum, _) in rows[:profile]:
+                where = f"{Path(path).name}:{line}({name})" if line else name
+                print(f"{own / len(times) * 1e3:>8.3f} {cum / len(times) * 1e3:>12.3f} "
+                      f"{calls / len(times):>7.1f}  {where}")
         status = Path("/proc/self/status")
         rss = float(status.read_text().split("VmRSS:")[1].split()[0]) / 1024 \
             if status.is_file() else float("nan")
@@ -112,10 +127,12 @@ def main(argv=None) -> int:
                         help="with --compare: also every question of bench/gold/")
     parser.add_argument("--memoised", action="store_true",
                         help="the search without its query embedding: load, first, p50/p95, RSS")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="with --memoised: the N functions with the most own time per search")
     args = parser.parse_args(argv)
     if args.memoised:
         for store in args.store:
-            m = memoised(store, args.repeat)
+            m = memoised(store, args.repeat, args.profile)
             print(f"{Path(store).name}: load {m['load_s']:.2f} s, first {m['first_ms']:.0f} ms, "
                   f"p50 {m['p50_ms']:.1f} ms, p95 {m['p95_ms']:.1f} ms without the embedding; "
                   f"RSS {m['rss_mb']:.0f} MB")
