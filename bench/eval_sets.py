@@ -673,6 +673,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from-records", type=Path, metavar="FILE",
                         help="print the no-answer tables of records saved by --records")
     parser.add_argument("--make-law-sample", type=Path, metavar="DIR")
+    parser.add_argument("--ids", metavar="REGEX",
+                        help="only the gold questions whose id matches (a block: '^(b14|d18)')")
     args = parser.parse_args(argv)
     if args.make_law_sample:
         return make_law_sample(args.make_law_sample)
@@ -690,6 +692,9 @@ def main(argv: list[str] | None = None) -> int:
     if not stores:
         parser.error("give at least one --store SET=DIR")
     gold = {name: read_set(GOLD / file) for name, file in SETS.items()}
+    if args.ids:
+        wanted = re.compile(args.ids)
+        gold = {name: [r for r in rows if wanted.search(r["id"])] for name, rows in gold.items()}
     records, misses, info = [], [], []
     for store, sets in stores.items():
         result = evaluate_store(store, sets, gold, misses)
