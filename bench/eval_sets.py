@@ -450,6 +450,8 @@ def calibrate(records: list[dict]) -> list[dict]:
         tune_a = [r for r in answer if r["split"] == "tune"]
         tune_d = [r for r in unans if r["split"] == "tune"]
         candidates = sorted({r[signal] for r in tune_a + tune_d})
+        if not candidates:  # a block of report questions only (--ids): nothing to fit on
+            continue
         candidates.append(max(candidates) + 1e-6)
         allowed = None  # the highest threshold the answerable tune parts allow
         for tau in candidates:
