@@ -144,42 +144,57 @@ def test_headings_and_title_lines_rank_below_the_passages_they_head():
 
 
 @pytest.mark.slow
-def test_asked_why_a_regulation_was_made_the_article_stating_its_purpose_comes_first(
-        law_kg, monkeypatch):
-    """"为什么制定" / "what is the purpose of …": 第一条 ("为保证……，制定本条例") shares few words
-    with the question, so without the rule an article repeating the subject ranked first."""
-    from policykg.kg.search import purpose
-    from policykg.kg.search.purpose import asks_purpose, states_purpose
+def test_asked_why_or_since_when_the_article_saying_so_comes_first(law_kg, monkeypatch):
+    """"为什么制定" / "what is the purpose of …": 第一条 ("为保证……，制定本条例"); "什么时候施行" /
+    "when did … take effect": the article saying from when. Each shares little with the question
+    but the regulation's subject, so without the rule an article repeating it ranked first."""
+    from policykg.kg.search import provisions
+    from policykg.kg.search.provisions import asked_provision
 
     searcher = law_kg.searcher()
     monkeypatch.setattr(searcher.no_answer, "enabled", False)
-    questions = ["上海市献血条例为什么制定？", "What is the purpose of the blood donation regulations?",
-                 "why were these rules on blood donation enacted", "献血条例的立法依据是什么"]
-    assert all(asks_purpose(q) for q in questions)
-    stating = [u.number for u, yes in zip(searcher.corpus.targets, searcher.stating()) if yes]
-    assert stating == ["1"] or stating == ["一"], stating  # the first article, nothing else
-    assert states_purpose(searcher.corpus.target_text(searcher.corpus.targets[0]))
-    firsts = [law_kg.search(q, k=3).results[0].label for q in questions]
-    assert firsts == ["第一条"] * 4, firsts
-    monkeypatch.setattr(purpose, "PURPOSE_LIFT", 0.0)  # the rule off: some other article first
-    assert all(law_kg.search(q, k=3).results[0].label != "第一条" for q in questions)
-    # a question about a rule's content, not its purpose, is ranked as fused
-    assert not asks_purpose("献血者的血液检测不合格怎么办")
+    targets = searcher.corpus.targets
+    last = max(targets, key=lambda u: u.start).label  # the regulation's last article
+    asked = {"上海市献血条例为什么制定？": "第一条", "献血条例的立法依据是什么": "第一条",
+             "What is the purpose of the blood donation regulations?": "第一条",
+             "why were these rules on blood donation enacted": "第一条",
+             "上海市献血条例什么时候开始施行？": last,
+             "When did the Shanghai blood donation regulations take effect?": last}
+    assert [asked_provision(q) for q in asked] == ["purpose"] * 4 + ["effect"] * 2
+    for kind, label in (("purpose", "第一条"), ("effect", last)):  # the one article, nothing else
+        assert [u.label for u, yes in zip(targets, searcher.provisions.mask(kind)) if yes] \
+            == [label], kind
+    firsts = {q: law_kg.search(q, k=3).results[0].label for q in asked}
+    assert firsts == asked
+    monkeypatch.setattr(provisions, "PROVISION_LIFT", 0.0)  # the rule off: others came first
+    off = {q: law_kg.search(q, k=3).results[0].label for q in asked}
+    assert sum(off[q] != asked[q] for q in asked) >= 4, off
+    # a question about a rule's content is ranked as fused
+    assert asked_provision("献血者的血液检测不合格怎么办") is None
 
 
-def test_what_asks_for_a_regulations_purpose_and_what_states_it():
-    from policykg.kg.search.purpose import asks_purpose, states_purpose
+def test_what_asks_for_a_regulations_purpose_or_start_and_what_states_them():
+    from policykg.kg.search.provisions import asked_provision, states
 
-    assert all(asks_purpose(q) for q in (
+    assert all(asked_provision(q) == "purpose" for q in (
         "why were the plant quarantine regulations enacted", "邮政法实施办法的制定目的",
         "Why did the Ministry of Public Security introduce controls on certain knives?",
         "What is the legal basis for the counter-espionage implementing rules?",
         "教师资格条例为什么制定，依据是哪部法律？"))
-    assert not any(asks_purpose(q) for q in (
+    assert all(asked_provision(q) == "effect" for q in (
+        "When did the State Council rules on merger notification thresholds take effect?",
+        "since when have these measures been in force since 2008?", "这个办法从什么时候起施行",
+        "献血条例何时生效", "what is the effective date of the property management rules"))
+    assert not any(asked_provision(q) for q in (
         "Why was the 2021 growth target set at above 6%?", "罚款多少", "what does article 5 say",
-        "why did exports grow in 2023", "哪些单位负责制定本市的规划"))
-    assert states_purpose("第一条 为了防止危险性病、虫传播蔓延，保护农业生产安全，制定本条例。")
-    assert states_purpose("根据《中华人民共和国邮政法》，结合本市实际，制定本办法。")
-    assert states_purpose("为了保障公民人身安全，特制订本规定。")  # 制订, as the 1983 rules write it
-    assert not states_purpose("市建设行政管理部门应当制定本市城市道路应急预案。")
-    assert not states_purpose("第三条 本条例适用于本市。")
+        "why did exports grow in 2023", "哪些单位负责制定本市的规划", "规章一般应当自公布之日起多少日后施行？",
+        "what measures take effect against polluters"))
+    assert states("purpose", "第一条 为了防止危险性病、虫传播蔓延，保护农业生产安全，制定本条例。")
+    assert states("purpose", "根据《中华人民共和国邮政法》，结合本市实际，制定本办法。")
+    assert states("purpose", "为了保障公民人身安全，特制订本规定。")  # 制订, as the 1983 rules write it
+    assert not states("purpose", "市建设行政管理部门应当制定本市城市道路应急预案。")
+    assert not states("purpose", "第三条 本条例适用于本市。")
+    assert states("effect", "第四十六条 本条例自2007年6月1日起施行。")
+    assert states("effect", "本实施细则自发布之日起施行。") and states("effect", "本规定自1985年度起施行。")
+    assert not states("effect", "规章应当自公布之日起30日后施行。")
+    assert not states("effect", "第三条 本条例适用于本市。")

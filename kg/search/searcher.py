@@ -23,7 +23,7 @@ from .linking import Lexicon, Match, load_lexicon
 from .literal import LiteralMatches
 from .asked import named_years
 from .noanswer import NoAnswer
-from .purpose import asks_purpose, purpose_up, states_purpose
+from .provisions import Provisions
 from .results import Hit, SearchResult
 from .sentences import is_heading
 from .tables import Corpus, SavedTables, load_corpus
@@ -130,7 +130,7 @@ class Searcher:
                                      self.lexicon, self.counts, bridge)
         self.wording = Wording(self.sources, self.lexicon, self.bm25)
         self.years = doc_years(self.corpus)  # each document's year, for the years a question names
-        self.stating = _once(lambda: _stating_purpose(self.corpus))  # by the first "why made"
+        self.provisions = Provisions(self.corpus)  # "why was it made", "when did it take effect"
         self.lifter = Lifter(self.corpus, self.dense)
         self.literal = LiteralMatches(self.counts, self.tokenizer)
         self.answers = Answers(self.lifter, self.lexicon, self.tokenizer)
@@ -241,7 +241,7 @@ class Searcher:
                                    self.sources.expands(rtype))
         vec = embedding.result()[0]
         scores = _reordered(fuse(sig, self.corpus, "hybrid", rtype), rtype, text, self.corpus,
-                            self.years, self.stating)
+                            self.years, self.provisions)
         if literal is not None:
             ranked = self.answers.literal_ranked(rtype, literal, *scores, sig.mask_s)
             if all_matches:
@@ -371,24 +371,17 @@ def _once(make: Callable[[], Any]) -> Callable[[], Any]:
 
 
 def _reordered(scores: tuple[np.ndarray, np.ndarray], rtype: str, text: str, corpus: Corpus,
-               years: np.ndarray, stating: Callable[[], np.ndarray]
-               ) -> tuple[np.ndarray, np.ndarray]:
+               years: np.ndarray, provisions: Provisions) -> tuple[np.ndarray, np.ndarray]:
     """Fused (sentence, target) ``scores`` reordered by what ``text`` asks: for passages those of
-    a year it names first ("2024年…") and headings lower; for units, the article stating its
-    regulation's purpose higher when that is what is asked (``stating``: the mask of those)."""
+    a year it names first ("2024年…") and headings lower; for units, the article stating the
+    regulation's purpose or when it took effect first in its regulation when that is asked."""
     sentence, target = scores
     if rtype == "sentence":
         return headings_down(by_year(sentence, corpus.sent_doc, years, named_years(text)),
                              _heading_test(corpus)), target
-    if rtype == "task" and len(target) and asks_purpose(text):
-        return sentence, purpose_up(target, stating(), corpus.target_doc)
+    if rtype == "task":
+        return sentence, provisions.reorder(text, target)
     return scores
-
-
-def _stating_purpose(corpus: Corpus) -> np.ndarray:
-    """Per target: whether it states its regulation's purpose ("为了……，制定本条例")."""
-    return np.fromiter((states_purpose(corpus.target_text(u)) for u in corpus.targets),
-                       dtype=bool, count=len(corpus.targets))
 
 
 def _heading_test(corpus: Corpus) -> Callable[[int], bool]:
