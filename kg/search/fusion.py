@@ -385,9 +385,14 @@ def by_year(sentence: np.ndarray, sent_doc: np.ndarray, years_of_docs: np.ndarra
     same = np.isin(years_of_docs, wanted)
     after = np.isin(years_of_docs - 1, wanted) & ~same
     factor = 1.0 + boost * same.astype(np.float32) + (boost / 2) * after.astype(np.float32)
-    raised = (sentence * factor.astype(np.float32)[sent_doc]).astype(np.float32)
-    top, new_top = float(sentence.max()), float(raised.max())
-    if new_top > top > 0:  # scaled back, so that scores stay within what fusion gives (≤ 1)
+    return best_kept(sentence, (sentence * factor.astype(np.float32)[sent_doc]).astype(np.float32))
+
+
+def best_kept(before: np.ndarray, raised: np.ndarray) -> np.ndarray:
+    """``raised`` (some of ``before``'s scores raised; changed in place) scaled back so that its
+    best score is ``before``'s: scores stay within what fusion gives (≤ 1), the order changes."""
+    top, new_top = float(before.max()), float(raised.max())
+    if new_top > top > 0:
         raised *= np.float32(top / new_top)
     return raised
 

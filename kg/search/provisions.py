@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from .fusion import best_kept
+
 __all__ = ["PROVISION_LIFT", "Provisions", "asked_provision", "provision_up", "states"]
 
 #: How far above the best article of its regulation the article asked for is put (just above:
@@ -106,10 +108,7 @@ def provision_up(scores: np.ndarray, stating: np.ndarray, doc_of: np.ndarray) ->
     np.maximum.at(best, doc_of, scores)
     raised = scores.copy()
     raised[stating] = np.maximum(raised[stating], best[doc_of[stating]] * np.float32(PROVISION_LIFT))
-    top, new_top = float(scores.max()), float(raised.max())
-    if new_top > top > 0:
-        raised *= np.float32(top / new_top)
-    return raised
+    return best_kept(scores, raised)
 
 
 class Provisions:
