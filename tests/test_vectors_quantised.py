@@ -250,3 +250,46 @@ def test_distinct_rows_are_np_uniques_and_minus_is_setdiff():
         assert np.array_equal(distinct(rows), np.unique(rows))
         taken = distinct(rng.integers(0, max(n, 1) * 2, n // 2 + 1).astype(np.int64))
         assert np.array_equal(_minus(distinct(rows), taken), np.setdiff1d(rows, taken))
+
+
+def test_rows_are_read_through_one_descriptor_kept_per_matrix_file(tmp_path):
+    import os
+
+    from policykg.kg import quantised
+
+    if not hasattr(os, "preadv"):
+        pytest.skip("no os.preadv on this system: rows are read through the mapping")
+    matrix = _clustered(400, dim=32)
+    path = tmp_path / "vectors-03.npy"
+    np.save(path, matrix)
+    mapped = np.load(path, mmap_mode="r")
+    for rows in ([3, 1, 399], [0], [5, 5, 6]):
+        assert np.array_equal(quantised.read_rows(mapped, np.array(rows)), matrix[rows])
+    assert list(quantised._FILES).count(str(path)) == 1  # opened once, not per question
+    assert quantised.read_rows(mapped, np.array([], dtype=np.int64)).shape == (0, 32)
+
+
+def test_scan_threads_keep_a_core_each_and_leave_the_callers_cores_alone():
+    import os
+    import threading
+    import time
+
+    from policykg.kg import quantised
+
+    if not hasattr(os, "sched_getaffinity"):
+        pytest.skip("no CPU affinity on this system: the scan threads are placed by it")
+    cores = sorted(os.sched_getaffinity(0))
+    pool = quantised._pool()
+    width = pool._max_workers
+
+    def where(_):
+        time.sleep(0.05)  # every worker busy at once: each answers for itself
+        return threading.get_ident(), sorted(os.sched_getaffinity(0))
+
+    seen = dict(pool.map(where, range(width)))
+    assert sorted(os.sched_getaffinity(0)) == cores  # the calling thread is not pinned
+    if len(cores) <= 4:
+        assert all(len(c) == 1 for c in seen.values())
+        assert len({c[0] for c in seen.values()}) == min(len(seen), len(cores))
+    else:
+        assert all(c == cores for c in seen.values())
