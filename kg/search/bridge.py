@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
+from ..cache import read_json
 from ..files import atomic_write_bytes
 from .names import NameTable, build as build_names
 from .text import CJK, EN_STOP, en_key
@@ -349,7 +350,7 @@ def load_or_build(vocabulary: Any, tokens: Callable[[str], list[str]], key: str,
     path = directory / f"bridge-{key}.json" if directory is not None else None
     if path is not None and path.is_file():
         try:
-            saved = json.loads(path.read_bytes())
+            saved = read_json(path.read_bytes())
             if saved.get("dictionary") == version and saved.get("layout") == LAYOUT \
                     and saved.get("abbreviations") == abbreviations_version() \
                     and isinstance(saved.get("phrases"), dict) \
