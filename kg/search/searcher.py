@@ -142,13 +142,14 @@ class Searcher:
 
     def prepare(self) -> None:
         """Load what the first question would otherwise load: the query model, jieba's tags of
-        names, the term indexes, the English bridge (with its table of names), the no-answer
-        judge's anchors (110 passages to embed once per store and model: seconds)."""
+        names, the term indexes and the topics' label counts, the English bridge (with its
+        names), the no-answer judge's anchors (110 passages to embed once: seconds)."""
         self.embedder.embed_queries(["warm-up"])
         self.tokenizer.name_keys()
         self.counts.prepare()
         self.sources.bridge()
         self.no_answer.anchor_vectors()
+        self.counts.warm(t for c in self.lexicon.concepts if c.is_topic for t in c.zh_terms)
 
     def rank_targets(self, text: str, method: str = "hybrid") -> list[tuple[str, float]]:
         """(target IRI, score) best first, for evaluation: hybrid, bm25 or dense."""
