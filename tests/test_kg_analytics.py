@@ -313,3 +313,38 @@ def test_threads_asking_at_once_load_the_entity_graph_and_searcher_once(kg_seed_
             t.join()
     assert not errors and len(answers) == 6
     assert loads == {"graph": 1, "search": 1}
+
+
+def test_node_and_edge_attributes_act_as_dicts_held_in_slots(kg):
+    import copy
+
+    import networkx as nx
+
+    from policykg.kg.entity_graph import graph_class
+
+    assert isinstance(kg, graph_class()) and isinstance(kg, nx.Graph)
+    a, b, data = next(iter(kg.edges(data=True)))
+    assert not hasattr(data, "__dict__")  # slots: no dict per edge
+    assert set(data) == {"predicate", "source", "weight"} and len(data) == 3
+    assert data.get("weight") == data["weight"] and data.get("colour", 7) == 7
+    assert "source" in data and "colour" not in data
+    plain = dict(data)
+    assert data == plain and data.copy() == plain and type(data.copy()) is dict
+    node = kg.nodes[a]
+    assert {"type", "label", "label_en", "title", "aliases", "parent"} == set(node)
+    assert json.loads(json.dumps(dict(node))) == dict(node)
+    # what networkx and callers may do to attributes keeps working, other keys included
+    mine = copy.deepcopy(kg)
+    mine.nodes[a]["x"] = 0.5
+    mine.add_edge(a, b, colour="red")
+    assert mine.nodes[a]["x"] == 0.5 and mine.edges[a, b]["colour"] == "red"
+    assert mine.edges[a, b]["predicate"] == data["predicate"]
+    del mine.nodes[a]["x"], mine.edges[a, b]["colour"]
+    assert dict(mine.nodes[a]) == dict(node) and dict(mine.edges[a, b]) == plain
+    with pytest.raises(KeyError):
+        mine.nodes[a]["x"]
+    with pytest.raises(KeyError):
+        del mine.edges[a, b]["colour"]
+    copied = kg.subgraph([a, b]).copy()
+    assert dict(copied.edges[a, b]) == plain and type(copied) is type(kg)
+    assert nx.shortest_path_length(kg, a, b, weight="weight") <= data["weight"]
