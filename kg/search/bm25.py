@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..cache import read_json
 from ..files import atomic_write_bytes
 from .tables import Corpus
 from .text import QueryTokenizer
@@ -171,7 +172,7 @@ def _load(directory: Path) -> Any:
         # question on the corpus, 2-3 ms)
         arrays = {name: np.asarray(np.load(directory / f"{name}.csc.index.npy", mmap_mode="r"))
                   for name in ("data", "indices", "indptr")}
-        vocab = json.loads((directory / "vocab.index.json").read_text(encoding="utf-8"))
+        vocab = read_json((directory / "vocab.index.json").read_bytes())  # 2 MB on a corpus
         if not isinstance(vocab, dict) or len(arrays["indptr"]) < 1:
             raise ValueError(f"{directory}: not a BM25 index")
         return SavedIndex(vocab, {**arrays, "num_docs": params["num_docs"]},
