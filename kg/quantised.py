@@ -22,6 +22,7 @@ import mmap
 import itertools
 import os
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -176,11 +177,10 @@ def read_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return _pread_rows(matrix, rows)
 
 
-#: Open descriptors of matrix files read by :func:`read_rows`, by path (a matrix file's name
-#: holds the digest of its rows, so one never changes under its name), at most _FILES_KEPT.
-_FILES: dict[str, int] = {}
+#: Open descriptors of the matrix files :func:`read_rows` reads, by the mapping each belongs to;
+#: each is closed when its mapping goes, so a rebuilt store's old file is not kept on disk.
+_FILES: dict[int, int] = {}
 _FILES_LOCK = threading.Lock()
-_FILES_KEPT = 8
 
 
 def _whole_file(matrix: np.ndarray) -> str | None:
@@ -196,24 +196,34 @@ def _whole_file(matrix: np.ndarray) -> str | None:
 
 
 def _file_of(matrix: np.ndarray) -> int | None:
-    """A descriptor open on the file ``matrix`` maps whole, kept for the next question (an
+    """A descriptor open on the file ``matrix`` maps whole, kept while its mapping lives (an
     ``open`` per question cost more than the reads); ``None`` when rows cannot be read so."""
-    if not hasattr(os, "preadv"):  # not on this system: through the mapping
+    mapping = getattr(matrix, "_mmap", None)
+    if mapping is None or not hasattr(os, "preadv"):  # not on this system: through the mapping
         return None
     path = _whole_file(matrix)
     if path is None:
         return None
     with _FILES_LOCK:
-        fd = _FILES.get(path)
+        fd = _FILES.get(id(mapping))
         if fd is None:
             try:
                 fd = os.open(path, os.O_RDONLY)
-            except OSError:
+                weakref.finalize(mapping, _close, id(mapping), fd)
+            except (OSError, TypeError):
                 return None
-            if len(_FILES) >= _FILES_KEPT:  # the oldest file read: an older store's matrix
-                os.close(_FILES.pop(next(iter(_FILES))))
-            _FILES[path] = fd
+            _FILES[id(mapping)] = fd
         return fd
+
+
+def _close(key: int, fd: int) -> None:
+    with _FILES_LOCK:
+        if _FILES.get(key) == fd:
+            del _FILES[key]
+    try:
+        os.close(fd)
+    except OSError:
+        pass
 
 
 def _preadv_rows(matrix: np.ndarray, rows: np.ndarray, fd: int) -> np.ndarray:

@@ -265,8 +265,17 @@ def test_rows_are_read_through_one_descriptor_kept_per_matrix_file(tmp_path):
     mapped = np.load(path, mmap_mode="r")
     for rows in ([3, 1, 399], [0], [5, 5, 6]):
         assert np.array_equal(quantised.read_rows(mapped, np.array(rows)), matrix[rows])
-    assert list(quantised._FILES).count(str(path)) == 1  # opened once, not per question
+    fd = quantised._FILES[id(mapped._mmap)]  # opened once, not per question
+    assert os.path.samefile(f"/proc/self/fd/{fd}", path) if os.path.isdir("/proc/self/fd") \
+        else fd >= 0
     assert quantised.read_rows(mapped, np.array([], dtype=np.int64)).shape == (0, 32)
+    del mapped  # the matrix goes: so does its descriptor (a rebuilt store's old file is freed)
+    import gc
+
+    gc.collect()
+    assert fd not in quantised._FILES.values()
+    with pytest.raises(OSError):
+        os.fstat(fd)
 
 
 def test_scan_threads_keep_a_core_each_and_leave_the_callers_cores_alone():
