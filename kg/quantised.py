@@ -18,8 +18,8 @@ right shapes, else it makes them again.
 """
 from __future__ import annotations
 
-import mmap
 import itertools
+import mmap
 import os
 import threading
 import weakref
@@ -140,8 +140,8 @@ def _pool() -> ThreadPoolExecutor:
 def _pinned(numbers: "itertools.count[int]") -> None:
     """Keep each scan thread on a core of its own when there is one per core. Woken after a
     pause (a question being embedded), both threads were often put on the core of the thread
-    that woke them, and a two-way scan took as long as a one-way one: 4.5–6.8 ms against
-    3.8–4.5 ms pinned on the corpus (bench/README.md, stop 35)."""
+    that woke them, and a two-way scan took as long as a one-way one: 5.7–6.8 ms against
+    3.7–4.5 ms pinned on the corpus (bench/README.md, stop 35)."""
     try:
         cores = sorted(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux: the system places them
