@@ -209,8 +209,12 @@ def _file_of(matrix: np.ndarray) -> int | None:
         if fd is None:
             try:
                 fd = os.open(path, os.O_RDONLY)
+            except OSError:
+                return None
+            try:
                 weakref.finalize(mapping, _close, id(mapping), fd)
-            except (OSError, TypeError):
+            except TypeError:  # a mapping that cannot be watched: its descriptor is not kept
+                os.close(fd)
                 return None
             _FILES[id(mapping)] = fd
         return fd
