@@ -174,7 +174,7 @@ def read_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
         except (OSError, ValueError):  # closed or not allowed: only memory is at stake
             pass
         return out
-    return _pread_rows(matrix, rows)
+    return np.asarray(matrix[rows], dtype=np.float32)  # held in memory
 
 
 #: Open descriptors of the matrix files :func:`read_rows` reads, by the mapping each belongs to;
@@ -238,28 +238,6 @@ def _preadv_rows(matrix: np.ndarray, rows: np.ndarray, fd: int) -> np.ndarray:
     for i, row in enumerate(rows.tolist()):
         if os.preadv(fd, [view[i * width:(i + 1) * width]], offset + row * width) != width:
             return np.asarray(matrix[rows], dtype=np.float32)  # the file was cut: as mapped
-    return out
-
-
-def _pread_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    if _whole_file(matrix) is None:
-        return np.asarray(matrix[rows], dtype=np.float32)
-    filename, offset = matrix.filename, matrix.offset
-    width = matrix.shape[1] * 4
-    out = np.empty((len(rows), matrix.shape[1]), dtype=np.float32)
-    rows = np.asarray(rows, dtype=np.int64)
-    order = np.argsort(rows, kind="stable")
-    ordered = rows[order]
-    # one read per run of consecutive rows (rows of a document's sentences are neighbours)
-    breaks = np.flatnonzero(np.diff(ordered) != 1) + 1
-    with open(filename, "rb", buffering=0) as handle:
-        fd = handle.fileno()
-        for run in np.split(np.arange(len(ordered)), breaks):
-            if not len(run):
-                continue
-            first, count = int(ordered[run[0]]), len(run)
-            data = os.pread(fd, width * count, offset + first * width)
-            out[order[run]] = np.frombuffer(data, dtype=np.float32).reshape(count, -1)
     return out
 
 
