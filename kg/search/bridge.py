@@ -35,7 +35,7 @@ MAX_CANDIDATES = 4
 #: Longest English phrase looked up, in words.
 MAX_PHRASE = 3
 #: The saved table's layout (a saved table of another layout is made again).
-LAYOUT = 9
+LAYOUT = 10
 # glosses that describe a headword instead of translating it
 _SKIP = ("variant of", "old variant", "see ", "cl:", "surname", "abbr", "used in",
          "japanese variant", "erhua", "also written", "also pr", "pr.", "lit.", "fig.")
