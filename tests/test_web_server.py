@@ -99,6 +99,30 @@ def test_rdflib_sparqlstore_sees_every_triple(server):
     assert any("航空" in str(title) for _t, title in rows)
 
 
+def test_roqet_reads_a_select_and_gets_what_its_one_accept_header_allows(server):
+    """roqet (Debian's rasqal-utils) sends every query with ``Accept:
+    application/sparql-results+xml`` and reads only that format: its SELECT rows come back
+    whole; an ASK is that format's boolean, a CONSTRUCT a 406 (as from Oxigraph's server)."""
+    import shutil
+    import subprocess
+
+    roqet = shutil.which("roqet")
+    if roqet is None:
+        pytest.skip("roqet is not installed (Debian package rasqal-utils; .ci/run installs it)")
+    run = subprocess.run([roqet, "-p", f"{server}/sparql", "-e", QUERIES["SELECT"]],
+                         capture_output=True, text=True, timeout=60)
+    rows = [line for line in run.stdout.splitlines() if line.startswith("row: ")]
+    assert run.returncode == 0 and len(rows) == 5, run.stderr
+    assert all("t=uri<https://w3id.org/policykg/doc/" in row and "title=string(" in row
+               for row in rows)
+    accept = {"Accept": "application/sparql-results+xml"}
+    status, headers, body = _get(_q(server, QUERIES["ASK"]), accept)
+    assert status == 200 and headers["Content-Type"].startswith(accept["Accept"])
+    assert b"<boolean>true</boolean>" in body
+    status, _h, body = _get(_q(server, QUERIES["CONSTRUCT"]), accept)
+    assert status == 406 and b"Turtle" in body  # the message names what is offered
+
+
 def test_head_text_plain_and_quad_formats(server):
     status, headers, body = _get(_q(server, QUERIES["SELECT"]), method="HEAD")
     assert status == 200 and body == b"" and headers["Content-Type"].startswith(
