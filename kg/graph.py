@@ -383,9 +383,9 @@ class KnowledgeGraph:
 
     def suggest(self, text: str, *, limit: int = 10) -> list:
         """Entities and tasks whose name or alias contains ``text`` (``kg.workspace.Name``)."""
-        from .workspace import suggest_names
+        from .suggest import suggest_names
 
-        return suggest_names(self.store, text, limit=limit)
+        return suggest_names(self.store, text, limit=limit, tables=self.tables)
 
     def passages(self, document: str) -> list[tuple[int, int]]:
         """The sentences of a document as ``[start, end)`` offsets, in reading order."""

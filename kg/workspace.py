@@ -15,7 +15,7 @@ from .vocab import POL_IRI, PREFIXES
 
 __all__ = ["ENTITY_TYPES", "Name", "Passage", "EntityRole", "UnitView", "EntityRow", "TopicRow",
            "unit_view", "entity_list", "entity_type_counts", "topic_list", "document_passages", "document_pages",
-           "suggest_names", "entity_tasks"]
+           "names_of", "entity_tasks"]
 
 #: The entity types of the lists (``/entities?type=``), as ``pol:entityType`` values.
 ENTITY_TYPES = {"Organization": "Organization", "Place": "Place", "Event": "Event",
@@ -26,7 +26,6 @@ _MENTIONS = POL_IRI + "mentions"
 _UNIT_CLASSES = ("Part", "Chapter", "Section", "Task", "Principle", "Goal", "Article", "Item",
                  "Paragraph", "Annex")
 _MAX_RELATED = 12
-_MAX_SUGGESTIONS = 50
 _ENTITY_TABLE = "entity list v1"  # the layout of the saved entity list: a new one ignores old files
 
 
@@ -63,8 +62,9 @@ class Name:
         return self.zh or self.en or self.iri.rstrip("/").rsplit("/", 1)[-1]
 
 
-def _names(store, iris: set[str], *, predicates: str = "rdfs:label skos:prefLabel dcterms:title",
-           where: str | None = None) -> dict[str, Name]:
+def names_of(store, iris: set[str], *,
+             predicates: str = "rdfs:label skos:prefLabel dcterms:title",
+             where: str | None = None) -> dict[str, Name]:
     """Chinese and English names of ``iris`` (pref/rdfs labels, then titles).
 
     ``where`` is a graph pattern binding ``?s`` to (a superset of) ``iris``: on
@@ -178,11 +178,11 @@ def unit_view(store, iri: str) -> UnitView:
           {node} pol:mentions ?e . ?other pol:mentions ?e ; a pol:Task ; pol:inDocument ?doc .
           FILTER (?other != {node}) }} GROUP BY ?other ?doc ORDER BY DESC(?n) ?other
         LIMIT {_MAX_RELATED}""")
-    names = _names(store, {doc, iri, *(a["a"] for a in ancestors), *topics,
-                           *(r["other"] for r in related), *(r["doc"] for r in related),
-                           *(p["u"] for p in parts)},
-                   predicates="rdfs:label skos:prefLabel dcterms:title")
-    titled = _names(store, {doc, *(r["doc"] for r in related)}, predicates="dcterms:title")
+    names = names_of(store, {doc, iri, *(a["a"] for a in ancestors), *topics,
+                             *(r["other"] for r in related), *(r["doc"] for r in related),
+                             *(p["u"] for p in parts)},
+                     predicates="rdfs:label skos:prefLabel dcterms:title")
+    titled = names_of(store, {doc, *(r["doc"] for r in related)}, predicates="dcterms:title")
     document = titled[doc] if titled[doc].zh or titled[doc].en else names[doc]
     return UnitView(
         iri=iri, kind=(row["type"] or "").rsplit("#", 1)[-1], number=row["number"] or "",
@@ -243,8 +243,8 @@ def _unit_entities(store, node: str, doc: str,
     by_entity: dict[str, tuple[str, set[str]]] = {}
     for link in links:
         by_entity.setdefault(link["e"], (link["type"] or "", set()))[1].add(link["p"])
-    roles = _names(store, {p for _t, ps in by_entity.values() for p in ps}, predicates="rdfs:label")
-    names = _names(store, set(by_entity))
+    roles = names_of(store, {p for _t, ps in by_entity.values() for p in ps}, predicates="rdfs:label")
+    names = names_of(store, set(by_entity))
     grouped: dict[str, list[EntityRole]] = {}
     for entity, (type_value, predicates) in by_entity.items():
         specific = sorted(p for p in predicates if p != _MENTIONS)
@@ -344,7 +344,7 @@ def _every_entity(store) -> list[EntityRow]:
                             "WHERE { GRAPH ?g { ?e pol:mentionedIn ?x } } GROUP BY ?e"):
         counts.setdefault(row["e"], {}).update(docs=row["docs"], units=row["units"])
     kinds = "{ SELECT DISTINCT ?s WHERE { ?s pol:entityType ?t } }"
-    names = _names(store, {r["e"] for r in rows}, predicates="rdfs:label skos:prefLabel", where=kinds)
+    names = names_of(store, {r["e"] for r in rows}, predicates="rdfs:label skos:prefLabel", where=kinds)
     aliases: dict[str, list[str]] = {}
     for row in _rows(store, f"SELECT DISTINCT ?s ?a WHERE {{ {kinds} ?s skos:altLabel ?a }}"):
         aliases.setdefault(row["s"], []).append(row["a"] or "")
@@ -404,43 +404,10 @@ def topic_list(store) -> list[TopicRow]:
         SELECT ?t (COUNT(DISTINCT ?u) AS ?units) (COUNT(DISTINCT ?d) AS ?docs) WHERE { GRAPH ?g {
           ?x dcterms:subject ?t . OPTIONAL { ?x a pol:StructuralUnit BIND (?x AS ?u) }
           OPTIONAL { ?x a pol:PolicyDocument BIND (?x AS ?d) } } } GROUP BY ?t""") if r["t"] in concepts]
-    names = _names(store, {r["t"] for r in rows}, predicates="skos:prefLabel rdfs:label")
+    names = names_of(store, {r["t"] for r in rows}, predicates="skos:prefLabel rdfs:label")
     out = [TopicRow(r["t"], names[r["t"]].zh, names[r["t"]].en, r["broader"],
                     int(r["units"] or 0), int(r["docs"] or 0)) for r in rows]
     out.sort(key=lambda r: (-r.units, -r.documents, r.zh))
-    return out
-
-
-def suggest_names(store, text: str, *, limit: int = 10) -> list[Name]:
-    """Entities and units whose name or alias contains ``text`` (names starting with it first).
-
-    Raises:
-        PolicyKGError: (kind ``invalid``) an empty ``text``.
-    """
-    needle = (text or "").strip()
-    if not needle:
-        raise PolicyKGError("give a few characters of a name to look for")
-    limit = max(1, min(limit, _MAX_SUGGESTIONS))
-    rows = _rows(store, f"""
-        SELECT DISTINCT ?s ?l ?kind WHERE {{
-          {{ ?s pol:entityType ?kind }} UNION {{ ?s a pol:Task BIND ("Task" AS ?kind) }}
-          ?s rdfs:label|skos:prefLabel|skos:altLabel ?l .
-          FILTER (CONTAINS(LCASE(STR(?l)), LCASE({_literal(needle)}))) }} LIMIT 500""")
-    best: dict[str, tuple[int, int, str, str]] = {}
-    folded = needle.casefold()
-    for row in rows:
-        label = row["l"] or ""
-        rank = (0 if label.casefold() == folded else 1 if label.casefold().startswith(folded) else 2,
-                len(label))
-        if row["s"] not in best or rank < best[row["s"]][:2]:
-            best[row["s"]] = (*rank, label, row["kind"] or "")
-    chosen = sorted(best, key=lambda s: (best[s][:2], s))[:limit]
-    names = _names(store, set(chosen))
-    out = []
-    for s in chosen:
-        name = names[s]
-        name.type = _TYPE_OF_VALUE.get(best[s][3], best[s][3])
-        out.append(name)
     return out
 
 
@@ -472,9 +439,9 @@ def entity_tasks(store, iri: str, *, documents: list[str] | None = None) -> list
                                            "predicates": set(), "passages": []})
         unit["predicates"].add(row["p"])
     docs = {u["doc"] for u in units.values()}
-    names = _names(store, set(units) | docs)
-    titles = _names(store, docs, predicates="dcterms:title")
-    roles = _names(store, {p for u in units.values() for p in u["predicates"]}, predicates="rdfs:label")
+    names = names_of(store, set(units) | docs)
+    titles = names_of(store, docs, predicates="dcterms:title")
+    roles = names_of(store, {p for u in units.values() for p in u["predicates"]}, predicates="rdfs:label")
     dates = {r["d"]: r["date"] for r in _rows(store, "SELECT ?d ?date WHERE { VALUES ?d { "
                                                      + " ".join(_node(d) for d in sorted(docs))
                                                      + " } ?d dcterms:issued ?date }")}

@@ -99,6 +99,12 @@ def test_search_with_a_type(client):
     assert response.status_code == 200
 
 
+def test_suggestions_as_json(client):
+    data = client.get("/api/suggest?q=东华").json
+    assert data and data[0]["label"] == "东华大学" and data[0]["type"] == "Organization"
+    assert client.get("/api/suggest?q=").status_code == 400
+
+
 def test_documents_page(client, documents):
     page = client.get("/documents", headers=HTML).get_data(as_text=True)
     assert "国际精品城区" in page and "2022-12-09" in page
