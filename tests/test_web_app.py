@@ -656,6 +656,19 @@ def test_search_offers_every_match_and_pages_through_them(client):
     assert [rank for rank, _ in _shown(back.get_data(as_text=True))] == [4, 5, 6]
 
 
+def test_previous_from_a_short_last_page_goes_back_a_whole_page(app):
+    from policykg.web.views.pages import _search_pager
+
+    last = {"answer": "list", "total": 1514, "offset": 1500, "limit": 100,
+            "results": [{}] * 14}
+    with app.test_request_context("/search?q=哪些单位&offset=1500"):
+        pager = _search_pager(last, 10)
+    assert "offset=1400" in pager["prev"] and pager["next"] is None
+    assert (pager["first"], pager["last"], pager["page"], pager["pages"]) == (1501, 1514, 16, 16)
+    with app.test_request_context("/search?q=哪些单位&offset=100"):
+        assert "offset=0" in _search_pager({**last, "offset": 100, "results": [{}] * 100}, 10)["prev"]
+
+
 def test_the_all_view_lists_every_sentence_holding_the_words(client):
     page = client.get("/search?q=航空&type=sentence&all=1", headers=HTML).get_data(as_text=True)
     shown = _shown(page)

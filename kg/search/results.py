@@ -85,6 +85,7 @@ class SearchResult:
     total: int | None = None
     offset: int = 0
     facets: tuple[str, ...] = ()
+    limit: int | None = None  # the most items one page of a counted answer holds
     # why a question was answered or refused (kg.search.noanswer.Support; not in the JSON)
     support: Any = None
     suggestions: list[dict[str, str]] = field(default_factory=list)  # topics, with a refusal
@@ -98,13 +99,16 @@ class SearchResult:
 
     def to_json(self) -> dict[str, Any]:
         """``{"query", "type", "answer", "results": [{"iri", "type", "label", "number", …}]}``,
-        with ``total`` and ``offset`` when the items were counted, ``more`` when hits fell
+        with ``total``, ``offset`` (and ``limit``, a page's size) when the items were counted,
+        ``more`` when hits fell
         below the cut-off."""
         data = {"query": self.query, "type": self.type, "answer": self.answer,
                 "results": [h.to_json() for h in self.results]}
         if self.total is not None:
             data["total"] = self.total
             data["offset"] = self.offset
+            if self.limit is not None:
+                data["limit"] = self.limit
         if self.facets:
             data["facets"] = list(self.facets)
         if self.message:

@@ -46,6 +46,13 @@ ZH_WRITTEN_OUT = True
 #: Questions up to this long are looked for verbatim in a ranked answer (``total``).
 LITERAL_MAX_CHARS = 16
 #: The answer to a query that is code or markup, not a question (and not in the texts).
+#: Why an answer is empty (Chinese first, English second, as every message a reader sees).
+NO_DOCUMENTS = "库中还没有文件，请先构建 the store holds no documents yet: build it first " \
+    "(policykg build PATH)"
+NO_MATCHING_DOCUMENTS = "没有文件符合筛选条件 no document matches the filters (document, kind, " \
+    "dates): nothing was searched"
+NO_WORDS = "查询中没有可搜索的词 the query has no words to search for"
+NO_KNOWN_WORDS = "查询中的词在库中都没有 the query has no known words"
 CODE_MESSAGE = ("没有可靠的答案 no good match: 这是代码或标记，不是问题 the query looks like code or "
                 "markup, not a question")
 
@@ -188,11 +195,9 @@ class Searcher:
         undated = _undated(self.corpus.docs.values(), wanted)
         k, offset = max(1, int(k or 10)), max(0, int(offset or 0))
         if not self.corpus.docs:  # say why, not "nothing relevant found"
-            return SearchResult(text, type or "task", [], "the store holds no documents yet: "
-                                "build it first (policykg build PATH)")
+            return SearchResult(text, type or "task", [], NO_DOCUMENTS)
         if allowed is not None and not allowed:  # say why, not "nothing relevant found"
-            return SearchResult(text, type or "task", [], "no document matches the filters "
-                                "(document, kind, dates): nothing was searched", undated=undated)
+            return SearchResult(text, type or "task", [], NO_MATCHING_DOCUMENTS, undated=undated)
         if named is not None and type in (None, "task"):
             assigned = self._assigned(text, named, allowed, k, offset)
             # where nothing is assigned to anyone (a store of laws: 漕河泾开发区总公司负责哪些
@@ -223,13 +228,13 @@ class Searcher:
         if rtype in ("entity", "document") and not matches and not self.tokenizer.tokens(content):
             return self._list(text, rtype, etype, allowed, k, offset)
         if not re.search(r"[\w\u3400-\u9fff]", query):
-            return SearchResult(text, rtype, [], "the query has no words to search for")
+            return SearchResult(text, rtype, [], NO_WORDS)
         if looks_like_code(question) and not self.literal.find(question):
             return SearchResult(text, rtype, [], CODE_MESSAGE)
         concepts = list(dict.fromkeys(index for index, _, _ in matches))
         if not concepts and gibberish(query) and not _any_bm25(self.tokenizer, self.bm25,
                                                                len(self.corpus.sentences), query):
-            return SearchResult(text, rtype, [], "the query has no known words")
+            return SearchResult(text, rtype, [], NO_KNOWN_WORDS)
         # embedded in another thread (the model lets the GIL go) while this one does the word
         # work: BM25, translations, labels, and a term or a name (or any question asking for
         # sentences or every match) looked for verbatim (a long one rarely occurs as written)
@@ -248,8 +253,8 @@ class Searcher:
             if all_matches:
                 hits = self.answers.literal_hits(rtype, ranked[offset:offset + k], literal,
                                                  *scores, sig.terms)
-                return SearchResult(text, rtype, hits, None if hits else "no more matches",
-                                    "all", len(ranked), offset)
+                return SearchResult(text, rtype, hits, None if hits else "没有更多匹配 no more matches",
+                                    "all", len(ranked), offset, limit=k)
         support = None if literal is not None else \
             self.no_answer.judge(query, matches, sig.dense_s, vec, sig.lexical(), asked=text,
                                  translated=[phrase for phrase, _ in sig.translated])
@@ -267,7 +272,7 @@ class Searcher:
             hits = _merged(self.answers.named_entities(content, matches, scores[0], allowed),
                            hits, k)
         more = self.lifter.below_cutoff(rtype, scores, sig, {h.iri for h in hits}, k - len(hits))
-        return SearchResult(text, rtype, hits, None if hits else "nothing relevant found",
+        return SearchResult(text, rtype, hits, None if hits else "没有相关结果 nothing relevant found",
                             total=len(ranked) if literal is not None else None, support=support,
                             more=more, translated=[{"en": en, "zh": zh}
                                                    for en, zh in sig.translated])
@@ -291,8 +296,8 @@ class Searcher:
         items = self.answers.entity_list(etype, allowed) if rtype == "entity" \
             else self.answers.document_list(allowed)
         page = items[offset:offset + max(k, LIST_PAGE)]
-        return SearchResult(text, rtype, page, None if page else "nothing of that kind here",
-                            "list", len(items), offset)
+        return SearchResult(text, rtype, page, None if page else "这里没有这类条目 nothing of that "
+                            "kind here", "list", len(items), offset, limit=max(k, LIST_PAGE))
 
     def _assigned(self, text: str, name: str, allowed: set[str] | None, k: int,
                   offset: int) -> SearchResult:
@@ -301,8 +306,9 @@ class Searcher:
         items = [h for h in self.duties.assigned_to(name, linked)
                  if allowed is None or h.document in allowed]
         page = items[offset:offset + max(k, LIST_PAGE)]
-        return SearchResult(text, "task", page, None if page else f"no task assigned to {name}",
-                            "assigned", len(items), offset, ("duties",))
+        return SearchResult(text, "task", page, None if page else f"没有分配给{name}的任务 no task "
+                            f"assigned to {name}", "assigned", len(items), offset, ("duties",),
+                            limit=max(k, LIST_PAGE))
 
 
 @dataclass(frozen=True)

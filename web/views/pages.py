@@ -100,7 +100,9 @@ def _search_pager(result: dict, size: int) -> dict | None:
         return {"total": total, "all": url_for("pages.search", **{**args, "all": "1"})}
     if offset == 0 and shown >= total:
         return {"total": total, "first": 1, "last": total}
-    step = max(size, shown)
+    # a page's size as the answer gives it (a list's pages hold 100): the shown count is short
+    # on the last page, and "previous" from there went back by that count only
+    step = max(result.get("limit") or size, shown)
     page = -(-offset // step) + 1  # an offset between pages counts as the next one
 
     def url(start: int) -> str:
