@@ -399,7 +399,7 @@ ORGANISATIONS = ("中共长宁区委", "上海市人民政府办公厅", "海关
 
 
 @pytest.mark.parametrize("question", ["哪些单位", "哪些机构", "which organisations are mentioned?",
-                                      "哪些单位？"])
+                                      "哪些单位？", "哪些单位负责", "谁负责？", "who is responsible?"])
 def test_list_questions_return_every_organisation_with_mentions(kg, question):
     rows = kg.store.select_rows("""SELECT DISTINCT ?e WHERE { ?x pol:mentions ?e .
         ?e pol:entityType "Organization" }""")
@@ -561,6 +561,10 @@ def test_facet_words_are_intents_not_search_words():
         "municipal greening bureau"
     assert asks("海绵城市建设期限和目标")[0] == ("deadlines", "targets")
     assert asks("哪些任务涉及养老？") == ((), None, "哪些任务涉及养老?")
+    # asking who is responsible for nothing named: the list of bodies (it said "no words")
+    assert asks("哪些部门负责？") == ((), None, "哪些单位")
+    assert asks("which departments are responsible") == ((), None, "which organisations")
+    assert asks("哪些单位负责养老服务") == (("duties",), None, "养老服务")
 
 
 def test_a_term_ending_in_a_facet_word_is_searched_whole(kg):

@@ -97,6 +97,11 @@ def test_search_groups_results_and_marks_evidence(client):
 def test_search_with_a_type(client):
     response = client.get("/search?q=航空&type=sentence", headers=HTML)
     assert response.status_code == 200
+    assert "（类型 type: 句子 Sentences）" in response.get_data(as_text=True)
+    # without one, the groups' headings say what each result is (an entity first, then
+    # tasks): no single type for the whole answer
+    page = client.get("/search?q=东华大学", headers=HTML).get_data(as_text=True)
+    assert "类型 type:" not in page and "东华大学" in page
 
 
 def test_suggestions_as_json(client):

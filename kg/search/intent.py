@@ -95,6 +95,8 @@ def asks(text: str) -> tuple[tuple[str, ...], str | None, str]:
     ((), '市绿化市容局', '')
     >>> asks("elderly care")
     ((), None, 'elderly care')
+    >>> asks("哪些单位负责？"), asks("who is responsible?")
+    (((), None, '哪些单位'), ((), None, 'which organisations'))
     >>> asks("远景目标"), asks("碳排放的目标是多少")
     ((('targets',), None, '远景目标'), (('targets',), None, '碳排放的'))
     """
@@ -112,4 +114,7 @@ def asks(text: str) -> tuple[tuple[str, ...], str | None, str]:
         if re.search(pattern, lowered):
             found.append(facet)
             lowered = re.sub(r"\s+", " ", rest).strip()
+    if found == ["duties"] and not re.search(r"[\w\u3400-\u9fff]", lowered):
+        # "哪些单位负责?" names no work: it asks which bodies are responsible at all, a list
+        return (), None, "哪些单位" if re.search(r"[\u3400-\u9fff]", text) else "which organisations"
     return tuple(found), None, lowered
