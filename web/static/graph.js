@@ -369,6 +369,9 @@
       container.setAttribute("data-state", "ready");
       container.setAttribute("data-mode", data.mode || "");
       if (data.centre) container.setAttribute("data-centre", data.centre);
+      // the map drawn without a document asked for is the largest one: the list says which
+      var chosen = document.getElementById("document-select");
+      if (chosen && data.mode === "map" && data.document && container.id === "graph") chosen.value = data.document;
       var legend = document.querySelector("#legend ul");
       if (legend && container.id === "graph") {
         graph.legend(legend);
