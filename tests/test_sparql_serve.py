@@ -104,7 +104,7 @@ def test_serve_runs_on_granian_answers_the_protocol_and_stops_cleanly(built, tmp
         status, headers, body = _get(served.url("ASK {}"), method="HEAD")
         assert status == 200 and body == b""
         status, _h, body = _get(served.url("SELECT * WHERE { ?s ?p }"), {"Accept": JSON})
-        assert status == 400 and b"error at" in body
+        assert status == 400 and b"syntax error at 1:" in body
         status, headers, _b = _get(served.url("ASK {}"), {"Origin": "http://yasgui.example"})
         assert status == 200 and headers["Access-Control-Allow-Origin"] == "*"
         status, headers, body = _get(served.url(), {"Accept": "text/turtle"})

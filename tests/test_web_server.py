@@ -196,6 +196,8 @@ def test_service_description_is_negotiated_and_names_the_default_dataset(server,
     ({"query": "ASK {}", "default-graph-uri": "x y"}, b"default-graph-uri"),
     ({"query": "ASK {}", "named-graph-uri": "abc"}, b"named-graph-uri"),
     ({"query": "SELECT * WHERE { ?s ?p }"}, b"syntax error"),
+    ({"query": "SELECT ?x WHERE { ?x foo:bar ?o }"},
+     "syntax error at 1:29: 未定义的前缀 undefined prefix foo:".encode()),
 ])
 def test_bad_parameters_are_400_with_a_message(server, params, needle):
     status, _h, body = _get(f"{server}/sparql?" + urllib.parse.urlencode(params),

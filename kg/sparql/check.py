@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from ..errors import QueryError, QueryRefused
 
-__all__ = ["CheckedQuery", "check_query", "needs_scan", "UPDATE_KEYWORDS"]
+__all__ = ["CheckedQuery", "check_query", "needs_scan", "syntax_message", "UPDATE_KEYWORDS"]
 
 #: The first keyword of every SPARQL 1.1 Update operation.
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD",
@@ -119,3 +119,29 @@ def needs_scan(text: str) -> bool:
 def _is_prefix_name(text: str, end: int) -> bool:
     """True when the word ending at ``end`` is the name of a prefix being declared (``ex:``)."""
     return end < len(text) and text[end] == ":"
+
+
+def syntax_message(text: str, engine: str) -> str:
+    """The engine's syntax error ``engine`` about query ``text``, readable: its position kept,
+    an unknown prefix named, and a list of expected characters (Unicode ranges) left out.
+
+    >>> syntax_message("SELECT ?x WHERE { ?x foo:bar ?o }",
+    ...                "error at 1:29: expected one of Prefix not found, ['%'], ['\\\\u{00B7}']")
+    '语法错误 syntax error at 1:29: 未定义的前缀 undefined prefix foo:'
+    >>> syntax_message("SELEC ?x", "error at 1:10: expected CONSTRUCT")
+    '语法错误 syntax error at 1:10: expected CONSTRUCT'
+    """
+    found = re.match(r"error at (\d+):(\d+): (.*)", engine, re.S)
+    if found is None:
+        return f"语法错误 syntax error: {engine}"
+    line, column, said = int(found.group(1)), int(found.group(2)), found.group(3).strip()
+    where = f"语法错误 syntax error at {line}:{column}"
+    if "Prefix not found" in said:
+        lines = text.splitlines() or [""]
+        before = lines[min(line, len(lines)) - 1][:max(column - 1, 0)]
+        name = re.search(r"([A-Za-z][\w.-]*)?:[\w.-]*$", before)
+        prefix = (name.group(1) or "") + ":" if name else "?"
+        return f"{where}: 未定义的前缀 undefined prefix {prefix}"
+    if "\\u{" in said or len(said) > 200:  # the grammar's character classes, not for people
+        said = "the text here does not fit the SPARQL grammar"
+    return f"{where}: {said}"

@@ -149,7 +149,7 @@ def _evaluate(store: Any, request: dict) -> tuple[str, str, Any, Any]:
 
     from ..vocab import PREFIXES
     from ..errors import PolicyKGError
-    from .check import check_query, needs_scan
+    from .check import check_query, needs_scan, syntax_message
 
     text = request["query"]
     try:
@@ -163,7 +163,7 @@ def _evaluate(store: Any, request: dict) -> tuple[str, str, Any, Any]:
     except PolicyKGError as exc:
         raise Failed(exc.kind, str(exc)) from None
     except SyntaxError as exc:
-        raise Failed("invalid", f"syntax error: {exc}") from None
+        raise Failed("invalid", syntax_message(text, str(exc))) from None
     except MemoryError:
         raise Failed("too_large", _memory_message(request)) from None
     except (OSError, ValueError, RuntimeError, TypeError) as exc:
