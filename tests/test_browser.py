@@ -320,6 +320,17 @@ def test_sparql_query_page(wide):
     results = wait_for(driver, "#results")
     assert int(results.get_attribute("data-rows")) >= 1
     assert driver.find_elements(By.CSS_SELECTOR, "table.results-table td a")
+    # Tab indents in the editor; Esc then Tab leaves it (no keyboard trap)
+    from selenium.webdriver.common.keys import Keys
+
+    editor = driver.find_element(By.ID, "query")
+    editor.click()
+    before = editor.get_attribute("value")
+    editor.send_keys(Keys.TAB)
+    assert len(editor.get_attribute("value")) == len(before) + 2
+    assert driver.switch_to.active_element == editor
+    editor.send_keys(Keys.ESCAPE, Keys.TAB)
+    assert driver.switch_to.active_element != editor
 
 
 def test_lists_sort_numbers_as_numbers(wide):

@@ -29,13 +29,16 @@
     });
     actions.insertBefore(csv, actions.children[1] || null);
   }
+  // Tab indents; Esc then Tab, or Shift+Tab, leaves the editor (a keyboard is never trapped)
+  var released = false;
   area.addEventListener("keydown", function (evt) {
     if (evt.key === "Enter" && (evt.ctrlKey || evt.metaKey)) { evt.preventDefault(); form.submit(); }
-    if (evt.key === "Tab") {
+    if (evt.key === "Tab" && !released && !evt.shiftKey) {
       evt.preventDefault();
       var s = area.selectionStart;
       area.value = area.value.slice(0, s) + "  " + area.value.slice(area.selectionEnd);
       area.selectionStart = area.selectionEnd = s + 2;
     }
+    released = evt.key === "Escape";
   });
 })();
