@@ -70,7 +70,7 @@ def _node(store: Any, iri: str) -> str:
     """
     node = iri_ref(iri)
     if getattr(store, "is_private", lambda _iri: False)(iri):
-        raise NotFound(f"{iri} is not in the graph")
+        raise NotFound(f"图中没有 {iri} · {iri} is not in the graph")
     return node
 
 
@@ -177,7 +177,7 @@ def describe(store: Any, iri: str, *, page: int = 1, tasks_page: int = 1) -> Res
     rows, more = _outgoing(store, node)
     incoming_rows, incoming_total = _incoming_rows(store, node)
     if not rows and not incoming_rows and not _exists(store, node):
-        raise NotFound(f"{iri} is not in the graph")
+        raise NotFound(f"图中没有 {iri} · {iri} is not in the graph")
     labels: dict[str, dict[str, str]] = {}
     own_labels, types, properties, text = _statements(rows, labels)
     incoming = _incoming(incoming_rows, labels)
@@ -375,7 +375,7 @@ def describe_rdf(store: Any, iri: str, media_type: str) -> tuple[bytes, str]:
     written = store.construct(query, fmt.name)
     if written is not None:
         if written[1] == 0 and not _exists(store, node):
-            raise NotFound(f"{iri} is not in the graph")
+            raise NotFound(f"图中没有 {iri} · {iri} is not in the graph")
         return written[0], fmt.media_type
     result = store.query(query)
     graph = Graph()
@@ -384,7 +384,7 @@ def describe_rdf(store: Any, iri: str, media_type: str) -> tuple[bytes, str]:
     for triple in result:
         graph.add(triple)
     if len(graph) == 0 and not _exists(store, node):
-        raise NotFound(f"{iri} is not in the graph")
+        raise NotFound(f"图中没有 {iri} · {iri} is not in the graph")
     return graph.serialize(format=fmt.rdflib, encoding="utf-8"), fmt.media_type
 
 

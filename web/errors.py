@@ -21,6 +21,13 @@ _TITLES = {400: "请求有误 · Bad request", 403: "不允许 · Forbidden", 40
            500: "服务器错误 · Server error", 503: "超时 · Timed out"}
 
 
+#: What werkzeug says of its own errors, in both languages (a view's own message is kept).
+_HTTP_MESSAGES = {404: "这个网址没有页面，请检查拼写 · there is no page at this address; check "
+                       "the spelling",
+                  405: "这个网址不接受这种请求方法 · this address does not take that method",
+                  414: "网址太长 · the address is too long"}
+
+
 def wants_html() -> bool:
     """True when the client prefers an HTML page to JSON or plain text."""
     best = request.accept_mimetypes.best_match(
@@ -60,7 +67,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return error_response(exc.code or 500, exc.description or exc.name)
+        # werkzeug's own wording is English only; ours is said in both languages
+        own = exc.description == type(exc).description
+        message = _HTTP_MESSAGES.get(exc.code or 500) if own else None
+        return error_response(exc.code or 500, message or exc.description or exc.name)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -86,17 +86,18 @@ def check_query(text: str) -> CheckedQuery:
             continue
         word = match.group().upper()
         if word == "SERVICE":
-            raise QueryRefused("SERVICE (federated queries) is not allowed here: "
-                               "this endpoint answers from its own graph only")
+            raise QueryRefused("不接受联邦查询 SERVICE · SERVICE (federated queries) is not allowed "
+                               "here: this endpoint answers from its own graph only")
         if in_prologue:
             if word in ("BASE", "PREFIX") or _is_prefix_name(text, match.end()):
                 continue
             if word in UPDATE_KEYWORDS:
-                raise QueryRefused(f"SPARQL updates ({word} …) are not allowed here; "
-                                   "this endpoint is read-only and only answers queries")
+                raise QueryRefused(f"只读端点，不接受更新 · SPARQL updates ({word} …) are not "
+                                   "allowed here; this endpoint is read-only and only answers queries")
             form, in_prologue = _FORMS.get(word, ""), False
         elif word == "LOAD":  # never part of a query: an update after a ';'
-            raise QueryRefused("LOAD is not allowed here; this endpoint only answers queries")
+            raise QueryRefused("只读端点，不接受 LOAD · LOAD is not allowed here; this endpoint "
+                               "only answers queries")
         elif word == "FROM":
             has_dataset = True
     return CheckedQuery(form, has_dataset)

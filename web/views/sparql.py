@@ -315,8 +315,9 @@ def _page(kg, query: str | None, defaults: list[str], named: list[str]):
             table = result.table()
             answer = {"kind": table.kind, "boolean": table.boolean, "columns": table.columns,
                       "rows": table.rows[:_PAGE_ROWS], "elapsed": result.elapsed,
-                      "note": (f"showing the first {_PAGE_ROWS} of {len(table.rows)} rows; "
-                               "the JSON, CSV or TSV formats give all of them")
+                      "note": (f"共 {len(table.rows)} 行，这里显示前 {_PAGE_ROWS} 行，"
+                               f"JSON、CSV、TSV 格式给出全部 · showing the first {_PAGE_ROWS} of "
+                               f"{len(table.rows)} rows; the JSON, CSV or TSV formats give all of them")
                       if len(table.rows) > _PAGE_ROWS else None}
         except PolicyKGError as exc:
             error = exc
