@@ -413,12 +413,16 @@ class DocumentSummary:
 
 
 def list_documents(store: Any, tables: Any = None) -> list[DocumentSummary]:
-    """Every document in ``store`` with its date, issuer, kind and counts, oldest first.
+    """Every document in ``store`` with its date, issuer, kind and counts, newest first (by
+    title within a date; undated ones last).
 
     ``tables`` (``kg.cache.Tables``) keeps the list beside the store for its generation.
     """
-    return saved_rows(tables, "documents", _DOCUMENT_TABLE, lambda: _read_documents(store),
+    docs = saved_rows(tables, "documents", _DOCUMENT_TABLE, lambda: _read_documents(store),
                       lambda row: DocumentSummary(**row))
+    # a library is read from its latest documents (the first of 1,000 pages was from 1952)
+    docs.sort(key=lambda d: d.date or "", reverse=True)  # stable: titles stay in order
+    return docs
 
 
 #: The layout of the saved document list (a new layout ignores old files).

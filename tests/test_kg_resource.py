@@ -110,3 +110,20 @@ def test_resource_rdf_written_by_oxigraph_holds_the_triples_rdflib_wrote(kg, med
     assert answered == media_type
     assert isomorphic(Graph().parse(data=fast, format=rdflib_format),
                       Graph().parse(data=slow, format=rdflib_format))
+
+
+def test_the_document_list_is_newest_first_with_undated_documents_last():
+    from policykg.kg.resource import list_documents
+
+    def row(title, date):
+        return {"iri": f"https://example.org/doc/{title}", "title": title, "date": date,
+                "issuer": None, "kind": None, "units": 0, "tasks": 0, "entities": 0, "mentions": 0}
+
+    class Saved:  # the list as saved beside a store, oldest first
+        def load(self, name, version):
+            return [row("乙", "1952-08-11"), row("甲", "2023-01-05"), row("丙", "2023-01-05"),
+                    row("丁", "2025"), row("戊", None)]
+
+    docs = list_documents(store=None, tables=Saved())
+    assert [(d.title, d.date) for d in docs] == [
+        ("丁", "2025"), ("甲", "2023-01-05"), ("丙", "2023-01-05"), ("乙", "1952-08-11"), ("戊", None)]

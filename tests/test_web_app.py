@@ -114,6 +114,8 @@ def test_documents_page(client, documents):
     page = client.get("/documents", headers=HTML).get_data(as_text=True)
     assert "国际精品城区" in page and "2022-12-09" in page
     assert len(documents) == 2
+    dates = [d["date"] for d in documents]
+    assert dates == sorted((d for d in dates if d), reverse=True) + [None] * dates.count(None)
     # a page past the last says so (not "no document matches") and links back to the last
     past = client.get("/documents?page=99", headers=HTML).get_data(as_text=True)
     assert "This page is past the last one (page 1)" in past and "No document matches" not in past
