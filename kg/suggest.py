@@ -7,6 +7,7 @@ store for every keystroke took 3 s on the corpus (a ``CONTAINS`` over every labe
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .errors import PolicyKGError
@@ -50,10 +51,13 @@ def suggest_names(store: Any, text: str, *, limit: int = 10, tables: Any = None)
         raise PolicyKGError("give a few characters of a name to look for")
     limit = max(1, min(limit, _MAX_SUGGESTIONS))
     table, folded = name_table(store, tables), needle.casefold()
+    # Latin letters match where a word of the name begins ("Hong" is Hongqiao, not the "hong"
+    # inside Zhonggong, the pinyin of 中共); Chinese has no spaces and matches anywhere
+    word_start = re.compile(r"(?<![a-z0-9])" + re.escape(folded)) if needle.isascii() else None
     best: dict[str, tuple[int, int, str]] = {}
     for s, label, kind in zip(table["s"], table["name"], table["kind"]):
         name = label.casefold()
-        if folded not in name:
+        if folded not in name or (word_start is not None and not word_start.search(name)):
             continue
         rank = (0 if name == folded else 1 if name.startswith(folded) else 2, len(label))
         if s not in best or rank < best[s][:2]:

@@ -25,6 +25,10 @@ def test_a_name_is_suggested_by_any_part_of_it_the_name_itself_first(kg):
     assert len(kg.suggest("区", limit=3)) == 3
     with pytest.raises(PolicyKGError):
         kg.suggest("   ")
+    # English and pinyin match where a word begins: "Hong" is Hongqiao, not Zhonggong (中共)
+    hong = kg.suggest("Hong", limit=50)
+    assert hong and all("虹桥" in n.zh for n in hong)
+    assert [n.zh for n in kg.suggest("hongqiao")][:1] == ["虹桥"]
 
 
 def test_the_names_are_read_from_the_store_once_and_then_from_the_saved_table(kg, monkeypatch):
