@@ -48,7 +48,7 @@ def suggest_names(store: Any, text: str, *, limit: int = 10, tables: Any = None)
     """
     needle = (text or "").strip()
     if not needle:
-        raise PolicyKGError("give a few characters of a name to look for")
+        raise PolicyKGError("请输入名称中的几个字 · give a few characters of a name to look for")
     limit = max(1, min(limit, _MAX_SUGGESTIONS))
     table, folded = name_table(store, tables), needle.casefold()
     # Latin letters match where a word of the name begins ("Hong" is Hongqiao, not the "hong"
