@@ -671,6 +671,21 @@ def test_search_offers_every_match_and_pages_through_them(client):
     assert [rank for rank, _ in _shown(back.get_data(as_text=True))] == [4, 5, 6]
 
 
+def test_a_hits_number_is_shown_once(app):
+    from flask import render_template_string
+
+    page = '{% from "_macros.html" import hit_item %}{{ hit_item(hit, 1) }}'
+    with app.test_request_context("/search?q=x"):
+        article = render_template_string(page, hit={"iri": "https://w3id.org/policykg/doc/a/article-32",
+                                                    "number": "三十二", "label": "第三十二条",
+                                                    "type": "article", "evidence": [], "score": 0.9})
+        task = render_template_string(page, hit={"iri": "https://w3id.org/policykg/doc/a/task-2",
+                                                 "number": "2", "label": "打造航空服务新优势",
+                                                 "type": "task", "evidence": [], "score": 0.8})
+    assert '<span class="number">' not in article and "第三十二条" in article
+    assert '<span class="number">2</span>' in task
+
+
 def test_previous_from_a_short_last_page_goes_back_a_whole_page(app):
     from policykg.web.views.pages import _search_pager
 
