@@ -207,7 +207,8 @@ def test_unknown_resource_is_404_as_html_or_json(client):
     api = client.get("/api/resource?iri=" + iri)
     assert api.status_code == 404 and api.json["error"]["status"] == 404
     # said in both languages, Chinese first: the graph's and werkzeug's own "not found"
-    assert "图中没有" in page.get_data(as_text=True) and "is not in the graph" in api.json["error"]["message"]
+    assert "图中没有" in page.get_data(as_text=True)
+    assert "is not in the graph" in api.json["error"]["message"]
     nowhere = client.get("/no-such-page", headers=HTML).get_data(as_text=True)
     assert "这个网址没有页面" in nowhere and "no page at this address" in nowhere
 
