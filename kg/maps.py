@@ -80,7 +80,8 @@ def document_map(graph: "nx.Graph", document: str | None = None, *,
 
     Args:
         graph: the entity–task graph.
-        document: the document's IRI or title; ``None`` for the document with most tasks.
+        document: the document's IRI, title or id (``/doc/<id>``); ``None`` for the document
+            with most tasks.
         highlight: node IRIs to mark.
         limit: most entity nodes (the most connected kept).
 
@@ -95,7 +96,9 @@ def document_map(graph: "nx.Graph", document: str | None = None, *,
     documents = [n for n, d in graph.nodes(data=True) if d["type"] == "document"]
     if document:
         wanted = document.strip()
-        matches = [n for n in documents if wanted in (n, graph.nodes[n]["title"], graph.nodes[n]["label"])]
+        # its IRI, its title, or the id its page's address ends in (/doc/<id>)
+        matches = [n for n in documents if wanted in (n, graph.nodes[n]["title"], graph.nodes[n]["label"])
+                   or n.endswith("/doc/" + wanted)]
         if not matches:
             raise NotFound(f"没有这份文档 · no document {document!r} in the graph")
         doc = matches[0]

@@ -233,6 +233,10 @@ def test_graph_page_and_api(client, documents):
     hit = client.get("/api/graph?q=航空").json
     assert any(n.get("highlight") for n in hit["nodes"])
     assert client.get("/api/graph?depth=5").status_code == 400
+    # a document by its IRI or by the id its page's address ends in, as /doc/<id> takes it
+    doc = _doc(documents, "国际精品城区")["iri"]
+    by_id = client.get("/api/graph?document=" + doc.rsplit("/doc/", 1)[1]).json
+    assert by_id["document"] == doc == client.get("/api/graph?document=" + quote(doc)).json["document"]
 
 
 def test_api_search_and_documents(client):
