@@ -323,6 +323,8 @@ def entity_list(store, type: str | None = None, *, text: str | None = None,
     Raises:
         PolicyKGError: (kind ``invalid``) ``type`` is not one of ``ENTITY_TYPES``.
     """
+    # any case, and the spelling the pages show (Organisation)
+    type = {t.lower(): t for t in ENTITY_TYPES}.get((type or "").lower().replace("isation", "ization"), type)
     if type and type not in ENTITY_TYPES:
         raise PolicyKGError(f"unknown entity type {type!r}; choose from {', '.join(ENTITY_TYPES)}")
     every = saved_rows(tables, "entities", _ENTITY_TABLE, lambda: _every_entity(store),

@@ -449,6 +449,11 @@ def test_entity_lists_by_type_with_counts(client):
     for kind in ("Place", "Event", "Programme", "DocumentReference"):
         assert client.get(f"/entities?type={kind}", headers=HTML).status_code == 200
     assert client.get("/entities?type=Nonsense", headers=HTML).status_code == 400
+    # any case, and the British spelling the page shows
+    for spelled in ("organization", "ORGANIZATION", "Organisation"):
+        assert client.get(f"/entities?type={spelled}", headers=HTML).get_data(as_text=True).count(
+            "<tr>") == page.count("<tr>")
+        assert len(client.get(f"/api/entities?type={spelled}").json) == len(rows)
     filtered = client.get("/entities?type=Organization&q=长宁", headers=HTML).get_data(as_text=True)
     assert "中共长宁区委" in filtered and "东华大学" not in filtered
     nav = client.get("/", headers=HTML).get_data(as_text=True)

@@ -354,6 +354,9 @@ _ENTITY_HEADERS = ["名称 Name", "英文名 English name", "别名 Aliases", "�
 @bp.get("/entities")
 def entities():
     kind = text_arg("type") or None
+    # any case, and the spelling the page shows (Organisation)
+    kind = {t.lower(): t for t in ENTITY_TYPE_NAMES}.get((kind or "").lower().replace("isation", "ization"),
+                                                         kind)
     if kind and kind not in ENTITY_TYPE_NAMES:
         abort(400, f"类型须为 · type must be one of {', '.join(ENTITY_TYPE_NAMES)}, not {kind!r}")
     needle = text_arg("q")
