@@ -96,9 +96,8 @@ def document_map(graph: "nx.Graph", document: str | None = None, *,
     documents = [n for n, d in graph.nodes(data=True) if d["type"] == "document"]
     if document:
         wanted = document.strip()
-        # its IRI, its title, or the id its page's address ends in (/doc/<id>)
         matches = [n for n in documents if wanted in (n, graph.nodes[n]["title"], graph.nodes[n]["label"])
-                   or n.endswith("/doc/" + wanted)]
+                   or n.endswith("/doc/" + wanted)]  # or the id of its page's address
         if not matches:
             raise NotFound(f"没有这份文档 · no document {document!r} in the graph")
         doc = matches[0]
