@@ -694,6 +694,11 @@ def test_a_hits_number_is_shown_once(app):
                                                  "type": "task", "evidence": [], "score": 0.8})
     assert '<span class="number">' not in article and "第三十二条" in article
     assert '<span class="number">2</span>' in task
+    with app.test_request_context("/search?q=x"):  # a digit inside a title is no number
+        dated = render_template_string(page, hit={"iri": "https://w3id.org/policykg/doc/a/task-2",
+                                                  "number": "2", "label": "实现2025年目标",
+                                                  "type": "task", "evidence": [], "score": 0.8})
+    assert '<span class="number">2</span>' in dated
 
 
 def test_previous_from_a_short_last_page_goes_back_a_whole_page(app):
