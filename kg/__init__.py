@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .iris import check_iri, entity_iri
     from .sparql import service_description
     from .vocab import PREFIXES, TOPIC_IRI, curie, sparql_prologue
+    from .workspace import entity_type
 
 #: where each name imported on first use lives
 _LAZY = {
@@ -45,6 +46,7 @@ _LAZY = {
     "check_iri": "iris", "entity_iri": "iris",
     "service_description": "sparql",
     "PREFIXES": "vocab", "TOPIC_IRI": "vocab", "curie": "vocab", "sparql_prologue": "vocab",
+    "entity_type": "workspace",
 }
 __getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
@@ -65,6 +67,7 @@ __all__ = [
     "service_description",
     "date_bound",
     "TOPIC_IRI",
+    "entity_type",
     "PolicyKGError",
     "IngestError",
     "StoreError",

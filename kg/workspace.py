@@ -13,14 +13,23 @@ from .cache import saved_rows
 from .errors import NotFound, PolicyKGError
 from .vocab import POL_IRI, PREFIXES
 
-__all__ = ["ENTITY_TYPES", "Name", "Passage", "EntityRole", "UnitView", "EntityRow", "TopicRow",
+__all__ = ["ENTITY_TYPES", "TYPE_OF_VALUE", "entity_type", "Name", "Passage", "EntityRole", "UnitView", "EntityRow", "TopicRow",
            "unit_view", "entity_list", "entity_type_counts", "topic_list", "document_passages", "document_pages",
            "names_of", "entity_tasks"]
 
 #: The entity types of the lists (``/entities?type=``), as ``pol:entityType`` values.
 ENTITY_TYPES = {"Organization": "Organization", "Place": "Place", "Event": "Event",
                 "Programme": "Programme", "DocumentReference": "Document"}
-_TYPE_OF_VALUE = {v: k for k, v in ENTITY_TYPES.items()}
+#: The list type of each ``pol:entityType`` value (``Document`` → ``DocumentReference``).
+TYPE_OF_VALUE = {v: k for k, v in ENTITY_TYPES.items()}
+
+
+def entity_type(name: str | None) -> str | None:
+    """The entity list type ``name`` spells, in any case and as the pages spell it
+    ("organisation" is ``Organization``); ``name`` itself when it spells none, ``None`` for none."""
+    if not name:
+        return None
+    return {t.lower(): t for t in ENTITY_TYPES}.get(name.lower().replace("isation", "ization"), name)
 #: Relations of a unit shown as a mere mention when nothing more specific links the pair.
 _MENTIONS = POL_IRI + "mentions"
 _UNIT_CLASSES = ("Part", "Chapter", "Section", "Task", "Principle", "Goal", "Article", "Item",
@@ -254,7 +263,7 @@ def _unit_entities(store, node: str, doc: str,
         seen: set[tuple[int, int]] = set()
         unique = [p for p in passages if (p.start, p.end) not in seen and not seen.add((p.start, p.end))]
         name = names[entity]
-        name.type = _TYPE_OF_VALUE.get(type_value, type_value)
+        name.type = TYPE_OF_VALUE.get(type_value, type_value)
         grouped.setdefault(name.type, []).append(EntityRole(
             name, [roles[p] for p in specific] or [roles.get(_MENTIONS) or Name(_MENTIONS, "提及", "mentions")],
             unique))
@@ -306,7 +315,7 @@ def entity_type_counts(store) -> dict[str, int]:
     counts = {t: 0 for t in ENTITY_TYPES}
     for row in _rows(store, "SELECT ?t (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e pol:entityType ?t } "
                             "GROUP BY ?t"):
-        kind = _TYPE_OF_VALUE.get(row["t"] or "")
+        kind = TYPE_OF_VALUE.get(row["t"] or "")
         if kind:
             counts[kind] = int(row["n"] or 0)
     return counts
@@ -323,8 +332,7 @@ def entity_list(store, type: str | None = None, *, text: str | None = None,
     Raises:
         PolicyKGError: (kind ``invalid``) ``type`` is not one of ``ENTITY_TYPES``.
     """
-    # any case, and the spelling the pages show (Organisation)
-    type = {t.lower(): t for t in ENTITY_TYPES}.get((type or "").lower().replace("isation", "ization"), type)
+    type = entity_type(type)
     if type and type not in ENTITY_TYPES:
         raise PolicyKGError(f"unknown entity type {type!r}; choose from {', '.join(ENTITY_TYPES)}")
     every = saved_rows(tables, "entities", _ENTITY_TABLE, lambda: _every_entity(store),
@@ -354,7 +362,7 @@ def _every_entity(store) -> list[EntityRow]:
     for row in rows:
         name, count = names[row["e"]], counts.get(row["e"], {})
         out.append(EntityRow(row["e"], name.zh or name.label, name.en, sorted(aliases.get(row["e"], [])),
-                             _TYPE_OF_VALUE.get(row["t"] or "", row["t"] or ""),
+                             TYPE_OF_VALUE.get(row["t"] or "", row["t"] or ""),
                              int(count.get("mentions") or 0), int(count.get("docs") or 0),
                              int(count.get("units") or 0)))
     out.sort(key=lambda r: (-r.mentions, r.zh))

@@ -87,6 +87,17 @@ def kg_seed_store(tmp_path_factory) -> Path:
     return store
 
 
+@pytest.fixture(scope="module")
+def sample_kg(kg_seed_store):
+    """The sample's store (``kg_seed_store``) opened for one test module: closed after it, as a
+    store takes one opener at a time."""
+    from policykg.kg import KnowledgeGraph
+
+    graph = KnowledgeGraph.open({"store": str(kg_seed_store)})
+    yield graph
+    graph.close()
+
+
 @pytest.fixture(scope="session")
 def blood_law_kg(tmp_path_factory):
     """A store of one regulation (上海市献血条例: 49 articles), built once per session for the

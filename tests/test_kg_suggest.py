@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from policykg.kg import KnowledgeGraph, PolicyKGError
+from policykg.kg import PolicyKGError
 
 
 @pytest.fixture(scope="module")
-def kg(kg_seed_store):
-    graph = KnowledgeGraph.open({"store": str(kg_seed_store)})
-    yield graph
-    graph.close()
+def kg(sample_kg):
+    return sample_kg
 
 
 def test_a_name_is_suggested_by_any_part_of_it_the_name_itself_first(kg):

@@ -103,12 +103,8 @@ def test_the_table_is_saved_with_the_bridge_and_read_back(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def kg(kg_seed_store):
-    from policykg.kg import KnowledgeGraph
-
-    graph = KnowledgeGraph.open({"store": str(kg_seed_store)})
-    yield graph
-    graph.close()
+def kg(sample_kg):
+    return sample_kg
 
 
 def test_a_question_about_a_name_the_sample_never_mentions_gets_no_answer_and_says_which(kg):

@@ -9,7 +9,6 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from policykg.kg import KnowledgeGraph
 from policykg.kg.search.noanswer import GAP_MIN, GAP_MIN_ZH, GAP_UNMATCHED, Support, refuses
 from policykg.kg.vocab import TOPIC_IRI
 from policykg.web.render import search_text
@@ -21,10 +20,8 @@ UNANSWERABLE = ISSUE_QUESTIONS + ["Tesla stock price today"]
 
 
 @pytest.fixture(scope="module")
-def kg(kg_seed_store):
-    graph = KnowledgeGraph.open({"store": str(kg_seed_store)})
-    yield graph
-    graph.close()
+def kg(sample_kg):
+    return sample_kg
 
 
 def _refused(result) -> bool:

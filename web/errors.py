@@ -24,8 +24,7 @@ _TITLES = {400: "请求有误 · Bad request", 403: "不允许 · Forbidden", 40
 #: What werkzeug says of its own errors, in both languages (a view's own message is kept).
 _HTTP_MESSAGES = {404: "这个网址没有页面，请检查拼写 · there is no page at this address; check "
                        "the spelling",
-                  405: "这个网址不接受这种请求方法 · this address does not take that method",
-                  414: "网址太长 · the address is too long"}
+                  405: "这个网址不接受这种请求方法 · this address does not take that method"}
 
 
 def wants_html() -> bool:

@@ -7,7 +7,7 @@ from flask import (Blueprint, Response, abort, current_app, redirect, render_tem
                    send_from_directory, url_for)
 from markupsafe import Markup
 
-from ...kg import NotFound
+from ...kg import NotFound, entity_type
 from ..context import get_kg
 from ..errors import error_response
 from ..exports import table_response, wanted_format
@@ -353,10 +353,7 @@ _ENTITY_HEADERS = ["名称 Name", "英文名 English name", "别名 Aliases", "�
 
 @bp.get("/entities")
 def entities():
-    kind = text_arg("type") or None
-    # any case, and the spelling the page shows (Organisation)
-    kind = {t.lower(): t for t in ENTITY_TYPE_NAMES}.get((kind or "").lower().replace("isation", "ization"),
-                                                         kind)
+    kind = entity_type(text_arg("type"))  # any case, or as the page spells it (Organisation)
     if kind and kind not in ENTITY_TYPE_NAMES:
         abort(400, f"类型须为 · type must be one of {', '.join(ENTITY_TYPE_NAMES)}, not {kind!r}")
     needle = text_arg("q")
