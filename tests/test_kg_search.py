@@ -628,3 +628,38 @@ def test_quotes_ask_for_the_phrase_only_when_little_else_is_asked():
     # a term quoted as a matter of style inside a long question: the question as a whole
     long = "“十三五”期间我国在载人航天、探月等领域取得了哪些重大科技成果？"
     assert ["十三五"] not in literal_phrases(long, tokenizer)
+
+
+def test_the_word_work_runs_beside_the_embedding_and_waits_for_its_vector():
+    import threading
+
+    from policykg.kg.search.searcher import _embedded_beside
+
+    ran: dict[str, object] = {}
+
+    def embed(texts):
+        ran["embedded in"] = threading.current_thread()
+        return np.ones((1, 3), dtype=np.float32) * len(texts[0])
+
+    def words(vector):
+        ran["words in"] = threading.current_thread()
+        return vector().sum()  # waits for the embedding
+
+    vec, total = _embedded_beside(embed, "abcd", words)
+    assert ran["embedded in"] is threading.current_thread() is not ran["words in"]
+    assert vec.tolist() == [4.0, 4.0, 4.0] and total == 12.0
+
+    def broken(texts):
+        raise ValueError("model gone")
+
+    waited = threading.Event()
+
+    def waiting(vector):
+        try:
+            return vector()
+        finally:
+            waited.set()
+
+    with pytest.raises(ValueError, match="model gone"):  # the caller gets the model's error
+        _embedded_beside(broken, "abcd", waiting)
+    assert waited.wait(5)  # and the word work is not left waiting for a vector

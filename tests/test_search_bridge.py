@@ -105,13 +105,33 @@ def test_an_english_question_scores_the_articles_holding_its_translated_words(la
     assert not without.bm25_t.any() and "献血者" not in without.terms
 
 
-def test_each_phrase_gives_the_translation_holding_the_stores_most_common_token():
+def test_each_phrase_gives_the_translation_the_store_likeliest_writes():
     bridge = Bridge({"industry": {"工业": ["工业"], "产业": ["产业"], "行业": ["行业"]},
+                     "incubator": {"保育箱": ["保育", "箱"], "孵化器": ["孵化器"]},
                      "supply": {"供给": ["供给"], "供应链": ["供应", "链"]}})
-    rarity = {"工业": 3.0, "产业": 1.0, "行业": 2.0, "供给": 4.0, "供应": 2.5, "链": 6.0}.get
-    assert bridge.common_words("industry and supply for industry",
-                               lambda t: rarity(t, 9.0)) == ["产业", "供应链"]
+    rarity = {"工业": 3.0, "产业": 1.0, "行业": 2.0, "供给": 4.0, "供应": 1.5, "链": 2.0,
+              "保育": 8.9, "箱": 8.5, "孵化器": 9.0}.get
+    # the tokens' idf summed: 孵化器, held as a whole, not 保育箱 for its common 箱; 供应链
+    # (1.5 + 2.0) before 供给 (4.0)
+    assert bridge.common_words("industry and supply for incubators, industry",
+                               lambda t: rarity(t, 9.0)) == ["产业", "供应链", "孵化器"]
     assert bridge.common_words("产业", lambda t: 0.0) == []  # a Chinese question is as written
+    # an abbreviation as the reports write it out, its most common token first
+    gdp = Bridge({"^GDP": {"国内生产总值": ["国内", "生产", "总值"], "生产总值": ["生产", "总值"]}})
+    idf = {"国内": 0.5, "生产": 1.0, "总值": 5.0}.get
+    assert gdp.common_words("GDP growth", idf) == ["国内生产总值"]
+
+
+def test_a_phrase_inside_a_name_already_given_in_chinese_is_not_translated_again():
+    bridge = Bridge({"belt": {"衣带": ["衣带"]}, "road": {"道路": ["道路"]},
+                     "trade": {"贸易": ["贸易"]}})
+    rarity = {"衣带": 5.0, "道路": 2.0, "贸易": 1.0}.get
+    assert bridge.common_words("belt and road trade", rarity) == ["衣带", "道路", "贸易"]
+    assert bridge.common_words("Belt and Road trade", rarity, ["belt and road"]) == ["贸易"]
+    # whole words only: "road" is not inside "roadmap"; a name that is the phrase itself
+    # (linked to a topic by one of its labels) leaves its word's own translation
+    assert bridge.common_words("road trade", rarity, ["roadmap"]) == ["道路", "贸易"]
+    assert bridge.common_words("road trade", rarity, ["Trade"]) == ["道路", "贸易"]
 
 
 def test_an_english_question_is_embedded_with_the_chinese_words_it_translates_to(law_kg):

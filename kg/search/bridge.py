@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -121,6 +121,14 @@ def abbreviation(token: str) -> str | None:
         if not token[0].islower() and not token[-1].islower():
             return "^" + token
     return None
+
+
+def _inside(phrase: str, surface: str) -> bool:
+    """Whether ``phrase`` is part of the longer ``surface``, as whole words ("belt" of "belt
+    and road"; "gdp" is not inside "gdp")."""
+    phrase, surface = phrase.lower(), surface.lower()
+    return phrase != surface and \
+        re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", surface) is not None
 
 
 def _whole_run(run: str) -> re.Pattern[str]:
@@ -260,25 +268,41 @@ class Bridge:
                 i += 1
         return found
 
-    def common_words(self, question: str, rarity: Callable[[str], float]) -> list[str]:
-        """For each phrase of ``question`` the store can translate, the translation holding the
-        store's most common token (the lowest ``rarity``, e.g. idf), once each."""
+    def common_words(self, question: str, rarity: Callable[[str], float],
+                     covered: Sequence[str] = ()) -> list[str]:
+        """For each phrase of ``question`` the store can translate, the translation the
+        store is likeliest to write (see :meth:`_common`), once each; a phrase
+        inside one of the ``covered`` surfaces (already given its Chinese name) is left out."""
         out: list[str] = []
-        for _, translations in self.translate(question):
-            word = self._common(translations, rarity)
+        for phrase, translations in self.translate(question):
+            if any(_inside(phrase, surface) for surface in covered):
+                continue
+            # an abbreviation as the reports write it out (GDP: 国内生产总值)
+            pick = self._written if abbreviation(phrase) else self._common
+            word = pick(translations, rarity)
             if word not in out:
                 out.append(word)
         return out
 
     @staticmethod
     def _common(translations: dict[str, list[str]], rarity: Callable[[str], float]) -> str:
-        """The translation holding the most common token (the lowest ``rarity``)."""
+        """The translation the store is likeliest to write, its tokens' ``rarity`` (idf)
+        summed: a word the store holds as a whole (孵化器 for "incubator", 外资 for "foreign
+        investment") before one that only shares a common token with the texts (保育箱, whose
+        箱 is everywhere; 外来投资, whose 投资 is)."""
+        return min(translations, key=lambda w: sum(rarity(t) for t in translations[w])
+                   if translations[w] else float("inf"))
+
+    @staticmethod
+    def _written(translations: dict[str, list[str]], rarity: Callable[[str], float]) -> str:
+        """An abbreviation's translation holding the most common token (the lowest
+        ``rarity``): 国内生产总值 for GDP, the way reports write it out."""
         return min(translations, key=lambda w: min((rarity(t) for t in translations[w]),
                                                    default=float("inf")))
 
     def written_out(self, question: str, rarity: Callable[[str], float]) -> str:
         """Chinese ``question`` with each abbreviation the store can translate replaced by its
-        :meth:`common_words` translation ("2025年GDP增长目标" → "2025年国内生产总值增长目标")."""
+        :meth:`_written` translation ("2025年GDP增长目标" → "2025年国内生产总值增长目标")."""
         return self.written_variants(question, rarity)[0]
 
     def written_variants(self, question: str, rarity: Callable[[str], float]) -> list[str]:
@@ -288,7 +312,7 @@ class Bridge:
         if not CJK.search(question):
             return [question]
         found = self.translate(question)
-        common = {phrase: self._common(translations, rarity) for phrase, translations in found}
+        common = {phrase: self._written(translations, rarity) for phrase, translations in found}
 
         def written(choice: dict[str, str]) -> str:
             text = question

@@ -87,18 +87,37 @@ def save_search_table(store: Any, tables: SavedTables,
         load_dense(corpus, lambda: index.rows, index.matrix, index.matrix_name, tables)
 
 
-_EMBEDDING: ThreadPoolExecutor | None = None
-_EMBEDDING_LOCK = threading.Lock()
+_WORDS: ThreadPoolExecutor | None = None
+_WORDS_LOCK = threading.Lock()
 
 
 def _beside(function: Callable[..., Any], *args: Any) -> Future:
     """``function(*args)`` started in a thread of a shared pool (enough threads that one
-    question's embedding never waits for another's)."""
-    global _EMBEDDING
-    with _EMBEDDING_LOCK:
-        if _EMBEDDING is None:
-            _EMBEDDING = ThreadPoolExecutor(max_workers=16, thread_name_prefix="policykg-embed")
-    return _EMBEDDING.submit(function, *args)
+    question's word work never waits for another's)."""
+    global _WORDS
+    with _WORDS_LOCK:
+        if _WORDS is None:
+            _WORDS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="policykg-words")
+    return _WORDS.submit(function, *args)
+
+
+def _embedded_beside(embed: Callable[[list[str]], np.ndarray], text: str,
+                     words: Callable[[Callable[[], np.ndarray]], Any]) -> tuple[np.ndarray, Any]:
+    """``embed([text])[0]`` and ``words(vector)``, the second in a thread of the shared pool
+    while this one embeds; ``vector()`` waits for the embedding."""
+    # this thread embeds because it holds the GIL and lets it go at once in the model; a
+    # pool thread would first wait for it while this one ran Python (up to the interpreter's
+    # 5 ms switch interval), and the word work, shorter than the embedding, has let it go
+    # again by the time the vector is back
+    vector: Future = Future()
+    beside = _beside(words, vector.result)
+    try:
+        vec = embed([text])[0]
+    except BaseException as exc:
+        vector.set_exception(exc)
+        raise
+    vector.set_result(vec)
+    return vec, beside.result()
 
 
 def _bridge(corpus: Corpus, tokenizer: QueryTokenizer, bm25: Bm25,
@@ -235,17 +254,16 @@ class Searcher:
         if not concepts and gibberish(query) and not _any_bm25(self.tokenizer, self.bm25,
                                                                len(self.corpus.sentences), query):
             return SearchResult(text, rtype, [], NO_KNOWN_WORDS)
-        # embedded in another thread (the model lets the GIL go) while this one does the word
-        # work: BM25, translations, labels, and a term or a name (or any question asking for
-        # sentences or every match) looked for verbatim (a long one rarely occurs as written)
+        # the word work beside the embedding: BM25, translations, labels, and a term or a
+        # name (or any question asking for sentences or every match) looked for verbatim (a
+        # long one rarely occurs as written)
         cased = recased(query, text)  # abbreviations as typed: GDP, not the word "gdp"
-        embedding = _beside(self.embedder.embed_queries,
-                            [self.wording.dense_text(cased, matches, rtype)])
         wants = all_matches or rtype == "sentence" or len(query.strip()) <= LITERAL_MAX_CHARS
-        literal = self.literal.find(question) if rtype != "entity" and wants else None
-        sig = self.sources.signals(cased, lambda: embedding.result()[0], matches, allowed,
-                                   self.sources.expands(rtype))
-        vec = embedding.result()[0]
+        vec, (literal, sig) = _embedded_beside(
+            self.embedder.embed_queries, self.wording.dense_text(cased, matches, rtype),
+            lambda vector: (self.literal.find(question) if rtype != "entity" and wants else None,
+                            self.sources.signals(cased, vector, matches, allowed,
+                                                 self.sources.expands(rtype))))
         scores = _reordered(fuse(sig, self.corpus, "hybrid", rtype), rtype, text, self.corpus,
                             self.years, self.provisions)
         if literal is not None:
@@ -324,13 +342,16 @@ class Wording:
         (the fusion weights of the result unit type say which); an English question also
         with the Chinese words its phrases translate to (the store's most common of each), a
         Chinese one with its abbreviations written out."""
-        text = self.lexicon.dense_text(query, matches) if self.sources.linked_labels(rtype) \
-            else query
+        linked = self.sources.linked_labels(rtype)
+        text = self.lexicon.dense_text(query, matches) if linked else query
         if CJK.search(query):
             return self.written_out(text) if ZH_WRITTEN_OUT else text
         if not EN_TRANSLATIONS:
             return text
-        return " ".join([text, *self.sources.bridge().common_words(query, self._rarity)])
+        # a phrase inside a name already given its Chinese name is not translated again
+        # word by word ("belt" of "belt and road" is no 衣带 beside 一带一路)
+        named = [s for _, s, _ in matches if not CJK.search(s)] if linked else []
+        return " ".join([text, *self.sources.bridge().common_words(query, self._rarity, named)])
 
     def written_out(self, text: str) -> str:
         """Chinese ``text`` with its abbreviations written out (see ``Bridge.written_out``)."""
