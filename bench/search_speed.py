@@ -3,11 +3,15 @@
     python bench/search_speed.py --store DIR [--store DIR2 …] [--repeat 3]
     python bench/search_speed.py --store DIR --compare [--gold] [--repeat 2]
     python bench/search_speed.py --store DIR --memoised [--repeat 3] [--profile 25]
+    python bench/search_speed.py --store DIR --clients 4 [--repeat 4]
 
 ``--compare`` (issue 13, item 8) answers the same questions in the same process with the
 exact float32 product and with the int8 scan + exact re-rank (forced, whatever the store's
 size), and times the first count of terms by a scan of the text against the
 character-pair index; it prints Markdown tables.
+
+``--clients N`` asks the questions from N threads of one process at once (each its own
+order, ``--repeat`` rounds) and prints searches per second, p50 and p95.
 
 Each store must already be built (``policykg build``). For every question the
 full search and the bare query embedding are timed in the same run; the
@@ -147,6 +151,33 @@ def memoised(store: str, repeat: int, profile: int = 0) -> dict[str, float]:
             "p95_ms": _pct(times, 0.95) * 1e3, "rss_mb": rss}
 
 
+def clients(store: str, count: int, repeat: int) -> dict[str, float]:
+    """``count`` threads asking every question ``repeat`` times at once: searches per second
+    and latency p50/p95 in milliseconds."""
+    import threading
+
+    with KnowledgeGraph.open({"store": store}, read_only=True) as kg:
+        for question in ["warm-up", *QUESTIONS]:
+            kg.search(question)
+        times: list[float] = []
+
+        def ask(offset: int) -> None:
+            for _ in range(repeat):
+                for i in range(len(QUESTIONS)):
+                    t = time.perf_counter()
+                    kg.search(QUESTIONS[(offset * 5 + i) % len(QUESTIONS)])
+                    times.append(time.perf_counter() - t)  # list.append is atomic
+        threads = [threading.Thread(target=ask, args=(n,)) for n in range(count)]
+        t0 = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - t0
+    return {"per_s": len(times) / wall, "p50": _pct(times, 0.5) * 1e3,
+            "p95": _pct(times, 0.95) * 1e3}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", action="append", required=True)
@@ -159,7 +190,15 @@ def main(argv=None) -> int:
                         help="the search without its query embedding: load, first, p50/p95, RSS")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="with --memoised: the N functions with the most own time per search")
+    parser.add_argument("--clients", type=int, default=0, metavar="N",
+                        help="N threads asking at once: searches/s, p50, p95")
     args = parser.parse_args(argv)
+    if args.clients:
+        for store in args.store:
+            m = clients(store, args.clients, args.repeat)
+            print(f"{Path(store).name}: {args.clients} clients, {m['per_s']:.1f} searches/s, "
+                  f"p50 {m['p50']:.1f} ms, p95 {m['p95']:.1f} ms")
+        return 0
     if args.memoised:
         for store in args.store:
             m = memoised(store, args.repeat, args.profile)

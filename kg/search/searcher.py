@@ -340,7 +340,7 @@ class Wording:
     def dense_text(self, query: str, matches: list[Match], rtype: str) -> str:
         """The text embedded for ``rtype`` results: with the linked labels or as written
         (the fusion weights of the result unit type say which); an English question also
-        with the Chinese words its phrases translate to (the store's most common of each), a
+        with the Chinese words its phrases translate to (see ``Bridge.common_words``), a
         Chinese one with its abbreviations written out."""
         linked = self.sources.linked_labels(rtype)
         text = self.lexicon.dense_text(query, matches) if linked else query
