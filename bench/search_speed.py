@@ -154,7 +154,7 @@ def memoised(store: str, repeat: int, profile: int = 0) -> dict[str, float]:
 def clients(store: str, count: int, repeat: int) -> dict[str, float]:
     """``count`` threads asking every question ``repeat`` times at once: searches per second
     and latency p50/p95 in milliseconds."""
-    import threading
+    from concurrent.futures import ThreadPoolExecutor
 
     with KnowledgeGraph.open({"store": store}, read_only=True) as kg:
         for question in ["warm-up", *QUESTIONS]:
@@ -167,12 +167,9 @@ def clients(store: str, count: int, repeat: int) -> dict[str, float]:
                     t = time.perf_counter()
                     kg.search(QUESTIONS[(offset * 5 + i) % len(QUESTIONS)])
                     times.append(time.perf_counter() - t)  # list.append is atomic
-        threads = [threading.Thread(target=ask, args=(n,)) for n in range(count)]
         t0 = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            list(pool.map(ask, range(count)))
         wall = time.perf_counter() - t0
     return {"per_s": len(times) / wall, "p50": _pct(times, 0.5) * 1e3,
             "p95": _pct(times, 0.95) * 1e3}
