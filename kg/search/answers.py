@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dense import distinct
 from .evidence import evidence
 from .lifting import Lifter
 from .linking import Lexicon, Match
@@ -76,11 +77,13 @@ class Answers:
         if rtype == "sentence":
             return _ranked(np.flatnonzero(found_s), sentence_score)
         if rtype == "document":
-            return _ranked(np.unique(corpus.sent_doc[found_s]),
+            # distinct, not np.unique, which hashes (numpy 2.4): a common phrase is in
+            # 10⁵ sentences
+            return _ranked(distinct(corpus.sent_doc[found_s]),
                            self.lifter.document_scores(sentence_score))
         found_t = literal.targets.copy()
         if mask_s is not None:
-            found_t &= np.isin(corpus.target_doc, np.unique(corpus.sent_doc[mask_s]))
+            found_t &= np.isin(corpus.target_doc, distinct(corpus.sent_doc[mask_s]))
         return _ranked(np.flatnonzero(found_t), target_score)
 
     def literal_hits(self, rtype: str, indices: list[int], literal: Literal,
