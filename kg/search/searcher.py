@@ -45,7 +45,6 @@ EN_TRANSLATIONS = True
 ZH_WRITTEN_OUT = True
 #: Questions up to this long are looked for verbatim in a ranked answer (``total``).
 LITERAL_MAX_CHARS = 16
-#: The answer to a query that is code or markup, not a question (and not in the texts).
 #: Why an answer is empty (Chinese first, English second, as every message a reader sees).
 NO_DOCUMENTS = "库中还没有文件，请先构建 the store holds no documents yet: build it first " \
     "(policykg build PATH)"
@@ -53,6 +52,7 @@ NO_MATCHING_DOCUMENTS = "没有文件符合筛选条件 no document matches the 
     "dates): nothing was searched"
 NO_WORDS = "查询中没有可搜索的词 the query has no words to search for"
 NO_KNOWN_WORDS = "查询中的词在库中都没有 the query has no known words"
+#: The answer to a query that is code or markup, not a question (and not in the texts).
 CODE_MESSAGE = ("没有可靠的答案 no good match: 这是代码或标记，不是问题 the query looks like code or "
                 "markup, not a question")
 
