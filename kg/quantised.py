@@ -92,14 +92,21 @@ class QuantisedMatrix:
             return np.full(len(self.codes), base, dtype=np.float32)
         scale = 127.0 / top
         w8 = np.clip(np.rint(weights * scale), -127, 127).astype(np.int8)[None, :]
+        raw = np.empty((1, len(self.codes)), dtype=np.float32)  # each part writes its slice
+
+        def scan(part: tuple[int, int]) -> None:
+            a, b = part
+            _nk.cdist(w8, self.codes[a:b], metric="dot", out_dtype="float32", out=raw[:, a:b])
+
         parts = _parts(len(self.codes))
         if len(parts) == 1:
-            raw = np.asarray(_nk.cdist(w8, self.codes, metric="dot", out_dtype="float32"))
+            scan(parts[0])
         else:  # numkong releases the GIL: one slice of the rows per core
-            slices = [self.codes[a:b] for a, b in parts]
-            raw = np.concatenate([np.asarray(r).reshape(-1) for r in _pool().map(
-                lambda rows: _nk.cdist(w8, rows, metric="dot", out_dtype="float32"), slices)])
-        return raw.reshape(-1) * np.float32(1.0 / scale) + np.float32(base)
+            list(_pool().map(scan, parts))
+        out = raw.reshape(-1)
+        out *= np.float32(1.0 / scale)  # in place: each full-size temporary is a pass more
+        out += np.float32(base)
+        return out
 
     def save(self, codes_path: Path, params_path: Path) -> None:
         """Write the codes, then the parameters (each atomically)."""

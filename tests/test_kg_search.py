@@ -589,7 +589,7 @@ def test_a_name_without_its_generic_last_word_links_the_entity_not_a_topic_listi
         assert linked == {"urn:e/一带一路"}, question
     # embedded with the entity's name in words, not the quoted form
     assert lexicon.dense_text("Belt and Road", lexicon.matches("Belt and Road")) == \
-        "Belt and Road 一带一路"
+        "Belt and Road一带一路"
     # the topic's own labels still link to it
     assert {lexicon.concepts[i].iri for i, _, _ in lexicon.matches("opening-up")} == \
         {"urn:topic/opening-up"}

@@ -10,6 +10,7 @@ import pytest
 from policykg.kg.search import bridge as bridge_module
 from policykg.kg.search.bridge import Bridge, build, dictionary_version, load_or_build
 from policykg.kg.search.fusion import NO_BRIDGE
+from policykg.kg.search.text import written_together
 
 
 
@@ -137,8 +138,19 @@ def test_a_phrase_inside_a_name_already_given_in_chinese_is_not_translated_again
 def test_an_english_question_is_embedded_with_the_chinese_words_it_translates_to(law_kg):
     searcher = law_kg.searcher()
     text = searcher.wording.dense_text("compensation for blood donors", [], "task")
-    assert text.startswith("compensation for blood donors ") and "献血者" in text
+    # written on as Chinese is written: no space before a Chinese word
+    assert text.startswith("compensation for blood donors献血者"), text
     assert searcher.wording.dense_text("献血者的补偿", [], "task") == "献血者的补偿"
+
+
+def test_chinese_words_are_written_on_without_spaces_as_chinese_is_written():
+    # each space before a Chinese word is a token of its own to the model
+    assert written_together(["startups and incubators", "初创", "孵化器"]) == \
+        "startups and incubators初创孵化器"
+    assert written_together(["which corridor", "G60", "科创走廊", "5G"]) == \
+        "which corridor G60科创走廊5G"
+    assert written_together(["elderly care", "", " 老年 "]) == "elderly care老年"
+    assert written_together(["养老"]) == "养老" and written_together([]) == ""
 
 
 @pytest.mark.slow

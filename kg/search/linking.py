@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from .tables import Entity, SavedTables
-from .text import CJK, EN_TOKEN, QueryTokenizer, en_key, nfkc
+from .text import CJK, EN_TOKEN, QueryTokenizer, en_key, nfkc, written_together
 
 __all__ = ["Concept", "Lexicon", "Match", "read_topic_labels", "load_lexicon"]
 
@@ -271,7 +271,7 @@ class Lexicon:
                 # marks alone: a name of words only, when there is one
                 names = sorted(names, key=lambda n: bool(_MARKS.search(n)))
                 extra.extend(n for n in names[:1] if n not in extra)
-        return f"{content} {' '.join(extra)}" if extra else content
+        return written_together([content, *extra])
 
     def concept_tokens(self, index: int, tokenizer: QueryTokenizer) -> list[str]:
         """The search tokens of a concept's Chinese labels (cached)."""

