@@ -81,7 +81,7 @@ def measure(store: str, repeat: int) -> dict[str, float]:
 
 def _embedded_texts(kg: KnowledgeGraph) -> dict[str, list[str]]:
     """What the search embeds for each question: the question with the Chinese names of the
-    concepts it links to ("elderly care 老年 照护"), longer and slower to embed than the
+    concepts it links to ("elderly care老年照护"), longer and slower to embed than the
     question alone (the "own" columns)."""
     embedder = kg.searcher().embedder
     seen: list[str] = []
