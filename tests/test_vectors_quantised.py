@@ -6,7 +6,7 @@ import pytest
 
 from policykg.kg import quantised
 from policykg.kg.quantised import QuantisedMatrix, quantised_beside, quantised_files
-from policykg.kg.search.dense import _minus, distinct, rerank
+from policykg.kg.search.dense import _minus, distinct, largest, rerank
 from test_search_terms_index import _mapped
 
 pytestmark = pytest.mark.skipif(not quantised.available(), reason="numkong is not installed")
@@ -250,6 +250,19 @@ def test_distinct_rows_are_np_uniques_and_minus_is_setdiff():
         assert np.array_equal(distinct(rows), np.unique(rows))
         taken = distinct(rng.integers(0, max(n, 1) * 2, n // 2 + 1).astype(np.int64))
         assert np.array_equal(_minus(distinct(rows), taken), np.setdiff1d(rows, taken))
+
+
+def test_the_largest_values_are_those_a_full_partition_finds_ties_and_all():
+    rng = np.random.default_rng(5)
+    for n, count in ((0, 3), (5, 0), (5, 9), (100, 10), (150_000, 64), (150_000, 100),
+                     (20_000, 300)):
+        for values in (rng.random(n).astype(np.float32),
+                       rng.integers(0, 40, n).astype(np.float32),  # many ties
+                       np.zeros(n, dtype=np.float32)):
+            picked = largest(values, count)
+            assert len(picked) == min(max(count, 0), n) == len(set(picked.tolist()))
+            expected = np.sort(values)[::-1][:len(picked)]
+            assert np.array_equal(np.sort(values[picked])[::-1], expected)
 
 
 def test_rows_are_read_through_one_descriptor_kept_per_matrix_file(tmp_path):

@@ -23,7 +23,7 @@ from ..quantised import QuantisedMatrix, distinct_rows, quantised_beside, read_r
 from .tables import Corpus, SavedTables
 from .text import CJK
 
-__all__ = ["DenseIndex", "RERANK", "distinct", "rerank", "load_dense", "scan_table",
+__all__ = ["DenseIndex", "RERANK", "distinct", "largest", "rerank", "load_dense", "scan_table",
            "blank_sentences"]
 
 #: Layout of the saved row numbers (the matrix file's name is added to it).
@@ -46,6 +46,41 @@ def distinct(rows: np.ndarray) -> np.ndarray:
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
 
+#: Arrays shorter than this are partitioned whole by :func:`largest`.
+SAMPLED_MIN = 8_192
+#: One value in this many is read to set :func:`largest`'s threshold.
+SAMPLE_STEP = 16
+
+
+def largest(values: np.ndarray, count: int) -> np.ndarray:
+    """The indices of the ``count`` largest ``values`` (in no order; ties broken arbitrarily).
+
+    >>> sorted(largest(np.array([0.1, 0.9, 0.5, 0.7]), 2).tolist())
+    [1, 3]
+    >>> v = np.arange(20_000, dtype=np.float32)[::-1].copy()
+    >>> sorted(largest(v, 3).tolist())
+    [0, 1, 2]
+    """
+    n = len(values)
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if count >= n:
+        return np.arange(n)
+    if n >= SAMPLED_MIN and count * SAMPLE_STEP * 4 <= n:
+        # a threshold from every SAMPLE_STEP-th value, set to leave about twice ``count``
+        # values above it: one pass over the 142,000 sentence scores of the corpus (0.1 ms)
+        # instead of partitioning them all (0.3 ms, twice that after an embedding)
+        sample = values[::SAMPLE_STEP]
+        keep = min(len(sample) - 1, 2 * count // SAMPLE_STEP + 4)
+        threshold = np.partition(sample, len(sample) - keep)[len(sample) - keep]
+        above = np.flatnonzero(values >= threshold)
+        if len(above) >= count:
+            if len(above) == count:
+                return above
+            return above[np.argpartition(values[above], len(above) - count)[-count:]]
+    return np.argpartition(values, n - count)[-count:]
+
+
 def _minus(rows: np.ndarray, taken: np.ndarray) -> np.ndarray:
     """The values of distinct ``rows`` not in distinct ``taken`` (as ``np.setdiff1d``)."""
     return rows[~np.isin(rows, taken, assume_unique=True)]
@@ -59,12 +94,12 @@ def rerank(approx: np.ndarray, matrix: np.ndarray, query: np.ndarray,
     matrix row of each place (else its own)."""
     picks = []
     for rows in groups:
-        if len(rows) > count:  # the best ``count`` (no negated copy of the scores)
+        if len(rows) > count:  # the best ``count``
             # distinct ascending places from 0 (the sentences of a scan table) are a prefix:
             # a view instead of a copy of 142,000 scores
             values = approx[:len(rows)] if rows[0] == 0 and rows[-1] == len(rows) - 1 \
                 else approx.take(rows)
-            rows = rows[np.argpartition(values, len(rows) - count)[-count:]]
+            rows = rows[largest(values, count)]
         picks.append(rows)
     chosen = distinct(np.concatenate(picks)) if picks else np.zeros(0, dtype=np.int64)
     if len(chosen):

@@ -13,7 +13,7 @@ import numpy as np
 
 from .bm25 import Bm25
 from .bridge import Bridge
-from .dense import DenseIndex
+from .dense import DenseIndex, largest
 from .linking import Lexicon, Match
 from .tables import Corpus
 from .terms import TermCounts
@@ -412,7 +412,7 @@ def headings_down(sentence: np.ndarray, is_heading_at: Callable[[int], bool],
     factor = HEADING_FACTOR if factor is None else factor
     if factor == 1.0 or not len(sentence):
         return sentence
-    best = np.argpartition(-sentence, min(top, len(sentence) - 1))[:top]
+    best = largest(sentence, top)
     down = [i for i in best.tolist() if sentence[i] > 0 and is_heading_at(i)]
     if not down:
         return sentence

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .dense import DenseIndex
+from .dense import DenseIndex, largest
 from .evidence import evidence
 from .fusion import Signals, shown
 from .results import Hit
@@ -249,6 +249,6 @@ def best_first(scores: np.ndarray, n: int) -> list[int]:
     n = min(n, len(scores))
     if n <= 0:
         return []
-    top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+    top = largest(scores, n)
     top = top[scores[top] > 0]
     return top[np.argsort(-scores[top], kind="stable")].tolist()

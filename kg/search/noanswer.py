@@ -60,6 +60,7 @@ from .anchors import ANCHORS
 from .asked import (asked_units, asks_figure, asks_person, asks_time, asks_year_of_report,
                     gives_figure, gives_time, is_question, named_years, names_person)
 from .bm25 import idf
+from .dense import largest
 from .linking import Lexicon, Match
 from .names import NameTable, absent_names, surface_words
 from .results import SearchResult
@@ -255,7 +256,8 @@ class NoAnswer:
         if len(dense_s) and dense_s.any():
             anchors = self.anchor_vectors() @ vec.astype(np.float32)
             rank = min(MARGIN_RANK, len(dense_s))
-            best = -np.partition(-np.asarray(dense_s, dtype=np.float32), rank - 1)[:rank]
+            scores = np.asarray(dense_s, dtype=np.float32)
+            best = scores[largest(scores, rank)]
             cos = float(best.max())
             margin = cos - float(best.min())
             gap = cos - float(anchors.max())
