@@ -4,11 +4,16 @@
     python bench/search_speed.py --store DIR --compare [--gold] [--repeat 2]
     python bench/search_speed.py --store DIR --memoised [--repeat 3] [--profile 25]
     python bench/search_speed.py --store DIR --clients 4 [--repeat 4]
+    python bench/search_speed.py --store DIR --tail [--repeat 7]
 
 ``--compare`` (issue 13, item 8) answers the same questions in the same process with the
 exact float32 product and with the int8 scan + exact re-rank (forced, whatever the store's
 size), and times the first count of terms by a scan of the text against the
 character-pair index; it prints Markdown tables.
+
+``--tail`` times what follows the vector in a search: from the search's own embedding
+returning to the answer, per question (median of ``--repeat`` rounds), with the caches as an
+embedding leaves them (``--memoised`` has none to leave).
 
 ``--clients N`` asks the questions from N threads of one process at once (each its own
 order, ``--repeat`` rounds) and prints searches per second, p50 and p95.
@@ -151,6 +156,28 @@ def memoised(store: str, repeat: int, profile: int = 0) -> dict[str, float]:
             "p95_ms": _pct(times, 0.95) * 1e3, "rss_mb": rss}
 
 
+def tail(store: str, repeat: int) -> dict[str, float]:
+    """Per question, the median milliseconds from the search's embedding returning to its
+    answer (the questions taken in turn, so that no vector is reused)."""
+    with KnowledgeGraph.open({"store": store}, read_only=True) as kg:
+        kg.search("warm-up")
+        embedder = kg.searcher().embedder
+        embed, returned = embedder.embed_queries, [0.0]
+
+        def noted(texts):
+            vectors = embed(texts)
+            returned[0] = time.perf_counter()
+            return vectors
+
+        embedder.embed_queries = noted  # this instance only
+        after: dict[str, list[float]] = {q: [] for q in QUESTIONS}
+        for _ in range(repeat):
+            for question in QUESTIONS:
+                kg.search(question)
+                after[question].append(time.perf_counter() - returned[0])
+    return {q: statistics.median(v) * 1e3 for q, v in after.items()}
+
+
 def clients(store: str, count: int, repeat: int) -> dict[str, float]:
     """``count`` threads asking every question ``repeat`` times at once: searches per second
     and latency p50/p95 in milliseconds."""
@@ -189,7 +216,17 @@ def main(argv=None) -> int:
                         help="with --memoised: the N functions with the most own time per search")
     parser.add_argument("--clients", type=int, default=0, metavar="N",
                         help="N threads asking at once: searches/s, p50, p95")
+    parser.add_argument("--tail", action="store_true",
+                        help="per question, the time from its embedding to the answer")
     args = parser.parse_args(argv)
+    if args.tail:
+        for store in args.store:
+            m = tail(store, args.repeat)
+            print(f"{Path(store).name}: after the vector, median of the questions "
+                  f"{statistics.median(m.values()):.2f} ms, slowest {max(m.values()):.2f} ms")
+            for question, ms in m.items():
+                print(f"  {ms:6.2f} ms  {question}")
+        return 0
     if args.clients:
         for store in args.store:
             m = clients(store, args.clients, args.repeat)
