@@ -29,7 +29,7 @@ import hashlib
 import os
 import re
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -39,6 +39,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from .errors import StoreError, StoreMissing
+from .files import prune_old_logs
 from .formats import by_name, of_kind
 from .iris import iri_ref
 from .settings import Settings
@@ -129,6 +130,7 @@ class GraphStore:
         try:
             path.mkdir(parents=True, exist_ok=True)
             self._ox = ox.Store(str(path))
+            prune_old_logs(path)  # each opening sets one aside; the engine keeps 1,000
         except OSError as exc:
             if "lock" not in str(exc).lower():
                 raise StoreError(f"store {path} cannot be opened: {exc}") from None
@@ -458,10 +460,8 @@ class GraphStore:
 
     def close(self) -> None:
         """Release the store and its lock on disk."""
-        try:
+        with suppress(OSError):
             self.flush()
-        except OSError:
-            pass
         self._dataset = None
         self._ox = None
         self._remote = None

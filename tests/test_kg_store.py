@@ -83,6 +83,32 @@ def test_second_writer_gets_a_clear_error(tmp_path):
     open_store(settings).close()  # released on close
 
 
+def test_opening_a_store_keeps_only_the_newest_old_logs_of_its_engine(tmp_path):
+    """RocksDB sets its info log aside at every opening and keeps 1,000 of them (140 MB
+    beside the 15 MB sample store): opening for writing keeps the newest five."""
+    from policykg.kg.files import KEPT_LOGS
+
+    settings = Settings.load({"store": str(tmp_path / "store")})
+    store = open_store(settings)
+    store.replace_graph(DOC, small_graph("甲"))
+    store.close()
+    gc.collect()  # the engine's lock goes with its last reference
+    folder = tmp_path / "store"
+    for stamp in range(1, 9):  # older than any the engine writes (microseconds since 1970)
+        (folder / f"LOG.old.{stamp:016d}").write_text("old")
+    (folder / "LOG.old.notes").write_text("not a stamp: the oldest")
+    reopened = open_store(settings)
+    try:
+        left = sorted(p.name for p in folder.glob("LOG.old.*"))
+        assert len(left) == KEPT_LOGS
+        assert left[:KEPT_LOGS - 1] == [f"LOG.old.{n:016d}" for n in range(5, 9)]
+        assert int(left[-1].rsplit(".", 1)[1]) > 10 ** 15  # the one set aside just now
+        labels = {str(r[0]) for r in reopened.query(f"SELECT ?l WHERE {{ <{DOC}> rdfs:label ?l }}")}
+        assert labels == {"甲"}
+    finally:
+        reopened.close()
+
+
 def test_store_path_that_is_a_file(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(StoreError, match="not a directory"):
