@@ -234,12 +234,14 @@ def pca_report(name: str, matrix: np.ndarray, kinds: np.ndarray, queries: np.nda
     exact = matrix @ queries.T
     print(f"\n{name}: {len(matrix):,} vectors; codes of … | variance kept | mean error | "
           "spread | exact top 10 in approximate top 64 | crossing the z floor")
-    for k in [matrix.shape[1], *dims]:
+    today = QuantisedMatrix.of(matrix)
+    for k in [0, *dims]:  # 0: today's codes, of every dimension as stored
         basis = vectors[:, :k]
-        codes = QuantisedMatrix.of(centred @ basis)
+        codes = QuantisedMatrix.of(centred @ basis) if k else today
         errors, found, crossed, spread = [], [], [], []
         for j, query in enumerate(queries):
-            approx = codes.scores(basis.T @ query) + float(mean @ query)
+            approx = codes.scores(basis.T @ query) + float(mean @ query) if k \
+                else today.scores(query)
             truth = exact[:, j]
             errors.append(float(np.abs(approx - truth).mean()))
             a, t = approx[sentences], truth[sentences]
@@ -248,7 +250,8 @@ def pca_report(name: str, matrix: np.ndarray, kinds: np.ndarray, queries: np.nda
             over_a = (a - a.mean()) / a.std() > DENSE_Z_FLOOR
             over_t = (t - t.mean()) / t.std() > DENSE_Z_FLOOR
             crossed.append(float(np.mean(over_a != over_t)))
-        print(f"{k} dimensions | {values[:k].sum() / values.sum():.3f} | "
+        kept = values[:k].sum() / values.sum() if k else 1.0
+        print(f"{k or 'today: all ' + str(matrix.shape[1])} dimensions | {kept:.3f} | "
               f"{statistics.mean(errors):.5f} | {statistics.mean(spread):.4f} | "
               f"{statistics.mean(found):.3f} (least {min(found):.1f}) | "
               f"{statistics.mean(crossed):.4f}")
