@@ -121,7 +121,7 @@ _BOUNDARY_WORDS = frozenset("""
 入驻 落户 进入 参加 利用 组织 位于 包括 含 属于 全国性 国际性 区域性 地方性 首批 共建
 """.split())
 # An unknown (HMM) token starting with a function character ends a name: 及经, 由此.
-_FUNCTION_CHARS = "及经由对在把将向与和或并被从为"
+_FUNCTION_CHARS = "及经由对在把将向与和或并被从为不"
 # Names of events made of common words start with a scope word: 国际传统艺术邀请展.
 _EVENT_SCOPE = ("国际", "中国", "世界", "全国", "全球", "亚洲")
 _STOP_POS = frozenset("p c u uj ul uz ud ug uv d vd ad r m mq q x i l y e o zg w df".split())
@@ -322,6 +322,10 @@ class EntityExtractor:
                     break
                 if tag == "un" and word[0] in _FUNCTION_CHARS:
                     break
+                if tag[:1] == "v" and tag != "vn" and any(
+                        self._proper(t) for t in tokens[j + 1:first + 1]):
+                    break  # 金融机构违反中国人民银行: the verb's object is the name
+
                 if any(ch in _CLAUSE_PUNCT or ch in "“”\"《》()（）·、" for ch in word):
                     break
                 j -= 1
@@ -350,7 +354,9 @@ class EntityExtractor:
 
     def _proper(self, token) -> bool:
         """Whether a token is a proper name (by its tag or the alias table)."""
-        return (token[1] in _PROPER_POS and len(token[0]) > 1) or self.entry(token[0]) is not None
+        # a person's name has two or three characters: 建立健全 tagged nr is no name
+        return (token[1] in _PROPER_POS and len(token[0]) > 1
+                and not (token[1] == "nr" and len(token[0]) > 3)) or self.entry(token[0]) is not None
 
     def _crosses(self, text: str, tokens, j: int, suffix_start: int) -> bool:
         """Whether a name going leftwards continues over 和/与 at token ``j``."""

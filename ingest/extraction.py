@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .duties import DutyFinder, Scope, document_scope, load_unit_names, official_name, scoped_name
 from .designations import find_designations, media_candidates, merge
+from .legal import find_legal_names
 from .entities import Candidate, EntityExtractor, normalise_key
 from .records import Document, Entity, Extraction, Mention, Node
 from .relations import find_relations
@@ -62,7 +63,8 @@ class Extractor:
         """Entities, mentions and relations of ``doc``."""
         cands: list[Candidate] = self.entities.find(doc.text, _context(doc))
         media, absent_media = media_candidates(doc.text, (doc.metadata.source, doc.metadata.original_source))
-        cands = merge(cands, find_designations(doc.text, self._places) + media)
+        cands = merge(cands, find_designations(doc.text, self._places) + media
+                      + find_legal_names(doc.text, self._places))
         node_of = innermost_nodes(doc)
         by_key: dict[str, dict] = {}
         for name in absent_media:  # the page's source, named only in its header

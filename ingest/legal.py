@@ -1,0 +1,52 @@
+"""Names a law is made of that the suffix rules miss: the sessions that adopted or amended it,
+the laws it cites without book-title marks, and its own title.
+
+- ``上海市第十届人民代表大会常务委员会第三十三次会议``, ``第十届全国人民代表大会常务委员会第二十次会议``,
+  ``国务院第13次常务会议``: events;
+- ``根据中华人民共和国水法``: a document (a law of the People's Republic cited without 《》), and
+  the decree that promulgated a regulation (``中华人民共和国国务院令第86号``);
+- the first line of a law (``中华人民共和国防汛条例``), with ``本条例`` in its text as that law.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from .entities import Candidate
+
+_NUM = r"[0-9０-９一二三四五六七八九十百零〇两]+"
+_SESSION = re.compile(rf"第{_NUM}届(?:全国)?人民代表大会(?:常务委员会)?第{_NUM}次(?:全体)?会议"
+                      rf"|国务院第{_NUM}次常务会议")
+# 法 ends a law's name unless it begins another word (法规, 法院, 立法法 at 立法)
+_CITED_LAW = re.compile(r"中华人民共和国[^\s的和与及、，。；：:“”\"《》()（）〈〉]{1,20}?"
+                        r"(?:(?<![依合违守执非方做说看手用想])法(?![规律院人定治制官庭典学权法])|条例)")
+# the decree that promulgated a regulation: 中华人民共和国国务院令第86号
+_DECREE = re.compile(rf"(?:中华人民共和国)?国务院(?:、[^\s、，。令]{{2,16}})?令第{_NUM}号")
+_LAW_KINDS = ("条例", "办法", "规定", "细则", "规则", "决定", "法")
+_TITLE = re.compile(rf"[^\s，。；：:！？、“”\"《》]{{2,40}}(?:{'|'.join(_LAW_KINDS)})")
+
+
+def find_legal_names(text: str, places: Iterable[str]) -> list[Candidate]:
+    """Candidates of the sessions, cited laws and own title of the law ``text`` (none for a
+    text whose first line is not a law's title but for sessions and cited laws);
+    ``places``: place names that may open a session's name (上海市)."""
+    out = []
+    before = sorted({p for p in places if len(p) >= 2}, key=len, reverse=True)
+    for m in _SESSION.finditer(text):
+        start = m.start()
+        if not m.group().startswith("国务院"):
+            # the place whose congress it is, when written just before (上海市第十届…)
+            start -= next((len(p) for p in before if text.endswith(p, 0, start)), 0)
+        out.append(Candidate(start, m.end(), text[start:m.end()], text[start:m.end()], "Event",
+                             "legal"))
+    for m in [*_CITED_LAW.finditer(text), *_DECREE.finditer(text)]:
+        out.append(Candidate(m.start(), m.end(), m.group(), m.group(), "Document", "legal"))
+    first = text.split("\n", 1)[0]
+    if _TITLE.fullmatch(first.strip()):
+        title = first.strip()
+        at = text.index(title)
+        out.append(Candidate(at, at + len(title), title, title, "Document", "legal"))
+        kind = next(k for k in _LAW_KINDS if title.endswith(k))
+        for m in re.finditer(f"本{kind}", text):
+            out.append(Candidate(m.start(), m.end(), m.group(), title, "Document", "legal"))
+    return out
