@@ -3,7 +3,7 @@ the laws it cites without book-title marks, and its own title.
 
 - ``上海市第十届人民代表大会常务委员会第三十三次会议``, ``第十届全国人民代表大会常务委员会第二十次会议``,
   ``国务院第13次常务会议``: events;
-- ``根据中华人民共和国水法``: a document (a law of the People's Republic cited without 《》), and
+- ``根据中华人民共和国水法``, ``违反票据法``: a document (a law cited without 《》), and
   the decree that promulgated a regulation (``中华人民共和国国务院令第86号``);
 - the first line of a law (``中华人民共和国防汛条例``), with ``本条例`` in its text as that law.
 """
@@ -20,6 +20,12 @@ _SESSION = re.compile(rf"第{_NUM}届(?:全国)?人民代表大会(?:常务委�
 # 法 ends a law's name unless it begins another word (法规, 法院, 立法法 at 立法)
 _CITED_LAW = re.compile(r"中华人民共和国[^\s的和与及、，。；：:“”\"《》()（）〈〉]{1,20}?"
                         r"(?:(?<![依合违守执非方做说看手用想])法(?![规律院人定治制官庭典学权法])|条例)")
+# a law cited by its short name after the verb that applies it: 违反票据法, 依照专利法
+_APPLIED_LAW = re.compile(
+    r"(?:依照|根据|违反|按照|依据|适用|执行|遵守)(?P<name>(?!有关|相关|国家|其他|上述|前款|该|法律)"
+    r"[^\s本的和及或与对在中应规定、，。；：“”\"《》()（）〈〉]{2,10}?"
+    r"(?:(?<![依合违守执非方做说看手用想司办画无算线目立])法(?![规律院人定治制官庭典学权法则务])"
+    r"|条例))")
 # the decree that promulgated a regulation: 中华人民共和国国务院令第86号
 _DECREE = re.compile(rf"(?:中华人民共和国)?国务院(?:、[^\s、，。令]{{2,16}})?令第{_NUM}号")
 _LAW_KINDS = ("条例", "办法", "规定", "细则", "规则", "决定", "法")
@@ -41,6 +47,9 @@ def find_legal_names(text: str, places: Iterable[str]) -> list[Candidate]:
                              "legal"))
     for m in [*_CITED_LAW.finditer(text), *_DECREE.finditer(text)]:
         out.append(Candidate(m.start(), m.end(), m.group(), m.group(), "Document", "legal"))
+    for m in _APPLIED_LAW.finditer(text):
+        name = m.group("name")
+        out.append(Candidate(m.start("name"), m.end("name"), name, name, "Document", "legal"))
     first = text.split("\n", 1)[0]
     if _TITLE.fullmatch(first.strip()):
         title = first.strip()
