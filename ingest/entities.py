@@ -326,7 +326,6 @@ class EntityExtractor:
                 if tag[:1] == "v" and tag != "vn" and any(
                         self._proper(t) for t in tokens[j + 1:first + 1]):
                     break  # 金融机构违反中国人民银行: the verb's object is the name
-
                 if any(ch in _CLAUSE_PUNCT or ch in "“”\"《》()（）·、" for ch in word):
                     break
                 j -= 1

@@ -5,7 +5,7 @@ the laws it cites without book-title marks, and its own title.
   ``国务院第13次常务会议``: events;
 - ``根据中华人民共和国水法``, ``违反票据法``: a document (a law cited without 《》), and
   the decree that promulgated a regulation (``中华人民共和国国务院令第86号``);
-- the first line of a law (``中华人民共和国防汛条例``), with ``本条例`` in its text as that law.
+- the first line of a law (``中华人民共和国防汛条例``), with ``本条例`` in its text a mention of it.
 """
 from __future__ import annotations
 
@@ -56,6 +56,7 @@ def find_legal_names(text: str, places: Iterable[str]) -> list[Candidate]:
         at = text.index(title)
         out.append(Candidate(at, at + len(title), title, title, "Document", "legal"))
         kind = next(k for k in _LAW_KINDS if title.endswith(k))
+        # mentions of the law, not its names: every law would share 本条例 as an alias
         for m in re.finditer(f"本{kind}", text):
-            out.append(Candidate(m.start(), m.end(), m.group(), title, "Document", "legal"))
+            out.append(Candidate(m.start(), m.end(), m.group(), title, "Document", "anaphor"))
     return out

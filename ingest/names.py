@@ -58,8 +58,8 @@ def _words(name: str) -> list[str]:
     tokenizer = shared_tokenizer()
     tokenizer.check_initialized()
     freq, log_total = tokenizer.FREQ, math.log(tokenizer.total)
-    # best[i]: (log-probability of the best cut of name[i:], where its first piece ends);
-    # cut longest-first, 上海市人 / 民政 / 府 ("Shanghaishiren Minzheng Fu") beat 上海市 / 人民政府
+    # best[i]: (log-probability of the best cut of name[i:], where its first piece ends); the
+    # longest word first cut 上海市人 / 民政 / 府 ("Shanghaishiren Minzheng Fu")
     best: list[tuple[float, int]] = [(0.0, len(name))] * (len(name) + 1)
     for i in range(len(name) - 1, -1, -1):
         options = []
