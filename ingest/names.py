@@ -40,6 +40,7 @@ _NOT_ADMINISTRATIVE = ("地区", "园区", "片区", "小区", "社区", "城区
                        "集聚区", "功能区", "开发区", "自贸区", "试验区", "城镇", "乡镇", "城乡",
                        "城市", "都市", "超市", "股市", "楼市", "夜市", "集市", "城关镇")
 _GENERICS = frozenset("省市区县镇乡")
+_ORDINAL = re.compile("(第[〇零一二两三四五六七八九十百千]+)")
 #: The four municipalities under the central government: "Shanghai", not "Shanghai City".
 _MUNICIPALITIES = {"北京市": "Beijing", "上海市": "Shanghai", "天津市": "Tianjin",
                    "重庆市": "Chongqing"}
@@ -113,10 +114,16 @@ def pinyin_name(name: str) -> str | None:
     name = (name or "").strip()
     if len(name) < 2 or not _HAN.match(name):
         return None
-    # a short name is one word (Changning, Jinbohui), but for its unit (Changning Qu)
-    words = [name] if len(name) <= 3 and name[-1] not in _GENERICS else _words(name)
+    # a short name is one word (Changning, Jinbohui), but for its unit (Changning Qu); an
+    # ordinal is one word (第十四届: Di-shisi Jie, not Dishi Sijie)
+    words = [name] if len(name) <= 3 and name[-1] not in _GENERICS else \
+        [w for i, part in enumerate(_ORDINAL.split(name)) if part
+         for w in ([part] if i % 2 else _words(part))]
     out = []
     for word in _generic_apart(words):
+        if _ORDINAL.fullmatch(word):
+            out.append("Di-" + "".join(lazy_pinyin(word[1:])))
+            continue
         syllables = lazy_pinyin(word)
         if word[0] in _NAME_READINGS and word not in _DEFAULT_READING:
             syllables[0] = _NAME_READINGS[word[0]]

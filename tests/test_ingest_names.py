@@ -23,6 +23,9 @@ from policykg.ingest.names import english_name, pinyin_name
     ("长宁", "Changning"),
     ("进博会", "Jinbohui"),
     ("虹桥临空经济示范区", "Hongqiao Linkong Jingji Shifanqu"),
+    # an ordinal is one word, its measure word another
+    ("第十四届全国人民代表大会第三次会议", "Di-shisi Jie Quanguo Renmin Daibiao Dahui Di-san Ci Huiyi"),
+    ("一带一路", "Yidai Yilu"),
 ])
 def test_pinyin_names_are_written_word_by_word(name, expected):
     assert pinyin_name(name) == expected
