@@ -3,13 +3,15 @@
 Each document is written in one transaction together with its entry in the
 build index (kept in the store itself), so a build can be interrupted at any
 point and rerun: documents already stored are skipped when their file is
-unchanged (same path, same sha256 of its bytes), replaced when it changed,
-and, with ``prune``, removed when their file is gone from the directories
-given. A file that cannot be read or parsed is reported and leaves the store
-as it was.
+unchanged (same path, same sha256 of its bytes) and was built by the same
+code (:func:`graph_fingerprint`: an upgraded policykg extracts them again),
+replaced when it changed, and, with ``prune``, removed when their file is gone
+from the directories given. A file that cannot be read or parsed is reported
+and leaves the store as it was.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sys
@@ -25,6 +27,21 @@ from .store import ONTOLOGY_GRAPH, TOPICS_GRAPH
 STAGES = ("read", "parse", "extract", "rdf", "store", "embed", "tables")
 
 _ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
+#: The code and data that make a document's graph from its file (under the package root).
+_GRAPH_MAKERS = ("ingest", "kg/rdf.py", "kg/topics.py", "kg/iris.py", "kg/vector_texts.py")
+
+
+@functools.lru_cache(maxsize=1)
+def graph_fingerprint() -> str:
+    """A short hash of the files that make a document's graph (the ingest package and its
+    data, the RDF mapping), stored beside each file's sha256 in the build index."""
+    root, digest = _ONTOLOGY_DIR.parent, hashlib.sha256()
+    for name in _GRAPH_MAKERS:
+        found = (root / name).rglob("*") if (root / name).is_dir() else [root / name]
+        for path in sorted(p for p in found if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @dataclass
@@ -190,6 +207,7 @@ def build_paths(store: Any, paths: list[str | Path], *, base_iri: str,
     finally:
         bar.close()
         builder.parser.close()
+    builder.note_upgraded()
     if prune:
         builder.prune({str(f) for f in files}, directories)
     if vectors is not None and report.skipped:
@@ -222,6 +240,14 @@ class _Builder:
         self.users: dict[str, set[str]] = {}  # document → its source files (identical texts)
         self.built: list[tuple[str, Any]] = []  # (document, DocumentTexts) to embed
         self.removed_docs: list[str] = []
+        self.upgraded = 0  # unchanged files built by other code, built again
+
+    def note_upgraded(self) -> None:
+        """Say in the report how many unchanged files were built again for an upgrade."""
+        if self.upgraded:
+            self.report.notes.append(f"{self.upgraded} unchanged file(s) had been built by "
+                                     "another version of policykg: extracted again (vectors of "
+                                     "unchanged texts are reused)")
 
     def release(self, src: str) -> list[str]:
         """Detach ``src`` from its old document; the documents no file uses any more."""
@@ -244,9 +270,13 @@ class _Builder:
         except OSError as exc:
             report.refused.append((src, f"cannot read file: {exc.strerror or exc}"))
             return
-        if src in self.index and self.index[src][1] == sha:
+        # the file's bytes and the code that reads them: an upgrade extracts it again
+        key = f"{sha} {graph_fingerprint()}"
+        if src in self.index and self.index[src][1] == key:
             report.skipped.append(src)
             return
+        if src in self.index and self.index[src][1].split()[0] == sha:
+            self.upgraded += 1
         made = self._graph(file)
         if made is None:
             return
@@ -254,8 +284,8 @@ class _Builder:
         doc_iri = document_iri(self.base, doc.sha256)
         drop = [d for d in self.release(src) if d != doc_iri]
         with clock("store"):
-            self.store.put_document(doc_iri, graph, src, sha, drop=drop)
-        self.index[src] = (doc_iri, sha)
+            self.store.put_document(doc_iri, graph, src, key, drop=drop)
+        self.index[src] = (doc_iri, key)
         self.users.setdefault(doc_iri, set()).add(src)
         self.removed_docs += drop
         report.built.append(src)

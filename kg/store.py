@@ -17,8 +17,8 @@ Besides one named graph per document (named by the document IRI), the store
 holds the ontology (``ONTOLOGY_GRAPH``), the topic scheme (``TOPICS_GRAPH``)
 and the build index (``<base>graph/index``): for every source file, an entry
 ``<base>graph/index/source/<hash of the path>`` with its path (``build:path``),
-the sha256 of its bytes (``build:sha256``) and the document built from it
-(``build:document``), in the private namespace ``BUILD``. Local paths are no
+its sha256 and the fingerprint of the code that read it (``build:sha256``) and
+the document built from it (``build:document``), in the namespace ``BUILD``. Local paths are no
 one's business but the builder's: exports leave the index out, pages refuse
 its IRIs (:meth:`GraphStore.is_private`), and nothing in a document's graph
 points at a file.

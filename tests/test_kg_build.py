@@ -201,6 +201,28 @@ def test_rebuild_skips_and_changes_nothing(tmp_path, seed_path):
         assert quads(kg) == before
 
 
+def test_an_unchanged_file_built_by_other_code_is_extracted_again(tmp_path, seed_path,
+                                                                   monkeypatch):
+    """An upgraded policykg (another extractor or RDF mapping) builds unchanged files again,
+    once, and says why; a store of an older layout (the file's bare sha256) the same."""
+    from policykg.kg import build
+
+    with KnowledgeGraph.open({"store": str(tmp_path / "store")}) as kg:
+        kg.build([seed_path], embed=False)
+        doc = doc_iri_of(kg)
+        (path, (_, key)), = kg.store.document_index().items()
+        assert key.split() == [key.split()[0], build.graph_fingerprint()]
+        monkeypatch.setattr(build, "graph_fingerprint", lambda: "another0version")
+        again = kg.build([seed_path], embed=False)
+        assert again.built == [path] and not again.skipped
+        assert any("another version of policykg" in note for note in again.notes)
+        assert kg.build([seed_path], embed=False).skipped == [path]  # once
+        assert doc_iri_of(kg) == doc  # the same document, its graph made anew
+        kg.store.put_document(doc, kg.store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{doc}> "
+                                                  "{ ?s ?p ?o } }").graph, path, key.split()[0])
+        assert kg.build([seed_path], embed=False).built == [path]
+
+
 def test_changed_file_is_replaced_without_leftovers(tmp_path, seed_path):
     source = tmp_path / "docs" / "意见.txt"
     source.parent.mkdir()
