@@ -11,7 +11,6 @@ label, when there is one, is the better name).
 """
 from __future__ import annotations
 
-import math
 import re
 
 from .tokenizer import shared_tokenizer
@@ -53,28 +52,23 @@ _DEFAULT_READING = frozenset({"长者", "长辈", "长官", "长大", "长老", 
 
 def _words(name: str) -> list[str]:
     """``name`` cut into dictionary words of two to four characters where the cut is the most
-    probable one (jieba's dictionary frequencies, as jieba cuts without its HMM; a word of
+    probable one (jieba's own route over its dictionary, as it cuts without its HMM; a word of
     four made of two words of two is two), runs of other characters kept together; ``name``
     itself is never one word."""
     tokenizer = shared_tokenizer()
-    tokenizer.check_initialized()
-    freq, log_total = tokenizer.FREQ, math.log(tokenizer.total)
-    # best[i]: (log-probability of the best cut of name[i:], where its first piece ends); the
-    # longest word first cut 上海市人 / 民政 / 府 ("Shanghaishiren Minzheng Fu")
-    best: list[tuple[float, int]] = [(0.0, len(name))] * (len(name) + 1)
-    for i in range(len(name) - 1, -1, -1):
-        options = []
-        for size in range(1, min(_WORD_MAX, len(name) - i) + 1):
-            piece = name[i:i + size]
-            count = freq.get(piece) if size == 1 or piece != name else None
-            if size == 1 or count:
-                options.append((math.log(count or 1) - log_total + best[i + size][0], i + size))
-        best[i] = max(options)
+    # jieba's word graph without words over four characters or the whole name (a name of the
+    # user dictionary), then its route; the longest word first cut 上海市人 / 民政 / 府
+    # ("Shanghaishiren Minzheng Fu")
+    graph = {i: [end for end in ends if end - i < _WORD_MAX and end - i + 1 < len(name)] or [i]
+             for i, ends in tokenizer.get_DAG(name).items()}
+    route: dict[int, tuple[float, int]] = {}
+    tokenizer.calc(name, graph, route)
+    freq = tokenizer.FREQ  # read once get_DAG has loaded the dictionary
     words: list[str] = []
     loose = ""
     i = 0
     while i < len(name):
-        piece = name[i:best[i][1]]
+        piece = name[i:route[i][1] + 1]
         i += len(piece)
         if len(piece) == 1:
             loose += piece
