@@ -218,9 +218,12 @@ def _names(store, iris: Iterable[str]) -> dict[str, tuple[str, str]]:
     names = {i: ["", ""] for i in iris}
     if not iris:
         return {}
+    # one branch per predicate: with ``VALUES ?p`` Oxigraph read every label of the store
+    # first (0.5 s of the two reports' 72 entities on the corpus, 0.03 s so)
     rows = _rows(store, f"""
         SELECT DISTINCT ?s ?p ?l WHERE {{ VALUES ?s {{ {' '.join(iri_ref(i) for i in iris)} }}
-          VALUES ?p {{ skos:prefLabel rdfs:label }} ?s ?p ?l }}""")
+          {{ ?s skos:prefLabel ?l BIND (skos:prefLabel AS ?p) }}
+          UNION {{ ?s rdfs:label ?l BIND (rdfs:label AS ?p) }} }}""")
     rows.sort(key=lambda r: (not (r["p"] or "").endswith("prefLabel"), r["l"] or ""))
     for row in rows:
         text = row["l"] or ""
@@ -239,7 +242,7 @@ def _entity_counts(store, a: str, b: str) -> list[EntityCount]:
     if not counts:
         return []
     types = {r["e"]: r["t"] for r in _rows(store, f"""
-        SELECT ?e ?t WHERE {{ VALUES ?e {{ {' '.join(iri_ref(e) for e in sorted(counts))} }}
+        SELECT DISTINCT ?e ?t WHERE {{ VALUES ?e {{ {' '.join(iri_ref(e) for e in sorted(counts))} }}
           ?e pol:entityType ?t }}""")}
     names = _names(store, counts)
     out = []

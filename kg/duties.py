@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .evidence import evidence_spans
 from .filters import date_bound
 from .vocab import POL_IRI
 
@@ -81,7 +82,7 @@ def assignments(store, *, unit: str | None = None, due_before: str | None = None
         unit_filter = ("FILTER EXISTS { ?org rdfs:label|skos:altLabel ?name "
                        f"FILTER(CONTAINS(STR(?name), {_literal(unit.strip())})) }}")
     rows = store.select_rows(f"""
-SELECT ?task ?taskLabel ?doc ?title ?p ?org ?orgLabel ?collective ?exact ?start ?end WHERE {{
+SELECT ?task ?taskLabel ?doc ?title ?p ?org ?orgLabel ?collective WHERE {{
   VALUES ?p {{ pol:leadUnit pol:cooperatingUnit pol:responsibleUnit }}
   ?task ?p ?org .
   {unit_filter}
@@ -91,12 +92,8 @@ SELECT ?task ?taskLabel ?doc ?title ?p ?org ?orgLabel ?collective ?exact ?start 
   OPTIONAL {{ ?task rdfs:label ?taskLabel }}
   OPTIONAL {{ ?org rdfs:label ?orgLabel FILTER(lang(?orgLabel) = "zh") }}
   BIND(EXISTS {{ ?org a pol:CollectiveUnit }} AS ?collective)
-  OPTIONAL {{
-    ?ev pol:evidenceFor ?task ; pol:assertedPredicate ?p ; pol:assertedObject ?org ; oa:hasTarget ?target .
-    ?target oa:hasSelector ?quote , ?position .
-    ?quote oa:exact ?exact . ?position oa:start ?start ; oa:end ?end .
-  }}
 }}""")
+    evidence = evidence_spans(store, ("pol:leadUnit", "pol:cooperatingUnit", "pol:responsibleUnit"))
     deadlines: dict[str, set[str]] = {}
     for row in store.select_rows("SELECT ?task ?due WHERE { ?task pol:deadline ?due }"):
         deadlines.setdefault(row["task"], set()).add(row["due"])
@@ -105,14 +102,14 @@ SELECT ?task ?taskLabel ?doc ?title ?p ?org ?orgLabel ?collective ?exact ?start 
         key = (row["task"], row["p"], row["org"])
         if key in found:
             continue
+        exact, start, end = evidence.get(key, ("", None, None))
         found[key] = Assignment(
             task=row["task"], task_label=row["taskLabel"] or "", document=row["doc"] or "",
             document_title=row["title"] or "", role=ROLES[row["p"]], unit=row["org"],
             unit_label=row["orgLabel"] or row["org"].rsplit("/", 1)[-1],
             collective=row["collective"] in ("true", "1"),
             deadlines=sorted(deadlines.get(row["task"], ()), key=due_end),
-            evidence=row["exact"] or "", start=int(row["start"]) if row["start"] else None,
-            end=int(row["end"]) if row["end"] else None)
+            evidence=exact, start=start, end=end)
     out = list(found.values())
     if limit is not None:
         out = [a for a in out if a.due is not None and due_end(a.due) <= limit]

@@ -453,8 +453,8 @@ class KnowledgeGraph:
         except (ModelError, StoreError):  # no model here, or an unreadable cache: compare words
             vectors = None
         return compare_documents(self.store, first, second, vectors=vectors,
-                                 links=lambda: document_links(self.store), title_key=title_key,
-                                 limit=limit)
+                                 links=lambda: document_links(self.store, {first, second}),
+                                 title_key=title_key, limit=limit)
 
 
 _bulk_lock = threading.Lock()

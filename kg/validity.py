@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from .evidence import evidence_spans
+from .iris import iri_ref
 from .vocab import POL_IRI
 
 __all__ = ["DocumentLink", "DocumentStatus", "document_links", "document_statuses", "title_key",
@@ -136,8 +138,9 @@ def _keys(doc: dict[str, str | None]) -> set[str]:
     return {k for k in keys if k}
 
 
-def document_links(store) -> list[DocumentLink]:
-    """Every repeal, amendment and implementation between documents, resolved against the store."""
+def document_links(store, among: set[str] | None = None) -> list[DocumentLink]:
+    """Every repeal, amendment and implementation between documents, resolved against the store;
+    with ``among``, only those whose source and target are both among those document IRIs."""
     docs = _documents(store)
     by_number: dict[str, str] = {}
     by_title: dict[str, list[str]] = {}
@@ -146,16 +149,21 @@ def document_links(store) -> list[DocumentLink]:
             by_number.setdefault(number_key(doc["number"]), iri)
         for key in _keys(doc):
             by_title.setdefault(key, []).append(iri)
-    rows = store.select_rows("""
-SELECT ?doc ?p ?ref ?label ?title ?number ?exact WHERE {
-  VALUES ?p { pol:repeals pol:amends pol:implements }
+    listed = " ".join(iri_ref(d) for d in sorted(among or ()))
+
+    def sources(var: str) -> str:  # the documents ``?var`` may be
+        return f"VALUES ?{var} {{ {listed} }}" if among is not None else ""
+
+    rows = store.select_rows(f"""
+SELECT DISTINCT ?doc ?p ?ref ?label ?title ?number WHERE {{ {sources('doc')}
+  VALUES ?p {{ pol:repeals pol:amends pol:implements }}
   ?doc a pol:PolicyDocument ; ?p ?ref .
-  OPTIONAL { ?ref rdfs:label ?label }
-  OPTIONAL { ?ref dcterms:title ?title }
-  OPTIONAL { ?ref dcterms:identifier ?number }
-  OPTIONAL { ?ev pol:evidenceFor ?doc ; pol:assertedPredicate ?p ; pol:assertedObject ?ref ;
-                 oa:hasTarget/oa:hasSelector/oa:exact ?exact }
-}""")
+  OPTIONAL {{ ?ref rdfs:label ?label }}
+  OPTIONAL {{ ?ref dcterms:title ?title }}
+  OPTIONAL {{ ?ref dcterms:identifier ?number }}
+}}""")
+    evidence = evidence_spans(store, ("pol:repeals", "pol:amends", "pol:implements"),
+                              where=sources("s"))
     links: dict[tuple, DocumentLink] = {}
     for row in rows:
         target = None
@@ -174,9 +182,17 @@ SELECT ?doc ?p ?ref ?label ?title ?number ?exact WHERE {
         if key not in links:
             links[key] = DocumentLink(source=row["doc"], predicate=_PREDICATES[row["p"]], reference=row["ref"],
                                       reference_label=row["label"] or row["title"] or row["number"] or "",
-                                      target=target, evidence=row["exact"] or "")
-    out = list(links.values())
-    # Version chains: the same instrument in the store at several dates.
+                                      target=target, evidence=evidence.get(key, ("",))[0])
+    out = list(links.values()) + _versions(docs, by_title)
+    if among is not None:
+        out = [link for link in out if link.source in among and link.target in among]
+    out.sort(key=lambda link: (link.source, link.predicate, link.reference))
+    return out
+
+
+def _versions(docs: dict[str, dict[str, str | None]], by_title: dict[str, list[str]]) -> list[DocumentLink]:
+    """Version chains: the same instrument in the store at several dates, each amending the one before."""
+    out: list[DocumentLink] = []
     for key, iris in by_title.items():
         versions = sorted({d for d in iris if title_key(docs[d].get("title")) == key},
                           key=lambda d: docs[d].get("issued") or "")
@@ -188,7 +204,6 @@ SELECT ?doc ?p ?ref ?label ?title ?number ?exact WHERE {
                 target=older, derived=True,
                 evidence=f"{docs[newer].get('title')} ({docs[newer].get('issued')}) is a later version of "
                          f"{docs[older].get('title')} ({docs[older].get('issued')})"))
-    out.sort(key=lambda link: (link.source, link.predicate, link.reference))
     return out
 
 

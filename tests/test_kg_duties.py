@@ -134,6 +134,38 @@ def test_repeal_pairs_and_version_chains_of_sources_md_link_documents_of_the_sto
     assert (_doc_iri(kg, "沪崇府办发〔2021〕13号"), "implements", _doc_iri(kg, "沪府办发〔2020〕3号")) in links
 
 
+def test_links_among_two_documents_are_those_of_the_whole_store_between_them(kg):
+    every = document_links(kg.store)
+    roads = [_doc_by_file(kg, f"道路运输条例({d})") for d in ("2019-03-02", "2022-03-29", "2023-07-20")]
+    market = _doc_by_file(kg, "市场主体登记管理条例(2021-07-27)")
+    pairs = [(roads[0], roads[1]), (roads[0], roads[2]), (market, _doc_by_file(kg, "公司登记管理条例(2016")),
+             (market, roads[0])]
+    for a, b in pairs:
+        among = document_links(kg.store, {a, b})
+        assert among == [link for link in every if {link.source, link.target} <= {a, b}]
+    # versions one and three are no version chain of their own: version two stands between
+    assert document_links(kg.store, set(pairs[1])) == []
+    assert [link.predicate for link in document_links(kg.store, set(pairs[0]))] == ["amends"]
+    assert all(link.evidence for link in every if not link.derived)
+
+
+def test_a_unit_named_twice_for_one_task_gets_its_first_statement(tmp_path):
+    twice = tmp_path / "twice.txt"
+    twice.write_text("上海市某区人民政府办公室关于印发某区清洁工作方案的通知\n\n一、工作任务\n"
+                     "1.加强清扫。开展检查。（牵头单位：区绿化市容局）做好宣传。（牵头单位：区绿化市容局）\n",
+                     encoding="utf-8")
+    settings = Settings.load({"store": str(tmp_path / "store")})
+    store = open_store(settings)
+    try:
+        build_paths(store, [twice], base_iri=settings.base_iri)
+        found = [a for a in assignments(store) if a.role == "lead"]
+    finally:
+        store.close()
+    text = twice.read_text(encoding="utf-8")  # the clean text is the file's here
+    assert len(found) == 1 and found[0].evidence == "（牵头单位：区绿化市容局）"
+    assert found[0].start == text.index("（牵头单位") < text.rindex("（牵头单位")
+
+
 def test_statuses_with_the_date_they_changed(kg):
     status = {s.document: s for s in document_statuses(kg.store, today="2026-12-01")}
     old = status[_doc_iri(kg, "沪府办规〔2020〕13号")]
