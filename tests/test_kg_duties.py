@@ -166,6 +166,17 @@ def test_a_unit_named_twice_for_one_task_gets_its_first_statement(tmp_path):
     assert found[0].start == text.index("（牵头单位") < text.rindex("（牵头单位")
 
 
+def test_the_search_tables_saved_for_a_server_hold_the_duties(plans_store):
+    from policykg.kg import KnowledgeGraph
+    from policykg.kg.search import duties
+
+    with KnowledgeGraph.open({"store": str(plans_store)}) as graph:
+        assert graph.tables.saved(duties.TABLE_NAME, duties.TABLE_VERSION) is None
+        graph.save_table("search")  # what the build's child process runs on a big store
+        table = graph.tables.saved(duties.TABLE_NAME, duties.TABLE_VERSION)
+    assert table is not None and any(duty for unit in table["units"] for duty in unit[5])
+
+
 def test_statuses_with_the_date_they_changed(kg):
     status = {s.document: s for s in document_statuses(kg.store, today="2026-12-01")}
     old = status[_doc_iri(kg, "沪府办规〔2020〕13号")]

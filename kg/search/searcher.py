@@ -72,13 +72,14 @@ def _read_parts(store: Any, tables: SavedTables | None
 def save_search_table(store: Any, tables: SavedTables,
                       vectors: Callable[[], Any] | None = None) -> None:
     """Read what search needs from ``store`` and save it, its BM25 indexes, its English
-    bridge and the words tagged as names in ``tables``, and with the vector index
+    bridge, the words tagged as names and the duties in ``tables``, and with the vector index
     ``vectors()`` (``rows``, ``matrix``, ``matrix_name``) the row of each sentence, target
     and entity and the int8 table of the vectors scanned: what a :class:`Searcher` does when
     it finds them not saved (a child process calls this)."""
     corpus, _, tokenizer, bm25 = _read_parts(store, tables)
     _bridge(corpus, tokenizer, bm25, tables)
     tokenizer.name_keys()
+    load_duty_table(store, corpus, tables)  # 4 s on a corpus of plans: not at the first search
     try:
         index = vectors() if vectors is not None else None
     except PolicyKGError:  # the store's model does not load here: the first search makes them
