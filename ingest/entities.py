@@ -141,6 +141,8 @@ _EVENT_PATTERNS = (
 )
 # A quoted phrase with these characters is a sentence or a list, not a name.
 _NOT_A_NAME = re.compile(r"[，,、；;。：:！？!?\s]")
+# a road or street named after a place (南京西路, 西藏中路, 北京东路 in Shanghai): not the place
+_ROAD_AFTER = re.compile(r"[东西南北中]?(?:路|街|大街|大道|巷|弄)")
 
 
 def _suffix_table() -> list[tuple[str, str]]:
@@ -257,6 +259,8 @@ class EntityExtractor:
             if len(m.group()) <= 3 and m.end() not in ends:
                 continue  # 科技部 in 科技部门: the short name is part of a longer word
             entry = names[m.group()]
+            if entry.type == "Place" and _ROAD_AFTER.match(text, m.end()):
+                continue
             out.append(Candidate(m.start(), m.end(), m.group(), entry.label, entry.type,
                                  "alias", entry.label_en))
         return out

@@ -175,6 +175,21 @@ def test_a_verb_before_a_name_is_not_part_of_it(extractor):
     assert not any(label.startswith(("金融机构", "过程", "不向")) for label in labels)
 
 
+def test_provinces_cities_rivers_and_lakes_are_places_with_english_names(extractor):
+    text = ("2023年政府工作报告\n\n一、工作回顾\n支持新疆、西藏、内蒙古发展，加强长江、黄河生态保护，"
+            "治理太湖、巢湖、滇池污染。浙江省、四川、海南自由贸易港建设。深圳、成都、西安。浙江西部山区。"
+            "扩展南京西路集聚带，改造西藏中路和长江路。")
+    found = {label: (e.type, e.label_en) for label, e in by_label(extractor(parse_text(text))).items()}
+    for name, english in (("新疆", "Xinjiang"), ("西藏", "Tibet"), ("内蒙古", "Inner Mongolia"),
+                          ("长江", "Yangtze River"), ("黄河", "Yellow River"), ("太湖", "Lake Tai"),
+                          ("浙江", "Zhejiang"), ("四川", "Sichuan"), ("海南", "Hainan"),
+                          ("深圳", "Shenzhen"), ("西安", "Xi'an")):
+        assert found[name] == ("Place", english), name
+    assert "浙江省" not in found  # the province's full name is an alias of 浙江
+    assert "江西" not in found  # 浙江西部: no 江西 across two words
+    assert "南京" not in found  # 南京西路 is a road in Shanghai, not the city
+
+
 def test_a_law_names_its_sessions_decree_cited_laws_and_itself(extractor):
     text = ("中华人民共和国防汛条例\n\n1991年7月2日 中华人民共和国国务院令第86号公布\n\n"
             "1997年1月15日 上海市第十届人民代表大会常务委员会第三十三次会议通过\n\n"
