@@ -142,7 +142,7 @@ _EVENT_PATTERNS = (
 # A quoted phrase with these characters is a sentence or a list, not a name.
 _NOT_A_NAME = re.compile(r"[，,、；;。：:！？!?\s]")
 # a road or street named after a place (南京西路, 西藏中路, 北京东路 in Shanghai): not the place
-_ROAD_AFTER = re.compile(r"[东西南北中]?(?:路|街|大街|大道|巷|弄)")
+_ROAD_AFTER = re.compile(r"[东西南北中]?(?:路|街(?!道)|大街|大道|巷|弄)")  # 街道: a sub-district
 
 
 def _suffix_table() -> list[tuple[str, str]]:

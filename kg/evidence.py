@@ -8,7 +8,7 @@ triple, and beside it an annotation (``kg.rdf``, ``kg.rdf_duties``)::
 
 Read apart from the triples they support and joined in Python: as an OPTIONAL
 beside them, Oxigraph paired every annotation of the store with each row (the
-corpus's duties took 17 s, its links between documents 12 s; 0.5 s and 0.2 s so).
+corpus's duties took 18 s, its links between documents 11 s; 0.5 s and 0.8 s so).
 """
 from __future__ import annotations
 
