@@ -170,7 +170,8 @@ def test_the_search_tables_saved_for_a_server_hold_the_duties(plans_store):
     from policykg.kg import KnowledgeGraph
     from policykg.kg.search import duties
 
-    with KnowledgeGraph.open({"store": str(plans_store)}) as graph:
+    # read only, as the build's child process opens it (the module's ``kg`` holds the store)
+    with KnowledgeGraph.open({"store": str(plans_store)}, read_only=True) as graph:
         assert graph.tables.saved(duties.TABLE_NAME, duties.TABLE_VERSION) is None
         graph.save_table("search")  # what the build's child process runs on a big store
         table = graph.tables.saved(duties.TABLE_NAME, duties.TABLE_VERSION)
