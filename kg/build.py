@@ -340,10 +340,11 @@ def _prepare_tables(tables: Any, report: BuildReport, progress: bool) -> None:
     search and graph view load files instead of reading the store for minutes."""
     if not tables.big():
         return  # a small store is read in seconds by the first search itself
-    bar = _progress_bar(2, progress, unit="table", desc="saving tables for the server")
+    bar = _progress_bar(3, progress, unit="table", desc="saving tables for the server")
     try:
         for name, what in (("search", "search tables and BM25 index"),
-                           ("graph", "entity graph")):
+                           ("graph", "entity graph"),
+                           ("lists", "lists of entities, topics and documents")):
             bar.set_description(f"saving the {what} for the server", refresh=True)
             if not tables.save_in_child(name):
                 report.notes.append(f"the {what} were not saved: the first search or graph "

@@ -40,7 +40,7 @@ def read_json(data: bytes) -> Any:
 #: Stores with at least this many sentences have their tables read by a child process.
 CHILD_MIN_SENTENCES = 20_000
 #: Tables a child process can save (``python -m policykg.kg.child``).
-TABLE_NAMES = ("search", "graph")
+TABLE_NAMES = ("search", "graph", "lists")
 
 
 class _Store(Protocol):
@@ -162,8 +162,8 @@ class Tables:
             return False
 
     def save_in_child(self, name: str, *, timeout: float = 3600.0) -> bool:
-        """Have a child process read table ``name`` (``search``, with its BM25 indexes, or
-        ``graph``) from the store and save it; True when it did. Small stores are left
+        """Have a child process read table ``name`` (``search``, with its BM25 indexes,
+        ``graph`` or ``lists``) from the store and save it; True when it did. Small stores are left
         to the caller, which reads them faster itself.
 
         Reading 10⁵ rows into Python objects leaves a process hundreds of MB larger

@@ -59,17 +59,15 @@ class KnowledgeGraph:
 
     # -- life cycle ---------------------------------------------------------
     @classmethod
-    def open(cls, settings: Settings | Mapping[str, Any] | None = None, *,
-             read_only: bool = False, embedder: Any = None,
-             table_children: bool = True) -> "KnowledgeGraph":
+    def open(cls, settings: Settings | Mapping[str, Any] | None = None, *, read_only: bool = False,
+             embedder: Any = None, table_children: bool = True) -> "KnowledgeGraph":
         """Open the store named by the settings (a builder creates it if needed).
 
         ``read_only`` callers (search, SPARQL, export …) may share a local store
         with a running server, and never create one; builders need it to themselves.
 
         Raises:
-            StoreError: the store cannot be opened (locked, unreadable, unreachable,
-                an unknown URL scheme).
+            StoreError: the store cannot be opened (locked, unreadable, unreachable, bad scheme).
             StoreMissing: ``read_only`` and the store does not exist.
         """
         if not isinstance(settings, Settings):
@@ -132,14 +130,16 @@ class KnowledgeGraph:
         return searcher
 
     def save_table(self, name: str) -> None:
-        """Read the table ``name`` (``search`` or ``graph``) from the store and save it
-        beside the store (what the child process of ``kg.cache`` runs)."""
+        """Read the table ``name`` (``search``, ``graph`` or ``lists``: of entities, topics and
+        documents) from the store and save it beside it (what ``kg.cache``'s child runs)."""
         if name == "search":
             from .search import save_search_table
 
             save_search_table(self.store, self.tables, lambda: self.vectors)
         elif name == "graph":
             self.entity_graph()
+        elif name == "lists":  # their pages' first visit: 4–12 s for the corpus's entities
+            self.entities(), self.topics(), self.documents()
         else:
             raise ValueError(f"no table named {name!r}")
 

@@ -332,8 +332,13 @@ def test_a_build_of_a_big_store_saves_the_tables_for_the_server(tmp_path, monkey
         report = graph.build([str(SAMPLE)], embed=False, progress=True)
         assert report.ok and report.timings["tables"] > 0
         assert "saving the search tables" in capsys.readouterr().err
-        for name, version in (("search", TABLE_VERSION),
-                              ("graph", entity_graph.TABLE_VERSION)):
+        from policykg.kg import resource, workspace
+        from policykg.kg.search import duties
+
+        for name, version in (("search", TABLE_VERSION), ("graph", entity_graph.TABLE_VERSION),
+                              (duties.TABLE_NAME, duties.TABLE_VERSION),
+                              ("entities", workspace._ENTITY_TABLE), ("topics", "topic list v1"),
+                              ("documents", resource._DOCUMENT_TABLE)):
             assert cache.Tables(graph.store).load(name, version) is not None, name
 
         def not_here(*_args):
