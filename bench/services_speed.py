@@ -24,9 +24,6 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-
-
 def measure(store: str, pairs: int, repeat: int) -> dict:
     """Seconds per service (first run, median of the rest) and what each answered."""
     from policykg.kg import KnowledgeGraph
@@ -105,7 +102,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(measure(args.store, args.pairs, args.repeat), ensure_ascii=False))
         return 0
-    sys.path.insert(0, str(REPO.parent))
     reference = _reference(args.reference, plain) if args.reference else None
     this = measure(args.store, args.pairs, args.repeat)
     print("| service | this: first / median s | " + ("reference | ratio | same answer |"

@@ -335,20 +335,20 @@ class _Builder:
 
 
 def _prepare_tables(tables: Any, report: BuildReport, progress: bool) -> None:
-    """On a big store, save the search tables and entity graph for the next server now
-    (a child process reads them; ``kg.cache.Tables.save_in_child``), so that its first
-    search and graph view load files instead of reading the store for minutes."""
+    """On a big store, save the search tables, the entity graph and the lists behind the pages
+    for the next server now (a child process reads them; ``kg.cache.Tables.save_in_child``), so
+    that its first search, graph view and list page load files instead of reading the store."""
     if not tables.big():
         return  # a small store is read in seconds by the first search itself
-    bar = _progress_bar(3, progress, unit="table", desc="saving tables for the server")
+    saved = (("search", "search tables and BM25 index", "the first search"),
+             ("graph", "entity graph", "the first graph view"),
+             ("lists", "lists of entities, topics and documents", "their pages' first visit"))
+    bar = _progress_bar(len(saved), progress, unit="table", desc="saving tables for the server")
     try:
-        for name, what in (("search", "search tables and BM25 index"),
-                           ("graph", "entity graph"),
-                           ("lists", "lists of entities, topics and documents")):
+        for name, what, reader in saved:
             bar.set_description(f"saving the {what} for the server", refresh=True)
             if not tables.save_in_child(name):
-                report.notes.append(f"the {what} were not saved: the first search or graph "
-                                    "view will read the store")
+                report.notes.append(f"the {what} were not saved: {reader} will read the store")
             bar.update(1)
     finally:
         bar.close()

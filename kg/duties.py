@@ -93,7 +93,7 @@ SELECT ?task ?taskLabel ?doc ?title ?p ?org ?orgLabel ?collective WHERE {{
   OPTIONAL {{ ?org rdfs:label ?orgLabel FILTER(lang(?orgLabel) = "zh") }}
   BIND(EXISTS {{ ?org a pol:CollectiveUnit }} AS ?collective)
 }}""")
-    evidence = evidence_spans(store, ("pol:leadUnit", "pol:cooperatingUnit", "pol:responsibleUnit"))
+    evidence = evidence_spans(store, [f"pol:{p.removeprefix(POL_IRI)}" for p in ROLES])
     deadlines: dict[str, set[str]] = {}
     for row in store.select_rows("SELECT ?task ?due WHERE { ?task pol:deadline ?due }"):
         deadlines.setdefault(row["task"], set()).add(row["due"])
