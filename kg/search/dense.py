@@ -23,8 +23,8 @@ from ..quantised import QuantisedMatrix, distinct_rows, quantised_beside, read_r
 from .tables import Corpus, SavedTables
 from .text import CJK
 
-__all__ = ["DenseIndex", "RERANK", "distinct", "largest", "rerank", "load_dense", "scan_table",
-           "blank_sentences"]
+__all__ = ["DenseIndex", "RERANK", "distinct", "largest", "best_first", "rerank", "load_dense",
+           "scan_table", "blank_sentences"]
 
 #: Layout of the saved row numbers (the matrix file's name is added to it).
 ROWS_VERSION = "dense rows v3"
@@ -79,6 +79,23 @@ def largest(values: np.ndarray, count: int) -> np.ndarray:
                 return above
             return above[np.argpartition(values[above], len(above) - count)[-count:]]
     return np.argpartition(values, n - count)[-count:]
+
+
+def best_first(values: np.ndarray, count: int) -> np.ndarray:
+    """The indices of the ``count`` largest ``values``, largest first, ties in index order:
+    ``np.argsort(-values, kind="stable")[:count]`` without sorting every value.
+
+    >>> best_first(np.array([0.5, 0.9, 0.5, 0.1, 0.5]), 3).tolist()
+    [1, 0, 2]
+    """
+    n = len(values)
+    if count >= n:
+        return np.argsort(-values, kind="stable")
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64)
+    kth = values[largest(values, count)].min()  # the count-th largest value
+    near = np.flatnonzero(values >= kth)  # every value tied with it too, in index order
+    return near[np.argsort(-values[near], kind="stable")][:count]
 
 
 def _minus(rows: np.ndarray, taken: np.ndarray) -> np.ndarray:
