@@ -17,15 +17,22 @@ from .entities import Candidate
 _NUM = r"[0-9０-９一二三四五六七八九十百零〇两]+"
 _SESSION = re.compile(rf"第{_NUM}届(?:全国)?人民代表大会(?:常务委员会)?第{_NUM}次(?:全体)?会议"
                       rf"|国务院第{_NUM}次常务会议")
-# 法 ends a law's name unless it begins another word (法规, 法院, 立法法 at 立法)
-_CITED_LAW = re.compile(r"中华人民共和国[^\s的和与及、，。；：:“”\"《》()（）〈〉]{1,20}?"
-                        r"(?:(?<![依合违守执非方做说看手用想])法(?![规律院人定治制官庭典学权法])|条例)")
-# a law cited by its short name after the verb that applies it: 违反票据法, 依照专利法
+
+
+def _law_end(not_after: str = "", not_before: str = "") -> str:
+    """A law's name's last word: 条例, or 法 unless it ends another word (依法, 合法, 方法) or
+    begins one (法规, 法院, 立法法 at 立法); the callers' own extra characters either side."""
+    return (rf"(?:(?<![依合违守执非方做说看手用想{not_after}])法"
+            rf"(?![规律院人定治制官庭典学权法{not_before}])|条例)")
+
+
+_CITED_LAW = re.compile(r"中华人民共和国[^\s的和与及、，。；：:“”\"《》()（）〈〉]{1,20}?" + _law_end())
+# a law cited by its short name after the verb that applies it: 违反票据法, 依照专利法 (a
+# short name may end in more words than a full one: 司法, 办法, 算法, 法则, 法务)
 _APPLIED_LAW = re.compile(
     r"(?:依照|根据|违反|按照|依据|适用|执行|遵守)(?P<name>(?!有关|相关|国家|其他|上述|前款|该|法律)"
     r"[^\s本的和及或与对在中应规定、，。；：“”\"《》()（）〈〉]{2,10}?"
-    r"(?:(?<![依合违守执非方做说看手用想司办画无算线目立])法(?![规律院人定治制官庭典学权法则务])"
-    r"|条例))")
+    + _law_end("司办画无算线目立", "则务") + ")")
 # the decree that promulgated a regulation: 中华人民共和国国务院令第86号
 _DECREE = re.compile(rf"(?:中华人民共和国)?国务院(?:、[^\s、，。令]{{2,16}})?令第{_NUM}号")
 _LAW_KINDS = ("条例", "办法", "规定", "细则", "规则", "决定", "法")
