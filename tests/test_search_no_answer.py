@@ -51,6 +51,15 @@ def test_a_refusal_suggests_the_closest_topics_of_the_store(kg):
     assert all(t["label"] in data["message"] for t in topics)
 
 
+def test_a_prepared_searcher_suggests_topics_without_reading_them_again(kg, monkeypatch):
+    from policykg.kg import topics
+
+    kg.searcher().prepare()  # what a server does once it has started
+    monkeypatch.setattr(topics, "topics_by_iri", lambda *a: pytest.fail("read at a refusal"))
+    data = kg.search("Tesla stock price today").to_json()
+    assert data["answer"] == "none" and data["suggestions"]
+
+
 @pytest.mark.parametrize("question, type_, wanted", [
     ("哪些任务涉及航空？", None, "2"),
     ("which tasks involve aviation?", None, "2"),

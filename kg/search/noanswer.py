@@ -365,6 +365,13 @@ class NoAnswer:
         """BM25's idf of ``word`` over the sentences (a word no sentence has: the highest)."""
         return idf(self.index, word, len(self.corpus.sentences))
 
+    def prepare(self) -> None:
+        """Load what a refusal needs before the first one: the anchors' vectors and the topics
+        linked to each unit (half a second on the corpus, which the first refused question
+        of a server waited for)."""
+        self.anchor_vectors()
+        self._topic_links()
+
     def anchor_vectors(self) -> np.ndarray:
         """The everyday subjects embedded as passages: once per store and model (saved in
         ``cache``; embedding them takes seconds on a busy machine), then read."""

@@ -170,13 +170,15 @@ class Searcher:
     def prepare(self) -> None:
         """Load what the first question would otherwise load: the query model, jieba's tags of
         names, the term indexes and the topics' label counts, the English bridge (with its
-        names), the no-answer judge's anchors (110 passages to embed once: seconds)."""
+        names), the no-answer judge's anchors (110 passages to embed once: seconds) and the
+        topics it suggests."""
         self.embedder.embed_queries(["warm-up"])
         self.tokenizer.name_keys()
         self.counts.prepare()
         self.sources.bridge()
         self.no_answer.anchor_vectors()
         self.counts.warm(t for c in self.lexicon.concepts if c.is_topic for t in c.zh_terms)
+        self.no_answer.prepare()  # the topics a refusal suggests, last: only a refusal needs them
 
     def rank_targets(self, text: str, method: str = "hybrid") -> list[tuple[str, float]]:
         """(target IRI, score) best first, for evaluation: hybrid, bm25 or dense."""
