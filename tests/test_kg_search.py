@@ -635,8 +635,9 @@ def test_quotes_ask_for_the_phrase_only_when_little_else_is_asked():
     assert ["十三五"] not in literal_phrases(long, tokenizer)
 
 
-def test_the_word_work_runs_beside_the_embedding_and_waits_for_its_vector():
+def test_the_word_work_runs_beside_the_embedding_and_ends_before_it_returns():
     import threading
+    import time
 
     from policykg.kg.search.searcher import _embedded_beside
 
@@ -646,25 +647,25 @@ def test_the_word_work_runs_beside_the_embedding_and_waits_for_its_vector():
         ran["embedded in"] = threading.current_thread()
         return np.ones((1, 3), dtype=np.float32) * len(texts[0])
 
-    def words(vector):
+    def words():
         ran["words in"] = threading.current_thread()
-        return vector().sum()  # waits for the embedding
+        time.sleep(0.05)  # longer than the embedding: it is waited for
+        return "word signals"
 
-    vec, total = _embedded_beside(embed, "abcd", words)
+    vec, done = _embedded_beside(embed, "abcd", words)
     assert ran["embedded in"] is threading.current_thread() is not ran["words in"]
-    assert vec.tolist() == [4.0, 4.0, 4.0] and total == 12.0
+    assert vec.tolist() == [4.0, 4.0, 4.0] and done == "word signals"
 
     def broken(texts):
         raise ValueError("model gone")
 
-    waited = threading.Event()
+    finished = threading.Event()
 
-    def waiting(vector):
-        try:
-            return vector()
-        finally:
-            waited.set()
+    def slow_words():
+        time.sleep(0.05)
+        finished.set()
+        raise RuntimeError("not this one")
 
     with pytest.raises(ValueError, match="model gone"):  # the caller gets the model's error
-        _embedded_beside(broken, "abcd", waiting)
-    assert waited.wait(5)  # and the word work is not left waiting for a vector
+        _embedded_beside(broken, "abcd", slow_words)
+    assert finished.is_set()  # after the word work ended: nothing runs on behind the error

@@ -137,13 +137,20 @@ class SignalSources:
                 allowed_docs: set[str] | None, expand: bool = True) -> Signals:
         """Raw per-sentence and per-target scores of the three signals (``expand``: with the
         BM25 of the linked concepts' words, see :meth:`expands`). ``query_vec`` may be a
-        function giving the vector: it is asked for once the word signals are done (the
-        question may be being embedded meanwhile).
+        function giving the vector: it is asked for once the word signals are done.
 
         Besides the scores, ``direct_t`` marks the targets holding direct evidence:
         the Chinese name of a concept the question names by its preferred label
         ("aviation" → 航空), or the Chinese label the question itself used (机场).
         """
+        sig = self.word_signals(content, matches, allowed_docs, expand)
+        return self.with_dense(sig, query_vec() if callable(query_vec) else query_vec,
+                               allowed_docs)
+
+    def word_signals(self, content: str, matches: list[Match], allowed_docs: set[str] | None,
+                     expand: bool = True) -> Signals:
+        """:meth:`signals` without the dense ones (empty until :meth:`with_dense`): what is
+        worked out while the question is being embedded."""
         n_s, n_t = len(self.corpus.sentences), len(self.corpus.targets)
         tokens = self.tokenizer.tokens(content)
         concepts = list(dict.fromkeys(index for index, _, _ in matches))
@@ -165,17 +172,22 @@ class SignalSources:
         # afterwards, so it normalises them in fuse
         words = word_parts(bm_s, bm_t, cc_s, cc_t, self.corpus.lift, scale) \
             if allowed_docs is None else None
-        if callable(query_vec):
-            query_vec = query_vec()
+        empty = np.zeros(0, dtype=np.float32)
+        return Signals(bm_s, bm_t, empty, empty, cc_s, cc_t, lexical_t, self._direct(matches),
+                       None, sorted(terms | {w for _, ws in translated for w in ws} | set(tokens),
+                                    key=len, reverse=True),
+                       self.target_types, self.unit_types, self.weights_t, translated, words,
+                       scale, chinese)
+
+    def with_dense(self, sig: Signals, query_vec: np.ndarray | None,
+                   allowed_docs: set[str] | None) -> Signals:
+        """``sig`` of :meth:`word_signals` with the similarities of ``query_vec`` (zeros
+        without one), every score outside ``allowed_docs`` zeroed."""
         if query_vec is not None:
-            dn_s, dn_t = self.dense.sentence_and_target(query_vec)
+            sig.dense_s, sig.dense_t = self.dense.sentence_and_target(query_vec)
         else:
-            dn_s, dn_t = np.zeros(n_s, dtype=np.float32), np.zeros(n_t, dtype=np.float32)
-        sig = Signals(bm_s, bm_t, dn_s, dn_t, cc_s, cc_t, lexical_t, self._direct(matches), None,
-                      sorted(terms | {w for _, ws in translated for w in ws} | set(tokens),
-                             key=len, reverse=True),
-                      self.target_types, self.unit_types, self.weights_t, translated, words,
-                      scale, chinese)
+            sig.dense_s = np.zeros(len(self.corpus.sentences), dtype=np.float32)
+            sig.dense_t = np.zeros(len(self.corpus.targets), dtype=np.float32)
         if allowed_docs is not None:
             self._restrict(sig, allowed_docs)
         return sig

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -103,21 +103,20 @@ def _beside(function: Callable[..., Any], *args: Any) -> Future:
 
 
 def _embedded_beside(embed: Callable[[list[str]], np.ndarray], text: str,
-                     words: Callable[[Callable[[], np.ndarray]], Any]) -> tuple[np.ndarray, Any]:
-    """``embed([text])[0]`` and ``words(vector)``, the second in a thread of the shared pool
-    while this one embeds; ``vector()`` waits for the embedding."""
+                     words: Callable[[], Any]) -> tuple[np.ndarray, Any]:
+    """``embed([text])[0]`` and ``words()``, the second in a thread of the shared pool while
+    this one embeds."""
     # this thread embeds because it holds the GIL and lets it go at once in the model; a
     # pool thread would first wait for it while this one ran Python (up to the interpreter's
     # 5 ms switch interval), and the word work, shorter than the embedding, has let it go
-    # again by the time the vector is back
-    vector: Future = Future()
-    beside = _beside(words, vector.result)
+    # again by the time the vector is back. What needs the vector then runs in this thread:
+    # handing it to the word thread and the signals back cost 0.25 ms of waking
+    beside = _beside(words)
     try:
         vec = embed([text])[0]
-    except BaseException as exc:
-        vector.set_exception(exc)
+    except BaseException:
+        wait([beside])  # the word work ends before the embedding's error goes up
         raise
-    vector.set_result(vec)
     return vec, beside.result()
 
 
@@ -264,9 +263,10 @@ class Searcher:
         wants = all_matches or rtype == "sentence" or len(query.strip()) <= LITERAL_MAX_CHARS
         vec, (literal, sig) = _embedded_beside(
             self.embedder.embed_queries, self.wording.dense_text(cased, matches, rtype),
-            lambda vector: (self.literal.find(question) if rtype != "entity" and wants else None,
-                            self.sources.signals(cased, vector, matches, allowed,
-                                                 self.sources.expands(rtype))))
+            lambda: (self.literal.find(question) if rtype != "entity" and wants else None,
+                     self.sources.word_signals(cased, matches, allowed,
+                                               self.sources.expands(rtype))))
+        sig = self.sources.with_dense(sig, vec, allowed)
         scores = _reordered(fuse(sig, self.corpus, "hybrid", rtype), rtype, text, self.corpus,
                             self.years, self.provisions)
         if literal is not None:
