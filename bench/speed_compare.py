@@ -36,7 +36,7 @@ def _searches(kg, searcher, questions, repeat: int, methods) -> tuple[list, list
         for question in questions:
             for i, quant in enumerate(methods):
                 searcher.dense.quantised = quant
-                searcher.dense._last = (b"", np.zeros(0, np.float32))
+                searcher.dense._last = (b"", np.zeros(0, np.float32), True)
                 searcher.counts.cache.clear()
                 searcher.counts.cells = 0
                 t = time.perf_counter()

@@ -64,3 +64,20 @@ def test_a_hit_with_many_targets_shows_a_few_and_says_how_many():
             for i in range(30)]
     line = facts_lines(T(duties=None, deadlines=None, targets=many))[0]
     assert line.count("指标") == FACTS_SHOWN and line.endswith("… (30 in all)")
+
+
+def test_names_and_words_of_one_length_come_in_the_same_order_in_every_process():
+    """A set's order follows string hashes, which change from one process to the next: the
+    word highlighted in 黄河流域 (黄河 or 河流) must not."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from policykg.kg.search.tables import Entity, entity_names\n"
+            "from policykg.kg.search.text import longest_first\n"
+            "e = Entity('x', '黄河', aliases={'河流', '长江', '黄河流域', 'Yellow River'})\n"
+            "print(entity_names(e), sorted({'河流', '黄河', '流域'}, key=longest_first))")
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}, check=True).stdout
+            for seed in range(1, 6)}
+    assert runs == {"['Yellow River', '黄河流域', '河流', '长江', '黄河'] ['河流', '流域', '黄河']\n"}

@@ -207,6 +207,39 @@ def test_the_scan_table_holds_each_used_vector_once_and_scores_like_the_whole_co
     assert len(remade.quantised.codes) == 2300 and np.load(path).shape == (2300, 96)
 
 
+def test_the_entities_best_rows_are_read_only_for_an_entity_answer(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from policykg.kg.search import dense as dense_module
+    from policykg.kg.search.dense import DenseIndex
+
+    matrix_path = tmp_path / "vectors-0e0e0e0e.npy"
+    np.save(matrix_path, _clustered(3000, dim=96, seed=8))  # no entity shares a vector
+    matrix = np.load(matrix_path, mmap_mode="r")
+    kinds = ["sentence"] * 2000 + ["unit"] * 600 + ["entity"] * 400
+    rows = [SimpleNamespace(kind=k, iri=f"{k}{i}") for i, k in enumerate(kinds)]
+    sentences = [f"sentence{i}" for i in range(2000)]
+    corpus = SimpleNamespace(sentences=SimpleNamespace(iris=lambda: sentences),
+                             targets=[SimpleNamespace(iri=f"unit{i}") for i in range(2000, 2600)])
+    lazy = DenseIndex(corpus, rows, matrix, quantised_beside(matrix, min_rows=1))
+    eager = DenseIndex(corpus, rows, matrix, quantised_beside(matrix, min_rows=1))
+    eager._eager = 3  # as an index whose entities share vectors with sentences
+    read = []
+    real = dense_module.read_rows
+    monkeypatch.setattr(dense_module, "read_rows", lambda m, r: read.append(r) or real(m, r))
+    entity_rows = np.arange(2600, 3000)
+    for q in _clustered(5, dim=96, seed=9):
+        read.clear()
+        for got, want in zip(lazy.sentence_and_target(q), eager.sentence_and_target(q)):
+            assert np.allclose(got, want, atol=1e-6)  # products of other batches: last bits
+        assert not np.isin(np.concatenate(read[:1]), entity_rows).any()  # none of an entity's
+        assert np.isin(np.concatenate(read[1:]), entity_rows).sum() == 64  # the eager one's
+        read.clear()
+        assert np.allclose(lazy.entities(q, entity_rows), eager.entities(q, entity_rows),
+                           atol=1e-6)
+        assert len(read) == 1 and np.isin(read[0], entity_rows).all()  # read now, once
+
+
 def test_distinct_rows_of_nothing_and_of_near_equal_vectors():
     from policykg.kg.quantised import distinct_rows
 

@@ -17,7 +17,7 @@ from .lifting import Lifter
 from .linking import Lexicon, Match
 from .literal import Literal
 from .results import Hit
-from .text import QueryTokenizer, nfkc
+from .text import QueryTokenizer, longest_first, nfkc
 
 __all__ = ["Answers", "LIST_PAGE", "NAMED_MAX"]
 
@@ -91,7 +91,7 @@ class Answers:
                      terms: list[str]) -> list[Hit]:
         """Hits of the units :meth:`literal_ranked` returned."""
         lifter = self.lifter
-        words = sorted(set(terms) | set(literal.phrases), key=len, reverse=True)
+        words = sorted(set(terms) | set(literal.phrases), key=longest_first)
         if rtype == "sentence":
             return [lifter.sentence_hit(i, sentence_score, words) for i in indices]
         if rtype == "document":

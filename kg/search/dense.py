@@ -285,7 +285,13 @@ class DenseIndex:
             held = np.flatnonzero(self._position >= 0)
             self._row_at[self._position[held]] = held
         self._groups = [distinct(self._at(g)) for g in groups]
-        self._last: tuple[bytes, np.ndarray] = (b"", np.zeros(0, dtype=np.float32))
+        # the entities' best rows are read only for an entity answer (64 of a question's 192
+        # reads), unless an entity shares a vector with a sentence or target, whose score
+        # would then depend on the answer's type
+        self._eager = 3 if np.isin(self._groups[2], self._groups[0]).any() \
+            or np.isin(self._groups[2], self._groups[1]).any() else 2
+        # (question vector, similarities, whether the entities' best are exact)
+        self._last: tuple[bytes, np.ndarray, bool] = (b"", np.zeros(0, dtype=np.float32), True)
         # (places with a vector, their positions) of sentences and targets: a boolean mask
         # over 155,000 sentences cost 5 ms a question
         self._held = [(np.flatnonzero(r >= 0), self._at(r[r >= 0]))
@@ -301,22 +307,26 @@ class DenseIndex:
         """The positions of matrix ``rows`` (all >= 0)."""
         return rows if self._position is None else self._position[rows]
 
-    def similarities(self, query_vec: np.ndarray) -> np.ndarray:
+    def similarities(self, query_vec: np.ndarray, entities: bool = False) -> np.ndarray:
         """Cosine similarity of ``query_vec`` with every vector scanned, by position (one
-        product)."""
+        product); the entities' best exact only when ``entities`` is asked for."""
         key, cached = query_vec.tobytes(), self._last  # one tuple: safe across threads
-        if cached[0] == key:
+        if cached[0] == key and (cached[2] or not entities):
             return cached[1]
-        if not len(self._matrix):
+        query, done = np.asarray(query_vec, dtype=np.float32), True
+        if cached[0] == key:  # the entities' best rows, not read for the question's first use
+            sims = rerank(cached[1], self._matrix, query, self._groups[2:], row_of=self._row_at)
+        elif not len(self._matrix):
             sims = np.zeros(0, np.float32)
         elif self.quantised is not None:
-            query = np.asarray(query_vec, dtype=np.float32)
-            sims = rerank(self.quantised.scores(query), self._matrix, query, self._groups,
+            groups = self._groups if entities else self._groups[:self._eager]
+            sims = rerank(self.quantised.scores(query), self._matrix, query, groups,
                           row_of=self._row_at)
+            done = len(groups) == len(self._groups)
         else:
             sims = np.asarray(self._matrix @ query_vec.astype(self._matrix.dtype),
                               dtype=np.float32)
-        self._last = (key, sims)
+        self._last = (key, sims, done)
         return sims
 
     def sentence_and_target(self, query_vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -340,7 +350,7 @@ class DenseIndex:
         dense = np.zeros(len(rows), dtype=np.float32)
         if not self.entity_row:
             return dense
-        sims = self.similarities(query_vec)
+        sims = self.similarities(query_vec, entities=True)
         mine = sims[self._entity_at]
         mean = float(mine.mean())
         span = float(mine.max()) - mean

@@ -17,7 +17,7 @@ from .dense import DenseIndex, largest
 from .linking import Lexicon, Match
 from .tables import Corpus
 from .terms import TermCounts
-from .text import CJK, QueryTokenizer
+from .text import CJK, QueryTokenizer, longest_first
 
 __all__ = ["Signals", "SignalSources", "WordParts", "word_parts", "Weights", "WEIGHTS",
            "weights_of", "fuse", "shown", "by_year", "doc_years", "W_BM25", "W_DENSE",
@@ -175,7 +175,7 @@ class SignalSources:
         empty = np.zeros(0, dtype=np.float32)
         return Signals(bm_s, bm_t, empty, empty, cc_s, cc_t, lexical_t, self._direct(matches),
                        None, sorted(terms | {w for _, ws in translated for w in ws} | set(tokens),
-                                    key=len, reverse=True),
+                                    key=longest_first),
                        self.target_types, self.unit_types, self.weights_t, translated, words,
                        scale, chinese)
 

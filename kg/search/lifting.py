@@ -10,6 +10,7 @@ from .evidence import evidence
 from .fusion import Signals, shown
 from .results import Hit
 from .tables import Corpus, Entity, entity_names
+from .text import longest_first
 
 __all__ = ["Lifter", "EntityTable", "best_first", "segment_max", "top3_scores"]
 
@@ -161,7 +162,7 @@ class Lifter:
         hits = []
         for e in order[:k]:
             ent, evidence_idx = table.entities[e], ev_idx[ev_ptr[e]:ev_ptr[e + 1]]
-            words = sorted(set(sig.terms) | set(table.names_of[e]), key=len, reverse=True)
+            words = sorted(set(sig.terms) | set(table.names_of[e]), key=longest_first)
             shown_ev = evidence(self.corpus.sentences, evidence_idx, sentence_score, words)
             # the document of the evidence shown first, which is where the reader looks
             doc = shown_ev[0].document if shown_ev else None

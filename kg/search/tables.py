@@ -15,7 +15,7 @@ import numpy as np
 
 from ..iris import local_name
 from .sentences import Sentence, SentenceTable
-from .text import CJK
+from .text import CJK, longest_first
 
 __all__ = ["Corpus", "Doc", "Unit", "Sentence", "SentenceTable", "Entity", "SavedTables",
            "TargetLift", "TABLE_VERSION", "load_corpus", "read_store", "to_table", "from_table"]
@@ -252,7 +252,7 @@ class TargetLift:
 
 def entity_names(entity: Entity) -> list[str]:
     """Every name of ``entity`` (label and aliases), longest first."""
-    return sorted({n for n in (entity.label, *entity.aliases) if n}, key=len, reverse=True)
+    return sorted({n for n in (entity.label, *entity.aliases) if n}, key=longest_first)
 
 
 def groups(keys: np.ndarray, n: int) -> list[np.ndarray]:

@@ -66,6 +66,12 @@ def written_together(parts: Iterable[str]) -> str:
     return out
 
 
+def longest_first(word: str) -> tuple[int, str]:
+    """Sort key: longer words first, words of one length in their own order (not a set's,
+    which changes from one process to the next: 黄河 or 河流 highlighted in 黄河流域)."""
+    return -len(word), word
+
+
 def nfkc(text: str) -> str:
     """``text`` in NFKC and lower case (full-width letters and digits become ASCII)."""
     return unicodedata.normalize("NFKC", text).lower()
