@@ -230,15 +230,10 @@ class NoAnswer:
     def __post_init__(self) -> None:
         self.vocabulary: dict[str, int] = getattr(self.index, "vocab_dict", None) or {}
 
-    def judge(self, query: str, matches: list[Match], dense_s: np.ndarray,
-              vec: np.ndarray, lexical: bool = True, asked: str | None = None,
-              translated: Sequence[str] = ()) -> Support:
-        """The signals of ``query`` (its linked ``matches``, the sentences' cosines with
-        its vector ``vec``, whether anything in the store holds its words: ``lexical``) and
-        whether the rule refuses it; ``asked``: the question as typed (its names are checked
-        as written, and a question of two words is no topic probe); ``translated``: its
-        phrases the dictionary read as the store's Chinese words (a Chinese question's are its
-        abbreviations, GDP for 国内生产总值: known words of it)."""
+    def worded(self, query: str, matches: list[Match], asked: str | None = None,
+               translated: Sequence[str] = ()) -> Support:
+        """The signals of ``query``'s words (see :meth:`judge`, which adds those of its
+        vector and the verdict): worked out while the question is being embedded."""
         tokens = self.tokenizer.tokens(query)
         words = [t for t in tokens if not CJK.search(t) or len(t) >= 2]
         surfaces = " ".join(nfkc(surface) for _, surface, _ in matches)
@@ -252,6 +247,26 @@ class NoAnswer:
         share = known / total if words else 0.0
         chinese = sum(w for t, w in zip(words, weights) if CJK.search(t)) / total \
             if words and total else 0.0
+        # two words typed as keywords probe a topic; asked as a question, they ask something
+        probe = 0 < len(tokens) <= PROBE_WORDS and not is_question(asked or query)
+        links = len({index for index, _, _ in matches})
+        absent = [name for name in absent_names(asked or query, surfaces, self.vocabulary,
+                                                self.tokenizer, self.names)
+                  if not self.names_verbatim(name)]
+        return Support(len(words), share, 0.0, probe, links=links, chinese=chinese,
+                       absent=tuple(absent), years=self.absent_years(asked or query))
+
+    def judge(self, query: str, matches: list[Match], dense_s: np.ndarray,
+              vec: np.ndarray, lexical: bool = True, asked: str | None = None,
+              translated: Sequence[str] = (), worded: Support | None = None) -> Support:
+        """The signals of ``query`` (its linked ``matches``, the sentences' cosines with
+        its vector ``vec``, whether anything in the store holds its words: ``lexical``) and
+        whether the rule refuses it; ``asked``: the question as typed (its names are checked
+        as written, and a question of two words is no topic probe); ``translated``: its
+        phrases the dictionary read as the store's Chinese words (a Chinese question's are its
+        abbreviations, GDP for 国内生产总值: known words of it); ``worded``: :meth:`worded`
+        of these, when already worked out."""
+        words = worded if worded is not None else self.worded(query, matches, asked, translated)
         cos = margin = 0.0
         if len(dense_s) and dense_s.any():
             anchors = self.anchor_vectors() @ vec.astype(np.float32)
@@ -263,18 +278,10 @@ class NoAnswer:
             gap = cos - float(anchors.max())
         else:  # a store without sentence vectors: meaning cannot tell, so never refuse
             gap = NO_VECTORS_GAP
-        # two words typed as keywords probe a topic; asked as a question, they ask something
-        probe = 0 < len(tokens) <= PROBE_WORDS and not is_question(asked or query)
-        links = len({index for index, _, _ in matches})
-        absent = [name for name in absent_names(asked or query, surfaces, self.vocabulary,
-                                                self.tokenizer, self.names)
-                  if not self.names_verbatim(name)]
-        years = self.absent_years(asked or query)
-        refused = self.enabled and refuses(share, gap, probe, chinese, lexical=lexical,
-                                           absent=bool(absent), undated=bool(years),
-                                           links=links)
-        return Support(len(words), share, gap, probe, refused, cos, margin, links, chinese,
-                       lexical, absent=tuple(absent), years=years)
+        refused = self.enabled and refuses(words.known, gap, words.probe, words.chinese,
+                                           lexical=lexical, absent=bool(words.absent),
+                                           undated=bool(words.years), links=words.links)
+        return replace(words, gap=gap, refused=refused, cos=cos, margin=margin, lexical=lexical)
 
     def names_verbatim(self, name: str) -> bool:
         """Whether a sentence holds Chinese ``name`` verbatim with a word beginning or ending

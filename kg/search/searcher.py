@@ -261,11 +261,10 @@ class Searcher:
         # long one rarely occurs as written)
         cased = recased(query, text)  # abbreviations as typed: GDP, not the word "gdp"
         wants = all_matches or rtype == "sentence" or len(query.strip()) <= LITERAL_MAX_CHARS
-        vec, (literal, sig) = _embedded_beside(
+        vec, (literal, sig, worded) = _embedded_beside(
             self.embedder.embed_queries, self.wording.dense_text(cased, matches, rtype),
-            lambda: (self.literal.find(question) if rtype != "entity" and wants else None,
-                     self.sources.word_signals(cased, matches, allowed,
-                                               self.sources.expands(rtype))))
+            lambda: self._word_work(question, query, text, cased, matches, allowed, rtype,
+                                    wants))
         sig = self.sources.with_dense(sig, vec, allowed)
         scores = _reordered(fuse(sig, self.corpus, "hybrid", rtype), rtype, text, self.corpus,
                             self.years, self.provisions)
@@ -277,8 +276,7 @@ class Searcher:
                 return SearchResult(text, rtype, hits, None if hits else "没有更多匹配 no more matches",
                                     "all", len(ranked), offset, limit=k)
         support = None if literal is not None else \
-            self.no_answer.judge(query, matches, sig.dense_s, vec, sig.lexical(), asked=text,
-                                 translated=[phrase for phrase, _ in sig.translated])
+            self.no_answer.judge(query, matches, sig.dense_s, vec, sig.lexical(), worded=worded)
         hits = [] if support is not None and support.refused else \
             self._ranked(rtype, etype, scores, sig, vec, concepts, k)
         support = self.no_answer.check_figures(
@@ -297,6 +295,18 @@ class Searcher:
                             total=len(ranked) if literal is not None else None, support=support,
                             more=more, translated=[{"en": en, "zh": zh}
                                                    for en, zh in sig.translated])
+
+    def _word_work(self, question: str, query: str, text: str, cased: str,
+                   matches: list[Match], allowed: set[str] | None, rtype: str,
+                   wants: bool) -> tuple[Any, Signals, Any]:
+        """What a question's words give, worked out beside its embedding: its verbatim
+        matches (when ``wants``), its word signals, and the no-answer judge's signals of its
+        words (when nothing matched verbatim: then the judge is asked)."""
+        literal = self.literal.find(question) if rtype != "entity" and wants else None
+        sig = self.sources.word_signals(cased, matches, allowed, self.sources.expands(rtype))
+        worded = None if literal is not None else self.no_answer.worded(
+            query, matches, asked=text, translated=[phrase for phrase, _ in sig.translated])
+        return literal, sig, worded
 
     def _ranked(self, rtype: str, etype: str | None, scores: tuple[np.ndarray, np.ndarray],
                 sig: Signals, vec: np.ndarray, concepts: list[int], k: int) -> list[Hit]:
