@@ -165,6 +165,7 @@ class Searcher:
                                   embedder, tables.directory("noanswer") if tables else None,
                                   names=lambda: self.sources.bridge().names,
                                   holding=lambda text: self.counts.sparse(text)[0][0])
+        self.words = WordWork(self.literal, self.sources, self.no_answer)
 
     def prepare(self) -> None:
         """Load what the first question would otherwise load: the query model, jieba's tags of
@@ -256,15 +257,11 @@ class Searcher:
         if not concepts and gibberish(query) and not _any_bm25(self.tokenizer, self.bm25,
                                                                len(self.corpus.sentences), query):
             return SearchResult(text, rtype, [], NO_KNOWN_WORDS)
-        # the word work beside the embedding: BM25, translations, labels, and a term or a
-        # name (or any question asking for sentences or every match) looked for verbatim (a
-        # long one rarely occurs as written)
+        # the word work beside the embedding: BM25, translations, labels, verbatim matches
         cased = recased(query, text)  # abbreviations as typed: GDP, not the word "gdp"
-        wants = all_matches or rtype == "sentence" or len(query.strip()) <= LITERAL_MAX_CHARS
         vec, (literal, sig, worded) = _embedded_beside(
             self.embedder.embed_queries, self.wording.dense_text(cased, matches, rtype),
-            lambda: self._word_work(question, query, text, cased, matches, allowed, rtype,
-                                    wants))
+            lambda: self.words(question, query, text, cased, matches, allowed, rtype, all_matches))
         sig = self.sources.with_dense(sig, vec, allowed)
         scores = _reordered(fuse(sig, self.corpus, "hybrid", rtype), rtype, text, self.corpus,
                             self.years, self.provisions)
@@ -295,18 +292,6 @@ class Searcher:
                             total=len(ranked) if literal is not None else None, support=support,
                             more=more, translated=[{"en": en, "zh": zh}
                                                    for en, zh in sig.translated])
-
-    def _word_work(self, question: str, query: str, text: str, cased: str,
-                   matches: list[Match], allowed: set[str] | None, rtype: str,
-                   wants: bool) -> tuple[Any, Signals, Any]:
-        """What a question's words give, worked out beside its embedding: its verbatim
-        matches (when ``wants``), its word signals, and the no-answer judge's signals of its
-        words (when nothing matched verbatim: then the judge is asked)."""
-        literal = self.literal.find(question) if rtype != "entity" and wants else None
-        sig = self.sources.word_signals(cased, matches, allowed, self.sources.expands(rtype))
-        worded = None if literal is not None else self.no_answer.worded(
-            query, matches, asked=text, translated=[phrase for phrase, _ in sig.translated])
-        return literal, sig, worded
 
     def _ranked(self, rtype: str, etype: str | None, scores: tuple[np.ndarray, np.ndarray],
                 sig: Signals, vec: np.ndarray, concepts: list[int], k: int) -> list[Hit]:
@@ -340,6 +325,29 @@ class Searcher:
         return SearchResult(text, "task", page, None if page else f"没有分配给{name}的任务 no task "
                             f"assigned to {name}", "assigned", len(items), offset, ("duties",),
                             limit=max(k, LIST_PAGE))
+
+
+@dataclass(frozen=True)
+class WordWork:
+    """What a question's words give, worked out beside its embedding."""
+
+    literal: LiteralMatches
+    sources: SignalSources
+    no_answer: NoAnswer
+
+    def __call__(self, question: str, query: str, text: str, cased: str, matches: list[Match],
+                 allowed: set[str] | None, rtype: str, all_matches: bool
+                 ) -> tuple[Any, Signals, Any]:
+        """The sentences holding a term or a name verbatim (or any question asking for
+        sentences or every match; a long one rarely occurs as written), the word signals, and
+        the no-answer judge's signals of the words when nothing matched verbatim (then the
+        judge is asked)."""
+        wants = all_matches or rtype == "sentence" or len(query.strip()) <= LITERAL_MAX_CHARS
+        literal = self.literal.find(question) if rtype != "entity" and wants else None
+        sig = self.sources.word_signals(cased, matches, allowed, self.sources.expands(rtype))
+        worded = None if literal is not None else self.no_answer.worded(
+            query, matches, asked=text, translated=[phrase for phrase, _ in sig.translated])
+        return literal, sig, worded
 
 
 @dataclass(frozen=True)
