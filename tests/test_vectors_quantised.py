@@ -6,7 +6,7 @@ import pytest
 
 from policykg.kg import quantised
 from policykg.kg.quantised import QuantisedMatrix, quantised_beside, quantised_files
-from policykg.kg.search.dense import _minus, best_first, distinct, largest, rerank
+from policykg.kg.search.dense import _minus, distinct, largest, rerank, stable_top
 from test_search_terms_index import _mapped
 
 pytestmark = pytest.mark.skipif(not quantised.available(), reason="numkong is not installed")
@@ -298,14 +298,14 @@ def test_the_largest_values_are_those_a_full_partition_finds_ties_and_all():
             assert np.array_equal(np.sort(values[picked])[::-1], expected)
 
 
-def test_the_best_first_are_a_stable_sort_s_first_ties_and_all():
+def test_stable_top_is_a_stable_sort_s_first_ties_and_all():
     rng = np.random.default_rng(6)
     for n, count in ((0, 3), (5, 0), (5, 9), (100, 10), (40_000, 30), (150_000, 64)):
         for values in (rng.random(n).astype(np.float32),
                        rng.integers(0, 5, n).astype(np.float32),  # ties across the boundary
                        np.zeros(n, dtype=np.float32)):
             expected = np.argsort(-values, kind="stable")[:max(count, 0)]
-            assert best_first(values, count).tolist() == expected.tolist()
+            assert stable_top(values, count).tolist() == expected.tolist()
 
 
 def test_rows_are_read_through_one_descriptor_kept_per_matrix_file(tmp_path):

@@ -23,7 +23,7 @@ from ..quantised import QuantisedMatrix, distinct_rows, quantised_beside, read_r
 from .tables import Corpus, SavedTables
 from .text import CJK
 
-__all__ = ["DenseIndex", "RERANK", "distinct", "largest", "best_first", "rerank", "load_dense",
+__all__ = ["DenseIndex", "RERANK", "distinct", "largest", "stable_top", "rerank", "load_dense",
            "scan_table", "blank_sentences"]
 
 #: Layout of the saved row numbers (the matrix file's name is added to it).
@@ -81,11 +81,11 @@ def largest(values: np.ndarray, count: int) -> np.ndarray:
     return np.argpartition(values, n - count)[-count:]
 
 
-def best_first(values: np.ndarray, count: int) -> np.ndarray:
+def stable_top(values: np.ndarray, count: int) -> np.ndarray:
     """The indices of the ``count`` largest ``values``, largest first, ties in index order:
     ``np.argsort(-values, kind="stable")[:count]`` without sorting every value.
 
-    >>> best_first(np.array([0.5, 0.9, 0.5, 0.1, 0.5]), 3).tolist()
+    >>> stable_top(np.array([0.5, 0.9, 0.5, 0.1, 0.5]), 3).tolist()
     [1, 0, 2]
     """
     n = len(values)
