@@ -132,20 +132,18 @@ class SignalSources:
         for shared in (self.target_types, self.weights_t):
             shared.flags.writeable = False
 
-    def signals(self, content: str,
-                query_vec: np.ndarray | Callable[[], np.ndarray] | None, matches: list[Match],
+    def signals(self, content: str, query_vec: np.ndarray | None, matches: list[Match],
                 allowed_docs: set[str] | None, expand: bool = True) -> Signals:
         """Raw per-sentence and per-target scores of the three signals (``expand``: with the
-        BM25 of the linked concepts' words, see :meth:`expands`). ``query_vec`` may be a
-        function giving the vector: it is asked for once the word signals are done.
+        BM25 of the linked concepts' words, see :meth:`expands`; no dense ones without
+        ``query_vec``).
 
         Besides the scores, ``direct_t`` marks the targets holding direct evidence:
         the Chinese name of a concept the question names by its preferred label
         ("aviation" → 航空), or the Chinese label the question itself used (机场).
         """
         sig = self.word_signals(content, matches, allowed_docs, expand)
-        return self.with_dense(sig, query_vec() if callable(query_vec) else query_vec,
-                               allowed_docs)
+        return self.with_dense(sig, query_vec, allowed_docs)
 
     def word_signals(self, content: str, matches: list[Match], allowed_docs: set[str] | None,
                      expand: bool = True) -> Signals:

@@ -232,8 +232,12 @@ class NoAnswer:
 
     def worded(self, query: str, matches: list[Match], asked: str | None = None,
                translated: Sequence[str] = ()) -> Support:
-        """The signals of ``query``'s words (see :meth:`judge`, which adds those of its
-        vector and the verdict): worked out while the question is being embedded."""
+        """The signals of ``query``'s words and its linked ``matches`` (:meth:`judge` adds
+        those of its vector and the verdict: these are worked out while it is embedded);
+        ``asked``: the question as typed (its names are checked as written, and a question of
+        two words is no topic probe); ``translated``: its phrases the dictionary read as the
+        store's Chinese words (a Chinese question's are its abbreviations, GDP for 国内生产总值:
+        known words of it)."""
         tokens = self.tokenizer.tokens(query)
         words = [t for t in tokens if not CJK.search(t) or len(t) >= 2]
         surfaces = " ".join(nfkc(surface) for _, surface, _ in matches)
@@ -256,17 +260,11 @@ class NoAnswer:
         return Support(len(words), share, 0.0, probe, links=links, chinese=chinese,
                        absent=tuple(absent), years=self.absent_years(asked or query))
 
-    def judge(self, query: str, matches: list[Match], dense_s: np.ndarray,
-              vec: np.ndarray, lexical: bool = True, asked: str | None = None,
-              translated: Sequence[str] = (), worded: Support | None = None) -> Support:
-        """The signals of ``query`` (its linked ``matches``, the sentences' cosines with
-        its vector ``vec``, whether anything in the store holds its words: ``lexical``) and
-        whether the rule refuses it; ``asked``: the question as typed (its names are checked
-        as written, and a question of two words is no topic probe); ``translated``: its
-        phrases the dictionary read as the store's Chinese words (a Chinese question's are its
-        abbreviations, GDP for 国内生产总值: known words of it); ``worded``: :meth:`worded`
-        of these, when already worked out."""
-        words = worded if worded is not None else self.worded(query, matches, asked, translated)
+    def judge(self, words: Support, dense_s: np.ndarray, vec: np.ndarray,
+              lexical: bool = True) -> Support:
+        """``words`` (:meth:`worded`) with the signals of the question's vector ``vec`` (the
+        sentences' cosines with it), whether anything in the store holds its words
+        (``lexical``), and whether the rule refuses it."""
         cos = margin = 0.0
         if len(dense_s) and dense_s.any():
             anchors = self.anchor_vectors() @ vec.astype(np.float32)

@@ -273,7 +273,7 @@ class Searcher:
                 return SearchResult(text, rtype, hits, None if hits else "没有更多匹配 no more matches",
                                     "all", len(ranked), offset, limit=k)
         support = None if literal is not None else \
-            self.no_answer.judge(query, matches, sig.dense_s, vec, sig.lexical(), worded=worded)
+            self.no_answer.judge(worded, sig.dense_s, vec, sig.lexical())
         hits = [] if support is not None and support.refused else \
             self._ranked(rtype, etype, scores, sig, vec, concepts, k)
         support = self.no_answer.check_figures(
