@@ -41,6 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_serve import _tree_rss as tree_rss  # noqa: E402  (a sibling bench script)
+from services_speed import package_shim  # noqa: E402  (a sibling bench script)
 
 from policykg.kg import KnowledgeGraph, sparql_prologue
 from policykg.kg.sparql import example_queries
@@ -337,17 +338,14 @@ def main() -> None:
                  "--port", str(servers["waitress"][0])], env=dict(env, POLICYKG_SERVER="waitress"),
                 stdout=subprocess.DEVNULL, stderr=log))
         if args.compare:  # the other checkout's packages first on the path (its workers too)
-            shim = work / "compare" / "policykg"
-            shim.mkdir(parents=True)
-            for package in ("kg", "web", "ingest", "ontology", "data"):
-                (shim / package).symlink_to(Path(args.compare).resolve() / package)
+            shim = package_shim(args.compare, work / "compare")
             copy = work / "compare-store"
             shutil.copytree(args.store, copy, ignore=shutil.ignore_patterns(".*"))
             servers["compare"] = (free_port(), "/sparql")
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "policykg.web.cli", "serve", "--store", str(copy),
                  "--port", str(servers["compare"][0])],
-                env=dict(env, PYTHONPATH=str(shim.parent)), stdout=subprocess.DEVNULL, stderr=log))
+                env=dict(env, PYTHONPATH=str(shim)), stdout=subprocess.DEVNULL, stderr=log))
         for label, (port, path) in servers.items():
             wait_for(port, path + "?query=ASK%7B%7D")
         for proc in procs[1:]:

@@ -24,6 +24,20 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+#: The folders of a checkout that make the package ``policykg``.
+PACKAGES = ("kg", "web", "ingest", "ontology", "data")
+
+
+def package_shim(checkout: str, work: Path) -> Path:
+    """A folder in ``work`` to put on ``PYTHONPATH`` so that ``import policykg`` reads
+    ``checkout``'s packages (its ``kg``, ``ingest`` … linked, nothing copied)."""
+    shim = work / "policykg"
+    shim.mkdir(parents=True)
+    for package in PACKAGES:
+        (shim / package).symlink_to(Path(checkout).resolve() / package)
+    return work
+
+
 def measure(store: str, pairs: int, repeat: int) -> dict:
     """Seconds per service (first run, median of the rest) and what each answered."""
     from policykg.kg import KnowledgeGraph
@@ -69,13 +83,10 @@ def _pairs(store, count: int) -> list[tuple[str, str]]:
 def _reference(checkout: str, argv: list[str]) -> dict:
     """:func:`measure` in a child process importing ``checkout``."""
     with tempfile.TemporaryDirectory() as work:
-        shim = Path(work) / "policykg"
-        shim.mkdir()
-        for package in ("kg", "web", "ingest", "ontology", "data"):
-            (shim / package).symlink_to(Path(checkout).resolve() / package)
+        path = package_shim(checkout, Path(work))
         done = subprocess.run([sys.executable, __file__, *argv, "--json"], check=True,
                               capture_output=True, text=True,
-                              env=dict(os.environ, PYTHONPATH=work))
+                              env=dict(os.environ, PYTHONPATH=str(path)))
     return json.loads(done.stdout)
 
 
