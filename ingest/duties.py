@@ -67,7 +67,10 @@ class Scope:
 
 
 _CITY = re.compile(r"(上海市|北京市|天津市|重庆市|广州市|深圳市|[\u4e00-\u9fff]{2,3}市)")
-_DISTRICT = re.compile(r"(?:上海市|[\u4e00-\u9fff]{2,3}市)?([\u4e00-\u9fff]{2,3}(?:区|县))(?:人民政府|政府|委|办公室|[\u4e00-\u9fff]{0,8}局)")
+# a name of one character before 区 only right after its city (上海市某区); none begins with a
+# word of a collective (各区, 全区县) nor inside the city's own name (海市各区 of 上海市各区)
+_DISTRICT = re.compile(r"(?:上海市|[\u4e00-\u9fff]{2,3}?市)?([\u4e00-\u9fff]{1,3}(?:区|县))(?:人民政府|政府|委|办公室|[\u4e00-\u9fff]{0,8}局)")
+_NOT_DISTRICT = re.compile(r"各|^[全本该我区县]|^市(?!中区)|地区$")
 _ABBREV_CITY = {"沪": "上海市", "穗": "广州市", "京": "北京市", "津": "天津市", "渝": "重庆市", "深": "深圳市"}
 
 
@@ -81,9 +84,7 @@ def document_scope(doc: Document) -> Scope:
     meta = doc.metadata
     words = " ".join(x for x in (meta.issuer, meta.title) if x)
     city = district = None
-    m = _DISTRICT.search(words)
-    if m and not m.group(1).endswith("地区"):
-        district = m.group(1)
+    district = _district(words)
     m = _CITY.search(words)
     if m:
         city = m.group(1)
@@ -93,6 +94,23 @@ def document_scope(doc: Document) -> Scope:
         city = "上海市"
     national = city is None and bool(re.search(r"国务院|中共中央|部$|部等|总局", words))
     return Scope(city=city, district=district, national=national, issuer=meta.issuer)
+
+
+def _district(words: str) -> str | None:
+    """The first district an issuer or title names (``document_scope``).
+
+    >>> [_district(w) for w in ("上海市某区人民政府", "上海市各区人民政府", "济南市市中区人民政府")]
+    ['某区', None, '市中区']
+    """
+    cities = [m.span() for m in _CITY.finditer(words)]
+    m = _DISTRICT.search(words)
+    while m is not None:
+        name, after_city = m.group(1), m.start(1) > m.start()
+        inside = not after_city and any(a < m.start(1) < b for a, b in cities)
+        if not inside and not _NOT_DISTRICT.search(name) and (after_city or len(name) > 2):
+            return name
+        m = _DISTRICT.search(words, m.start() + 1)
+    return None
 
 
 def is_collective(unit: str) -> bool:

@@ -93,6 +93,21 @@ def test_units_resolve_within_the_district_of_a_district_document():
     assert units == [("区委宣传部", ("区文明办", "区政府新闻办")), ("区民政局", ())]
 
 
+def test_a_district_is_read_whole_and_never_from_inside_its_city_or_a_collective():
+    def district(title: str) -> str | None:
+        return document_scope(parse_text(f"{title}\n\n正文。")).district
+
+    # a one-character name right after its city (it was read as 海市某区)
+    assert district("上海市某区人民政府办公室关于印发某方案的通知") == "某区"
+    # "each district" names none (it was read as 海市各区 and 市各区县)
+    assert district("上海市各区人民政府关于做好某工作的通知") is None
+    assert district("本市各区县人民政府关于做好某工作的通知") is None
+    # names that hold 市 stay whole
+    assert district("济南市市中区人民政府关于某事的通知") == "市中区"
+    assert district("荆州市沙市区人民政府关于某事的通知") == "沙市区"
+    assert district("上海市浦东新区人民政府关于某事的通知") == "浦东新区"
+
+
 def test_bold_markdown_headings_are_structure_and_hold_their_duties(extractor):
     # the huace files: a bold header block, a rule, bold headings indented with ideographic spaces
     raw = ("# 上海市人民政府办公厅印发《关于加快某服务业发展的若干意见》\n\n**发布日期**: 2025-05-27\n"
