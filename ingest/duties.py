@@ -70,7 +70,7 @@ _CITY = re.compile(r"(上海市|北京市|天津市|重庆市|广州市|深圳�
 # a name of one character before 区 only right after its city (上海市某区); none begins with a
 # word of a collective (各区, 全区县) nor inside the city's own name (海市各区 of 上海市各区)
 _DISTRICT = re.compile(r"(?:上海市|[\u4e00-\u9fff]{2,3}?市)?([\u4e00-\u9fff]{1,3}(?:区|县))(?:人民政府|政府|委|办公室|[\u4e00-\u9fff]{0,8}局)")
-_NOT_DISTRICT = re.compile(r"各|^[全本该我区县]|^市(?!中区)|地区$")
+_NOT_DISTRICT = re.compile(r"各|^[全本该我区县]|^市[区县]|地区$")
 _ABBREV_CITY = {"沪": "上海市", "穗": "广州市", "京": "北京市", "津": "天津市", "渝": "重庆市", "深": "深圳市"}
 
 

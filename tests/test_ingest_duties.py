@@ -104,6 +104,8 @@ def test_a_district_is_read_whole_and_never_from_inside_its_city_or_a_collective
     assert district("本市各区县人民政府关于做好某工作的通知") is None
     # names that hold 市 stay whole
     assert district("济南市市中区人民政府关于某事的通知") == "市中区"
+    assert district("青岛市市北区人民政府关于某事的通知") == "市北区"
+    assert district("本市区县人民政府关于某事的通知") is None
     assert district("荆州市沙市区人民政府关于某事的通知") == "沙市区"
     assert district("上海市浦东新区人民政府关于某事的通知") == "浦东新区"
 
