@@ -26,7 +26,6 @@ import numpy as np
 from .errors import NotFound, PolicyKGError
 from .iris import iri_ref
 from .vocab import POL_IRI
-from .workspace import names_of
 
 __all__ = ["DocumentSide", "EntityCount", "TopicCount", "Excerpt", "Pair", "Relation", "Comparison",
            "compare_documents", "resolve_document", "METHODS"]
@@ -215,8 +214,22 @@ def _side(store, doc: str) -> DocumentSide:
 # -- entities and topics --------------------------------------------------------------
 def _names(store, iris: Iterable[str]) -> dict[str, tuple[str, str]]:
     """(Chinese, English) names of ``iris``: preferred labels, then labels."""
-    names = names_of(store, set(iris), predicates="skos:prefLabel rdfs:label")
-    return {iri: (name.zh, name.en) for iri, name in names.items()}
+    iris = sorted(set(iris))
+    names = {i: ["", ""] for i in iris}
+    if not iris:
+        return {}
+    # one branch per predicate: with ``VALUES ?p`` Oxigraph read every label of the store
+    # first (0.5 s of the two reports' 72 entities on the corpus, 0.03 s so)
+    rows = _rows(store, f"""
+        SELECT DISTINCT ?s ?p ?l WHERE {{ VALUES ?s {{ {' '.join(iri_ref(i) for i in iris)} }}
+          {{ ?s skos:prefLabel ?l BIND (skos:prefLabel AS ?p) }}
+          UNION {{ ?s rdfs:label ?l BIND (rdfs:label AS ?p) }} }}""")
+    rows.sort(key=lambda r: (not (r["p"] or "").endswith("prefLabel"), r["l"] or ""))
+    for row in rows:
+        text = row["l"] or ""
+        slot = 0 if re.search(r"[\u3400-\u9fff]", text) else 1
+        names[row["s"]][slot] = names[row["s"]][slot] or text
+    return {i: (zh, en) for i, (zh, en) in names.items()}
 
 
 def _entity_counts(store, a: str, b: str) -> list[EntityCount]:
