@@ -83,11 +83,9 @@ def document_scope(doc: Document) -> Scope:
     """
     meta = doc.metadata
     words = " ".join(x for x in (meta.issuer, meta.title) if x)
-    city = district = None
     district = _district(words)
     m = _CITY.search(words)
-    if m:
-        city = m.group(1)
+    city = m.group(1) if m else None
     if city is None and meta.doc_number and meta.doc_number[0] in _ABBREV_CITY:
         city = _ABBREV_CITY[meta.doc_number[0]]
     if city is None and district is None and re.search(r"本市|全市", doc.text[:2000]) and "上海" in doc.text[:2000]:
